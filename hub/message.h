@@ -1,0 +1,126 @@
+/*
+ * A citizen's message as a channel hands it to the pipeline, and the answer
+ * the pipeline gives back once the message is stored (or rejected).
+ */
+#ifndef HUB_MESSAGE_H
+#define HUB_MESSAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "contact.h"
+#include "ticket_code.h"
+
+#define HUB_MESSAGE_CONTACTS_MAX 4
+#define HUB_LANGUAGE_DEFAULT "vi"
+
+struct hub_contact {
+	enum contact_kind kind;
+	char *value;		/* as received; identify normalizes it */
+	bool verified;		/* proven by the channel itself */
+};
+
+/* Every string is owned by the message, NULL when absent, and valid UTF-8
+ * only after the normalize stage has run. */
+struct hub_message {
+	char *channel;		/* module name: "web", "sms" */
+	char *external_id;	/* the channel's own id of this message */
+	char *conversation_key;	/* a chat conversation, continued by later messages */
+
+	struct hub_contact contacts[HUB_MESSAGE_CONTACTS_MAX];
+	int contact_count;
+
+	char *name;
+	char *subject;
+	char *body;
+	char *category_hint;	/* a hint from the citizen or the channel */
+	char *address;
+	bool has_location;
+	double latitude;
+	double longitude;
+	char *language;		/* "vi" or "en"; NULL means Vietnamese */
+	bool consent;		/* to the personal-data notice */
+
+	char *client_address;	/* peer, for the audit trail */
+
+	/* Idempotency-Key of an API request: the same key on the same route
+	 * returns the first answer; a different body under it is an error. */
+	char *idempotency_route;
+	char *idempotency_key;
+	uint8_t idempotency_body_hash[32];
+
+	int64_t received_at_ms;	/* Unix time in milliseconds, UTC */
+};
+
+/* Allocates an empty message of channel. Returns NULL on allocation
+ * failure. */
+struct hub_message *hub_message_new(const char *channel);
+
+/* Adds a contact (value copied). Returns 0, or -1 when the message already
+ * has HUB_MESSAGE_CONTACTS_MAX contacts or on allocation failure. */
+int hub_message_add_contact(struct hub_message *message, enum contact_kind kind,
+    const char *value, bool verified);
+
+/* Replaces *field with a copy of value (NULL clears it). Returns 0 or -1. */
+int hub_message_set(char **field, const char *value);
+
+void hub_message_free(struct hub_message *message);
+
+/* Stable machine-readable error codes, rendered in Vietnamese and English by
+ * api_error.c. */
+enum hub_error_code {
+	HUB_OK = 0,
+	HUB_ERR_INVALID_JSON,
+	HUB_ERR_CONTENT_TYPE,
+	HUB_ERR_BODY_TOO_LARGE,
+	HUB_ERR_MISSING_FIELD,
+	HUB_ERR_INVALID_UTF8,
+	HUB_ERR_FIELD_TOO_LONG,
+	HUB_ERR_INVALID_FIELD,
+	HUB_ERR_UNKNOWN_LANGUAGE,
+	HUB_ERR_CONSENT_REQUIRED,
+	HUB_ERR_IDEMPOTENCY_MISMATCH,
+	HUB_ERR_RATE_LIMITED,
+	HUB_ERR_FORM_TOO_FAST,
+	HUB_ERR_FORM_REJECTED,
+	HUB_ERR_NOT_FOUND,
+	HUB_ERR_UNAUTHORIZED,
+	HUB_ERR_FORBIDDEN,
+	HUB_ERR_METHOD_NOT_ALLOWED,
+	HUB_ERR_UNAVAILABLE,
+	HUB_ERR_INTERNAL,
+	HUB_ERR_COUNT
+};
+
+/* A rejection: which rule, on which field, with which limit. */
+struct hub_error {
+	enum hub_error_code code;
+	char field[64];		/* "description", "phone"; empty when none */
+	long limit;		/* the bound broken, when there is one */
+};
+
+void hub_error_set(struct hub_error *error, enum hub_error_code code,
+    const char *field, long limit);
+
+enum hub_answer_status {
+	HUB_ANSWER_CREATED,	/* a new ticket */
+	HUB_ANSWER_JOINED,	/* added to an existing ticket */
+	HUB_ANSWER_REJECTED,	/* nothing stored; see error */
+	HUB_ANSWER_FAILED,	/* the store failed; nothing stored, retry */
+};
+
+/* What the channel tells its peer. Valid only during the completion
+ * callback; copy what must outlive it. */
+struct hub_answer {
+	enum hub_answer_status status;
+	bool duplicate;		/* the first answer to a repeated message */
+	struct hub_error error;
+	int64_t ticket_id;
+	int64_t message_id;
+	char code[TICKET_CODE_PLAIN_SIZE];
+	const char *language;	/* "vi" or "en" */
+	const char *ack_text;	/* acknowledgement in that language */
+	const char *access_token;	/* per-ticket link token (hex) */
+};
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * Unit test runner: every subsystem's suite in one program. Check's own
+ * environment variables pick a part: CK_RUN_SUITE=store runs one suite,
+ * CK_RUN_CASE one test case.
+ */
+#include <stdlib.h>
+
+#include "check_suites.h"
+
+static Suite *(*const suites[])(void) = {
+	text_suite, contact_suite, ticket_code_suite, config_suite,
+	store_suite, mailbox_suite, worker_suite, pipeline_suite,
+	template_suite, ratelimit_suite, log_suite,
+};
+
+int
+main(void)
+{
+	SRunner *runner = srunner_create(suites[0]());
+
+	for (size_t i = 1; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(runner, suites[i]());
+
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,19 @@
+/* Suites of the unit test runner, one per subsystem. */
+#ifndef CHECK_SUITES_H
+#define CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *text_suite(void);
+Suite *contact_suite(void);
+Suite *ticket_code_suite(void);
+Suite *config_suite(void);
+Suite *store_suite(void);
+Suite *mailbox_suite(void);
+Suite *worker_suite(void);
+Suite *pipeline_suite(void);
+Suite *template_suite(void);
+Suite *ratelimit_suite(void);
+Suite *log_suite(void);
+
+#endif
