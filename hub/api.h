@@ -1,1 +1,58 @@
-/* placeholder */
+/*
+ * The hub's own HTTP API, mounted on the shared server under the channel
+ * label "core":
+ *
+ *   GET /healthz            the process answers
+ *   GET /readyz             the daemon takes new work
+ *   GET /metrics            Prometheus text format 0.0.4
+ *   GET /api/v1/tickets     operators' read API, behind a bearer token
+ *   GET /api/v1/tickets/ID  (ID: internal id, or a ticket code)
+ */
+#ifndef HUB_API_H
+#define HUB_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hub_config;
+struct http_server;
+struct metrics;
+struct store;
+
+#define API_TOKEN_HASH_BYTES 32
+#define API_TICKETS_LIMIT_DEFAULT 50
+#define API_TICKETS_LIMIT_MAX 200
+
+/* Returns NULL when the daemon takes new work, or why it does not
+ * ("shutting down", "store not accepting writes"). */
+typedef const char *(*api_readiness_fn)(void *arg);
+
+/* What the handlers use. The caller fills the first block and keeps the
+ * context alive as long as the HTTP server. */
+struct api_context {
+	struct http_server *http;
+	struct store *store;		/* NULL: /metrics skips the outbox */
+	struct metrics *metrics;
+	const struct hub_config *config;
+	api_readiness_fn readiness;	/* NULL: always ready */
+	void *readiness_arg;
+
+	/* Set by api_tickets_mount. */
+	bool admin_enabled;
+	uint8_t admin_token_hash[API_TOKEN_HASH_BYTES];
+};
+
+/* Mounts /healthz, /readyz and /metrics. Returns 0, or -1 with a message in
+ * err when a path is taken. */
+int api_ops_mount(struct api_context *api, char *err, size_t err_size);
+
+/* Mounts /api/v1/tickets and /api/v1/tickets/ID. With admin.token_file set,
+ * reads the token from the first line of that file, which must not be
+ * readable by group or others; otherwise the routes answer 404 saying that
+ * admin.token_file is not set. Returns 0, or -1 with a message in err when
+ * the file cannot be read, is open to others, holds no token, or a path is
+ * taken. */
+int api_tickets_mount(struct api_context *api, char *err, size_t err_size);
+
+#endif

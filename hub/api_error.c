@@ -1,1 +1,443 @@
-/* placeholder: being written */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_error.h"
+
+/*
+ * The catalogue. Statuses:
+ *
+ *   invalid_json              400  the body is not JSON
+ *   unsupported_content_type  415
+ *   body_too_large            413  limit: the maximum body in bytes
+ *   missing_field             422
+ *   invalid_utf8              400  the bytes are not text at all
+ *   field_too_long            422  limit: the maximum in characters
+ *   invalid_field             422  limit: the bound of the value, if any
+ *   unknown_language          422
+ *   consent_required          422
+ *   idempotency_key_reused    422  the same key with a different body
+ *   rate_limited              429  limit: requests allowed per minute
+ *   form_too_fast             422  limit: the minimum seconds to fill in
+ *   form_rejected             422  the spam checks refused the form
+ *   not_found                 404
+ *   unauthorized              401
+ *   forbidden                 403
+ *   method_not_allowed        405
+ *   unavailable               503  shutting down or the store is full
+ *   internal_error            500
+ *
+ * Each message comes in up to four forms, picked by what the error carries:
+ * a field and a limit, a field, a limit, or neither. "{field}" and "{limit}"
+ * in a form are replaced by the values.
+ */
+
+struct api_error_forms {
+	const char *field_limit;
+	const char *field;
+	const char *limit;
+	const char *plain;
+};
+
+struct api_error_entry {
+	const char *name;
+	int status;
+	struct api_error_forms vi;
+	struct api_error_forms en;
+};
+
+static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
+	[HUB_OK] = { "ok", 200,
+		{ NULL, NULL, NULL, "Thành công." },
+		{ NULL, NULL, NULL, "Success." } },
+	[HUB_ERR_INVALID_JSON] = { "invalid_json", 400,
+		{ NULL,
+		  "Giá trị của trường \"{field}\" không phải là JSON hợp lệ. "
+		  "Hãy kiểm tra cú pháp rồi gửi lại.",
+		  NULL,
+		  "Nội dung gửi lên không phải là JSON hợp lệ. Hãy kiểm tra "
+		  "cú pháp rồi gửi lại." },
+		{ NULL,
+		  "The value of the field \"{field}\" is not valid JSON. Check "
+		  "its syntax and send it again.",
+		  NULL,
+		  "The request body is not valid JSON. Check its syntax and "
+		  "send it again." } },
+	[HUB_ERR_CONTENT_TYPE] = { "unsupported_content_type", 415,
+		{ NULL,
+		  "Kiểu nội dung của \"{field}\" không được hỗ trợ. Hãy gửi lại "
+		  "với kiểu nội dung mà địa chỉ này chấp nhận.",
+		  NULL,
+		  "Máy chủ không nhận kiểu nội dung (Content-Type) này. Hãy "
+		  "gửi lại dưới dạng application/json hoặc biểu mẫu web." },
+		{ NULL,
+		  "The content type of \"{field}\" is not supported. Send it "
+		  "again in a type that this address accepts.",
+		  NULL,
+		  "The request's Content-Type is not supported here. Send it "
+		  "again as application/json or as a web form." } },
+	[HUB_ERR_BODY_TOO_LARGE] = { "body_too_large", 413,
+		{ "Trường \"{field}\" lớn hơn {limit} byte. Hãy rút gọn nội "
+		  "dung rồi gửi lại.",
+		  "Trường \"{field}\" quá lớn. Hãy rút gọn nội dung rồi gửi lại.",
+		  "Nội dung gửi lên lớn hơn {limit} byte. Hãy rút gọn nội dung "
+		  "hoặc bớt tệp đính kèm rồi gửi lại.",
+		  "Nội dung gửi lên quá lớn. Hãy rút gọn nội dung hoặc bớt tệp "
+		  "đính kèm rồi gửi lại." },
+		{ "The field \"{field}\" is larger than {limit} bytes. Shorten "
+		  "it and send it again.",
+		  "The field \"{field}\" is too large. Shorten it and send it "
+		  "again.",
+		  "The request body is larger than {limit} bytes. Shorten it "
+		  "or remove attachments and send it again.",
+		  "The request body is too large. Shorten it or remove "
+		  "attachments and send it again." } },
+	[HUB_ERR_MISSING_FIELD] = { "missing_field", 422,
+		{ NULL,
+		  "Thiếu trường \"{field}\". Hãy điền trường này rồi gửi lại.",
+		  NULL,
+		  "Còn thiếu thông tin bắt buộc. Hãy điền đủ các trường bắt "
+		  "buộc rồi gửi lại." },
+		{ NULL,
+		  "The field \"{field}\" is missing. Fill it in and send it "
+		  "again.",
+		  NULL,
+		  "A required field is missing. Fill in every required field "
+		  "and send it again." } },
+	[HUB_ERR_INVALID_UTF8] = { "invalid_utf8", 400,
+		{ NULL,
+		  "Trường \"{field}\" chứa byte không phải UTF-8 hợp lệ. Hãy "
+		  "mã hóa văn bản bằng UTF-8 rồi gửi lại.",
+		  NULL,
+		  "Nội dung gửi lên chứa byte không phải UTF-8 hợp lệ. Hãy mã "
+		  "hóa văn bản bằng UTF-8 rồi gửi lại." },
+		{ NULL,
+		  "The field \"{field}\" contains bytes that are not valid "
+		  "UTF-8. Encode the text as UTF-8 and send it again.",
+		  NULL,
+		  "The request contains bytes that are not valid UTF-8. Encode "
+		  "the text as UTF-8 and send it again." } },
+	[HUB_ERR_FIELD_TOO_LONG] = { "field_too_long", 422,
+		{ "Trường \"{field}\" dài quá {limit} ký tự. Hãy rút gọn nội "
+		  "dung rồi gửi lại.",
+		  "Trường \"{field}\" quá dài. Hãy rút gọn nội dung rồi gửi lại.",
+		  "Một trường dài quá {limit} ký tự. Hãy rút gọn nội dung rồi "
+		  "gửi lại.",
+		  "Một trường quá dài. Hãy rút gọn nội dung rồi gửi lại." },
+		{ "The field \"{field}\" is longer than {limit} characters. "
+		  "Shorten it and send it again.",
+		  "The field \"{field}\" is too long. Shorten it and send it "
+		  "again.",
+		  "A field is longer than {limit} characters. Shorten it and "
+		  "send it again.",
+		  "A field is too long. Shorten it and send it again." } },
+	[HUB_ERR_INVALID_FIELD] = { "invalid_field", 422,
+		{ "Giá trị của trường \"{field}\" không hợp lệ (giới hạn là "
+		  "{limit}). Hãy sửa giá trị này rồi gửi lại.",
+		  "Giá trị của trường \"{field}\" không hợp lệ. Hãy sửa giá trị "
+		  "này rồi gửi lại.",
+		  NULL,
+		  "Dữ liệu gửi lên có giá trị không hợp lệ. Hãy sửa rồi gửi "
+		  "lại." },
+		{ "The value of the field \"{field}\" is invalid (the limit is "
+		  "{limit}). Correct it and send it again.",
+		  "The value of the field \"{field}\" is invalid. Correct it and "
+		  "send it again.",
+		  NULL,
+		  "A value in the request is invalid. Correct it and send it "
+		  "again." } },
+	[HUB_ERR_UNKNOWN_LANGUAGE] = { "unknown_language", 422,
+		{ NULL,
+		  "Trường \"{field}\" chứa ngôn ngữ không được hỗ trợ. Hãy chọn "
+		  "\"vi\" (tiếng Việt) hoặc \"en\" (tiếng Anh).",
+		  NULL,
+		  "Ngôn ngữ này không được hỗ trợ. Hãy chọn \"vi\" (tiếng Việt) "
+		  "hoặc \"en\" (tiếng Anh)." },
+		{ NULL,
+		  "The field \"{field}\" names a language that is not "
+		  "supported. Choose \"vi\" (Vietnamese) or \"en\" (English).",
+		  NULL,
+		  "This language is not supported. Choose \"vi\" (Vietnamese) "
+		  "or \"en\" (English)." } },
+	[HUB_ERR_CONSENT_REQUIRED] = { "consent_required", 422,
+		{ NULL,
+		  "Bạn cần đồng ý với thông báo về xử lý dữ liệu cá nhân "
+		  "(trường \"{field}\") thì mới gửi được. Hãy đánh dấu ô đồng ý "
+		  "rồi gửi lại.",
+		  NULL,
+		  "Bạn cần đồng ý với thông báo về xử lý dữ liệu cá nhân thì "
+		  "mới gửi được. Hãy đánh dấu ô đồng ý rồi gửi lại." },
+		{ NULL,
+		  "You need to accept the personal data notice (the field "
+		  "\"{field}\") before sending. Tick the consent box and send "
+		  "it again.",
+		  NULL,
+		  "You need to accept the personal data notice before sending. "
+		  "Tick the consent box and send it again." } },
+	[HUB_ERR_IDEMPOTENCY_MISMATCH] = { "idempotency_key_reused", 422,
+		{ NULL,
+		  "Khóa trong \"{field}\" đã được dùng cho một yêu cầu có nội "
+		  "dung khác. Hãy dùng một khóa mới cho mỗi yêu cầu mới.",
+		  NULL,
+		  "Khóa Idempotency-Key này đã được dùng cho một yêu cầu có nội "
+		  "dung khác. Hãy dùng một khóa mới cho mỗi yêu cầu mới." },
+		{ NULL,
+		  "The key in \"{field}\" was already used for a request with a "
+		  "different body. Use a new key for each new request.",
+		  NULL,
+		  "This Idempotency-Key was already used for a request with a "
+		  "different body. Use a new key for each new request." } },
+	[HUB_ERR_RATE_LIMITED] = { "rate_limited", 429,
+		{ "Bạn đã gửi quá {limit} yêu cầu \"{field}\" trong một phút. "
+		  "Hãy chờ một lát rồi thử lại.",
+		  "Bạn đã gửi quá nhiều yêu cầu \"{field}\". Hãy chờ một lát rồi "
+		  "thử lại.",
+		  "Bạn đã gửi quá {limit} yêu cầu trong một phút. Hãy chờ một "
+		  "lát rồi thử lại.",
+		  "Bạn đã gửi quá nhiều yêu cầu. Hãy chờ một lát rồi thử lại." },
+		{ "You sent more than {limit} \"{field}\" requests in a minute. "
+		  "Wait a moment and try again.",
+		  "You sent too many \"{field}\" requests. Wait a moment and try "
+		  "again.",
+		  "You sent more than {limit} requests in a minute. Wait a "
+		  "moment and try again.",
+		  "You sent too many requests. Wait a moment and try again." } },
+	[HUB_ERR_FORM_TOO_FAST] = { "form_too_fast", 422,
+		{ "Biểu mẫu \"{field}\" được gửi sớm hơn {limit} giây sau khi "
+		  "mở. Hãy chờ vài giây rồi gửi lại.",
+		  "Biểu mẫu \"{field}\" được gửi quá nhanh sau khi mở. Hãy chờ "
+		  "vài giây rồi gửi lại.",
+		  "Biểu mẫu được gửi sớm hơn {limit} giây sau khi mở. Hãy chờ "
+		  "vài giây rồi gửi lại.",
+		  "Biểu mẫu được gửi quá nhanh sau khi mở. Hãy chờ vài giây rồi "
+		  "gửi lại." },
+		{ "The form \"{field}\" was sent less than {limit} seconds after "
+		  "it was opened. Wait a few seconds and send it again.",
+		  "The form \"{field}\" was sent too soon after it was opened. "
+		  "Wait a few seconds and send it again.",
+		  "The form was sent less than {limit} seconds after it was "
+		  "opened. Wait a few seconds and send it again.",
+		  "The form was sent too soon after it was opened. Wait a few "
+		  "seconds and send it again." } },
+	[HUB_ERR_FORM_REJECTED] = { "form_rejected", 422,
+		{ NULL,
+		  "Biểu mẫu bị từ chối vì trường \"{field}\" có dấu hiệu được "
+		  "điền tự động. Hãy tải lại trang, điền lại biểu mẫu rồi gửi.",
+		  NULL,
+		  "Biểu mẫu bị từ chối vì có dấu hiệu được điền tự động. Hãy "
+		  "tải lại trang, điền lại biểu mẫu rồi gửi." },
+		{ NULL,
+		  "The form was rejected because the field \"{field}\" looks "
+		  "automatically filled in. Reload the page, fill in the form "
+		  "and send it again.",
+		  NULL,
+		  "The form was rejected because it looks automatically filled "
+		  "in. Reload the page, fill in the form and send it again." } },
+	[HUB_ERR_NOT_FOUND] = { "not_found", 404,
+		{ NULL,
+		  "Không tìm thấy \"{field}\". Hãy kiểm tra lại đường dẫn hoặc "
+		  "mã phản ánh.",
+		  NULL,
+		  "Không tìm thấy địa chỉ hoặc phản ánh được yêu cầu. Hãy kiểm "
+		  "tra lại đường dẫn hoặc mã phản ánh." },
+		{ NULL,
+		  "\"{field}\" was not found. Check the link or the ticket code.",
+		  NULL,
+		  "The requested address or ticket was not found. Check the "
+		  "link or the ticket code." } },
+	[HUB_ERR_UNAUTHORIZED] = { "unauthorized", 401,
+		{ NULL,
+		  "Mã truy cập trong \"{field}\" bị thiếu hoặc không đúng. Hãy "
+		  "gửi kèm mã truy cập hợp lệ rồi thử lại.",
+		  NULL,
+		  "Yêu cầu này cần xác thực. Hãy đăng nhập hoặc gửi kèm mã truy "
+		  "cập hợp lệ rồi thử lại." },
+		{ NULL,
+		  "The access token in \"{field}\" is missing or wrong. Send a "
+		  "valid access token and try again.",
+		  NULL,
+		  "This request needs authentication. Sign in or send a valid "
+		  "access token and try again." } },
+	[HUB_ERR_FORBIDDEN] = { "forbidden", 403,
+		{ NULL,
+		  "Bạn không có quyền truy cập \"{field}\". Nếu cần quyền truy "
+		  "cập, hãy liên hệ quản trị viên.",
+		  NULL,
+		  "Bạn không có quyền thực hiện yêu cầu này. Nếu cần quyền truy "
+		  "cập, hãy liên hệ quản trị viên." },
+		{ NULL,
+		  "You are not allowed to access \"{field}\". Ask an "
+		  "administrator if you need access.",
+		  NULL,
+		  "You are not allowed to make this request. Ask an "
+		  "administrator if you need access." } },
+	[HUB_ERR_METHOD_NOT_ALLOWED] = { "method_not_allowed", 405,
+		{ NULL,
+		  "Địa chỉ \"{field}\" không nhận phương thức HTTP đã dùng. Hãy "
+		  "xem tiêu đề Allow để biết các phương thức được phép.",
+		  NULL,
+		  "Địa chỉ này không nhận phương thức HTTP đã dùng. Hãy xem "
+		  "tiêu đề Allow để biết các phương thức được phép." },
+		{ NULL,
+		  "The address \"{field}\" does not accept the HTTP method used. "
+		  "See the Allow header for the methods it accepts.",
+		  NULL,
+		  "This address does not accept the HTTP method used. See the "
+		  "Allow header for the methods it accepts." } },
+	[HUB_ERR_UNAVAILABLE] = { "unavailable", 503,
+		{ NULL,
+		  "Chức năng \"{field}\" tạm thời không hoạt động. Hãy thử lại "
+		  "sau ít phút.",
+		  NULL,
+		  "Hệ thống tạm thời không nhận yêu cầu. Hãy thử lại sau ít "
+		  "phút." },
+		{ NULL,
+		  "\"{field}\" is unavailable right now. Try again in a few "
+		  "minutes.",
+		  NULL,
+		  "The service cannot take requests right now. Try again in a "
+		  "few minutes." } },
+	[HUB_ERR_INTERNAL] = { "internal_error", 500,
+		{ NULL,
+		  "Hệ thống gặp lỗi nội bộ khi xử lý \"{field}\". Hãy thử lại "
+		  "sau ít phút; nếu lỗi vẫn còn, hãy báo cho bộ phận hỗ trợ.",
+		  NULL,
+		  "Hệ thống gặp lỗi nội bộ. Hãy thử lại sau ít phút; nếu lỗi "
+		  "vẫn còn, hãy báo cho bộ phận hỗ trợ." },
+		{ NULL,
+		  "The service hit an internal error while handling "
+		  "\"{field}\". Try again in a few minutes, and tell the "
+		  "support team if it happens again.",
+		  NULL,
+		  "The service hit an internal error. Try again in a few "
+		  "minutes, and tell the support team if it happens again." } },
+};
+
+/* The entry of code; an unknown code is reported as an internal error. */
+static const struct api_error_entry *
+api_error_entry(enum hub_error_code code)
+{
+	if ((unsigned int)code >= HUB_ERR_COUNT)
+		code = HUB_ERR_INTERNAL;
+	return &api_error_catalogue[code];
+}
+
+const char *
+api_error_name(enum hub_error_code code)
+{
+	return api_error_entry(code)->name;
+}
+
+int
+api_error_status(enum hub_error_code code)
+{
+	return api_error_entry(code)->status;
+}
+
+static const char *
+api_error_pick_form(const struct api_error_forms *forms, bool has_field,
+    bool has_limit)
+{
+	if (has_field && has_limit && forms->field_limit != NULL)
+		return forms->field_limit;
+	if (has_field && forms->field != NULL)
+		return forms->field;
+	if (has_limit && forms->limit != NULL)
+		return forms->limit;
+	return forms->plain;
+}
+
+/* Writes form with "{field}" and "{limit}" replaced. */
+static void
+api_error_expand(FILE *out, const char *form, const struct hub_error *error)
+{
+	while (*form != '\0') {
+		if (strncmp(form, "{field}", 7) == 0) {
+			fwrite(error->field, 1, strnlen(error->field,
+			    sizeof error->field), out);
+			form += 7;
+		} else if (strncmp(form, "{limit}", 7) == 0) {
+			fprintf(out, "%ld", error->limit);
+			form += 7;
+		} else {
+			fputc(*form++, out);
+		}
+	}
+}
+
+char *
+api_error_message(const struct hub_error *error, const char *language)
+{
+	const struct api_error_entry *entry = api_error_entry(error->code);
+	const struct api_error_forms *forms;
+	const char *form;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out;
+
+	forms = language != NULL && strcmp(language, "en") == 0 ?
+	    &entry->en : &entry->vi;
+	form = api_error_pick_form(forms, error->field[0] != '\0',
+	    error->limit > 0);
+
+	out = open_memstream(&text, &size);
+	if (out == NULL)
+		return NULL;
+	api_error_expand(out, form, error);
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static int
+api_error_add_message(json_t *messages, const struct hub_error *error,
+    const char *language)
+{
+	char *text = api_error_message(error, language);
+	int result;
+
+	if (text == NULL)
+		return -1;
+	/* json_stringn copies, so text is freed here either way. */
+	result = json_object_set_new(messages, language,
+	    json_stringn(text, strlen(text)));
+	free(text);
+	return result;
+}
+
+json_t *
+api_error_json(const struct hub_error *error)
+{
+	json_t *object = json_object();
+	json_t *messages = json_object();
+
+	if (object == NULL || messages == NULL)
+		goto fail;
+	if (json_object_set_new(object, "code",
+	    json_string(api_error_name(error->code))) != 0)
+		goto fail;
+	if (error->field[0] != '\0' && json_object_set_new(object, "field",
+	    json_stringn(error->field, strnlen(error->field,
+	    sizeof error->field))) != 0)
+		goto fail;
+	if (error->limit > 0 && json_object_set_new(object, "limit",
+	    json_integer(error->limit)) != 0)
+		goto fail;
+	if (api_error_add_message(messages, error, "vi") != 0 ||
+	    api_error_add_message(messages, error, "en") != 0)
+		goto fail;
+
+	/* set_new steals messages, so it is not released below. */
+	if (json_object_set_new(object, "message", messages) != 0) {
+		json_decref(object);
+		return NULL;
+	}
+	return object;
+
+fail:
+	json_decref(messages);
+	json_decref(object);
+	return NULL;
+}

@@ -1,1 +1,210 @@
-/* placeholder: being written */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "channel.h"
+#include "contact.h"
+#include "module.h"
+#include "pipeline.h"
+#include "pipeline_stages.h"
+#include "store.h"
+#include "template.h"
+#include "ticket_code.h"
+
+#define CHANNEL_VIETNAM_OFFSET_SECONDS (7 * 3600)	/* UTC+7, no DST */
+
+const char *
+hub_channel_name(const struct hub_channel *channel)
+{
+	return channel->name;
+}
+
+const struct hub_config *
+hub_channel_config(const struct hub_channel *channel)
+{
+	return channel->host->config;
+}
+
+struct event_base *
+hub_channel_event_base(const struct hub_channel *channel)
+{
+	return channel->host->base;
+}
+
+struct http_server *
+hub_channel_http(const struct hub_channel *channel)
+{
+	return channel->host->http;
+}
+
+int
+hub_channel_submit(struct hub_channel *channel, struct hub_message *message,
+    hub_submit_done_fn done, void *arg)
+{
+	if (channel->host->pipeline == NULL ||
+	    hub_message_set(&message->channel, channel->name) != 0) {
+		hub_message_free(message);
+		return -1;
+	}
+	return pipeline_submit(channel->host->pipeline, message, done, arg);
+}
+
+int
+hub_channel_route(struct hub_channel *channel, const char *path,
+    enum http_route_flags flags, http_handler_fn handler, void *arg)
+{
+	return http_server_route(channel->host->http, channel->name, path, flags,
+	    handler, arg);
+}
+
+int
+hub_channel_run_job(struct hub_channel *channel, worker_run_fn run,
+    worker_done_fn done, void *arg)
+{
+	return worker_pool_submit(channel->host->workers, run, done, arg);
+}
+
+char *
+hub_channel_render(const struct hub_channel *channel, const char *language,
+    const char *name, const json_t *vars)
+{
+	return templates_render(channel->host->templates, language, name, vars);
+}
+
+/* Formats Unix milliseconds as ISO 8601 in Vietnam time, or JSON null. */
+static json_t *
+channel_time_json(int64_t ms)
+{
+	time_t seconds = (time_t)(ms / 1000) + CHANNEL_VIETNAM_OFFSET_SECONDS;
+	struct tm tm;
+	char text[40];
+
+	if (ms == 0 || gmtime_r(&seconds, &tm) == NULL)
+		return json_null();
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+	return json_string(text);
+}
+
+static json_t *
+channel_string_json(const char *value)
+{
+	return value != NULL ? json_string(value) : json_null();
+}
+
+json_t *
+hub_ticket_public(struct hub_channel *channel, const char *code)
+{
+	struct store_ticket ticket;
+	char grouped[TICKET_CODE_GROUPED_SIZE];
+	json_t *view;
+
+	if (store_ticket_get_code(channel->host->store, code, &ticket) != 1)
+		return NULL;
+	ticket_code_group(ticket.code, grouped);
+	/* Public facts only: no name, contact, address or location, which
+	 * would tell a stranger where the citizen lives. */
+	view = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "code", ticket.code, "code_display", grouped,
+	    "status", ticket.status, "channel", ticket.channel,
+	    "category", channel_string_json(ticket.category),
+	    "department", channel_string_json(ticket.department),
+	    "commune", channel_string_json(ticket.commune),
+	    "due_at", channel_time_json(ticket.due_at),
+	    "created_at", channel_time_json(ticket.created_at),
+	    "updated_at", channel_time_json(ticket.updated_at));
+	store_ticket_clear(&ticket);
+	return view;
+}
+
+static bool
+channel_token_valid(struct store *store, const char *code, const char *value)
+{
+	char token[PIPELINE_TOKEN_SIZE];
+
+	if (strlen(value) != PIPELINE_TOKEN_SIZE - 1)
+		return false;
+	pipeline_access_token(store_token_key(store), code, token);
+	return sodium_memcmp(token, value, PIPELINE_TOKEN_SIZE - 1) == 0;
+}
+
+static bool
+channel_phone_suffix_valid(struct store *store, int64_t ticket_id,
+    const char *value)
+{
+	if (strlen(value) != 4 || strspn(value, "0123456789") != 4)
+		return false;
+	return store_ticket_phone_suffix_matches(store, ticket_id, value) == 1;
+}
+
+static bool
+channel_email_valid(struct store *store, int64_t ticket_id, const char *value)
+{
+	char *email = contact_email_normalize(value);
+	bool valid;
+
+	if (email == NULL)
+		return false;
+	valid = store_ticket_email_matches(store, ticket_id, email) == 1;
+	free(email);
+	return valid;
+}
+
+bool
+hub_ticket_factor_valid(struct hub_channel *channel, const char *code,
+    enum hub_factor_kind kind, const char *value)
+{
+	struct store *store = channel->host->store;
+	struct store_ticket ticket;
+	bool valid = false;
+
+	if (value == NULL || store_ticket_get_code(store, code, &ticket) != 1)
+		return false;
+	switch (kind) {
+	case HUB_FACTOR_TOKEN:
+		valid = channel_token_valid(store, ticket.code, value);
+		break;
+	case HUB_FACTOR_PHONE_SUFFIX:
+		valid = channel_phone_suffix_valid(store, ticket.id, value);
+		break;
+	case HUB_FACTOR_EMAIL:
+		valid = channel_email_valid(store, ticket.id, value);
+		break;
+	}
+	store_ticket_clear(&ticket);
+	return valid;
+}
+
+json_t *
+hub_ticket_messages(struct hub_channel *channel, const char *code)
+{
+	struct store_ticket ticket;
+	json_t *messages;
+
+	if (store_ticket_get_code(channel->host->store, code, &ticket) != 1)
+		return NULL;
+	messages = store_ticket_messages_json(channel->host->store, ticket.id,
+	    false);
+	store_ticket_clear(&ticket);
+	return messages;
+}
+
+char *
+hub_ticket_status_url(struct hub_channel *channel, const char *code,
+    bool with_token)
+{
+	const char *public_url = channel->host->config->public_url;
+	char token[PIPELINE_TOKEN_SIZE];
+	char *url = NULL;
+
+	if (with_token) {
+		pipeline_access_token(store_token_key(channel->host->store),
+		    code, token);
+		return pipeline_status_url(public_url, code, token, NULL);
+	}
+	if (asprintf(&url, "%s/api/v1/requests/%s", public_url, code) < 0)
+		return NULL;
+	return url;
+}

@@ -134,8 +134,10 @@ bool hub_ticket_factor_valid(struct hub_channel *channel, const char *code,
 /* The ticket's messages without internal notes, as a JSON array, or NULL. */
 json_t *hub_ticket_messages(struct hub_channel *channel, const char *code);
 
-/* The address of the status page of a ticket, with its access token when
- * with_token, built on http.public_url. Returns a new string. */
+/* An address built on http.public_url: with_token gives the citizen's
+ * status page with the ticket's access token ("/lookup?code=...&token=..."),
+ * otherwise the JSON status API ("/api/v1/requests/CODE"). Returns a new
+ * string, or NULL on allocation failure. */
 char *hub_ticket_status_url(struct hub_channel *channel, const char *code,
     bool with_token);
 

@@ -26,7 +26,8 @@ int contact_phone_e164(const char *input, char out[CONTACT_E164_MAX]);
 
 /* Checks an email address (one local part, one '@', a domain with a dot and
  * valid labels) and returns a new string with the domain in lower case, or
- * NULL when it is invalid (errno EINVAL) or on allocation failure. */
+ * NULL when it is invalid (errno EINVAL) or on allocation failure. Quoted
+ * local parts and address literals count as invalid. */
 char *contact_email_normalize(const char *input);
 
 #endif

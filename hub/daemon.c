@@ -1,1 +1,515 @@
-/* placeholder: being written */
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "config.h"
+#include "daemon.h"
+#include "datadir.h"
+#include "events.h"
+#include "http_server.h"
+#include "log.h"
+#include "metrics.h"
+#include "module.h"
+#include "pipeline.h"
+#include "store.h"
+#include "template.h"
+#include "worker.h"
+
+#define DAEMON_DRAIN_POLL_MS 20
+#define DAEMON_DRAIN_GRACE_SECONDS 5	/* beyond the HTTP timeout */
+
+struct daemon {
+	struct hub_config *config;
+	int lock_fd;
+	struct event_base *base;
+	struct store *store;
+	struct templates *templates;
+	struct metrics *metrics;
+	struct events *events;
+	struct worker_pool *workers;
+	struct http_server *http;
+	struct pipeline *pipeline;
+	struct api_context api;
+	struct module_set *modules;
+	struct hub_host host;
+
+	struct event *signals[4];
+	struct event *prune_timer;
+	struct event *drain_timer;
+	bool stopping;
+	time_t stop_deadline;
+};
+
+/* --- Start-up steps ------------------------------------------------------ */
+
+static int
+daemon_load_config(struct daemon *daemon, const struct daemon_options *options)
+{
+	struct config_error err;
+
+	if (config_load(options->config_path, &daemon->config, &err) != 0) {
+		fprintf(stderr, "citizenhubd: %s\n", err.message);
+		return -1;
+	}
+	if (options->http_listen != NULL && config_override_listen(daemon->config,
+	    options->http_listen, &err) != 0) {
+		fprintf(stderr, "citizenhubd: --http: %s\n", err.message);
+		return -1;
+	}
+	if (options->data_dir != NULL && config_override_data_dir(daemon->config,
+	    options->data_dir) != 0) {
+		fprintf(stderr, "citizenhubd: --data-dir: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+daemon_open_log(struct daemon *daemon, int verbose)
+{
+	const struct hub_config *config = daemon->config;
+
+	if (log_open(config->log_file) != 0) {
+		fprintf(stderr, "citizenhubd: log.file %s: %s\n",
+		    config->log_file, strerror(errno));
+		return -1;
+	}
+	log_set_level(verbose > 0 ? LOG_LEVEL_DEBUG : config->log_level);
+	log_set_trace(verbose > 1 ? LOG_TRACE_ALL : config->log_trace);
+	log_route_libevent();
+	return 0;
+}
+
+static int
+daemon_open_store(struct daemon *daemon)
+{
+	const struct hub_config *config = daemon->config;
+	struct store_options options = {
+		.batch_max = config->store_batch_max,
+		.busy_timeout_ms = config->store_busy_timeout_ms,
+	};
+	char err[512];
+
+	if (datadir_prepare(config->data_dir, err, sizeof(err)) != 0 ||
+	    (daemon->lock_fd = datadir_lock(config->data_dir, err,
+	    sizeof(err))) < 0) {
+		log_error("daemon", "data directory not usable: %s", err);
+		return -1;
+	}
+	daemon->store = store_open(daemon->base, config->data_dir, &options,
+	    err, sizeof(err));
+	if (daemon->store == NULL) {
+		log_error("daemon", "store not opened: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+daemon_observe_batch(int size, double seconds, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	metrics_commit_batch(daemon->metrics, size, seconds);
+}
+
+static int
+daemon_create_parts(struct daemon *daemon)
+{
+	const struct hub_config *config = daemon->config;
+	char err[512];
+
+	daemon->templates = templates_load(config->templates_dir, err,
+	    sizeof(err));
+	if (daemon->templates == NULL) {
+		log_error("daemon", "templates not loaded: %s", err);
+		return -1;
+	}
+	daemon->metrics = metrics_new();
+	daemon->events = events_new();
+	daemon->workers = worker_pool_new(daemon->base, config->workers);
+	if (daemon->metrics == NULL || daemon->events == NULL ||
+	    daemon->workers == NULL) {
+		log_error("daemon", "start-up failed: %s", strerror(errno));
+		return -1;
+	}
+	store_set_batch_observer(daemon->store, daemon_observe_batch, daemon);
+
+	struct pipeline_context context = {
+		.config = config,
+		.store = daemon->store,
+		.templates = daemon->templates,
+		.events = daemon->events,
+		.metrics = daemon->metrics,
+	};
+	daemon->pipeline = pipeline_new(&context);
+	return daemon->pipeline != NULL ? 0 : -1;
+}
+
+static const char *
+daemon_readiness(void *arg)
+{
+	struct daemon *daemon = arg;
+
+	return daemon->stopping ? "shutting down" : NULL;
+}
+
+static int
+daemon_start_http(struct daemon *daemon)
+{
+	const struct hub_config *config = daemon->config;
+	char err[512];
+
+	daemon->http = http_server_new(daemon->base, config, daemon->metrics,
+	    err, sizeof(err));
+	if (daemon->http == NULL) {
+		log_error("daemon", "HTTP server not created: %s", err);
+		return -1;
+	}
+	daemon->api = (struct api_context){
+		.http = daemon->http,
+		.store = daemon->store,
+		.metrics = daemon->metrics,
+		.config = config,
+		.readiness = daemon_readiness,
+		.readiness_arg = daemon,
+	};
+	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0) {
+		log_error("daemon", "API not mounted: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+daemon_fill_host(struct daemon *daemon)
+{
+	daemon->host = (struct hub_host){
+		.base = daemon->base,
+		.config = daemon->config,
+		.http = daemon->http,
+		.pipeline = daemon->pipeline,
+		.store = daemon->store,
+		.templates = daemon->templates,
+		.workers = daemon->workers,
+	};
+}
+
+static int
+daemon_start_channels(struct daemon *daemon)
+{
+	struct config_error config_err;
+	char err[512];
+
+	daemon_fill_host(daemon);
+	daemon->modules = module_load_all(&daemon->host, &config_err);
+	if (daemon->modules == NULL) {
+		log_error("daemon", "channels not loaded: %s", config_err.message);
+		return -1;
+	}
+	if (module_start_all(daemon->modules, err, sizeof(err)) != 0) {
+		log_error("daemon", "channels not started: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+daemon_listen(struct daemon *daemon)
+{
+	const struct hub_config *config = daemon->config;
+	char err[512];
+
+	if (http_server_listen(daemon->http, config->http_address,
+	    config->http_port, err, sizeof(err)) != 0) {
+		log_error("daemon", "HTTP listen failed: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- Timers and signals ------------------------------------------------- */
+
+static void daemon_start_prune(struct daemon *daemon);
+static void daemon_handle_signal(evutil_socket_t signal_number, short what,
+    void *arg);
+
+static int
+daemon_watch_signals(struct daemon *daemon)
+{
+	const int numbers[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+
+	for (size_t i = 0; i < 4; i++) {
+		daemon->signals[i] = evsignal_new(daemon->base, numbers[i],
+		    daemon_handle_signal, daemon);
+		if (daemon->signals[i] == NULL ||
+		    evsignal_add(daemon->signals[i], NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct daemon_prune {
+	struct daemon *daemon;
+	struct store_job job;
+	int64_t outbox_before;
+	int64_t idempotency_before;
+	int64_t outbox_deleted;
+	int64_t idempotency_deleted;
+	bool running;
+};
+
+static struct daemon_prune daemon_prune_state;
+
+static int
+daemon_prune_apply(struct store_tx *tx, void *arg)
+{
+	struct daemon_prune *prune = arg;
+
+	return store_tx_prune(tx, prune->outbox_before, prune->idempotency_before,
+	    &prune->outbox_deleted, &prune->idempotency_deleted);
+}
+
+static void
+daemon_prune_done(int result, void *arg)
+{
+	struct daemon_prune *prune = arg;
+
+	prune->running = false;
+	if (result != 0)
+		log_error("daemon", "prune failed");
+	else if (prune->outbox_deleted > 0 || prune->idempotency_deleted > 0)
+		log_info("daemon", "pruned outbox=%lld idempotency_keys=%lld",
+		    (long long)prune->outbox_deleted,
+		    (long long)prune->idempotency_deleted);
+}
+
+static void
+daemon_prune_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *daemon = arg;
+	struct daemon_prune *prune = &daemon_prune_state;
+	const struct hub_config *config = daemon->config;
+	int64_t now = (int64_t)time(NULL) * 1000;
+
+	if (prune->running || daemon->stopping)
+		return;
+	prune->daemon = daemon;
+	prune->outbox_before = now -
+	    (int64_t)config->outbox_retention_hours * 3600 * 1000;
+	prune->idempotency_before = now -
+	    (int64_t)config->idempotency_hours * 3600 * 1000;
+	prune->job = (struct store_job){ .apply = daemon_prune_apply,
+	    .done = daemon_prune_done, .arg = prune };
+	if (store_submit(daemon->store, &prune->job) == 0)
+		prune->running = true;
+}
+
+static void
+daemon_start_prune(struct daemon *daemon)
+{
+	struct timeval interval = {
+		.tv_sec = daemon->config->outbox_prune_interval_seconds,
+	};
+
+	daemon->prune_timer = event_new(daemon->base, -1, EV_PERSIST,
+	    daemon_prune_tick, daemon);
+	if (daemon->prune_timer != NULL)
+		event_add(daemon->prune_timer, &interval);
+}
+
+/* Ends the loop once every request received is answered and committed,
+ * or when the grace period is over. */
+static void
+daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *daemon = arg;
+	size_t requests = http_server_in_flight(daemon->http);
+	size_t messages = pipeline_in_flight(daemon->pipeline);
+
+	if (requests == 0 && messages == 0) {
+		log_info("daemon", "all requests answered, stopping");
+		event_base_loopexit(daemon->base, NULL);
+		return;
+	}
+	if (time(NULL) >= daemon->stop_deadline) {
+		log_warn("daemon", "shutdown grace period over requests=%zu "
+		    "messages=%zu", requests, messages);
+		event_base_loopexit(daemon->base, NULL);
+	}
+}
+
+static void
+daemon_stop(struct daemon *daemon, const char *reason)
+{
+	struct timeval poll = { .tv_usec = DAEMON_DRAIN_POLL_MS * 1000 };
+
+	if (daemon->stopping)
+		return;
+	daemon->stopping = true;
+	log_info("daemon", "shutdown started signal=%s in_flight=%zu", reason,
+	    http_server_in_flight(daemon->http));
+	http_server_stop_accepting(daemon->http);
+	module_stop_all(daemon->modules);
+	daemon->stop_deadline = time(NULL) +
+	    daemon->config->http_timeout_seconds + DAEMON_DRAIN_GRACE_SECONDS;
+	daemon->drain_timer = event_new(daemon->base, -1, EV_PERSIST,
+	    daemon_drain_tick, daemon);
+	if (daemon->drain_timer == NULL || event_add(daemon->drain_timer,
+	    &poll) != 0)
+		event_base_loopexit(daemon->base, NULL);
+}
+
+static void
+daemon_reload(struct daemon *daemon)
+{
+	char err[512];
+
+	if (log_reopen() != 0)
+		log_error("daemon", "log not reopened file=%s error=%s",
+		    daemon->config->log_file, strerror(errno));
+	if (templates_reload(daemon->templates, err, sizeof(err)) != 0)
+		log_error("daemon", "templates not reloaded, the loaded ones "
+		    "stay: %s", err);
+}
+
+static void
+daemon_handle_signal(evutil_socket_t signal_number, short what, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	switch (signal_number) {
+	case SIGTERM:
+		daemon_stop(daemon, "TERM");
+		break;
+	case SIGINT:
+		daemon_stop(daemon, "INT");
+		break;
+	case SIGHUP:
+		log_info("daemon", "SIGHUP: reopening the log and reloading "
+		    "templates");
+		daemon_reload(daemon);
+		break;
+	default:
+		break;	/* SIGPIPE: a peer went away; the write reports it */
+	}
+}
+
+/* --- Run and clean up --------------------------------------------------- */
+
+static void
+daemon_free(struct daemon *daemon)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (daemon->signals[i] != NULL)
+			event_free(daemon->signals[i]);
+	if (daemon->prune_timer != NULL)
+		event_free(daemon->prune_timer);
+	if (daemon->drain_timer != NULL)
+		event_free(daemon->drain_timer);
+	if (daemon->pipeline != NULL)
+		pipeline_close(daemon->pipeline);
+	/* The store commits what is queued and runs the completions, which
+	 * still reply through the HTTP server and the pipeline. */
+	if (daemon->store != NULL)
+		store_close(daemon->store);
+	module_free_all(daemon->modules);
+	if (daemon->http != NULL)
+		http_server_free(daemon->http);
+	pipeline_free(daemon->pipeline);
+	if (daemon->workers != NULL)
+		worker_pool_free(daemon->workers);
+	templates_free(daemon->templates);
+	events_free(daemon->events);
+	metrics_free(daemon->metrics);
+	if (daemon->base != NULL)
+		event_base_free(daemon->base);
+	if (daemon->lock_fd >= 0)
+		close(daemon->lock_fd);
+	config_free(daemon->config);
+	curl_global_cleanup();
+}
+
+static int
+daemon_start(struct daemon *daemon)
+{
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		log_error("daemon", "libsodium or libcurl failed to initialize");
+		return -1;
+	}
+	daemon->base = event_base_new();
+	if (daemon->base == NULL) {
+		log_error("daemon", "event loop not created");
+		return -1;
+	}
+	if (daemon_open_store(daemon) != 0 || daemon_create_parts(daemon) != 0 ||
+	    daemon_start_http(daemon) != 0 || daemon_start_channels(daemon) != 0 ||
+	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0)
+		return -1;
+	daemon_start_prune(daemon);
+	return 0;
+}
+
+int
+daemon_run(const struct daemon_options *options)
+{
+	struct daemon daemon = { .lock_fd = -1 };
+	int status = 1;
+
+	if (daemon_load_config(&daemon, options) != 0)
+		return 1;
+	if (daemon_open_log(&daemon, options->verbose) != 0) {
+		config_free(daemon.config);
+		return 1;
+	}
+	if (daemon_start(&daemon) == 0) {
+		log_info("daemon", "citizenhubd %s started url=%s data_dir=%s "
+		    "pid=%ld", PACKAGE_VERSION, daemon.config->public_url,
+		    daemon.config->data_dir, (long)getpid());
+		event_base_dispatch(daemon.base);
+		status = 0;
+	}
+	daemon_free(&daemon);
+	log_info("daemon", "citizenhubd stopped status=%d", status);
+	log_close();
+	return status;
+}
+
+int
+daemon_check_config(const struct daemon_options *options)
+{
+	struct daemon daemon = { .lock_fd = -1 };
+	struct config_error config_err;
+	char err[512];
+	int status = 1;
+
+	if (daemon_load_config(&daemon, options) != 0)
+		return 1;
+	log_set_level(LOG_LEVEL_WARN);
+	daemon.templates = templates_load(daemon.config->templates_dir, err,
+	    sizeof(err));
+	daemon_fill_host(&daemon);
+	if (daemon.templates == NULL)
+		fprintf(stderr, "citizenhubd: templates: %s\n", err);
+	else if ((daemon.modules = module_load_all(&daemon.host,
+	    &config_err)) == NULL)
+		fprintf(stderr, "citizenhubd: %s\n", config_err.message);
+	else {
+		printf("%s: configuration OK\n", options->config_path);
+		status = 0;
+	}
+	module_free_all(daemon.modules);
+	templates_free(daemon.templates);
+	config_free(daemon.config);
+	return status;
+}

@@ -1,1 +1,458 @@
-/* placeholder: being written */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "api_error.h"
+#include "config.h"
+#include "http_internal.h"
+#include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
+
+#define HTTP_CONTEXT_BUCKETS 1024
+
+/*
+ * Contexts of the requests in flight, found by request pointer, because
+ * http_send_* receive only the request. Every server runs on the main
+ * thread, so one table serves them all without a lock.
+ */
+static struct http_request_context *http_server_contexts[HTTP_CONTEXT_BUCKETS];
+
+static size_t
+http_server_context_bucket(const struct evhttp_request *req)
+{
+	uintptr_t value = (uintptr_t)req;
+
+	return (size_t)((value >> 4) ^ (value >> 14)) % HTTP_CONTEXT_BUCKETS;
+}
+
+struct http_request_context *
+http_server_context_find(struct evhttp_request *req)
+{
+	struct http_request_context *context;
+
+	context = http_server_contexts[http_server_context_bucket(req)];
+	while (context != NULL && context->req != req)
+		context = context->hash_next;
+	return context;
+}
+
+static void
+http_server_context_add(struct http_request_context *context)
+{
+	struct http_server *server = context->server;
+	size_t bucket = http_server_context_bucket(context->req);
+
+	context->hash_next = http_server_contexts[bucket];
+	http_server_contexts[bucket] = context;
+
+	context->next = server->requests;
+	if (server->requests != NULL)
+		server->requests->previous = context;
+	server->requests = context;
+	server->in_flight++;
+}
+
+static void
+http_server_context_remove(struct http_request_context *context)
+{
+	struct http_server *server = context->server;
+	struct http_request_context **slot;
+
+	slot = &http_server_contexts[http_server_context_bucket(context->req)];
+	while (*slot != context)
+		slot = &(*slot)->hash_next;
+	*slot = context->hash_next;
+
+	if (context->previous != NULL)
+		context->previous->next = context->next;
+	else
+		server->requests = context->next;
+	if (context->next != NULL)
+		context->next->previous = context->previous;
+	server->in_flight--;
+}
+
+/* Ends a request: counts it in the metrics and forgets its context. */
+static void
+http_server_context_finish(struct http_request_context *context)
+{
+	struct http_server *server = context->server;
+
+	if (server->metrics != NULL)
+		metrics_http_request(server->metrics, context->channel,
+		    context->route, context->status);
+	http_server_context_remove(context);
+	free(context);
+}
+
+void
+http_server_context_reply(struct evhttp_request *req, int status)
+{
+	struct http_request_context *context = http_server_context_find(req);
+
+	if (context == NULL)
+		return;
+	context->status = status;
+	context->replied = true;
+
+	/* libevent frees a detached request on reply without calling its
+	 * completion callback, so the request ends here. */
+	if (evhttp_request_get_connection(req) == NULL)
+		http_server_context_finish(context);
+}
+
+static void
+http_server_request_complete(struct evhttp_request *req, void *arg)
+{
+	http_server_context_finish(arg);
+}
+
+/*
+ * Runs when libevent frees a connection. A request whose reply was under
+ * way is freed with it, without its completion callback, so it ends here.
+ * A request not yet answered has been detached from the connection and
+ * stays in flight until its handler replies.
+ */
+static void
+http_server_connection_close(struct evhttp_connection *connection, void *arg)
+{
+	struct http_server *server = arg;
+	struct http_request_context *context, *next;
+
+	for (context = server->requests; context != NULL; context = next) {
+		next = context->next;
+		if (context->connection != connection)
+			continue;
+		if (context->replied)
+			http_server_context_finish(context);
+		else
+			context->connection = NULL;
+	}
+}
+
+static struct http_request_context *
+http_server_context_start(struct http_server *server,
+    struct evhttp_request *req, const struct http_route *route)
+{
+	struct http_request_context *context = calloc(1, sizeof *context);
+
+	if (context == NULL)
+		return NULL;
+	context->server = server;
+	context->req = req;
+	context->connection = evhttp_request_get_connection(req);
+	context->channel = route != NULL ? route->channel : "core";
+	context->route = route != NULL ? route->path : "unmatched";
+	context->status = 500;
+	http_server_context_add(context);
+
+	evhttp_request_set_on_complete_cb(req, http_server_request_complete,
+	    context);
+	if (context->connection != NULL)
+		evhttp_connection_set_closecb(context->connection,
+		    http_server_connection_close, server);
+	return context;
+}
+
+/* The exact route for path, else the longest prefix route, else NULL. */
+static const struct http_route *
+http_server_match(const struct http_server *server, const char *path)
+{
+	const struct http_route *best = NULL;
+	const struct http_route *route;
+
+	for (size_t i = 0; i < server->route_count; i++) {
+		route = &server->routes[i];
+		if (route->flags == HTTP_ROUTE_EXACT &&
+		    strcmp(route->path, path) == 0)
+			return route;
+		if (route->flags == HTTP_ROUTE_PREFIX &&
+		    strncmp(route->path, path, route->path_length) == 0 &&
+		    (best == NULL || route->path_length > best->path_length))
+			best = route;
+	}
+	return best;
+}
+
+static const char *
+http_server_request_path(struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+	return path != NULL && path[0] != '\0' ? path : "/";
+}
+
+/*
+ * Bodies over http_max_body_bytes are answered here with a JSON 413 before
+ * any handler runs. libevent itself is given a hard cap of four times that
+ * limit, because it answers bodies over its own cap with a plain HTML 413
+ * that libevent 2.1 offers no way to replace; only those bodies get it.
+ */
+static void
+http_server_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct http_server *server = arg;
+	const char *path = http_server_request_path(req);
+	const struct http_route *route = http_server_match(server, path);
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct hub_error error;
+
+	if (http_server_context_start(server, req, route) == NULL) {
+		log_error("http", "cannot track request: out of memory path=%s",
+		    route != NULL ? route->path : "unmatched");
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+
+	if (evbuffer_get_length(body) > server->max_body_bytes) {
+		hub_error_set(&error, HUB_ERR_BODY_TOO_LARGE, NULL,
+		    (long)server->max_body_bytes);
+		http_send_error(req, &error);
+		return;
+	}
+	if (route == NULL) {
+		hub_error_set(&error, HUB_ERR_NOT_FOUND, NULL, 0);
+		http_send_error(req, &error);
+		return;
+	}
+	route->handler(req, route->arg);
+}
+
+/* Parses a NULL-terminated list of numeric addresses from the config. */
+static int
+http_server_parse_addresses(char **texts, const char *key,
+    struct http_address **list, size_t *count, char *err, size_t err_size)
+{
+	size_t n = 0;
+
+	while (texts != NULL && texts[n] != NULL)
+		n++;
+	*count = 0;
+	*list = NULL;
+	if (n == 0)
+		return 0;
+
+	*list = calloc(n, sizeof **list);
+	if (*list == NULL) {
+		snprintf(err, err_size, "out of memory reading %s", key);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (http_address_parse(texts[i], &(*list)[i]) != 0) {
+			snprintf(err, err_size, "%s[%zu]: \"%s\" is not a numeric "
+			    "IPv4 or IPv6 address", key, i, texts[i]);
+			return -1;
+		}
+	}
+	*count = n;
+	return 0;
+}
+
+static int
+http_server_setup_limits(struct http_server *server,
+    const struct hub_config *config, char *err, size_t err_size)
+{
+	server->per_minute[HTTP_LIMIT_SUBMIT] = config->rate_submit_per_minute;
+	server->per_minute[HTTP_LIMIT_LOOKUP] = config->rate_lookup_per_minute;
+
+	for (int kind = HTTP_LIMIT_SUBMIT; kind <= HTTP_LIMIT_LOOKUP; kind++) {
+		int per_minute = server->per_minute[kind];
+
+		server->limits[kind] = ratelimit_new(per_minute,
+		    per_minute > 0 ? per_minute : 1, HTTP_RATELIMIT_KEYS_MAX);
+		if (server->limits[kind] == NULL) {
+			snprintf(err, err_size, "cannot create the rate limit "
+			    "(%d per minute)", per_minute);
+			return -1;
+		}
+	}
+	return http_server_parse_addresses(config->rate_exempt,
+	    "rate_limits.exempt", &server->rate_exempt,
+	    &server->rate_exempt_count, err, err_size);
+}
+
+static void
+http_server_setup_evhttp(struct http_server *server,
+    const struct hub_config *config)
+{
+	size_t hard_cap = config->http_max_body_bytes;
+
+	if (hard_cap <= (size_t)INT64_MAX / 4)
+		hard_cap *= 4;
+	evhttp_set_max_body_size(server->evhttp, (ev_ssize_t)hard_cap);
+	if (config->http_max_header_bytes > 0)
+		evhttp_set_max_headers_size(server->evhttp,
+		    (ev_ssize_t)config->http_max_header_bytes);
+	if (config->http_timeout_seconds > 0)
+		evhttp_set_timeout(server->evhttp, config->http_timeout_seconds);
+	evhttp_set_allowed_methods(server->evhttp, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(server->evhttp, http_server_dispatch, server);
+}
+
+struct http_server *
+http_server_new(struct event_base *base, const struct hub_config *config,
+    struct metrics *metrics, char *err, size_t err_size)
+{
+	struct http_server *server = calloc(1, sizeof *server);
+
+	if (server == NULL) {
+		snprintf(err, err_size, "out of memory creating the HTTP server");
+		return NULL;
+	}
+	server->base = base;
+	server->metrics = metrics;
+	server->max_body_bytes = config->http_max_body_bytes;
+
+	server->evhttp = evhttp_new(base);
+	if (server->evhttp == NULL) {
+		snprintf(err, err_size, "evhttp_new failed");
+		goto fail;
+	}
+	http_server_setup_evhttp(server, config);
+
+	if (http_server_parse_addresses(config->trusted_proxies,
+	    "http.trusted_proxies", &server->trusted_proxies,
+	    &server->trusted_proxy_count, err, err_size) != 0)
+		goto fail;
+	if (http_server_setup_limits(server, config, err, err_size) != 0)
+		goto fail;
+	return server;
+
+fail:
+	http_server_free(server);
+	return NULL;
+}
+
+int
+http_server_listen(struct http_server *server, const char *address,
+    uint16_t port, char *err, size_t err_size)
+{
+	struct evhttp_bound_socket *socket;
+
+	if (server->socket_count == HTTP_LISTEN_MAX) {
+		snprintf(err, err_size, "cannot listen on %s:%u: at most %d "
+		    "listening addresses", address, port, HTTP_LISTEN_MAX);
+		return -1;
+	}
+	socket = evhttp_bind_socket_with_handle(server->evhttp, address, port);
+	if (socket == NULL) {
+		snprintf(err, err_size, "cannot listen on %s:%u: %s", address,
+		    port, strerror(errno));
+		return -1;
+	}
+	server->sockets[server->socket_count++] = socket;
+	return 0;
+}
+
+uint16_t
+http_server_port(const struct http_server *server)
+{
+	struct sockaddr_storage address;
+	socklen_t length = sizeof address;
+	evutil_socket_t fd;
+
+	if (server->socket_count == 0)
+		return 0;
+	fd = evhttp_bound_socket_get_fd(server->sockets[0]);
+	if (getsockname(fd, (struct sockaddr *)&address, &length) != 0)
+		return 0;
+	if (address.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&address)->sin_port);
+	if (address.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+	return 0;
+}
+
+static bool
+http_server_route_taken(const struct http_server *server, const char *path,
+    enum http_route_flags flags)
+{
+	for (size_t i = 0; i < server->route_count; i++) {
+		if (server->routes[i].flags == flags &&
+		    strcmp(server->routes[i].path, path) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+http_server_route(struct http_server *server, const char *channel,
+    const char *path, enum http_route_flags flags, http_handler_fn handler,
+    void *arg)
+{
+	struct http_route *route;
+	size_t length = strlen(path);
+
+	if (path[0] != '/' || server->route_count == HTTP_ROUTES_MAX ||
+	    http_server_route_taken(server, path, flags))
+		return -1;
+	if (flags == HTTP_ROUTE_PREFIX && path[length - 1] != '/')
+		return -1;
+
+	route = &server->routes[server->route_count];
+	route->channel = strdup(channel);
+	route->path = strdup(path);
+	if (route->channel == NULL || route->path == NULL) {
+		free(route->channel);
+		free(route->path);
+		memset(route, 0, sizeof *route);
+		return -1;
+	}
+	route->path_length = length;
+	route->flags = flags;
+	route->handler = handler;
+	route->arg = arg;
+	server->route_count++;
+	return 0;
+}
+
+void
+http_server_stop_accepting(struct http_server *server)
+{
+	for (size_t i = 0; i < server->socket_count; i++)
+		evhttp_del_accept_socket(server->evhttp, server->sockets[i]);
+	server->socket_count = 0;
+}
+
+size_t
+http_server_in_flight(const struct http_server *server)
+{
+	return server->in_flight;
+}
+
+void
+http_server_free(struct http_server *server)
+{
+	if (server == NULL)
+		return;
+
+	/* Forget the contexts first: evhttp_free closes the connections and
+	 * their close callbacks would otherwise walk this list. */
+	while (server->requests != NULL) {
+		struct http_request_context *context = server->requests;
+
+		http_server_context_remove(context);
+		free(context);
+	}
+	if (server->evhttp != NULL)
+		evhttp_free(server->evhttp);
+
+	for (size_t i = 0; i < server->route_count; i++) {
+		free(server->routes[i].channel);
+		free(server->routes[i].path);
+	}
+	ratelimit_free(server->limits[HTTP_LIMIT_SUBMIT]);
+	ratelimit_free(server->limits[HTTP_LIMIT_LOOKUP]);
+	free(server->trusted_proxies);
+	free(server->rate_exempt);
+	free(server);
+}

@@ -50,6 +50,10 @@ struct http_server *http_server_new(struct event_base *base,
 int http_server_listen(struct http_server *server, const char *address,
     uint16_t port, char *err, size_t err_size);
 
+/* The port of the first listening socket, as bound (for port 0, the one
+ * the kernel chose). Returns 0 when the server does not listen. */
+uint16_t http_server_port(const struct http_server *server);
+
 /* Adds a route. channel labels the metrics ("core" for the hub's own API).
  * An exact route wins over a prefix route; the longest prefix wins. Returns
  * 0, or -1 when the path is taken. */

@@ -1,1 +1,59 @@
-/* placeholder */
+/*
+ * The channel module loader and the hub's side of a loaded channel.
+ */
+#ifndef HUB_MODULE_H
+#define HUB_MODULE_H
+
+#include <stdbool.h>
+
+#include "channel.h"
+
+struct event_base;
+struct http_server;
+struct pipeline;
+struct store;
+struct templates;
+struct worker_pool;
+
+/* What the hub lends its channels. Members may be NULL while only the
+ * configuration is checked (citizenhubd -t). */
+struct hub_host {
+	struct event_base *base;
+	const struct hub_config *config;
+	struct http_server *http;
+	struct pipeline *pipeline;
+	struct store *store;
+	struct templates *templates;
+	struct worker_pool *workers;
+};
+
+struct hub_channel {
+	char *name;
+	const struct hub_channel_module *module;
+	void *handle;		/* from dlopen */
+	void *state;		/* from the module's create */
+	struct hub_host *host;
+	bool started;
+};
+
+struct module_set;
+
+/* Opens the module of every section under "channels" (modules_dir/NAME.so,
+ * or modules_dir/.libs/NAME.so in a build tree), checks its ABI version and
+ * name, and creates it from its section. Returns NULL with err filled in,
+ * naming the section, on an unknown module, a wrong ABI version or an
+ * invalid section. */
+struct module_set *module_load_all(struct hub_host *host,
+    struct config_error *err);
+
+/* Starts every channel in config order. Returns 0, or -1 with a message
+ * in err naming the channel that failed. */
+int module_start_all(struct module_set *set, char *err, size_t err_size);
+
+/* Stops every started channel: no new input. */
+void module_stop_all(struct module_set *set);
+
+/* Frees every channel and closes the modules. */
+void module_free_all(struct module_set *set);
+
+#endif

@@ -1,1 +1,116 @@
-/* placeholder */
+/*
+ * The pipeline's stages, one job each, declared here for pipeline.c and the
+ * unit tests. See pipeline.h for the order and the threads they run on.
+ */
+#ifndef HUB_PIPELINE_STAGES_H
+#define HUB_PIPELINE_STAGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "message.h"
+
+struct events;
+struct hub_config_limits;
+struct store_tx;
+struct templates;
+
+/* --- normalize (main thread) --- */
+
+/* Validates and rewrites every text of message in place: valid UTF-8 with
+ * no NUL, NFC, trimmed, within limits (code points), no control characters
+ * in one-line fields; empty optional fields become NULL. Phone contacts
+ * become E.164 and email contacts get a lower-case domain. The language
+ * defaults to Vietnamese. Returns 0, or -1 with error naming the API field. */
+int pipeline_normalize(struct hub_message *message,
+    const struct hub_config_limits *limits, struct hub_error *error);
+
+/* --- dedupe (main thread) --- */
+
+/* Messages in flight, by dedupe key, so that a repeat that arrives before
+ * its original is committed waits for it instead of being stored twice. */
+struct pipeline_pending;
+
+struct pipeline_pending *pipeline_pending_new(void);
+void pipeline_pending_free(struct pipeline_pending *pending);
+/* Returns 0, or -1 on allocation failure. key is copied. */
+int pipeline_pending_add(struct pipeline_pending *pending, const char *key,
+    void *value);
+void *pipeline_pending_find(const struct pipeline_pending *pending,
+    const char *key);
+void pipeline_pending_remove(struct pipeline_pending *pending, const char *key);
+size_t pipeline_pending_count(const struct pipeline_pending *pending);
+
+/* Keys of a message: by (channel, external id) and by (route, Idempotency-
+ * Key). Each returns a new string, or NULL when the message has no such id.
+ * The two kinds never collide. */
+char *pipeline_dedupe_external_key(const struct hub_message *message);
+char *pipeline_dedupe_idempotency_key(const struct hub_message *message);
+
+/* --- identify, thread, persist (store thread, inside the batch) --- */
+
+struct pipeline_identity {
+	int64_t citizen_id;
+	int64_t contact_ids[HUB_MESSAGE_CONTACTS_MAX];	/* per message contact */
+	int64_t primary_contact_id;	/* the first contact, 0 for none */
+};
+
+/* Finds the citizen that owns one of the message's verified contacts, or
+ * creates a new citizen. Unverified contacts never select a citizen: they
+ * are stored on the citizen found or created, so two citizens are never
+ * merged. Returns 0 or -1. */
+int pipeline_identify(struct store_tx *tx, const struct hub_message *message,
+    struct pipeline_identity *identity);
+
+/* Finds the open ticket the message continues: a quoted valid ticket code
+ * when one of the message's verified contacts is already on that ticket, or
+ * the same conversation key of the same channel. Sets *ticket_id, 0 for a
+ * new ticket. Returns 0 or -1. */
+int pipeline_thread(struct store_tx *tx, const struct hub_message *message,
+    const struct pipeline_identity *identity, int64_t *ticket_id);
+
+struct pipeline_result {
+	int64_t ticket_id;
+	int64_t message_id;
+	char code[TICKET_CODE_PLAIN_SIZE];
+	char language[3];
+	bool created;		/* a new ticket */
+	bool duplicate;		/* the message was already stored */
+};
+
+/* Stores the ticket (new, or the existing one touched), the message, its
+ * contacts on the ticket, the idempotency key, the outbox rows and the audit
+ * event. Returns 0; 1 when (channel, external id) turned out to be stored
+ * already (result holds the stored ids; the caller rolls back); -1 on error. */
+int pipeline_persist(struct store_tx *tx, const struct hub_message *message,
+    const struct pipeline_identity *identity, int64_t ticket_id,
+    struct pipeline_result *result);
+
+/* --- acknowledge and publish (main thread, after the commit) --- */
+
+#define PIPELINE_TOKEN_SIZE 33	/* 32 hex digits and NUL */
+
+/* The per-ticket access token: a keyed BLAKE2b hash of the code, so that it
+ * can be checked and given again without being stored. */
+void pipeline_access_token(const uint8_t key[32], const char *code,
+    char token[PIPELINE_TOKEN_SIZE]);
+
+/* Path of the status page served by the web channel. */
+#define PIPELINE_STATUS_PAGE "/lookup"
+
+/* The status page address with the access token, for the citizen to keep:
+ * public_url + "/lookup?code=...&token=...", with "&lang=en" for English.
+ * Returns a new string or NULL. */
+char *pipeline_status_url(const char *public_url, const char *code,
+    const char *token, const char *language);
+
+/* Renders the acknowledgement "ack.txt" in language for a ticket. Returns a
+ * new string, or NULL when the template is missing or broken. */
+char *pipeline_acknowledge(const struct templates *templates,
+    const char *language, const char *code, const char *status_url);
+
+/* Publishes "ticket.created" (for a new ticket) and "message.created". */
+void pipeline_publish(struct events *events, const struct hub_message *message,
+    const struct pipeline_result *result);
+
+#endif

@@ -87,6 +87,12 @@ int store_submit(struct store *store, struct store_job *job);
 /* Jobs submitted whose completion has not run yet. */
 size_t store_in_flight(const struct store *store);
 
+/* Sets a function called on the main thread once per batch, before the
+ * batch's completions, with the number of jobs and the seconds from BEGIN to
+ * the end of COMMIT (for metrics). fn NULL removes it. */
+void store_set_batch_observer(struct store *store,
+    void (*fn)(int size, double seconds, void *arg), void *arg);
+
 /* Time of the batch, the same for every job in it. */
 int64_t store_tx_now(const struct store_tx *tx);
 
@@ -133,7 +139,8 @@ int store_tx_contact_add(struct store_tx *tx, int64_t citizen_id,
 /* Creates a ticket with the next counter and its code. */
 int store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket);
 
-/* Finds a ticket by plain code. Returns 1 found, 0 not found, -1 error. */
+/* Finds a ticket by plain code; open is false for a resolved or closed
+ * ticket. Returns 1 found, 0 not found, -1 error. */
 int store_tx_ticket_find_code(struct store_tx *tx, const char *code,
     int64_t *ticket_id, bool *open);
 
@@ -159,6 +166,8 @@ int store_tx_message_add(struct store_tx *tx, struct store_message_new *message)
 int store_tx_message_find_external(struct store_tx *tx, const char *channel,
     const char *external_id, int64_t *ticket_id, int64_t *message_id);
 
+/* Stores an idempotency key; a key already stored for the same route (an
+ * expired one not pruned yet) is replaced. */
 int store_tx_idempotency_add(struct store_tx *tx, const char *route,
     const char *key, const uint8_t body_hash[32], int64_t ticket_id,
     int64_t message_id);
@@ -214,8 +223,11 @@ int store_idempotency_find(struct store *store, const char *route,
     const char *key, int64_t not_before, uint8_t body_hash[32],
     int64_t *ticket_id, int64_t *message_id);
 
-/* Second factors for reading a ticket's messages. Return 1 on a match, 0 on
- * none, -1 on error. */
+/* Second factors for reading a ticket's messages, checked against the
+ * ticket's contact and the contacts added to it. last_digits is the end of
+ * an E.164 number, 4 to 15 digits; email matches with the local part exact
+ * and the domain in any case. Return 1 on a match, 0 on none (or an input
+ * outside those forms), -1 on error. */
 int store_ticket_phone_suffix_matches(struct store *store, int64_t ticket_id,
     const char *last_digits);
 int store_ticket_email_matches(struct store *store, int64_t ticket_id,
@@ -231,8 +243,10 @@ struct store_ticket_filter {
 	const char *status;	/* NULL for any */
 	const char *channel;	/* NULL for any */
 	int64_t before_id;	/* 0 for none: paging by id, newest first */
-	int limit;
+	int limit;		/* 1 to STORE_TICKETS_LIMIT_MAX, clamped */
 };
+
+#define STORE_TICKETS_LIMIT_MAX 500
 
 /* Tickets as a JSON array of full records (contacts included), newest
  * first. For operators only. Returns a new reference or NULL. */

@@ -1,1 +1,234 @@
-/* placeholder: being written */
+/*
+ * Schema migrations. PRAGMA user_version is the number of the last
+ * migration applied; each migration runs in its own transaction together
+ * with the update of user_version, so a failed one leaves the previous
+ * version in place. Migrations are only appended, never edited.
+ */
+#include <stdio.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "store_sqlite.h"
+
+static const char store_migrate_1[] =
+	"CREATE TABLE meta ("
+	" key TEXT PRIMARY KEY,"
+	" value BLOB NOT NULL);"
+
+	"CREATE TABLE citizens ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT,"
+	" language TEXT NOT NULL DEFAULT 'vi',"
+	" created_at INTEGER NOT NULL);"
+
+	"CREATE TABLE contacts ("
+	" id INTEGER PRIMARY KEY,"
+	" citizen_id INTEGER NOT NULL REFERENCES citizens(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('phone','email','platform')),"
+	" value TEXT NOT NULL,"
+	" verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0,1)),"
+	" created_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX contacts_verified ON contacts (kind, value)"
+	" WHERE verified = 1;"
+	"CREATE INDEX contacts_kind_value ON contacts (kind, value);"
+	"CREATE INDEX contacts_citizen ON contacts (citizen_id);"
+
+	"CREATE TABLE tickets ("
+	" id INTEGER PRIMARY KEY,"
+	" code TEXT NOT NULL UNIQUE,"
+	" citizen_id INTEGER REFERENCES citizens(id),"
+	" contact_id INTEGER REFERENCES contacts(id),"
+	" channel TEXT NOT NULL,"
+	" conversation_key TEXT,"
+	" status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new',"
+	"  'assigned','in_progress','waiting','resolved','closed')),"
+	" subject TEXT,"
+	" category TEXT,"
+	" category_hint TEXT,"
+	" department TEXT,"
+	" commune TEXT,"
+	" address TEXT,"
+	" latitude REAL,"
+	" longitude REAL,"
+	" language TEXT NOT NULL DEFAULT 'vi',"
+	" due_at INTEGER,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" closed_at INTEGER);"
+	"CREATE INDEX tickets_conversation ON tickets (channel, conversation_key)"
+	" WHERE conversation_key IS NOT NULL;"
+	"CREATE INDEX tickets_status ON tickets (status, id);"
+
+	"CREATE TABLE ticket_contacts ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	" PRIMARY KEY (ticket_id, contact_id)) WITHOUT ROWID;"
+
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" direction TEXT NOT NULL CHECK (direction IN ('in','out')),"
+	" kind TEXT NOT NULL CHECK (kind IN ('message','ack','reply','note')),"
+	" channel TEXT NOT NULL,"
+	" external_id TEXT,"
+	" contact_id INTEGER REFERENCES contacts(id),"
+	" body TEXT NOT NULL,"
+	" delivery_status TEXT,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX messages_external ON messages (channel, external_id)"
+	" WHERE external_id IS NOT NULL;"
+	"CREATE INDEX messages_ticket ON messages (ticket_id, id);"
+
+	"CREATE TABLE attachments ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id INTEGER NOT NULL REFERENCES messages(id),"
+	" sha256 TEXT NOT NULL,"
+	" filename TEXT,"
+	" content_type TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX attachments_message ON attachments (message_id);"
+
+	"CREATE TABLE audit_events ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER REFERENCES tickets(id),"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" detail TEXT,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX audit_events_ticket ON audit_events (ticket_id, id);"
+
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" event TEXT NOT NULL,"
+	" ticket_id INTEGER,"
+	" payload TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" delivered_at INTEGER);"
+	"CREATE INDEX outbox_created ON outbox (created_at);"
+
+	"CREATE TABLE idempotency_keys ("
+	" route TEXT NOT NULL,"
+	" key TEXT NOT NULL,"
+	" body_hash BLOB NOT NULL,"
+	" ticket_id INTEGER NOT NULL,"
+	" message_id INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" PRIMARY KEY (route, key));"
+	"CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);";
+
+/* Migration N is store_migrations[N - 1]. */
+static const char *const store_migrations[] = {
+	store_migrate_1,
+};
+
+_Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
+    STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must be the last migration");
+
+int
+store_migrate_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+store_migrate_apply(sqlite3 *db, int version, char *err, size_t err_size)
+{
+	char set_version[64];
+
+	/* The version is a constant of this file, never input. */
+	snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d",
+	    version);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, store_migrations[version - 1], NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, set_version, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, err_size, "migration %d failed: %s", version,
+		    sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	log_info("store", "schema migrated version=%d", version);
+	return 0;
+
+fail:
+	snprintf(err, err_size, "migration %d failed: %s", version,
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+static int
+store_migrate_insert_key(sqlite3 *db, const char *name)
+{
+	static const char sql[] = "INSERT INTO meta (key, value) VALUES (?, ?)"
+	    " ON CONFLICT (key) DO NOTHING";
+	uint8_t key[STORE_KEY_BYTES];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	randombytes_buf(key, sizeof(key));
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 2, key, sizeof(key), SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	sodium_memzero(key, sizeof(key));
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Creates the secret keys that are missing; existing keys are kept. */
+static int
+store_migrate_keys(sqlite3 *db, char *err, size_t err_size)
+{
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
+	    store_migrate_insert_key(db, "code_key") == 0 &&
+	    store_migrate_insert_key(db, "token_key") == 0 &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, err_size, "creating the keys failed: %s",
+	    sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Brings the database at path to STORE_SCHEMA_VERSION and creates its keys.
+ * A database written by a newer version is rejected. */
+int
+store_migrate(sqlite3 *db, const char *path, char *err, size_t err_size)
+{
+	int version;
+
+	if (store_migrate_version(db, &version) != 0) {
+		snprintf(err, err_size, "reading the schema version of %s "
+		    "failed: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(err, err_size, "database %s has schema version %d, "
+		    "newer than %d of this program: run a newer citizenhubd or "
+		    "restore a backup made by this version", path, version,
+		    STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	while (version < STORE_SCHEMA_VERSION) {
+		if (store_migrate_apply(db, ++version, err, err_size) != 0)
+			return -1;
+	}
+	return store_migrate_keys(db, err, err_size);
+}

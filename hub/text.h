@@ -28,7 +28,8 @@ size_t text_length(const char *s);
 char *text_fold(const char *s);
 
 /* Copies valid UTF-8 s into out (size bytes) truncated at a code point
- * boundary, NUL-terminated. Returns the number of bytes written. */
+ * boundary, NUL-terminated. Returns the number of bytes written, not
+ * counting the NUL. */
 size_t text_truncate(const char *s, char *out, size_t size);
 
 #endif

@@ -45,7 +45,12 @@ void ticket_code_group(const char *code, char out[TICKET_CODE_GROUPED_SIZE]);
 
 /* Finds the first valid ticket code inside free text (as written in an SMS or
  * an email: "ma 3805-1729-61", "#3805172961"). Digit runs that are part of a
- * longer number are skipped. Returns 0 and the plain code, or -1. */
+ * longer number are skipped. Digit groups joined by a single space, dash or
+ * dot count as one number, and a number after '+' is a phone number.
+ * Returns 0 and the plain code, or -1.
+ * NOTE: a phone number written alone as ten digits ("0912345670") passes the
+ * check digit one time in ten, so a caller confirms that the code names a
+ * ticket the sender may post to. */
 int ticket_code_find(const char *text, char out[TICKET_CODE_PLAIN_SIZE]);
 
 #endif

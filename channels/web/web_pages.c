@@ -1,1 +1,258 @@
-/* placeholder: being written */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "web.h"
+
+#define WEB_PAGES_TIME_MAX 32
+#define WEB_PAGES_QUERY_MAX 1024
+
+void
+web_pages_css(struct evhttp_request *req, void *arg)
+{
+	struct web *web = arg;
+	json_t *vars;
+	char *text;
+
+	if (!web_reply_method_get(req))
+		return;
+	vars = json_object();
+	text = hub_channel_render(web->channel, "vi", "web/site.css", vars);
+	json_decref(vars);
+	if (text == NULL) {
+		log_error("web", "failed to render template=web/site.css: %s",
+		    strerror(errno));
+		web_reply_error(req, HUB_ERR_INTERNAL, "");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "public, max-age=3600");
+	http_send_text(req, 200, "text/css; charset=utf-8", text, strlen(text));
+	free(text);
+}
+
+void
+web_pages_submitted(struct web *web, struct evhttp_request *req,
+    const char *language, const json_t *result)
+{
+	json_t *vars = json_deep_copy(result);
+
+	if (vars == NULL || web_view_common(web, language, vars) != 0) {
+		json_decref(vars);
+		web_reply_error(req, HUB_ERR_INTERNAL, "");
+		return;
+	}
+	web_reply_page(web, req, 201, language, "web/submitted.html", vars);
+	json_decref(vars);
+}
+
+/* Copies the time at key of from, formatted, to key of to. */
+static void
+web_pages_time(json_t *to, const char *key, const json_t *from,
+    const char *from_key)
+{
+	char text[WEB_PAGES_TIME_MAX];
+
+	if (web_view_time(json_object_get(from, from_key), text,
+	    sizeof text) == 0)
+		json_object_set_new(to, key, json_string(text));
+}
+
+/* Flags the category for the template, which names the form's own
+ * categories in words and shows any other as it is. */
+static void
+web_pages_category(json_t *vars, const char *category)
+{
+	static const char *const known[] = { "traffic", "environment",
+	    "lighting", "water", "urban_order", "other" };
+	size_t i;
+
+	if (category == NULL)
+		return;
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (strcmp(category, known[i]) == 0) {
+			web_view_flag(vars, "category_is", category);
+			json_object_set_new(vars, "category_known", json_true());
+			return;
+		}
+	}
+}
+
+/* The ticket's public fields as the status page shows them. */
+static int
+web_pages_ticket(json_t *vars, const json_t *ticket, const char *code)
+{
+	static const char *const texts[] = { "category", "department",
+	    "commune" };
+	char grouped[TICKET_CODE_GROUPED_SIZE];
+	const char *status = json_string_value(json_object_get(ticket,
+	    "status"));
+	const json_t *value;
+	size_t i;
+
+	ticket_code_group(code, grouped);
+	json_object_set_new(vars, "code", json_string(code));
+	json_object_set_new(vars, "code_display", json_string(grouped));
+	json_object_set_new(vars, "status", json_string(status != NULL ?
+	    status : ""));
+	web_view_flag(vars, "status_is", status);
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		value = json_object_get(ticket, texts[i]);
+		if (json_is_string(value) && json_string_length(value) > 0)
+			json_object_set(vars, texts[i], (json_t *)value);
+	}
+	web_pages_category(vars, json_string_value(json_object_get(ticket,
+	    "category")));
+	web_pages_time(vars, "deadline", ticket, "deadline");
+	if (json_object_get(vars, "deadline") == NULL)
+		web_pages_time(vars, "deadline", ticket, "due_at");
+	web_pages_time(vars, "created", ticket, "created_at");
+	web_pages_time(vars, "updated", ticket, "updated_at");
+	return 0;
+}
+
+/* One message of the conversation as the status page shows it, or NULL to
+ * leave it out. */
+static json_t *
+web_pages_message(const json_t *message)
+{
+	const char *direction = json_string_value(json_object_get(message,
+	    "direction"));
+	const char *kind = json_string_value(json_object_get(message, "kind"));
+	const json_t *body = json_object_get(message, "body");
+	json_t *shown;
+
+	if (kind != NULL && strcmp(kind, "note") == 0)
+		return NULL;
+	if (!json_is_string(body))
+		body = json_object_get(message, "text");
+	shown = json_pack("{s:b, s:b, s:O?}",
+	    "from_citizen", direction != NULL && direction[0] == 'i',
+	    "automatic", kind != NULL && strcmp(kind, "ack") == 0,
+	    "text", json_is_string(body) ? (json_t *)body : NULL);
+	if (shown != NULL)
+		web_pages_time(shown, "time", message, "created_at");
+	return shown;
+}
+
+static int
+web_pages_messages(json_t *vars, const json_t *messages)
+{
+	json_t *shown = json_array(), *item;
+	size_t i;
+
+	if (json_object_set_new(vars, "messages", shown) != 0)
+		return -1;
+	for (i = 0; i < json_array_size(messages); i++) {
+		item = web_pages_message(json_array_get(messages, i));
+		if (item != NULL)
+			json_array_append_new(shown, item);
+	}
+	json_object_set_new(vars, "factor_valid", json_true());
+	return 0;
+}
+
+/* The query that reopens this page in the other language: the code, and
+ * the token when it proved access. */
+static int
+web_pages_switch_query(json_t *vars, const struct web_lookup *lookup,
+    const struct web_params *query)
+{
+	const char *token = web_query_get_nonempty(query, "token");
+	char text[WEB_PAGES_QUERY_MAX];
+	char *encoded = NULL;
+
+	if (token != NULL && lookup->messages != NULL)
+		encoded = evhttp_encode_uri(token);
+	snprintf(text, sizeof text, "code=%s%s%s", lookup->code,
+	    encoded != NULL ? "&token=" : "", encoded != NULL ? encoded : "");
+	free(encoded);
+	return json_object_set_new(vars, "switch_query", json_string(text));
+}
+
+static void
+web_pages_status(struct web *web, struct evhttp_request *req,
+    const char *language, const struct web_lookup *lookup,
+    const struct web_params *query)
+{
+	json_t *vars = json_object();
+	int status = 200;
+
+	if (vars == NULL || web_view_common(web, language, vars) != 0 ||
+	    web_pages_ticket(vars, lookup->ticket, lookup->code) != 0 ||
+	    web_pages_switch_query(vars, lookup, query) != 0 ||
+	    (lookup->messages != NULL &&
+	    web_pages_messages(vars, lookup->messages) != 0)) {
+		json_decref(vars);
+		web_reply_error(req, HUB_ERR_INTERNAL, "");
+		return;
+	}
+	if (lookup->error.code != HUB_OK) {
+		web_view_error(&lookup->error, language, vars);
+		status = web_reply_status(lookup->error.code);
+	}
+	web_reply_page(web, req, status, language, "web/status.html", vars);
+	json_decref(vars);
+}
+
+static void
+web_pages_lookup_form(struct web *web, struct evhttp_request *req,
+    const char *language, const char *code_text,
+    const struct hub_error *error)
+{
+	json_t *vars = json_object();
+	int status = 200;
+
+	if (vars == NULL || web_view_common(web, language, vars) != 0) {
+		json_decref(vars);
+		web_reply_error(req, HUB_ERR_INTERNAL, "");
+		return;
+	}
+	if (code_text != NULL)
+		json_object_set_new(vars, "code", json_string(code_text));
+	if (error != NULL && error->code != HUB_OK) {
+		web_view_error(error, language, vars);
+		status = web_reply_status(error->code);
+	}
+	web_reply_page(web, req, status, language, "web/lookup.html", vars);
+	json_decref(vars);
+}
+
+void
+web_pages_lookup(struct evhttp_request *req, void *arg)
+{
+	struct web *web = arg;
+	struct web_params query;
+	struct web_lookup lookup;
+	const char *language, *code_text;
+
+	if (!web_reply_method_get(req))
+		return;
+	language = web_reply_language(req);
+	web_query_parse_request(req, &query);
+	code_text = web_query_get_nonempty(&query, "code");
+	if (code_text == NULL) {
+		web_pages_lookup_form(web, req, language, NULL, NULL);
+		web_query_clear(&query);
+		return;
+	}
+	if (!http_rate_limit(hub_channel_http(web->channel), req,
+	    HTTP_LIMIT_LOOKUP)) {
+		web_query_clear(&query);
+		return;
+	}
+	web_lookup_run(web, code_text, &query, &lookup);
+	if (lookup.ticket == NULL)
+		web_pages_lookup_form(web, req, language, code_text,
+		    &lookup.error);
+	else
+		web_pages_status(web, req, language, &lookup, &query);
+	web_lookup_clear(&lookup);
+	web_query_clear(&query);
+}

@@ -14,6 +14,7 @@ Suite *worker_suite(void);
 Suite *pipeline_suite(void);
 Suite *template_suite(void);
 Suite *ratelimit_suite(void);
+Suite *http_suite(void);
 Suite *log_suite(void);
 
 #endif

@@ -1,3 +1,217 @@
-/* placeholder: being written */
+/* Unit tests of the template engine: syntax, escaping, sections, languages
+ * and reloading. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "check_suites.h"
-Suite *template_suite(void) { return suite_create("template"); }
+#include "template.h"
+
+static char template_dir[64];
+
+static void
+write_file(const char *relative, const char *text)
+{
+	char path[256];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/%s", template_dir, relative);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	fputs(text, file);
+	fclose(file);
+}
+
+static void
+setup(void)
+{
+	char path[128];
+
+	strcpy(template_dir, "/tmp/check-template-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(template_dir));
+	snprintf(path, sizeof(path), "%s/vi", template_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/vi/web", template_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/en", template_dir);
+	mkdir(path, 0700);
+	write_file("vi/ack.txt", "Mã hồ sơ {{code}} <{{name}}>");
+	write_file("en/ack.txt", "Ticket {{code}} <{{name}}>");
+	write_file("vi/web/page.html", "<p>{{name}}</p><p>{{{name}}}</p>"
+	    "{{#items}}[{{label}}:{{ticket.code}}]{{/items}}"
+	    "{{^items}}none{{/items}}{{#flag}}F{{/flag}}{{! a comment }}");
+}
+
+static void
+teardown(void)
+{
+	char command[128];
+
+	snprintf(command, sizeof(command), "rm -rf %s", template_dir);
+	ck_assert_int_eq(system(command), 0);
+}
+
+static char *
+render(struct templates *templates, const char *language, const char *name,
+    const char *vars_json)
+{
+	json_t *vars = json_loads(vars_json, 0, NULL);
+	char *text;
+
+	ck_assert_ptr_nonnull(vars);
+	text = templates_render(templates, language, name, vars);
+	json_decref(vars);
+	return text;
+}
+
+START_TEST(template_text_not_escaped)
+{
+	char err[256];
+	struct templates *templates = templates_load(template_dir, err,
+	    sizeof(err));
+	char *text;
+
+	ck_assert_msg(templates != NULL, "load failed: %s", err);
+	text = render(templates, "vi", "ack.txt",
+	    "{\"code\": \"3805-1729-61\", \"name\": \"A&B\"}");
+	ck_assert_str_eq(text, "Mã hồ sơ 3805-1729-61 <A&B>");
+	free(text);
+	templates_free(templates);
+}
+END_TEST
+
+START_TEST(template_html_escaped_and_raw)
+{
+	char err[256];
+	struct templates *templates = templates_load(template_dir, err,
+	    sizeof(err));
+	char *text = render(templates, "vi", "web/page.html",
+	    "{\"name\": \"<b>\\\"x'&\"}");
+
+	ck_assert_str_eq(text, "<p>&lt;b&gt;&quot;x&#39;&amp;</p>"
+	    "<p><b>\"x'&</p>none");
+	free(text);
+	templates_free(templates);
+}
+END_TEST
+
+START_TEST(template_sections_loop_and_dots)
+{
+	char err[256];
+	struct templates *templates = templates_load(template_dir, err,
+	    sizeof(err));
+	char *text = render(templates, "vi", "web/page.html",
+	    "{\"name\": \"n\", \"flag\": true, \"ticket\": {\"code\": \"C\"},"
+	    " \"items\": [{\"label\": \"a\"}, {\"label\": \"b\"}]}");
+
+	ck_assert_str_eq(text, "<p>n</p><p>n</p>[a:C][b:C]F");
+	free(text);
+	templates_free(templates);
+}
+END_TEST
+
+START_TEST(template_language_fallback)
+{
+	char err[256];
+	struct templates *templates = templates_load(template_dir, err,
+	    sizeof(err));
+	char *english = render(templates, "en", "ack.txt",
+	    "{\"code\": \"1\", \"name\": \"n\"}");
+	char *unknown = render(templates, "fr", "ack.txt",
+	    "{\"code\": \"1\", \"name\": \"n\"}");
+	char *missing_in_english = render(templates, "en", "web/page.html",
+	    "{\"name\": \"n\"}");
+
+	ck_assert_str_eq(english, "Ticket 1 <n>");
+	ck_assert_str_eq(unknown, "Mã hồ sơ 1 <n>");
+	ck_assert_str_eq(missing_in_english, "<p>n</p><p>n</p>none");
+	errno = 0;
+	ck_assert_ptr_null(templates_render(templates, "vi", "nothing.txt",
+	    NULL));
+	ck_assert_int_eq(errno, ENOENT);
+	free(english);
+	free(unknown);
+	free(missing_in_english);
+	templates_free(templates);
+}
+END_TEST
+
+START_TEST(template_syntax_errors_rejected)
+{
+	const char *broken[] = {
+		"{{#open}} never closed",
+		"{{name",
+		"{{/close}} without open",
+		"{{#a}}{{/b}}",
+		"{{}}",
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		write_file("vi/broken.txt", broken[i]);
+		ck_assert_msg(templates_load(template_dir, err, sizeof(err)) ==
+		    NULL, "accepted: %s", broken[i]);
+		ck_assert_msg(strstr(err, "broken.txt") != NULL,
+		    "error does not name the file: %s", err);
+	}
+}
+END_TEST
+
+START_TEST(template_reload_keeps_old_on_error)
+{
+	char err[256];
+	struct templates *templates = templates_load(template_dir, err,
+	    sizeof(err));
+	char *text;
+
+	write_file("vi/ack.txt", "new {{code}}");
+	ck_assert_int_eq(templates_reload(templates, err, sizeof(err)), 0);
+	text = render(templates, "vi", "ack.txt", "{\"code\": \"1\"}");
+	ck_assert_str_eq(text, "new 1");
+	free(text);
+
+	write_file("vi/ack.txt", "broken {{code");
+	ck_assert_int_eq(templates_reload(templates, err, sizeof(err)), -1);
+	text = render(templates, "vi", "ack.txt", "{\"code\": \"1\"}");
+	ck_assert_str_eq(text, "new 1");
+	free(text);
+	templates_free(templates);
+}
+END_TEST
+
+START_TEST(template_project_templates_load)
+{
+	char err[256];
+	struct templates *templates = templates_load(TEST_TEMPLATE_DIR, err,
+	    sizeof(err));
+	char *text;
+
+	ck_assert_msg(templates != NULL, "project templates: %s", err);
+	text = render(templates, "vi", "ack.txt",
+	    "{\"code_display\": \"3805-1729-61\"}");
+	ck_assert_ptr_nonnull(strstr(text, "3805-1729-61"));
+	free(text);
+	templates_free(templates);
+}
+END_TEST
+
+Suite *
+template_suite(void)
+{
+	Suite *suite = suite_create("template");
+	TCase *tcase = tcase_create("render");
+
+	tcase_add_checked_fixture(tcase, setup, teardown);
+	tcase_add_test(tcase, template_text_not_escaped);
+	tcase_add_test(tcase, template_html_escaped_and_raw);
+	tcase_add_test(tcase, template_sections_loop_and_dots);
+	tcase_add_test(tcase, template_language_fallback);
+	tcase_add_test(tcase, template_syntax_errors_rejected);
+	tcase_add_test(tcase, template_reload_keeps_old_on_error);
+	tcase_add_test(tcase, template_project_templates_load);
+	suite_add_tcase(suite, tcase);
+	return suite;
+}

@@ -1,0 +1,124 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "web.h"
+
+#define WEB_LOOKUP_CODE_TEXT_MAX 32
+#define WEB_LOOKUP_FACTOR_MAX 320
+
+static const struct {
+	const char *param;
+	enum hub_factor_kind kind;
+} web_lookup_factors[] = {
+	{ "token", HUB_FACTOR_TOKEN },
+	{ "phone_last4", HUB_FACTOR_PHONE_SUFFIX },
+	{ "email", HUB_FACTOR_EMAIL },
+};
+
+static bool
+web_lookup_factor_shape(const struct web_params *query, const char *param,
+    enum hub_factor_kind kind, const char *value)
+{
+	size_t len = strlen(value), i;
+
+	if (web_query_has_nul(query, param) || len > WEB_LOOKUP_FACTOR_MAX)
+		return false;
+	if (kind == HUB_FACTOR_PHONE_SUFFIX)
+		return len == 4 && strspn(value, "0123456789") == 4;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)value[i] <= ' ' ||
+		    (kind == HUB_FACTOR_TOKEN && (unsigned char)value[i] > '~'))
+			return false;
+	}
+	return true;
+}
+
+/* Checks one factor. Returns 1 when valid, 0 when absent, -1 on an error
+ * (filled in lookup). */
+static int
+web_lookup_factor(struct web *web, const struct web_params *query,
+    size_t index, struct web_lookup *lookup)
+{
+	const char *param = web_lookup_factors[index].param;
+	enum hub_factor_kind kind = web_lookup_factors[index].kind;
+	const char *value = web_query_get_nonempty(query, param);
+	time_t now = web_token_now();
+
+	if (value == NULL)
+		return 0;
+	if (!web_lookup_factor_shape(query, param, kind, value)) {
+		hub_error_set(&lookup->error, HUB_ERR_INVALID_FIELD, param, 0);
+		return -1;
+	}
+	lookup->retry_after = web_guard_locked(&web->guard, lookup->code, now);
+	if (lookup->retry_after > 0) {
+		hub_error_set(&lookup->error, HUB_ERR_RATE_LIMITED, param, 0);
+		return -1;
+	}
+	if (!hub_ticket_factor_valid(web->channel, lookup->code, kind, value)) {
+		web_guard_fail(&web->guard, lookup->code, now);
+		log_info("web", "wrong second factor code=%s param=%s",
+		    lookup->code, param);
+		hub_error_set(&lookup->error, HUB_ERR_FORBIDDEN, param, 0);
+		return -1;
+	}
+	return 1;
+}
+
+static void
+web_lookup_messages(struct web *web, const struct web_params *query,
+    struct web_lookup *lookup)
+{
+	bool valid = false;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof web_lookup_factors /
+	    sizeof web_lookup_factors[0]; i++) {
+		rc = web_lookup_factor(web, query, i, lookup);
+		if (rc < 0)
+			return;
+		if (rc > 0)
+			valid = true;
+	}
+	if (!valid)
+		return;
+	lookup->messages = hub_ticket_messages(web->channel, lookup->code);
+	if (lookup->messages == NULL) {
+		log_error("web", "failed to read the messages code=%s",
+		    lookup->code);
+		lookup->messages = json_array();
+	}
+}
+
+void
+web_lookup_run(struct web *web, const char *code_text,
+    const struct web_params *query, struct web_lookup *lookup)
+{
+	memset(lookup, 0, sizeof *lookup);
+	hub_error_set(&lookup->error, HUB_OK, "", 0);
+
+	if (code_text == NULL ||
+	    strlen(code_text) > WEB_LOOKUP_CODE_TEXT_MAX ||
+	    ticket_code_parse(code_text, lookup->code) != 0) {
+		lookup->code[0] = '\0';
+		hub_error_set(&lookup->error, HUB_ERR_NOT_FOUND, "code", 0);
+		return;
+	}
+	lookup->ticket = hub_ticket_public(web->channel, lookup->code);
+	if (lookup->ticket == NULL) {
+		hub_error_set(&lookup->error, HUB_ERR_NOT_FOUND, "code", 0);
+		return;
+	}
+	web_lookup_messages(web, query, lookup);
+}
+
+void
+web_lookup_clear(struct web_lookup *lookup)
+{
+	json_decref(lookup->ticket);
+	json_decref(lookup->messages);
+	lookup->ticket = NULL;
+	lookup->messages = NULL;
+}

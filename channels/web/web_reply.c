@@ -1,0 +1,126 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "web.h"
+
+/*
+ * Names and HTTP statuses of the error codes, for the pages that show an
+ * error themselves. JSON answers go through http_send_error, which takes
+ * the status from the hub's error catalogue; the two tables must agree.
+ */
+static const struct {
+	const char *name;
+	int status;
+} web_reply_errors[HUB_ERR_COUNT] = {
+	[HUB_OK] = { "ok", 200 },
+	[HUB_ERR_INVALID_JSON] = { "invalid_json", 400 },
+	[HUB_ERR_CONTENT_TYPE] = { "unsupported_content_type", 415 },
+	[HUB_ERR_BODY_TOO_LARGE] = { "body_too_large", 413 },
+	[HUB_ERR_MISSING_FIELD] = { "missing_field", 422 },
+	[HUB_ERR_INVALID_UTF8] = { "invalid_utf8", 400 },
+	[HUB_ERR_FIELD_TOO_LONG] = { "field_too_long", 422 },
+	[HUB_ERR_INVALID_FIELD] = { "invalid_field", 422 },
+	[HUB_ERR_UNKNOWN_LANGUAGE] = { "unknown_language", 422 },
+	[HUB_ERR_CONSENT_REQUIRED] = { "consent_required", 422 },
+	[HUB_ERR_IDEMPOTENCY_MISMATCH] = { "idempotency_key_reused", 422 },
+	[HUB_ERR_RATE_LIMITED] = { "rate_limited", 429 },
+	[HUB_ERR_FORM_TOO_FAST] = { "form_too_fast", 422 },
+	[HUB_ERR_FORM_REJECTED] = { "form_rejected", 422 },
+	[HUB_ERR_NOT_FOUND] = { "not_found", 404 },
+	[HUB_ERR_UNAUTHORIZED] = { "unauthorized", 401 },
+	[HUB_ERR_FORBIDDEN] = { "forbidden", 403 },
+	[HUB_ERR_METHOD_NOT_ALLOWED] = { "method_not_allowed", 405 },
+	[HUB_ERR_UNAVAILABLE] = { "unavailable", 503 },
+	[HUB_ERR_INTERNAL] = { "internal_error", 500 },
+};
+
+int
+web_reply_status(enum hub_error_code code)
+{
+	if ((unsigned int)code >= HUB_ERR_COUNT)
+		return 500;
+	return web_reply_errors[code].status;
+}
+
+const char *
+web_reply_error_name(enum hub_error_code code)
+{
+	if ((unsigned int)code >= HUB_ERR_COUNT)
+		return "internal_error";
+	return web_reply_errors[code].name;
+}
+
+const char *
+web_reply_language(struct evhttp_request *req)
+{
+	struct web_params query;
+	const char *lang;
+	bool vietnamese;
+
+	web_query_parse_request(req, &query);
+	lang = web_query_get(&query, "lang");
+	vietnamese = lang != NULL && strcmp(lang, "vi") == 0;
+	web_query_clear(&query);
+	return vietnamese ? "vi" : http_request_language(req);
+}
+
+void
+web_reply_error(struct evhttp_request *req, enum hub_error_code code,
+    const char *field)
+{
+	struct hub_error error;
+
+	hub_error_set(&error, code, field, 0);
+	http_send_error(req, &error);
+}
+
+bool
+web_reply_method_get(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    "GET, HEAD");
+	web_reply_error(req, HUB_ERR_METHOD_NOT_ALLOWED, "");
+	return false;
+}
+
+void
+web_reply_page_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(headers, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'self'; img-src 'self'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	evhttp_add_header(headers, "X-Content-Type-Options", "nosniff");
+	/* Status page addresses carry an access token. */
+	evhttp_add_header(headers, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(headers, "Cache-Control", "no-store");
+}
+
+void
+web_reply_page(struct web *web, struct evhttp_request *req, int status,
+    const char *language, const char *name, const json_t *vars)
+{
+	char *text = hub_channel_render(web->channel, language, name, vars);
+
+	if (text == NULL) {
+		log_error("web", "failed to render template=%s language=%s: %s",
+		    name, language, strerror(errno));
+		web_reply_error(req, HUB_ERR_INTERNAL, "");
+		return;
+	}
+	web_reply_page_headers(req);
+	http_send_text(req, status, "text/html; charset=utf-8", text,
+	    strlen(text));
+	free(text);
+}

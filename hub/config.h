@@ -1,0 +1,150 @@
+/*
+ * Configuration: one JSON file, validated in full before the daemon starts.
+ *
+ * An unknown key, a value of the wrong type or a value out of range stops
+ * start-up with an error naming the file, the key's path ("http.listen",
+ * "http.trusted_proxies[1]"), the line where the key stands and the expected
+ * form. Duplicate keys are rejected. Relative paths in the file are resolved
+ * against the folder that holds the config file.
+ *
+ * Channel sections ("channels.NAME") are validated by their module with the
+ * same field tables (config_check_section), so their errors carry lines too.
+ */
+#ifndef HUB_CONFIG_H
+#define HUB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "log.h"
+
+#define CONFIG_ERROR_MAX 512
+
+/* One validation failure. line is 0 when the position is unknown. */
+struct config_error {
+	char file[256];
+	char path[128];
+	int line;
+	char message[CONFIG_ERROR_MAX];	/* full text, ready to print */
+};
+
+struct hub_config_limits {
+	int name_chars;
+	int subject_chars;
+	int description_chars;
+	int address_chars;
+	int email_chars;
+	int category_chars;
+	int external_id_chars;
+};
+
+struct hub_config {
+	char *path;		/* the file as given */
+	char *text;		/* its raw text, for positions of module keys */
+
+	char *data_dir;		/* absolute or relative to the working folder */
+	char *modules_dir;
+	char *templates_dir;
+	int workers;
+
+	char *log_file;		/* NULL or "-" for standard error */
+	enum log_level log_level;
+	unsigned int log_trace;
+
+	char *http_address;	/* "127.0.0.1", "::1", "0.0.0.0" */
+	uint16_t http_port;
+	char *public_url;	/* no trailing slash */
+	size_t http_max_body_bytes;
+	size_t http_max_header_bytes;
+	int http_timeout_seconds;
+	char **trusted_proxies;	/* numeric addresses, NULL-terminated,
+				 * never NULL itself */
+
+	int store_batch_max;
+	int store_busy_timeout_ms;
+
+	struct hub_config_limits limits;
+	int idempotency_hours;
+
+	int outbox_retention_hours;
+	int outbox_prune_interval_seconds;
+
+	int rate_submit_per_minute;
+	int rate_lookup_per_minute;
+	char **rate_exempt;	/* numeric addresses, NULL-terminated,
+				 * never NULL itself */
+
+	char *admin_token_file;	/* NULL: the admin read API is off */
+
+	json_t *channels;	/* object: module name -> section (owned) */
+};
+
+/* Loads and validates path. On success returns 0 and a config the caller
+ * frees with config_free. On failure returns -1 and fills err. */
+int config_load(const char *path, struct hub_config **config,
+    struct config_error *err);
+
+void config_free(struct hub_config *config);
+
+/* Replaces http.listen with listen ("ADDR:PORT", as in the file); a
+ * public_url that was derived from the old address follows the new one.
+ * Returns 0, or -1 with err filled in. */
+int config_override_listen(struct hub_config *config, const char *listen,
+    struct config_error *err);
+
+/* Replaces data_dir with dir, taken relative to the working folder.
+ * Returns 0, or -1 on allocation failure. */
+int config_override_data_dir(struct hub_config *config, const char *dir);
+
+/* Resolves a path from the config file against the config file's folder.
+ * Returns a new string (caller frees) or NULL on allocation failure. */
+char *config_resolve_path(const struct hub_config *config, const char *path);
+
+/* Line of the key at path in text (1-based), or 0 when it is not found.
+ * path uses dots for object keys and [N] for array elements. */
+int config_position_line(const char *text, const char *path);
+
+/* Field tables, used for the core's sections and by channel modules. */
+enum config_type {
+	CONFIG_STRING,
+	CONFIG_INTEGER,
+	CONFIG_BOOLEAN,
+	CONFIG_STRING_ARRAY,
+	CONFIG_OBJECT,		/* checked by its own table or by a module */
+};
+
+/* A table of fields ends with an entry whose key is NULL. */
+struct config_field {
+	const char *key;
+	enum config_type type;
+	/* CONFIG_INTEGER: bounds, inclusive, always applied.
+	 * CONFIG_STRING: when max > 0, bounds of the length in bytes.
+	 * CONFIG_STRING_ARRAY: when max > 0, the most elements. */
+	long long min;
+	long long max;
+	/* Optional extra check of a value whose type is right; for
+	 * CONFIG_STRING_ARRAY it runs on each element. Returns NULL when
+	 * valid, or the expected form ("an address as ADDR:PORT"). */
+	const char *(*check)(const json_t *value);
+	/* Expected form for type errors; NULL for one made from the type and
+	 * bounds ("an integer from 1 to 64"). */
+	const char *expected;
+};
+
+/* Checks that section (an object at path) has only keys of fields, each of
+ * the right type, bounds and check. Returns 0, or -1 with err filled in for
+ * the first failure. */
+int config_check_section(const struct hub_config *config, const char *path,
+    const json_t *section, const struct config_field *fields,
+    struct config_error *err);
+
+/* Fills err for a value at path; format is the expected form. For modules
+ * that check relations between keys. Always returns -1. */
+int config_error_at(const struct hub_config *config, const char *path,
+    struct config_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * Declarations shared by the config loader's files (config.c, config_check.c,
+ * config_schema.c, config_position.c). Not for the rest of the daemon.
+ */
+#ifndef HUB_CONFIG_INTERNAL_H
+#define HUB_CONFIG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+/* Maximum size of the address of "ADDR:PORT" with its NUL, brackets
+ * excluded (INET6_ADDRSTRLEN). */
+#define CONFIG_ADDRESS_MAX 46
+
+/* Fills err with "FILE:LINE: PATH: PROBLEM; expected EXPECTED". A line of 0
+ * leaves out ":LINE", an empty path leaves out "PATH: " and a NULL expected
+ * leaves out "; expected EXPECTED". */
+void config_error_set_line(const struct hub_config *config, const char *path,
+    int line, struct config_error *err, const char *problem,
+    const char *expected);
+
+/* Like config_error_set_line, with the line of path in config->text. */
+void config_error_set(const struct hub_config *config, const char *path,
+    struct config_error *err, const char *problem, const char *expected);
+
+/* Writes a JSON value for an error message into buffer: strings quoted and
+ * escaped, cut at size with "..." at the end. */
+void config_error_quote(const json_t *value, char *buffer, size_t size);
+
+/* Returns the JSON type of value as a word for messages ("integer"). */
+const char *config_check_type_name(const json_t *value);
+
+/* Checks the whole document against the core's field tables, channel names
+ * included. Returns 0, or -1 with err filled in. */
+int config_schema_check(const struct hub_config *config, const json_t *root,
+    struct config_error *err);
+
+/* Splits "ADDR:PORT" (numeric IPv4, or bracketed numeric IPv6) into address
+ * (at least CONFIG_ADDRESS_MAX bytes) and port. Returns 0 or -1. */
+int config_schema_split_listen(const char *listen, char *address,
+    uint16_t *port);
+
+/* Calls visit for every object key and array element of text, in order, with
+ * its path ("http.trusted_proxies[1]"), the line it starts on and its byte
+ * offset. visit returns non-zero to stop the walk. Keys whose path does not
+ * fit the path buffer are walked but not visited. */
+typedef int (*config_position_visit_fn)(const char *path, int line,
+    size_t offset, void *arg);
+void config_position_walk(const char *text, config_position_visit_fn visit,
+    void *arg);
+
+/* Copies into path (size bytes) the path of the last key or element that
+ * starts before offset. Returns 0, or -1 when there is none. */
+int config_position_path_at(const char *text, size_t offset, char *path,
+    size_t size);
+
+#endif

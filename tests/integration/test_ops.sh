@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Operations: health, readiness and metrics endpoints, the admin API's token,
+# config checks at start-up, signals, and the data directory's lock.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# Writes a config whose http section holds $2 as its last member, with the
+# line of that member known: line 7.
+write_config_with_http_member() {
+	cat >"$1" <<JSON
+{
+	"data_dir": "$TEST_TMP/data-invalid",
+	"modules_dir": "$HUB_MODULES_DIR",
+	"templates_dir": "$HUB_TEMPLATES_DIR",
+	"http": {
+		"listen": "127.0.0.1:$(lib_free_port)",
+		$2
+	},
+	"channels": { "web": {} }
+}
+JSON
+}
+
+# Runs citizenhubd in the foreground with a 10 s bound; sets RUN_STATUS and
+# RUN_OUTPUT (standard output and error together).
+run_daemon() {
+	RUN_STATUS=0
+	RUN_OUTPUT=$(timeout 10 "$HUB_BIN" "$@" </dev/null 2>&1) ||
+		RUN_STATUS=$?
+}
+
+case_begin "daemon start line and readiness"
+if hub_start; then
+	check_contains "start line in the log" "$(cat "$HUB_LOG")" "$HUB_URL"
+	api GET /readyz
+	check_status 200
+fi
+case_end
+
+case_begin "healthz answers 200"
+api GET /healthz
+check_status 200
+case_end
+
+case_begin "metrics count http requests"
+api GET /healthz
+api GET /metrics
+check_status 200
+check_contains "/metrics" "$API_BODY" "hub_http_requests_total"
+check_match "/metrics sample line" "$API_BODY" \
+	'^hub_http_requests_total(\{[^}]*\})? [0-9]+'
+case_end
+
+case_begin "admin api without token is 401"
+api GET /api/v1/tickets
+check_status 401
+check_equal "error.code" unauthorized "$(json_get "$API_BODY" error.code)"
+check_not_equal "error.message.vi" "" "$(json_get "$API_BODY" error.message.vi)"
+check_not_equal "error.message.en" "" "$(json_get "$API_BODY" error.message.en)"
+case_end
+
+case_begin "admin api with wrong token is 401"
+api GET /api/v1/tickets "" -H "Authorization: Bearer wrong-$HUB_TOKEN"
+check_status 401
+api GET /api/v1/tickets "" -H "Authorization: Basic $HUB_TOKEN"
+check_status 401
+case_end
+
+case_begin "admin api with token is 200"
+submit "ops-1"
+api_admin GET /api/v1/tickets
+check_status 200
+json_valid "$API_BODY" || fail "GET /api/v1/tickets: body is not JSON"
+if [ -n "$SUBMIT_CODE" ]; then
+	check_contains "ticket list" "$API_BODY" "$SUBMIT_CODE"
+fi
+case_end
+
+case_begin "sighup keeps the daemon serving"
+kill -HUP "$HUB_PID" || fail "no daemon to send SIGHUP to"
+sleep 0.3
+kill -0 "$HUB_PID" 2>/dev/null || fail "citizenhubd exited on SIGHUP"
+api GET /healthz
+check_status 200
+case_end
+
+case_begin "second daemon on same data dir refuses"
+first_pid=$HUB_PID
+first_url=$HUB_URL
+second_config=$TEST_TMP/second.json
+saved_port=$HUB_PORT
+HUB_PORT=$(lib_free_port)
+hub_config_write "$second_config"
+HUB_PORT=$saved_port
+run_daemon -c "$second_config"
+check_not_equal "exit status of the second daemon" 0 "$RUN_STATUS"
+check_not_equal "exit status of the second daemon (not a timeout)" 124 \
+	"$RUN_STATUS"
+check_match "message of the second daemon" "$RUN_OUTPUT" \
+	"lock|running|$HUB_DATA"
+kill -0 "$first_pid" 2>/dev/null || fail "the first daemon stopped"
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+	"$first_url/readyz" || true)
+check_equal "first daemon /readyz" 200 "$status"
+case_end
+
+case_begin "sigterm stops with status 0"
+hub_stop
+case_end
+
+case_begin "check-config accepts a good config"
+run_daemon -c "$HUB_CONFIG" -t
+check_equal "citizenhubd -t exit status" 0 "$RUN_STATUS"
+run_daemon -c "$HUB_CONFIG" --check-config
+check_equal "citizenhubd --check-config exit status" 0 "$RUN_STATUS"
+case_end
+
+case_begin "check-config rejects an unknown key"
+bad=$TEST_TMP/unknown-key.json
+write_config_with_http_member "$bad" '"max_body_byte": 65536'
+run_daemon -c "$bad" -t
+check_not_equal "citizenhubd -t exit status" 0 "$RUN_STATUS"
+check_not_equal "citizenhubd -t exit status (not a timeout)" 124 "$RUN_STATUS"
+check_contains "citizenhubd -t output" "$RUN_OUTPUT" \
+	"$bad:7: http.max_body_byte"
+case_end
+
+case_begin "start rejects a wrong type"
+bad=$TEST_TMP/wrong-type.json
+write_config_with_http_member "$bad" '"timeout_seconds": "5"'
+run_daemon -c "$bad"
+check_not_equal "citizenhubd exit status" 0 "$RUN_STATUS"
+check_not_equal "citizenhubd exit status (not a timeout)" 124 "$RUN_STATUS"
+check_contains "citizenhubd output" "$RUN_OUTPUT" "http.timeout_seconds"
+check_contains "citizenhubd output" "$RUN_OUTPUT" "$bad:7"
+case_end
+
+case_begin "start rejects a missing config file"
+run_daemon -c "$TEST_TMP/no-such-config.json"
+check_not_equal "citizenhubd exit status" 0 "$RUN_STATUS"
+check_contains "citizenhubd output" "$RUN_OUTPUT" "no-such-config.json"
+case_end
+
+tests_done
