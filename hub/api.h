@@ -2,7 +2,7 @@
  * The hub's own HTTP API, mounted on the shared server under the channel
  * label "core":
  *
- *   GET /healthz            the process answers
+ *   GET /healthz            the process is up
  *   GET /readyz             the daemon takes new work
  *   GET /metrics            Prometheus text format 0.0.4
  *   GET /api/v1/tickets     operators' read API, behind a bearer token
@@ -28,8 +28,8 @@ struct store;
  * ("shutting down", "store not accepting writes"). */
 typedef const char *(*api_readiness_fn)(void *arg);
 
-/* What the handlers use. The caller fills the first block and keeps the
- * context alive as long as the HTTP server. */
+/* Shared state of the API handlers. The caller fills the first block and
+ * keeps the context alive as long as the HTTP server. */
 struct api_context {
 	struct http_server *http;
 	struct store *store;		/* NULL: /metrics skips the outbox */
@@ -49,7 +49,7 @@ int api_ops_mount(struct api_context *api, char *err, size_t err_size);
 
 /* Mounts /api/v1/tickets and /api/v1/tickets/ID. With admin.token_file set,
  * reads the token from the first line of that file, which must not be
- * readable by group or others; otherwise the routes answer 404 saying that
+ * readable by group or others. Without it the routes reply 404 saying that
  * admin.token_file is not set. Returns 0, or -1 with a message in err when
  * the file cannot be read, is open to others, holds no token, or a path is
  * taken. */

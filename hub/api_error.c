@@ -24,7 +24,7 @@
  *   unauthorized              401
  *   forbidden                 403
  *   method_not_allowed        405
- *   unavailable               503  shutting down or the store is full
+ *   unavailable               503  shutting down, or the store rejects work
  *   internal_error            500
  *
  * Each message comes in up to four forms, picked by what the error carries:

@@ -12,7 +12,7 @@
 
 #define API_OPS_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* Answers 405 unless the request is a GET or a HEAD. Returns true when the
+/* Sends 405 unless the request is a GET or a HEAD. Returns true when the
  * handler may go on. */
 static bool
 api_ops_read_only(struct evhttp_request *req, const char *path)

@@ -31,7 +31,7 @@ static const char *const api_tickets_statuses[] = {
 	"new", "assigned", "in_progress", "waiting", "resolved", "closed",
 };
 
-/* --- Answers ------------------------------------------------------------ */
+/* --- Replies ------------------------------------------------------------ */
 
 static void
 api_tickets_error(struct evhttp_request *req, enum hub_error_code code,
@@ -60,7 +60,7 @@ api_tickets_not_configured(struct evhttp_request *req, void *arg)
 	http_send_json(req, 404, body);
 }
 
-/* Answers 405 unless the request is a GET or a HEAD. */
+/* Sends 405 unless the request is a GET or a HEAD. */
 static bool
 api_tickets_read_only(struct evhttp_request *req)
 {
@@ -77,7 +77,7 @@ api_tickets_read_only(struct evhttp_request *req)
 /* --- Bearer token ------------------------------------------------------- */
 
 /* Checks Authorization: Bearer TOKEN against the configured token by hash,
- * in constant time. Answers 401 and returns false when it does not match. */
+ * in constant time. Sends 401 and returns false when it does not match. */
 static bool
 api_tickets_authorized(struct api_context *api, struct evhttp_request *req)
 {
@@ -192,8 +192,8 @@ api_tickets_repeated(const struct evkeyvalq *params,
 	return false;
 }
 
-/* Fills filter from the query. Answers 422 naming the first bad parameter
- * and returns -1 when one is unknown, repeated or out of range; the filter's
+/* Fills filter from the query. Sends 422 naming the first bad parameter
+ * and returns -1 when one is unknown, repeated or out of range. The filter's
  * strings point into params, which the caller clears. */
 static int
 api_tickets_parse_query(struct evhttp_request *req, struct evkeyvalq *params,

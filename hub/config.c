@@ -59,6 +59,11 @@ config_read(struct hub_config *config, size_t *length,
 		return -1;
 	}
 	config->text[*length] = '\0';
+
+	/* Return the unused part of the buffer, keeping it if realloc fails. */
+	char *shrunk = realloc(config->text, *length + 1);
+	if (shrunk != NULL)
+		config->text = shrunk;
 	return 0;
 }
 

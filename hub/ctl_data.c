@@ -106,20 +106,31 @@ ctl_data_parse(const struct ctl_command *command, int argc, char **argv,
 	return -1;
 }
 
-/* Takes the data directory's lock for a command that must not run beside
- * a daemon. Returns the descriptor, or -1 after printing why. */
+/* Prints why a command that must not run beside a daemon cannot run, and
+ * returns true, when a daemon holds the lock of dir. */
+static bool
+ctl_data_in_use(const char *dir, const char *command)
+{
+	long pid = 0;
+
+	if (!datadir_locked(dir, &pid))
+		return false;
+	ctl_error("the daemon (pid %ld) is running on %s: stop it before %s",
+	    pid, dir, command);
+	return true;
+}
+
+/* Takes the data directory's lock for init, so that no daemon starts on
+ * the database while it is created. Returns the descriptor, or -1 after
+ * printing why. */
 static int
 ctl_data_lock(const char *dir, const char *command)
 {
 	char err[512];
-	long pid = 0;
 	int fd;
 
-	if (datadir_locked(dir, &pid)) {
-		ctl_error("the daemon (pid %ld) is running on %s: stop it before"
-		    " %s", pid, dir, command);
+	if (ctl_data_in_use(dir, command))
 		return -1;
-	}
 	if (datadir_prepare(dir, err, sizeof err) != 0) {
 		ctl_error("cannot create the data directory %s: %s", dir, err);
 		return -1;
@@ -262,7 +273,7 @@ ctl_restore_run(struct ctl *ctl, int argc, char **argv)
 	struct ctl_progress progress;
 	const char *dir, *path;
 	char err[512];
-	int status, fd, result;
+	int status, result;
 
 	if ((status = ctl_data_parse(&ctl_restore_command, argc, argv, 1,
 	    NULL)) != -1)
@@ -276,14 +287,14 @@ ctl_restore_run(struct ctl *ctl, int argc, char **argv)
 		    strerror(errno));
 	if ((dir = ctl_data_dir(ctl)) == NULL)
 		return CTL_EXIT_ERROR;
-	if ((fd = ctl_data_lock(dir, "restore")) < 0)
+	if (ctl_data_in_use(dir, "restore"))
 		return CTL_EXIT_ERROR;
 
+	/* store_restore holds the lock itself while it replaces the file. */
 	ctl_progress_begin(&progress);
 	result = store_restore(dir, path, ctl_progress_draw, &progress, err,
 	    sizeof err);
 	ctl_progress_end(&progress);
-	close(fd);
 	if (result != 0)
 		return ctl_error("restore of %s into %s failed: %s", path, dir,
 		    err);

@@ -296,16 +296,23 @@ ctl_ticket_print(const struct store_ticket *ticket)
 	ctl_field_print("Due:", time);
 }
 
-/* A message's time may come as Unix milliseconds or as a text. */
+/* A message's time comes as Unix milliseconds or as ISO 8601 text in
+ * Vietnam time ("2025-07-01T14:05:09+07:00"), which is shown like the
+ * other times: "2025-07-01 14:05:09". */
 static void
 ctl_message_time(const json_t *value, char out[CTL_TIME_SIZE])
 {
+	const char *text = json_string_value(value);
+
 	if (json_is_integer(value))
 		ctl_time_format(json_integer_value(value), out);
-	else if (json_is_string(value))
-		snprintf(out, CTL_TIME_SIZE, "%s", json_string_value(value));
-	else
+	else if (text == NULL)
 		snprintf(out, CTL_TIME_SIZE, "-");
+	else if (strlen(text) == 25 && text[10] == 'T' &&
+	    strcmp(text + 19, "+07:00") == 0)
+		snprintf(out, CTL_TIME_SIZE, "%.10s %.8s", text, text + 11);
+	else
+		snprintf(out, CTL_TIME_SIZE, "%s", text);
 }
 
 static int

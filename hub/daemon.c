@@ -13,6 +13,7 @@
 #include "api.h"
 #include "config.h"
 #include "daemon.h"
+#include "daemon_internal.h"
 #include "datadir.h"
 #include "events.h"
 #include "http_server.h"
@@ -23,31 +24,6 @@
 #include "store.h"
 #include "template.h"
 #include "worker.h"
-
-#define DAEMON_DRAIN_POLL_MS 20
-#define DAEMON_DRAIN_GRACE_SECONDS 5	/* beyond the HTTP timeout */
-
-struct daemon {
-	struct hub_config *config;
-	int lock_fd;
-	struct event_base *base;
-	struct store *store;
-	struct templates *templates;
-	struct metrics *metrics;
-	struct events *events;
-	struct worker_pool *workers;
-	struct http_server *http;
-	struct pipeline *pipeline;
-	struct api_context api;
-	struct module_set *modules;
-	struct hub_host host;
-
-	struct event *signals[4];
-	struct event *prune_timer;
-	struct event *drain_timer;
-	bool stopping;
-	time_t stop_deadline;
-};
 
 /* --- Start-up steps ------------------------------------------------------ */
 
@@ -236,173 +212,6 @@ daemon_listen(struct daemon *daemon)
 		return -1;
 	}
 	return 0;
-}
-
-/* --- Timers and signals ------------------------------------------------- */
-
-static void daemon_start_prune(struct daemon *daemon);
-static void daemon_handle_signal(evutil_socket_t signal_number, short what,
-    void *arg);
-
-static int
-daemon_watch_signals(struct daemon *daemon)
-{
-	const int numbers[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
-
-	for (size_t i = 0; i < 4; i++) {
-		daemon->signals[i] = evsignal_new(daemon->base, numbers[i],
-		    daemon_handle_signal, daemon);
-		if (daemon->signals[i] == NULL ||
-		    evsignal_add(daemon->signals[i], NULL) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-struct daemon_prune {
-	struct daemon *daemon;
-	struct store_job job;
-	int64_t outbox_before;
-	int64_t idempotency_before;
-	int64_t outbox_deleted;
-	int64_t idempotency_deleted;
-	bool running;
-};
-
-static struct daemon_prune daemon_prune_state;
-
-static int
-daemon_prune_apply(struct store_tx *tx, void *arg)
-{
-	struct daemon_prune *prune = arg;
-
-	return store_tx_prune(tx, prune->outbox_before, prune->idempotency_before,
-	    &prune->outbox_deleted, &prune->idempotency_deleted);
-}
-
-static void
-daemon_prune_done(int result, void *arg)
-{
-	struct daemon_prune *prune = arg;
-
-	prune->running = false;
-	if (result != 0)
-		log_error("daemon", "prune failed");
-	else if (prune->outbox_deleted > 0 || prune->idempotency_deleted > 0)
-		log_info("daemon", "pruned outbox=%lld idempotency_keys=%lld",
-		    (long long)prune->outbox_deleted,
-		    (long long)prune->idempotency_deleted);
-}
-
-static void
-daemon_prune_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct daemon *daemon = arg;
-	struct daemon_prune *prune = &daemon_prune_state;
-	const struct hub_config *config = daemon->config;
-	int64_t now = (int64_t)time(NULL) * 1000;
-
-	if (prune->running || daemon->stopping)
-		return;
-	prune->daemon = daemon;
-	prune->outbox_before = now -
-	    (int64_t)config->outbox_retention_hours * 3600 * 1000;
-	prune->idempotency_before = now -
-	    (int64_t)config->idempotency_hours * 3600 * 1000;
-	prune->job = (struct store_job){ .apply = daemon_prune_apply,
-	    .done = daemon_prune_done, .arg = prune };
-	if (store_submit(daemon->store, &prune->job) == 0)
-		prune->running = true;
-}
-
-static void
-daemon_start_prune(struct daemon *daemon)
-{
-	struct timeval interval = {
-		.tv_sec = daemon->config->outbox_prune_interval_seconds,
-	};
-
-	daemon->prune_timer = event_new(daemon->base, -1, EV_PERSIST,
-	    daemon_prune_tick, daemon);
-	if (daemon->prune_timer != NULL)
-		event_add(daemon->prune_timer, &interval);
-}
-
-/* Ends the loop once every request received is answered and committed,
- * or when the grace period is over. */
-static void
-daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct daemon *daemon = arg;
-	size_t requests = http_server_in_flight(daemon->http);
-	size_t messages = pipeline_in_flight(daemon->pipeline);
-
-	if (requests == 0 && messages == 0) {
-		log_info("daemon", "all requests answered, stopping");
-		event_base_loopexit(daemon->base, NULL);
-		return;
-	}
-	if (time(NULL) >= daemon->stop_deadline) {
-		log_warn("daemon", "shutdown grace period over requests=%zu "
-		    "messages=%zu", requests, messages);
-		event_base_loopexit(daemon->base, NULL);
-	}
-}
-
-static void
-daemon_stop(struct daemon *daemon, const char *reason)
-{
-	struct timeval poll = { .tv_usec = DAEMON_DRAIN_POLL_MS * 1000 };
-
-	if (daemon->stopping)
-		return;
-	daemon->stopping = true;
-	log_info("daemon", "shutdown started signal=%s in_flight=%zu", reason,
-	    http_server_in_flight(daemon->http));
-	http_server_stop_accepting(daemon->http);
-	module_stop_all(daemon->modules);
-	daemon->stop_deadline = time(NULL) +
-	    daemon->config->http_timeout_seconds + DAEMON_DRAIN_GRACE_SECONDS;
-	daemon->drain_timer = event_new(daemon->base, -1, EV_PERSIST,
-	    daemon_drain_tick, daemon);
-	if (daemon->drain_timer == NULL || event_add(daemon->drain_timer,
-	    &poll) != 0)
-		event_base_loopexit(daemon->base, NULL);
-}
-
-static void
-daemon_reload(struct daemon *daemon)
-{
-	char err[512];
-
-	if (log_reopen() != 0)
-		log_error("daemon", "log not reopened file=%s error=%s",
-		    daemon->config->log_file, strerror(errno));
-	if (templates_reload(daemon->templates, err, sizeof(err)) != 0)
-		log_error("daemon", "templates not reloaded, the loaded ones "
-		    "stay: %s", err);
-}
-
-static void
-daemon_handle_signal(evutil_socket_t signal_number, short what, void *arg)
-{
-	struct daemon *daemon = arg;
-
-	switch (signal_number) {
-	case SIGTERM:
-		daemon_stop(daemon, "TERM");
-		break;
-	case SIGINT:
-		daemon_stop(daemon, "INT");
-		break;
-	case SIGHUP:
-		log_info("daemon", "SIGHUP: reopening the log and reloading "
-		    "templates");
-		daemon_reload(daemon);
-		break;
-	default:
-		break;	/* SIGPIPE: a peer went away; the write reports it */
-	}
 }
 
 /* --- Run and clean up --------------------------------------------------- */

@@ -1,8 +1,8 @@
 /*
  * HTTP client on libcurl's multi interface, driven by libevent.
  *
- * libcurl tells the client which sockets to watch (CURLMOPT_SOCKETFUNCTION)
- * and when to call it back (CURLMOPT_TIMERFUNCTION). Each socket gets one
+ * libcurl reports which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when
+ * to call it back (CURLMOPT_TIMERFUNCTION). Each socket gets one
  * persistent event and the client keeps one timer event. When either fires,
  * curl_multi_socket_action advances the transfers and curl_multi_info_read
  * returns the finished ones, whose done callbacks then run.
@@ -334,7 +334,7 @@ http_client_destroy(struct http_client *client)
 	if (client->multi != NULL)
 		curl_multi_cleanup(client->multi);
 
-	/* curl_multi_cleanup may leave sockets it was told to watch. */
+	/* Sockets that curl_multi_cleanup closed without CURL_POLL_REMOVE. */
 	while (!LIST_EMPTY(&client->sockets))
 		http_client_socket_free(LIST_FIRST(&client->sockets));
 	if (client->timer != NULL)

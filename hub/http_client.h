@@ -10,7 +10,7 @@
  * Requests use only http:// and https:// and do not follow redirects. A
  * response whose body exceeds the client's maximum response size fails.
  * libcurl's own messages go to the log at debug level under the "curl" trace
- * flag; request and response headers and bodies are never logged, because
+ * flag. Request and response headers and bodies are never logged, because
  * they may carry tokens.
  *
  * Every function here runs on the thread that runs the client's event_base.

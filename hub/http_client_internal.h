@@ -47,8 +47,8 @@ struct http_client_request {
 /* Returns 0 when options are valid for a request, or -1. */
 int http_client_request_check(const struct http_client_options *options);
 
-/* Creates the easy handle for checked options; CURLOPT_PRIVATE is the
- * returned request. Returns NULL with errno set. */
+/* Creates the easy handle for checked options, with the returned request as
+ * its CURLOPT_PRIVATE. Returns NULL with errno set. */
 struct http_client_request *http_client_request_new(
     const struct http_client_options *options, uint64_t id,
     http_client_done_fn done, void *arg);

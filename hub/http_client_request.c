@@ -15,7 +15,7 @@
 
 #define HTTP_CLIENT_METHOD_MAX 16
 #define HTTP_CLIENT_URL_MAX 8192
-/* Longest libcurl message line written to the log, in bytes. */
+/* Maximum length of a libcurl message line in the log, in bytes. */
 #define HTTP_CLIENT_DEBUG_LINE_MAX 512
 
 static bool
@@ -231,7 +231,7 @@ http_client_request_set_method(struct http_client_request *request,
 	    CURLE_OK ? 0 : -1;
 }
 
-/* Options that do not depend on the arguments, bar the timeout and limit. */
+/* Sets the options every request shares, with its URL, timeout and limit. */
 static int
 http_client_request_set_fixed(struct http_client_request *request,
     const struct http_client_options *options)

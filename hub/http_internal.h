@@ -88,8 +88,8 @@ bool http_address_in(const struct http_address *address,
 struct http_request_context *http_server_context_find(
     struct evhttp_request *req);
 
-/* Records that req is being answered with status, just before the reply is
- * handed to libevent. */
+/* Records the status of the reply to req, just before the reply is handed
+ * to libevent. */
 void http_server_context_reply(struct evhttp_request *req, int status);
 
 #endif

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,12 +59,22 @@ http_reply_default_header(struct evhttp_request *req, const char *name,
 		evhttp_add_header(headers, name, value);
 }
 
-/* Hands the reply to libevent; body may be NULL for none. */
+/* Hands the reply to libevent. body may be NULL for none. */
 static void
 http_reply_send(struct evhttp_request *req, int status, struct evbuffer *body)
 {
 	http_reply_default_header(req, "X-Content-Type-Options", "nosniff");
 	http_reply_default_header(req, "Referrer-Policy", "no-referrer");
+
+	/* libevent 2.1.12 writes the body of a reply to HEAD, so it is left
+	 * out here and only its length announced. */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD && body != NULL) {
+		char length[32];
+
+		snprintf(length, sizeof length, "%zu", evbuffer_get_length(body));
+		http_reply_default_header(req, "Content-Length", length);
+		body = NULL;
+	}
 
 	http_server_context_reply(req, status);
 	evhttp_send_reply(req, status, http_reply_reason(status), body);

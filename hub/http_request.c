@@ -190,7 +190,7 @@ http_client_address(struct http_server *server, struct evhttp_request *req,
 }
 
 /* The rate-limit key of client: the address, or for IPv6 its /64 network,
- * because one IPv6 subscriber usually holds a whole /64. */
+ * because providers usually give one IPv6 subscriber a whole /64. */
 static void
 http_limit_key(const struct http_address *client, char out[HTTP_ADDRESS_SIZE + 4])
 {

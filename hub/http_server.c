@@ -78,7 +78,7 @@ http_server_context_remove(struct http_request_context *context)
 	server->in_flight--;
 }
 
-/* Ends a request: counts it in the metrics and forgets its context. */
+/* Ends a request: counts it in the metrics and frees its context. */
 static void
 http_server_context_finish(struct http_request_context *context)
 {
@@ -116,7 +116,7 @@ http_server_request_complete(struct evhttp_request *req, void *arg)
 /*
  * Runs when libevent frees a connection. A request whose reply was under
  * way is freed with it, without its completion callback, so it ends here.
- * A request not yet answered has been detached from the connection and
+ * A request without a reply yet has been detached from the connection and
  * stays in flight until its handler replies.
  */
 static void
@@ -190,10 +190,11 @@ http_server_request_path(struct evhttp_request *req)
 }
 
 /*
- * Bodies over http_max_body_bytes are answered here with a JSON 413 before
- * any handler runs. libevent itself is given a hard cap of four times that
- * limit, because it answers bodies over its own cap with a plain HTML 413
- * that libevent 2.1 offers no way to replace; only those bodies get it.
+ * Bodies over http_max_body_bytes get a JSON 413 from here before any
+ * handler runs. libevent itself gets a hard cap of four times that limit,
+ * because it replies to bodies over its own cap with a plain HTML 413 that
+ * libevent 2.1 offers no way to replace. Only bodies over the hard cap get
+ * that plain 413.
  */
 static void
 http_server_dispatch(struct evhttp_request *req, void *arg)
@@ -435,8 +436,8 @@ http_server_free(struct http_server *server)
 	if (server == NULL)
 		return;
 
-	/* Forget the contexts first: evhttp_free closes the connections and
-	 * their close callbacks would otherwise walk this list. */
+	/* Free the contexts first, because evhttp_free closes the
+	 * connections and their close callbacks would otherwise walk this list. */
 	while (server->requests != NULL) {
 		struct http_request_context *context = server->requests;
 

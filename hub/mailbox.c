@@ -4,9 +4,9 @@
  *
  * A post writes to the eventfd only when it finds the queue empty, so a burst
  * of posts costs one system call. The receiver reads the eventfd first and then
- * takes the whole queue in one swap under the lock; every post that lands
- * after the swap finds the queue empty again and writes the eventfd, so no
- * wake-up is lost. Handlers run outside the lock.
+ * takes the whole queue in one swap under the lock. A post that lands after
+ * the swap finds the queue empty again and writes the eventfd, so no wake-up
+ * is lost. Handlers run outside the lock.
  *
  * Taken messages wait in the receiver-only list "batch". One callback handles
  * at most MAILBOX_BATCH_MAX messages and then schedules itself again through a
@@ -181,16 +181,16 @@ mailbox_pending(struct mailbox *mailbox)
 static bool
 mailbox_take(struct mailbox *mailbox)
 {
-	struct mailbox_entry	*taken;
+	struct mailbox_entry	*entries;
 
 	pthread_mutex_lock(&mailbox->lock);
-	taken = mailbox->head;
+	entries = mailbox->head;
 	mailbox->head = NULL;
 	mailbox->tail = NULL;
 	pthread_mutex_unlock(&mailbox->lock);
 
-	mailbox->batch = taken;
-	return taken != NULL;
+	mailbox->batch = entries;
+	return entries != NULL;
 }
 
 /*
@@ -327,8 +327,8 @@ mailbox_free(struct mailbox *mailbox, void (*discard)(void *message))
 	pthread_mutex_unlock(&mailbox->lock);
 
 	/*
-	 * Called from one of this mailbox's handlers: the delivery loop below
-	 * on the stack still uses the mailbox, so it frees it on return.
+	 * Inside one of this mailbox's handlers, the delivery loop further up
+	 * the stack still uses the mailbox, so that loop frees it on return.
 	 */
 	mailbox->discard = discard;
 	if (mailbox->delivering > 0) {

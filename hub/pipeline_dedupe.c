@@ -1,157 +1,15 @@
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "pipeline_stages.h"
+#include <sodium.h>
+
+#include "config.h"
+#include "pipeline_internal.h"
 
 /* Keys join their parts with a byte that normalized text cannot contain
  * (control characters are rejected in one-line fields), so "a"+"bc" and
  * "ab"+"c" stay apart. */
 #define DEDUPE_SEPARATOR '\x1f'
-#define PENDING_BUCKETS_MIN 64
-
-struct pending_entry {
-	char *key;
-	void *value;
-	struct pending_entry *next;
-};
-
-struct pipeline_pending {
-	struct pending_entry **buckets;
-	size_t bucket_count;	/* a power of two */
-	size_t count;
-};
-
-/* FNV-1a: keys are short and come from our own pipeline, and a collision
- * costs only a longer chain. */
-static size_t
-pending_hash(const char *key)
-{
-	uint64_t hash = 1469598103934665603ULL;
-
-	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-		hash ^= *p;
-		hash *= 1099511628211ULL;
-	}
-	return (size_t)hash;
-}
-
-struct pipeline_pending *
-pipeline_pending_new(void)
-{
-	struct pipeline_pending *pending = calloc(1, sizeof(*pending));
-
-	if (pending == NULL)
-		return NULL;
-	pending->bucket_count = PENDING_BUCKETS_MIN;
-	pending->buckets = calloc(pending->bucket_count, sizeof(*pending->buckets));
-	if (pending->buckets == NULL) {
-		free(pending);
-		return NULL;
-	}
-	return pending;
-}
-
-void
-pipeline_pending_free(struct pipeline_pending *pending)
-{
-	if (pending == NULL)
-		return;
-	for (size_t i = 0; i < pending->bucket_count; i++) {
-		struct pending_entry *entry = pending->buckets[i], *next;
-
-		for (; entry != NULL; entry = next) {
-			next = entry->next;
-			free(entry->key);
-			free(entry);
-		}
-	}
-	free(pending->buckets);
-	free(pending);
-}
-
-/* Doubles the table when it holds more entries than buckets. */
-static void
-pending_grow(struct pipeline_pending *pending)
-{
-	size_t count = pending->bucket_count * 2;
-	struct pending_entry **buckets = calloc(count, sizeof(*buckets));
-
-	if (buckets == NULL)
-		return;		/* longer chains, still correct */
-	for (size_t i = 0; i < pending->bucket_count; i++) {
-		struct pending_entry *entry = pending->buckets[i], *next;
-
-		for (; entry != NULL; entry = next) {
-			size_t slot = pending_hash(entry->key) & (count - 1);
-
-			next = entry->next;
-			entry->next = buckets[slot];
-			buckets[slot] = entry;
-		}
-	}
-	free(pending->buckets);
-	pending->buckets = buckets;
-	pending->bucket_count = count;
-}
-
-int
-pipeline_pending_add(struct pipeline_pending *pending, const char *key,
-    void *value)
-{
-	struct pending_entry *entry = calloc(1, sizeof(*entry));
-	size_t slot;
-
-	if (entry == NULL || (entry->key = strdup(key)) == NULL) {
-		free(entry);
-		return -1;
-	}
-	entry->value = value;
-	if (pending->count >= pending->bucket_count)
-		pending_grow(pending);
-	slot = pending_hash(key) & (pending->bucket_count - 1);
-	entry->next = pending->buckets[slot];
-	pending->buckets[slot] = entry;
-	pending->count++;
-	return 0;
-}
-
-void *
-pipeline_pending_find(const struct pipeline_pending *pending, const char *key)
-{
-	size_t slot = pending_hash(key) & (pending->bucket_count - 1);
-
-	for (struct pending_entry *entry = pending->buckets[slot]; entry != NULL;
-	    entry = entry->next)
-		if (strcmp(entry->key, key) == 0)
-			return entry->value;
-	return NULL;
-}
-
-void
-pipeline_pending_remove(struct pipeline_pending *pending, const char *key)
-{
-	size_t slot = pending_hash(key) & (pending->bucket_count - 1);
-	struct pending_entry **link = &pending->buckets[slot];
-
-	for (; *link != NULL; link = &(*link)->next) {
-		struct pending_entry *entry = *link;
-
-		if (strcmp(entry->key, key) == 0) {
-			*link = entry->next;
-			free(entry->key);
-			free(entry);
-			pending->count--;
-			return;
-		}
-	}
-}
-
-size_t
-pipeline_pending_count(const struct pipeline_pending *pending)
-{
-	return pending->count;
-}
 
 static char *
 dedupe_key(char kind, const char *first, const char *second)
@@ -179,4 +37,98 @@ pipeline_dedupe_idempotency_key(const struct hub_message *message)
 		return NULL;
 	return dedupe_key('i', message->idempotency_route,
 	    message->idempotency_key);
+}
+
+static int
+pipeline_wait_for(struct pipeline *pipeline, struct pipeline_request *original,
+    pipeline_done_fn done, void *arg, double started)
+{
+	struct pipeline_waiter *waiter = calloc(1, sizeof(*waiter));
+
+	if (waiter == NULL)
+		return -1;
+	waiter->done = done;
+	waiter->arg = arg;
+	waiter->started = started;
+	waiter->next = original->waiters;
+	original->waiters = waiter;
+	pipeline->in_flight++;
+	return 0;
+}
+
+int
+pipeline_dedupe_idempotency(struct pipeline *pipeline,
+    const struct hub_message *message, const char *key,
+    pipeline_done_fn done, void *arg, double started)
+{
+	const struct pipeline_context *context = &pipeline->context;
+	struct pipeline_request *original;
+	uint8_t hash[32];
+	int64_t ticket_id, message_id, not_before;
+	struct hub_error error;
+	int found;
+
+	hub_error_set(&error, HUB_ERR_IDEMPOTENCY_MISMATCH, "Idempotency-Key", 0);
+	original = pipeline_pending_find(pipeline->pending, key);
+	if (original != NULL) {
+		if (sodium_memcmp(original->message->idempotency_body_hash,
+		    message->idempotency_body_hash, sizeof(hash)) != 0)
+			goto mismatch;
+		if (pipeline_wait_for(pipeline, original, done, arg, started) == 0)
+			return 1;
+		goto failed;
+	}
+	not_before = pipeline_wall_ms() -
+	    (int64_t)context->config->idempotency_hours * 3600 * 1000;
+	found = store_idempotency_find(context->store, message->idempotency_route,
+	    message->idempotency_key, not_before, hash, &ticket_id, &message_id);
+	if (found == 0)
+		return 0;
+	if (found < 0)
+		goto failed;
+	if (sodium_memcmp(hash, message->idempotency_body_hash,
+	    sizeof(hash)) != 0)
+		goto mismatch;
+	pipeline_answer_stored(pipeline, message->channel, ticket_id,
+	    message_id, done, arg, started);
+	return 1;
+
+mismatch:
+	pipeline_answer_error(pipeline, message->channel, HUB_ANSWER_REJECTED,
+	    &error, done, arg, started);
+	return 1;
+failed:
+	pipeline_answer_error(pipeline, message->channel, HUB_ANSWER_FAILED,
+	    NULL, done, arg, started);
+	return 1;
+}
+
+int
+pipeline_dedupe_external(struct pipeline *pipeline,
+    const struct hub_message *message, const char *key,
+    pipeline_done_fn done, void *arg, double started)
+{
+	struct pipeline_request *original;
+	int64_t ticket_id, message_id;
+	int found;
+
+	original = pipeline_pending_find(pipeline->pending, key);
+	if (original != NULL) {
+		if (pipeline_wait_for(pipeline, original, done, arg, started) == 0)
+			return 1;
+		found = -1;
+	} else {
+		found = store_message_find_external(pipeline->context.store,
+		    message->channel, message->external_id, &ticket_id,
+		    &message_id);
+		if (found == 0)
+			return 0;
+	}
+	if (found < 0)
+		pipeline_answer_error(pipeline, message->channel,
+		    HUB_ANSWER_FAILED, NULL, done, arg, started);
+	else
+		pipeline_answer_stored(pipeline, message->channel, ticket_id,
+		    message_id, done, arg, started);
+	return 1;
 }

@@ -151,8 +151,8 @@ ratelimit_units_at(const struct ratelimit *limit,
 
 /*
  * Makes room for one bucket. A bucket that has refilled to its capacity is
- * the same as no bucket, so those among the oldest go first; when there are
- * none, the least recently used bucket goes.
+ * the same as no bucket, so such buckets among the oldest go first. When
+ * there are none, the least recently used bucket goes.
  */
 static void
 ratelimit_evict(struct ratelimit *limit, int64_t now_ms)

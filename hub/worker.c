@@ -68,7 +68,7 @@ worker_pool_finish(struct worker_pool *pool, struct worker_job *job)
 		return;
 	}
 	if (mailbox_post(pool->completions, job) == -1) {
-		/* NOTE: done is never called for this job; its arg leaks. */
+		/* NOTE: done is never called for this job, so its arg leaks. */
 		log_error("worker", "queueing a completion failed: job=%p: %s",
 		    (void *)job, strerror(errno));
 		free(job);

@@ -17,8 +17,8 @@ typedef void (*worker_run_fn)(void *arg);
 /* Runs on the loop thread after run has returned. */
 typedef void (*worker_done_fn)(void *arg);
 
-/* Starts threads worker threads whose completions are delivered on base's
- * thread. Returns NULL with errno set. */
+/* Starts threads worker threads (1 to 9999) whose completions are delivered
+ * on base's thread. Returns NULL with errno set. */
 struct worker_pool *worker_pool_new(struct event_base *base, int threads);
 
 /* Queues a job. done may be NULL. Returns 0, or -1 with errno set (ENOMEM,

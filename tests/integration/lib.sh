@@ -37,6 +37,9 @@ HUB_LOG=$TEST_TMP/hub.log
 HUB_RATE_LIMITS=off
 # Extra top-level JSON members for the next config, e.g. '"workers": 1'.
 HUB_CONFIG_EXTRA=""
+# http.max_body_bytes and channels.web.min_fill_seconds of the next config.
+HUB_MAX_BODY_BYTES=65536
+HUB_MIN_FILL_SECONDS=0
 
 # Result of the last api call.
 API_STATUS=""
@@ -266,7 +269,7 @@ hub_config_write() {
 	"http": {
 		"listen": "127.0.0.1:$HUB_PORT",
 		"public_url": "http://127.0.0.1:$HUB_PORT",
-		"max_body_bytes": 65536,
+		"max_body_bytes": $HUB_MAX_BODY_BYTES,
 		"timeout_seconds": 5
 	},
 	"store": { "batch_max": 64, "busy_timeout_ms": 2000 },
@@ -277,7 +280,7 @@ hub_config_write() {
 	},
 	"admin": { "token_file": "$HUB_TOKEN_FILE" },
 	${HUB_CONFIG_EXTRA:+$HUB_CONFIG_EXTRA,}
-	"channels": { "web": { "min_fill_seconds": 0 } }
+	"channels": { "web": { "min_fill_seconds": $HUB_MIN_FILL_SECONDS } }
 }
 JSON
 }
@@ -361,14 +364,15 @@ hub_kill9() {
 
 # api METHOD PATH [BODY [CURL_ARGS...]]: sends a request to the daemon and
 # sets API_STATUS ("000" when no answer came) and API_BODY. A BODY starting
-# with "{" is sent as JSON.
+# with "{" is sent as JSON; "@FILE" sends the file's bytes, as JSON when
+# FILE ends in .json.
 api() {
 	local method=$1 path=$2 body=${3:-}
 	local -a args=(-s -o "$API_BODY_FILE" -w '%{http_code}' --max-time 10
 		-X "$method")
 	shift 3 2>/dev/null || shift $#
 	if [ -n "$body" ]; then
-		if [ "${body:0:1}" = "{" ]; then
+		if [ "${body:0:1}" = "{" ] || [[ "$body" == @*.json ]]; then
 			args+=(-H 'Content-Type: application/json')
 		fi
 		args+=(--data-binary "$body")
@@ -434,6 +438,38 @@ submit() {
 	fi
 	SUBMIT_CODE=$(json_get "$API_BODY" code) ||
 		fail "201 answer without a code: $(lib_shorten "$API_BODY")"
+}
+
+# admin_ticket_count: sets ADMIN_COUNT to the number of tickets that the
+# admin API lists.
+admin_ticket_count() {
+	admin_codes
+	ADMIN_COUNT=$(printf '%s' "$ADMIN_CODES" | sed '/^$/d' | wc -l)
+}
+
+# form_encode NAME VALUE [NAME VALUE...]: prints the pairs as an
+# application/x-www-form-urlencoded body, values encoded as UTF-8.
+form_encode() {
+	python3 -c '
+import sys, urllib.parse
+pairs = sys.argv[1:]
+print(urllib.parse.urlencode(list(zip(pairs[::2], pairs[1::2]))), end="")
+' "$@"
+}
+
+# form_token_get [QUERY]: opens the form at /?QUERY and sets FORM_TOKEN to
+# its form_token, or records a failure and sets FORM_TOKEN to "".
+form_token_get() {
+	FORM_TOKEN=""
+	api GET "/${1:+?$1}"
+	if [ "$API_STATUS" != 200 ]; then
+		check_status 200
+		return 0
+	fi
+	FORM_TOKEN=$(printf '%s' "$API_BODY" |
+		sed -n 's/.*name="form_token" value="\([0-9a-f]*\)".*/\1/p' |
+		head -n 1)
+	[ -n "$FORM_TOKEN" ] || fail "GET /: no form_token in the form"
 }
 
 # Writes the outcome of one POST in the background to $2.status and

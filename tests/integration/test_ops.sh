@@ -76,6 +76,27 @@ if [ -n "$SUBMIT_CODE" ]; then
 fi
 case_end
 
+case_begin "body limit answers 413"
+# The test config sets http.max_body_bytes to 65536.
+python3 -c '
+import json, sys
+for name, size in (("over", 70000), ("far-over", 300000)):
+    with open(sys.argv[1] + "/" + name + ".json", "w") as f:
+        json.dump({"description": "a" * size, "phone": "0912345678",
+                   "consent": True}, f)
+' "$TEST_TMP"
+api POST /api/v1/requests "@$TEST_TMP/over.json"
+check_status 413
+check_equal "error.code over the limit" body_too_large \
+	"$(json_get "$API_BODY" error.code)"
+check_equal "error.limit over the limit" 65536 \
+	"$(json_get "$API_BODY" error.limit)"
+api POST /api/v1/requests "@$TEST_TMP/far-over.json"
+check_status 413
+api GET /healthz
+check_status 200
+case_end
+
 case_begin "sighup keeps the daemon serving"
 kill -HUP "$HUB_PID" || fail "no daemon to send SIGHUP to"
 sleep 0.3

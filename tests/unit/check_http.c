@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "http_server.h"
 #include "metrics.h"
+#include "store.h"
 
 #define CHECK_HTTP_RESPONSE_MAX 65536
 #define CHECK_HTTP_MAX_BODY 100
@@ -40,7 +42,7 @@ START_TEST(error_catalogue_complete)
 
 		ck_assert_msg(name != NULL && name[0] != '\0', "code %d has no "
 		    "name", code);
-		ck_assert_msg(strspn(name, "abcdefghijklmnopqrstuvwxyz_") ==
+		ck_assert_msg(strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
 		    strlen(name), "name %s is not snake_case", name);
 		ck_assert_msg(status >= 400 && status <= 599, "%s has status %d",
 		    name, status);
@@ -249,9 +251,16 @@ check_http_client(void *arg)
 		    "connect: %s", strerror(errno));
 		goto out;
 	}
-	if (write(fd, exchange->request, strlen(exchange->request)) < 0 ||
-	    exchange->close_early)
+	if (write(fd, exchange->request, strlen(exchange->request)) < 0)
 		goto out;
+	if (exchange->close_early) {
+		/* A reset, so that the server's reply fails to be written. */
+		struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
+		usleep(20000);
+		goto out;
+	}
 	while (exchange->response_length < sizeof exchange->response - 1 &&
 	    (n = read(fd, exchange->response + exchange->response_length,
 	    sizeof exchange->response - 1 - exchange->response_length)) > 0)
@@ -272,7 +281,7 @@ check_http_poll(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(fixture.base);
 }
 
-/* Runs the loop until the client thread has its answer. */
+/* Runs the loop until the client thread has read the response. */
 static void
 check_http_run(struct check_http_exchange *exchange)
 {
@@ -553,12 +562,19 @@ END_TEST
 
 START_TEST(server_head_on_get_route)
 {
-	const char *response = check_http_request("HEAD /echo HTTP/1.1\r\n"
+	char expected[64];
+	const char *response = check_http_request("GET /echo HTTP/1.1\r\n"
 	    "Host: h\r\nConnection: close\r\n\r\n");
 
+	snprintf(expected, sizeof expected, "Content-Length: %zu\r\n",
+	    strlen(check_http_body(response)));
+	response = check_http_request("HEAD /echo HTTP/1.1\r\n"
+	    "Host: h\r\nConnection: close\r\n\r\n");
 	ck_assert_msg(strncmp(response, "HTTP/1.1 200 ", 13) == 0, "got: %s",
 	    response);
 	ck_assert_str_eq(check_http_body(response), "");
+	ck_assert_msg(strstr(response, expected) != NULL, "expected %s in: %s",
+	    expected, response);
 }
 END_TEST
 
@@ -882,6 +898,64 @@ START_TEST(api_tickets_bearer_required)
 }
 END_TEST
 
+static int
+check_http_remove_entry(const char *path, const struct stat *status,
+    int type, struct FTW *walk)
+{
+	return remove(path);
+}
+
+START_TEST(api_tickets_store_reads)
+{
+	char data_dir[] = "/tmp/check_http_store_XXXXXX";
+	char path[] = "/tmp/check_http_token_XXXXXX";
+	char err[256] = "";
+	const char *auth = "Host: h\r\nConnection: close\r\n"
+	    "Authorization: Bearer secret-token\r\n\r\n";
+	char request[512];
+	const char *response;
+
+	ck_assert_ptr_nonnull(mkdtemp(data_dir));
+	ck_assert_msg(store_init(data_dir, err, sizeof err) == 0, "%s", err);
+	fixture.api.store = store_open_readonly(data_dir, err, sizeof err);
+	ck_assert_msg(fixture.api.store != NULL, "%s", err);
+	check_http_write_token(path, 0600, "secret-token\n");
+	fixture.config.admin_token_file = path;
+	ck_assert_msg(api_tickets_mount(&fixture.api, err, sizeof err) == 0,
+	    "mount: %s", err);
+	unlink(path);
+
+	snprintf(request, sizeof request, "GET /api/v1/tickets?status=new&"
+	    "limit=10 HTTP/1.1\r\n%s", auth);
+	response = check_http_request(request);
+	ck_assert_msg(strncmp(response, "HTTP/1.1 200 ", 13) == 0, "got: %s",
+	    response);
+	ck_assert_str_eq(check_http_body(response),
+	    "{\"tickets\":[],\"next_before\":null}");
+
+	snprintf(request, sizeof request, "GET /api/v1/tickets/5 HTTP/1.1\r\n%s",
+	    auth);
+	response = check_http_request(request);
+	ck_assert_msg(strncmp(response, "HTTP/1.1 404 ", 13) == 0, "got: %s",
+	    response);
+	ck_assert_ptr_nonnull(strstr(response, "\"field\":\"id\""));
+
+	snprintf(request, sizeof request, "GET /api/v1/tickets/3805-1729-61 "
+	    "HTTP/1.1\r\n%s", auth);
+	response = check_http_request(request);
+	ck_assert_msg(strncmp(response, "HTTP/1.1 404 ", 13) == 0, "got: %s",
+	    response);
+
+	response = check_http_request("GET /metrics HTTP/1.1\r\nHost: h\r\n"
+	    "Connection: close\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(response, "\nhub_outbox_depth 0\n"));
+
+	store_close(fixture.api.store);
+	fixture.api.store = NULL;
+	nftw(data_dir, check_http_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -928,6 +1002,7 @@ http_suite(void)
 	tcase_add_test(api, api_tickets_not_configured);
 	tcase_add_test(api, api_tickets_token_file_mode);
 	tcase_add_test(api, api_tickets_bearer_required);
+	tcase_add_test(api, api_tickets_store_reads);
 	suite_add_tcase(suite, api);
 	return suite;
 }

@@ -109,7 +109,7 @@ START_TEST(eviction_drops_least_recent)
 	ck_assert(ratelimit_take(limit, "key-new", 1, NULL));
 	ck_assert_uint_eq(ratelimit_size(limit), 10);
 
-	/* key-9 kept its drained bucket; key-0 was dropped and starts full. */
+	/* key-9 kept its drained bucket, but key-0 was dropped and starts full. */
 	ck_assert(!ratelimit_take(limit, "key-9", 2, NULL));
 	ck_assert(ratelimit_take(limit, "key-0", 2, NULL));
 	ratelimit_free(limit);

@@ -715,6 +715,27 @@ START_TEST(test_read_ticket_json)
 
 	filter.status = "closed";
 	list = store_tickets_json(env.store, &filter);
+	ck_assert_ptr_nonnull(list);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
+
+	filter.status = NULL;
+	filter.channel = "web";
+	list = store_tickets_json(env.store, &filter);
+	ck_assert_ptr_nonnull(list);
+	ck_assert_uint_eq(json_array_size(list), 1);
+	json_decref(list);
+
+	filter.channel = "sms";
+	list = store_tickets_json(env.store, &filter);
+	ck_assert_ptr_nonnull(list);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
+
+	filter.channel = NULL;
+	filter.before_id = step.ids[0];
+	list = store_tickets_json(env.store, &filter);
+	ck_assert_ptr_nonnull(list);
 	ck_assert_uint_eq(json_array_size(list), 0);
 	json_decref(list);
 

@@ -36,7 +36,7 @@ static int			 check_worker_completed;
 static int			 check_worker_expected;
 static bool			 check_worker_all_done;
 
-/* Gate that holds the first job of a test until the test opens it. */
+/* Gate that blocks the first jobs of a test until the test opens it. */
 static pthread_mutex_t		 check_worker_gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 check_worker_gate_cond = PTHREAD_COND_INITIALIZER;
 static bool			 check_worker_gate_open;

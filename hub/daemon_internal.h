@@ -1,0 +1,52 @@
+/*
+ * The daemon's state, shared by daemon.c (start-up and clean-up),
+ * daemon_signal.c (signals and shutdown) and daemon_prune.c (the pruning
+ * timer).
+ */
+#ifndef HUB_DAEMON_INTERNAL_H
+#define HUB_DAEMON_INTERNAL_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "api.h"
+#include "config.h"
+#include "module.h"
+
+struct event;
+struct event_base;
+
+struct daemon {
+	struct hub_config *config;
+	int lock_fd;
+	struct event_base *base;
+	struct store *store;
+	struct templates *templates;
+	struct metrics *metrics;
+	struct events *events;
+	struct worker_pool *workers;
+	struct http_server *http;
+	struct pipeline *pipeline;
+	struct api_context api;
+	struct module_set *modules;
+	struct hub_host host;
+
+	struct event *signals[4];
+	struct event *prune_timer;
+	struct event *drain_timer;
+	bool stopping;
+	time_t stop_deadline;
+};
+
+/* Watches SIGTERM, SIGINT (shutdown), SIGHUP (reopen the log, reload the
+ * templates) and SIGPIPE (ignored). Returns 0 or -1. */
+int daemon_watch_signals(struct daemon *daemon);
+
+/* Starts the shutdown: not ready, no new connections, channels stopped; the
+ * loop ends once every request is answered. reason names the signal. */
+void daemon_stop(struct daemon *daemon, const char *reason);
+
+/* Starts the timer that prunes old outbox rows and idempotency keys. */
+void daemon_start_prune(struct daemon *daemon);
+
+#endif

@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "daemon_internal.h"
+#include "http_server.h"
+#include "log.h"
+#include "pipeline.h"
+#include "template.h"
+
+#define DAEMON_DRAIN_POLL_MS 20
+#define DAEMON_DRAIN_GRACE_SECONDS 5	/* beyond the HTTP timeout */
+
+static void daemon_handle_signal(evutil_socket_t signal_number, short what,
+    void *arg);
+
+int
+daemon_watch_signals(struct daemon *daemon)
+{
+	const int numbers[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+
+	for (size_t i = 0; i < 4; i++) {
+		daemon->signals[i] = evsignal_new(daemon->base, numbers[i],
+		    daemon_handle_signal, daemon);
+		if (daemon->signals[i] == NULL ||
+		    evsignal_add(daemon->signals[i], NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Ends the loop once every request received is answered and committed,
+ * or when the grace period is over. */
+static void
+daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *daemon = arg;
+	size_t requests = http_server_in_flight(daemon->http);
+	size_t messages = pipeline_in_flight(daemon->pipeline);
+
+	if (requests == 0 && messages == 0) {
+		log_info("daemon", "all requests answered, stopping");
+		event_base_loopexit(daemon->base, NULL);
+		return;
+	}
+	if (time(NULL) >= daemon->stop_deadline) {
+		log_warn("daemon", "shutdown grace period over requests=%zu "
+		    "messages=%zu", requests, messages);
+		event_base_loopexit(daemon->base, NULL);
+	}
+}
+
+void
+daemon_stop(struct daemon *daemon, const char *reason)
+{
+	struct timeval poll = { .tv_usec = DAEMON_DRAIN_POLL_MS * 1000 };
+
+	if (daemon->stopping)
+		return;
+	daemon->stopping = true;
+	log_info("daemon", "shutdown started signal=%s in_flight=%zu", reason,
+	    http_server_in_flight(daemon->http));
+	http_server_stop_accepting(daemon->http);
+	module_stop_all(daemon->modules);
+	daemon->stop_deadline = time(NULL) +
+	    daemon->config->http_timeout_seconds + DAEMON_DRAIN_GRACE_SECONDS;
+	daemon->drain_timer = event_new(daemon->base, -1, EV_PERSIST,
+	    daemon_drain_tick, daemon);
+	if (daemon->drain_timer == NULL || event_add(daemon->drain_timer,
+	    &poll) != 0)
+		event_base_loopexit(daemon->base, NULL);
+}
+
+static void
+daemon_reload(struct daemon *daemon)
+{
+	char err[512];
+
+	if (log_reopen() != 0)
+		log_error("daemon", "log not reopened file=%s error=%s",
+		    daemon->config->log_file, strerror(errno));
+	if (templates_reload(daemon->templates, err, sizeof(err)) != 0)
+		log_error("daemon", "templates not reloaded, the loaded ones "
+		    "stay: %s", err);
+}
+
+static void
+daemon_handle_signal(evutil_socket_t signal_number, short what, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	switch (signal_number) {
+	case SIGTERM:
+		daemon_stop(daemon, "TERM");
+		break;
+	case SIGINT:
+		daemon_stop(daemon, "INT");
+		break;
+	case SIGHUP:
+		log_info("daemon", "SIGHUP: reopening the log and reloading "
+		    "templates");
+		daemon_reload(daemon);
+		break;
+	default:
+		break;	/* SIGPIPE: a peer went away; the write reports it */
+	}
+}

@@ -1,0 +1,275 @@
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template_internal.h"
+
+/* One parsed tag: kind is one of '#', '^', '/', '!', '{' (raw), or 0 for a
+ * plain variable; name is copied without spaces. */
+struct template_tag {
+	char kind;
+	char name[TEMPLATE_NAME_MAX];
+	const char *start;	/* the first '{' */
+	const char *end;	/* just past the closing braces */
+};
+
+/* Parses the tag at s (which starts with "{{"). Returns 0, or -1 on an
+ * unclosed or malformed tag. */
+static int
+template_tag_parse(const char *s, const char *limit, struct template_tag *tag)
+{
+	const char *p = s + 2, *close;
+	const char *closer = "}}";
+	size_t length;
+
+	tag->start = s;
+	tag->kind = 0;
+	if (p < limit && strchr("#^/!{", *p) != NULL)
+		tag->kind = *p++;
+	if (tag->kind == '{')
+		closer = "}}}";
+	close = memmem(p, (size_t)(limit - p), closer, strlen(closer));
+	if (close == NULL)
+		return -1;
+	tag->end = close + strlen(closer);
+	if (tag->kind == '!')
+		return 0;
+
+	while (p < close && *p == ' ')
+		p++;
+	length = (size_t)(close - p);
+	while (length > 0 && p[length - 1] == ' ')
+		length--;
+	if (length == 0 || length >= TEMPLATE_NAME_MAX)
+		return -1;
+	memcpy(tag->name, p, length);
+	tag->name[length] = '\0';
+	return 0;
+}
+
+/* Finds the "{{/name}}" that closes the section opened just before s.
+ * Returns the closing tag in *close, or -1 when there is none. */
+static int
+template_section_end(const char *s, const char *limit, const char *name,
+    struct template_tag *close)
+{
+	int depth = 0;
+	const char *p = s;
+
+	while ((p = memmem(p, (size_t)(limit - p), "{{", 2)) != NULL) {
+		if (template_tag_parse(p, limit, close) != 0)
+			return -1;
+		if (close->kind == '#' || close->kind == '^')
+			depth++;
+		else if (close->kind == '/') {
+			if (depth == 0)
+				return strcmp(close->name, name) == 0 ? 0 : -1;
+			depth--;
+		}
+		p = close->end;
+	}
+	return -1;
+}
+
+/* Looks a dotted name up in the innermost context that has its first part. */
+static const json_t *
+template_lookup(const json_t *const *stack, int depth, const char *name)
+{
+	char first[TEMPLATE_NAME_MAX], *dot;
+	const json_t *value = NULL;
+
+	if (strcmp(name, ".") == 0)
+		return stack[depth - 1];
+	strcpy(first, name);
+	dot = strchr(first, '.');
+	if (dot != NULL)
+		*dot = '\0';
+	for (int i = depth - 1; i >= 0 && value == NULL; i--)
+		if (json_is_object(stack[i]))
+			value = json_object_get(stack[i], first);
+	while (value != NULL && dot != NULL) {
+		char *part = dot + 1;
+
+		dot = strchr(part, '.');
+		if (dot != NULL)
+			*dot = '\0';
+		value = json_object_get(value, part);
+	}
+	return value;
+}
+
+static bool
+template_truthy(const json_t *value)
+{
+	switch (json_typeof(value)) {
+	case JSON_STRING:
+		return json_string_length(value) > 0;
+	case JSON_INTEGER:
+		return json_integer_value(value) != 0;
+	case JSON_REAL:
+		return json_real_value(value) != 0.0;
+	case JSON_TRUE:
+		return true;
+	case JSON_OBJECT:
+		return json_object_size(value) > 0;
+	case JSON_ARRAY:
+		return json_array_size(value) > 0;
+	default:
+		return false;
+	}
+}
+
+static void
+template_write_escaped(FILE *out, const char *s, bool html)
+{
+	if (!html) {
+		fputs(s, out);
+		return;
+	}
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+static void
+template_write_value(FILE *out, const json_t *value, bool html)
+{
+	switch (json_typeof(value)) {
+	case JSON_STRING:
+		template_write_escaped(out, json_string_value(value), html);
+		break;
+	case JSON_INTEGER:
+		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+		break;
+	case JSON_REAL:
+		fprintf(out, "%.6g", json_real_value(value));
+		break;
+	case JSON_TRUE:
+		fputs("true", out);
+		break;
+	default:
+		break;
+	}
+}
+
+static int template_render_range(FILE *out, const char *s, const char *limit,
+    const json_t **stack, int depth, bool html);
+
+/* Renders the body of a section [s, limit) for tag and its value. */
+static int
+template_render_section(FILE *out, const struct template_tag *tag,
+    const char *s, const char *limit, const json_t **stack, int depth,
+    bool html)
+{
+	const json_t *value = template_lookup(stack, depth, tag->name);
+	bool truthy = value != NULL && template_truthy(value);
+	size_t index;
+	const json_t *element;
+
+	if (depth >= TEMPLATE_DEPTH_MAX)
+		return -1;
+	if (tag->kind == '^')
+		return truthy ? 0 :
+		    template_render_range(out, s, limit, stack, depth, html);
+	if (!truthy)
+		return 0;
+	if (!json_is_array(value)) {
+		stack[depth] = value;
+		return template_render_range(out, s, limit, stack, depth + 1,
+		    html);
+	}
+	json_array_foreach(value, index, element) {
+		stack[depth] = element;
+		if (template_render_range(out, s, limit, stack, depth + 1,
+		    html) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+template_render_range(FILE *out, const char *s, const char *limit,
+    const json_t **stack, int depth, bool html)
+{
+	struct template_tag tag, close;
+	const char *p;
+
+	while ((p = memmem(s, (size_t)(limit - s), "{{", 2)) != NULL) {
+		fwrite(s, 1, (size_t)(p - s), out);
+		if (template_tag_parse(p, limit, &tag) != 0)
+			return -1;
+		s = tag.end;
+		switch (tag.kind) {
+		case '!':
+			break;
+		case '/':
+			return -1;	/* a close without an open */
+		case '#':
+		case '^':
+			if (template_section_end(s, limit, tag.name, &close) != 0)
+				return -1;
+			if (template_render_section(out, &tag, s, close.start,
+			    stack, depth, html) != 0)
+				return -1;
+			s = close.end;
+			break;
+		default: {
+			const json_t *value = template_lookup(stack, depth,
+			    tag.name);
+
+			if (value != NULL)
+				template_write_value(out, value,
+				    html && tag.kind != '{');
+		}
+		}
+	}
+	fwrite(s, 1, (size_t)(limit - s), out);
+	return 0;
+}
+
+static bool
+template_is_html(const char *name)
+{
+	size_t length = strlen(name);
+
+	return length > 5 && strcmp(name + length - 5, ".html") == 0;
+}
+
+char *
+template_render_text(const char *text, const char *name, const json_t *vars)
+{
+	const json_t *stack[TEMPLATE_DEPTH_MAX + 1];
+	json_t *empty = NULL;
+	char *result = NULL;
+	size_t size = 0;
+	FILE *out;
+	int rc;
+
+	if (vars == NULL)
+		vars = empty = json_object();
+	stack[0] = vars;
+	out = open_memstream(&result, &size);
+	if (out == NULL) {
+		json_decref(empty);
+		return NULL;
+	}
+	rc = template_render_range(out, text, text + strlen(text), stack, 1,
+	    template_is_html(name));
+	fclose(out);
+	json_decref(empty);
+	if (rc != 0) {
+		free(result);
+		errno = EINVAL;
+		return NULL;
+	}
+	return result;
+}
