@@ -51,9 +51,11 @@ local reports = {
 
 local phone_prefixes = { "090", "091", "093", "097", "098", "086", "070", "083" }
 
+-- thread_id is set by setup() through thread:set, and statuses is read by
+-- done() through thread:get, so both must be globals of the thread's state.
+thread_id = 0
+statuses = {}
 local counter = 0
-local thread_id = 0
-local statuses = {}
 local threads = {}
 
 function setup(thread)

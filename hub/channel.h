@@ -4,10 +4,11 @@
  * A channel module is a shared object (libtool -module) in the module
  * directory, named after the channel ("web.so"). It exports one constant
  * descriptor, `hub_channel_module`, and reaches the hub only through the
- * functions declared here: submit a message to the pipeline, mount HTTP
- * routes, use the event loop and the worker pool, render templates, read the
- * tickets it may show, and log (log.h). A module never runs SQL and the core
- * never includes a module's header.
+ * functions declared here and the error catalogue of api_error.h: submit a
+ * message to the pipeline, mount HTTP routes, use the event loop and the
+ * worker pool, render templates, read the tickets it may show, and log
+ * (log.h). A module never runs SQL and the core never includes a module's
+ * header.
  *
  * Everything here runs on the main thread unless said otherwise.
  */
@@ -19,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "api_error.h"
 #include "config.h"
 #include "http_server.h"
 #include "log.h"

@@ -15,7 +15,8 @@
 #include "log.h"
 #include "store.h"
 
-/* Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 1975. */
+/* Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 1975
+ * (tz database). */
 #define CTL_VIETNAM_OFFSET_SECONDS (7 * 3600)
 
 static const struct ctl_command *const ctl_commands[] = {
@@ -273,8 +274,8 @@ main(int argc, char **argv)
 	struct ctl ctl = { 0 };
 	int status;
 
-	/* Backups and new databases hold personal data and the keys of ticket
-	 * codes and access tokens: nobody but the owner may read them. */
+	/* Backups and new databases contain personal data and the keys of
+	 * ticket codes and access tokens, so only the owner may read them. */
 	umask(077);
 	log_open(NULL);
 	log_set_level(LOG_LEVEL_WARN);

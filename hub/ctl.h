@@ -27,7 +27,7 @@
 struct hub_config;
 struct store;
 
-/* What the global options selected. */
+/* Global options of one run. */
 struct ctl {
 	const char *data_dir;		/* --data-dir, else the config's */
 	const char *config_path;	/* -c */

@@ -82,7 +82,7 @@ ctl_status_valid(const char *status)
 }
 
 /* Copies at most chars code points of a UTF-8 text into out, with "..."
- * when it was cut. out holds at least 4 * chars + 4 bytes. */
+ * when it was cut. out has room for 4 * chars + 4 bytes. */
 static void
 ctl_text_cut(const char *text, size_t chars, char *out)
 {

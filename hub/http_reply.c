@@ -132,9 +132,13 @@ http_send_text(struct evhttp_request *req, int status,
     const char *content_type, const char *text, size_t len)
 {
 	http_reply_default_header(req, "Content-Type", content_type);
-	if (strncmp(content_type, "text/html", 9) == 0)
+	if (strncmp(content_type, "text/html", 9) == 0) {
+		/* Pages carry form tokens and status links with access
+		 * tokens: no cache may keep them. */
 		http_reply_default_header(req, "Content-Security-Policy",
 		    HTTP_REPLY_CSP);
+		http_reply_default_header(req, "Cache-Control", "no-store");
+	}
 	http_reply_bytes(req, status, text, len);
 }
 

@@ -269,101 +269,15 @@ http_query_language(struct evhttp_request *req)
 	return language;
 }
 
-/* The q-value of one Accept-Language item ("en-US;q=0.8"), 1 when absent
- * and 0 when malformed. */
-static double
-http_accept_quality(const char *parameters, const char *end)
-{
-	char number[8];
-	size_t length;
-	char *number_end;
-	double quality;
-
-	while (parameters < end && (*parameters == ';' ||
-	    isspace((unsigned char)*parameters)))
-		parameters++;
-	if (parameters == end)
-		return 1;
-	if (end - parameters < 3 || strncasecmp(parameters, "q=", 2) != 0)
-		return 0;
-	parameters += 2;
-	length = (size_t)(end - parameters);
-	while (length > 0 && isspace((unsigned char)parameters[length - 1]))
-		length--;
-	if (length == 0 || length >= sizeof number)
-		return 0;
-	memcpy(number, parameters, length);
-	number[length] = '\0';
-	quality = strtod(number, &number_end);
-	if (*number_end != '\0' || quality < 0 || quality > 1)
-		return 0;
-	return quality;
-}
-
-/* Whether the language range [start, end) is language or a subtag of it. */
-static bool
-http_accept_matches(const char *start, const char *end, const char *language)
-{
-	size_t length = strlen(language);
-
-	if ((size_t)(end - start) < length ||
-	    strncasecmp(start, language, length) != 0)
-		return false;
-	return (size_t)(end - start) == length || start[length] == '-';
-}
-
-/* Returns "en" when Accept-Language gives English a higher q-value than
- * Vietnamese, "vi" otherwise. */
-static const char *
-http_accept_language(const char *header)
-{
-	double english = -1, vietnamese = -1, wildcard = 0;
-	const char *item = header;
-
-	while (*item != '\0') {
-		const char *end = strchr(item, ',');
-		const char *range_end;
-		double quality;
-
-		if (end == NULL)
-			end = item + strlen(item);
-		while (item < end && isspace((unsigned char)*item))
-			item++;
-		range_end = item;
-		while (range_end < end && *range_end != ';' &&
-		    !isspace((unsigned char)*range_end))
-			range_end++;
-		quality = http_accept_quality(range_end, end);
-
-		if (http_accept_matches(item, range_end, "en") && quality > english)
-			english = quality;
-		else if (http_accept_matches(item, range_end, "vi") &&
-		    quality > vietnamese)
-			vietnamese = quality;
-		else if (range_end - item == 1 && *item == '*')
-			wildcard = quality;
-		item = *end == ',' ? end + 1 : end;
-	}
-	if (english < 0)
-		english = wildcard;
-	if (vietnamese < 0)
-		vietnamese = wildcard;
-	return english > vietnamese ? "en" : "vi";
-}
-
 const char *
 http_request_language(struct evhttp_request *req)
 {
 	const char *language = http_query_language(req);
-	const char *header;
 
-	if (language != NULL)
-		return language;
-	header = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Accept-Language");
-	if (header == NULL)
-		return "vi";
-	return http_accept_language(header);
+	/* Citizens read Vietnamese unless they pick English: a browser's
+	 * Accept-Language is not followed, because many phones in Vietnam
+	 * run with an English interface. */
+	return language != NULL ? language : "vi";
 }
 
 int

@@ -79,8 +79,8 @@ const char *http_client_address(struct http_server *server,
 bool http_rate_limit(struct http_server *server, struct evhttp_request *req,
     enum http_limit_kind kind);
 
-/* The reader's language: "en" when the query has lang=en or Accept-Language
- * prefers English over Vietnamese, else "vi". */
+/* The reader's language: "en" when the query has lang=en, else "vi".
+ * Accept-Language is not followed. */
 const char *http_request_language(struct evhttp_request *req);
 
 /* The request body made contiguous. Returns 0, or -1 when the body is over

@@ -215,26 +215,21 @@ store_ticket_phone_suffix_matches(struct store *store, int64_t ticket_id,
 	return rc < 0 ? -1 : matched;
 }
 
-/* Compares two addresses: the local parts exactly, the domains without
- * regard to case. Both are at most STORE_READ_EMAIL_MAX bytes. */
+/* Compares two addresses without regard to ASCII case. Both are at most
+ * STORE_READ_EMAIL_MAX bytes. */
 static bool
 store_read_email_equal(const char *a, size_t a_length, const char *b,
     size_t b_length)
 {
 	char a_folded[STORE_READ_EMAIL_MAX], b_folded[STORE_READ_EMAIL_MAX];
-	const char *a_at = memrchr(a, '@', a_length);
-	const char *b_at = memrchr(b, '@', b_length);
 	size_t i;
 
-	if (a_at == NULL || b_at == NULL || a_length != b_length ||
-	    a_at - a != b_at - b)
+	if (a_length != b_length || memchr(a, '@', a_length) == NULL)
 		return false;
 	for (i = 0; i < a_length; i++) {
-		bool domain = a + i > a_at;
-
-		a_folded[i] = domain && a[i] >= 'A' && a[i] <= 'Z' ?
+		a_folded[i] = a[i] >= 'A' && a[i] <= 'Z' ?
 		    (char)(a[i] - 'A' + 'a') : a[i];
-		b_folded[i] = domain && b[i] >= 'A' && b[i] <= 'Z' ?
+		b_folded[i] = b[i] >= 'A' && b[i] <= 'Z' ?
 		    (char)(b[i] - 'A' + 'a') : b[i];
 	}
 	return sodium_memcmp(a_folded, b_folded, a_length) == 0;

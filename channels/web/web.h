@@ -240,12 +240,6 @@ bool web_reply_method_get(struct evhttp_request *req);
 void web_reply_error(struct evhttp_request *req, enum hub_error_code code,
     const char *field);
 
-/* The HTTP status of code, for pages that show an error themselves. */
-int web_reply_status(enum hub_error_code code);
-
-/* The stable name of code ("missing_field"). */
-const char *web_reply_error_name(enum hub_error_code code);
-
 /* Renders template name in language with vars and sends it as HTML with
  * status; answers 500 when rendering fails. */
 void web_reply_page(struct web *web, struct evhttp_request *req, int status,

@@ -31,7 +31,7 @@ web_api_submission_free(struct web_submission *submission)
 	free(submission);
 }
 
-/* Answers an error: the form again for a form post, JSON otherwise. */
+/* Sends error: the form again for a form post, JSON otherwise. */
 static void
 web_api_reject(struct web_submission *submission,
     const struct hub_error *error)
@@ -138,7 +138,7 @@ web_api_done(const struct hub_answer *answer, void *arg)
 		break;
 	case HUB_ANSWER_REJECTED:
 		log_debug("web", "rejected error=%s field=%s",
-		    web_reply_error_name(answer->error.code),
+		    api_error_name(answer->error.code),
 		    answer->error.field);
 		web_api_reject(submission, &answer->error);
 		break;
@@ -267,8 +267,8 @@ web_api_intake(struct web_submission *submission, const char *body,
 	web_api_hand_over(submission, key, body, len);
 }
 
-/* Answers what can be answered before the body is read. Returns the
- * submission, or NULL when answered. */
+/* Checks the method, the state, the rate limit and the Content-Type.
+ * Returns a new submission, or NULL when an error response was sent. */
 static struct web_submission *
 web_api_accept(struct web *web, struct evhttp_request *req)
 {

@@ -118,7 +118,7 @@ web_form_reject(struct web *web, struct evhttp_request *req,
 		json_decref(vars);
 		vars = NULL;
 	}
-	web_form_send(web, req, web_reply_status(error->code), language, vars);
+	web_form_send(web, req, api_error_status(error->code), language, vars);
 }
 
 /* Parses a coordinate as typed, with '.' or ',' as the decimal mark.

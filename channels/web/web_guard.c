@@ -28,7 +28,7 @@ web_guard_find(const struct web_guard *guard, const char *code)
 	return NULL;
 }
 
-/* Whether slot holds nothing that still counts at now. */
+/* Whether slot has no failure window or lock in effect at now. */
 static bool
 web_guard_idle(const struct web_guard_slot *slot, time_t now)
 {

@@ -195,7 +195,7 @@ web_pages_status(struct web *web, struct evhttp_request *req,
 	}
 	if (lookup->error.code != HUB_OK) {
 		web_view_error(&lookup->error, language, vars);
-		status = web_reply_status(lookup->error.code);
+		status = api_error_status(lookup->error.code);
 	}
 	web_reply_page(web, req, status, language, "web/status.html", vars);
 	json_decref(vars);
@@ -218,7 +218,7 @@ web_pages_lookup_form(struct web *web, struct evhttp_request *req,
 		json_object_set_new(vars, "code", json_string(code_text));
 	if (error != NULL && error->code != HUB_OK) {
 		web_view_error(error, language, vars);
-		status = web_reply_status(error->code);
+		status = api_error_status(error->code);
 	}
 	web_reply_page(web, req, status, language, "web/lookup.html", vars);
 	json_decref(vars);

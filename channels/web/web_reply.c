@@ -9,53 +9,6 @@
 
 #include "web.h"
 
-/*
- * Names and HTTP statuses of the error codes, for the pages that show an
- * error themselves. JSON answers go through http_send_error, which takes
- * the status from the hub's error catalogue; the two tables must agree.
- */
-static const struct {
-	const char *name;
-	int status;
-} web_reply_errors[HUB_ERR_COUNT] = {
-	[HUB_OK] = { "ok", 200 },
-	[HUB_ERR_INVALID_JSON] = { "invalid_json", 400 },
-	[HUB_ERR_CONTENT_TYPE] = { "unsupported_content_type", 415 },
-	[HUB_ERR_BODY_TOO_LARGE] = { "body_too_large", 413 },
-	[HUB_ERR_MISSING_FIELD] = { "missing_field", 422 },
-	[HUB_ERR_INVALID_UTF8] = { "invalid_utf8", 400 },
-	[HUB_ERR_FIELD_TOO_LONG] = { "field_too_long", 422 },
-	[HUB_ERR_INVALID_FIELD] = { "invalid_field", 422 },
-	[HUB_ERR_UNKNOWN_LANGUAGE] = { "unknown_language", 422 },
-	[HUB_ERR_CONSENT_REQUIRED] = { "consent_required", 422 },
-	[HUB_ERR_IDEMPOTENCY_MISMATCH] = { "idempotency_key_reused", 422 },
-	[HUB_ERR_RATE_LIMITED] = { "rate_limited", 429 },
-	[HUB_ERR_FORM_TOO_FAST] = { "form_too_fast", 422 },
-	[HUB_ERR_FORM_REJECTED] = { "form_rejected", 422 },
-	[HUB_ERR_NOT_FOUND] = { "not_found", 404 },
-	[HUB_ERR_UNAUTHORIZED] = { "unauthorized", 401 },
-	[HUB_ERR_FORBIDDEN] = { "forbidden", 403 },
-	[HUB_ERR_METHOD_NOT_ALLOWED] = { "method_not_allowed", 405 },
-	[HUB_ERR_UNAVAILABLE] = { "unavailable", 503 },
-	[HUB_ERR_INTERNAL] = { "internal_error", 500 },
-};
-
-int
-web_reply_status(enum hub_error_code code)
-{
-	if ((unsigned int)code >= HUB_ERR_COUNT)
-		return 500;
-	return web_reply_errors[code].status;
-}
-
-const char *
-web_reply_error_name(enum hub_error_code code)
-{
-	if ((unsigned int)code >= HUB_ERR_COUNT)
-		return "internal_error";
-	return web_reply_errors[code].name;
-}
-
 const char *
 web_reply_language(struct evhttp_request *req)
 {

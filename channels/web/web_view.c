@@ -6,7 +6,7 @@
 #include "web.h"
 
 /* Vietnam has kept UTC+7 all year, with no daylight saving time, since
- * 1975. */
+ * 1975 (tz database, Asia/Ho_Chi_Minh). */
 #define WEB_VIEW_VIETNAM_OFFSET_SECONDS (7 * 3600)
 /* Below this a time is in seconds, above it in milliseconds. */
 #define WEB_VIEW_MILLISECONDS_MIN 100000000000LL
@@ -57,7 +57,7 @@ static int
 web_view_parse_rfc3339(const char *text, int64_t *seconds)
 {
 	struct tm tm = { 0 };
-	int offset_hours = 0, offset_minutes = 0, used = 0;
+	int offset_hours = 0, offset_minutes = 0, offset, used = 0;
 	const char *rest;
 	char sign;
 
@@ -78,9 +78,12 @@ web_view_parse_rfc3339(const char *text, int64_t *seconds)
 
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	*seconds = (int64_t)timegm(&tm) -
-	    (sign == '-' ? -1 : sign == '+' ? 1 : 0) *
-	    (offset_hours * 3600 + offset_minutes * 60);
+	offset = offset_hours * 3600 + offset_minutes * 60;
+	if (sign == '-')
+		offset = -offset;
+	else if (sign != '+')
+		offset = 0;
+	*seconds = (int64_t)timegm(&tm) - offset;
 	return 0;
 }
 
@@ -165,7 +168,7 @@ web_view_error(const struct hub_error *error, const char *language,
 
 	rc |= json_object_set_new(vars, "error", json_true());
 	rc |= web_view_flag(vars, "error_code",
-	    web_reply_error_name(error->code));
+	    api_error_name(error->code));
 	if (error->field[0] != '\0') {
 		rc |= json_object_set_new(vars, "error_field",
 		    json_string(web_view_field_label(error->field, language)));

@@ -2,10 +2,10 @@
 # Globals such as SUBMIT_CODE and HUB_EXIT are read by the test files.
 # shellcheck disable=SC2034
 #
-# Harness of the integration tests: each tests/integration/test_*.sh sources
-# this file, starts the real citizenhubd on its own port and data directory,
-# drives it with curl and citizenhubctl, and reports each test case as a line
-# "PASS: name" or "FAIL: name" that scripts/test counts.
+# Harness of the integration tests. Each tests/integration/test_*.sh sources
+# this file, starts the real citizenhubd on its own port and data directory
+# and drives it with curl and citizenhubctl. Each test case ends with a line
+# "PASS: name" or "FAIL: name", which scripts/test counts.
 #
 # Every server listens and every client connects on 127.0.0.1 only.
 #
@@ -363,7 +363,7 @@ hub_kill9() {
 # --- HTTP ---------------------------------------------------------------------
 
 # api METHOD PATH [BODY [CURL_ARGS...]]: sends a request to the daemon and
-# sets API_STATUS ("000" when no answer came) and API_BODY. A BODY starting
+# sets API_STATUS ("000" when no response came) and API_BODY. A BODY starting
 # with "{" is sent as JSON; "@FILE" sends the file's bytes, as JSON when
 # FILE ends in .json.
 api() {
@@ -391,7 +391,7 @@ api_admin() {
 
 # admin_codes: sets ADMIN_CODES to the codes of every ticket, one a line,
 # read through the admin API page by page (200 tickets a page, newest
-# first). Records a failure when a page is not answered with 200.
+# first). Records a failure when a page's status is not 200.
 admin_codes() {
 	local before="" page
 	ADMIN_CODES=""
@@ -437,7 +437,7 @@ submit() {
 		return 0
 	fi
 	SUBMIT_CODE=$(json_get "$API_BODY" code) ||
-		fail "201 answer without a code: $(lib_shorten "$API_BODY")"
+		fail "201 response without a code: $(lib_shorten "$API_BODY")"
 }
 
 # admin_ticket_count: sets ADMIN_COUNT to the number of tickets that the
@@ -459,6 +459,7 @@ print(urllib.parse.urlencode(list(zip(pairs[::2], pairs[1::2]))), end="")
 
 # form_token_get [QUERY]: opens the form at /?QUERY and sets FORM_TOKEN to
 # its form_token, or records a failure and sets FORM_TOKEN to "".
+# shellcheck disable=SC2120 # the argument is optional
 form_token_get() {
 	FORM_TOKEN=""
 	api GET "/${1:+?$1}"
@@ -483,8 +484,8 @@ submit_background() {
 	echo "${status:-000} $exit_code" >"$out.status"
 }
 
-# Prints the codes of the 201 answers among the outputs under folder $1,
-# and "invalid-201-body:FILE" for a 201 answer without a code.
+# Prints the codes of the 201 responses among the outputs under folder $1,
+# and "invalid-201-body:FILE" for a 201 response without a code.
 codes_answered() {
 	python3 - "$1" <<'PYTHON'
 import glob, json, os, sys

@@ -4,8 +4,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# Writes a config whose http section holds $2 as its last member, with the
-# line of that member known: line 7.
+# Writes a config whose http section contains $2 as its last member, on
+# line 7.
 write_config_with_http_member() {
 	cat >"$1" <<JSON
 {

@@ -531,13 +531,10 @@ START_TEST(server_language_choice)
 		{ "", NULL, "vi" },
 		{ "?lang=en", NULL, "en" },
 		{ "?lang=vi", "en", "vi" },
-		{ "?lang=fr", "en", "en" },
-		{ "", "en-US,en;q=0.9,vi;q=0.5", "en" },
-		{ "", "vi,en;q=0.8", "vi" },
-		{ "", "vi-VN;q=0.4, en-GB;q=0.6", "en" },
+		{ "?lang=fr", "en", "vi" },
+		{ "", "en-US,en;q=0.9,vi;q=0.5", "vi" },
+		{ "?lang=en", "vi", "en" },
 		{ "", "fr", "vi" },
-		{ "", "*;q=0.5, en;q=0.2", "vi" },
-		{ "", "english", "vi" },
 	};
 	char request[512];
 	char expected[64];

@@ -1,7 +1,8 @@
 /*
  * Unit test runner: every subsystem's suite in one program. Check's own
  * environment variables pick a part: CK_RUN_SUITE=store runs one suite,
- * CK_RUN_CASE one test case.
+ * CK_RUN_CASE one test case, and CK_VERBOSITY=verbose prints a line per
+ * test.
  */
 #include <stdlib.h>
 
@@ -21,7 +22,7 @@ main(void)
 	for (size_t i = 1; i < sizeof(suites) / sizeof(suites[0]); i++)
 		srunner_add_suite(runner, suites[i]());
 
-	srunner_run_all(runner, CK_NORMAL);
+	srunner_run_all(runner, CK_ENV);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

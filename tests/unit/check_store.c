@@ -778,7 +778,9 @@ START_TEST(test_read_second_factors)
 	ck_assert_int_eq(store_ticket_email_matches(env.store, id,
 	    "An.Nguyen@EXAMPLE.vn"), 1);
 	ck_assert_int_eq(store_ticket_email_matches(env.store, id,
-	    "an.nguyen@example.vn"), 0);
+	    "an.nguyen@example.vn"), 1);
+	ck_assert_int_eq(store_ticket_email_matches(env.store, id,
+	    "an.nguyen2@example.vn"), 0);
 	ck_assert_int_eq(store_ticket_email_matches(env.store, id,
 	    "An.Nguyen@example.com"), 0);
 	ck_assert_int_eq(store_ticket_email_matches(env.store, id, ""), 0);
