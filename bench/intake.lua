@@ -6,9 +6,10 @@
 -- content as real reports do. Every body sets "consent": true, because the
 -- daemon rejects personal data without it.
 --
--- done() prints one line "status STATUS COUNT" for each status seen, summed
--- over all threads, and one line "non201 COUNT". bench/intake reads those
--- lines: only 201 answers count as acknowledged tickets.
+-- done() prints, summed over all threads, one line "status_STATUS COUNT" for
+-- each HTTP status seen, "non201 COUNT", the socket errors and the latency
+-- percentiles in microseconds ("latency_us_p99 12967"). bench/intake reads
+-- those lines: only 201 answers count as acknowledged tickets.
 
 local names = {
 	"Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Hoàng Minh", "Phạm Thu Hà",
@@ -68,7 +69,9 @@ function init(args)
 	wrk.headers["Content-Type"] = "application/json"
 	-- Seed per thread so that threads send different sequences.
 	math.randomseed(os.time() + thread_id * 7919)
-	counter = thread_id * 100000000
+	-- Phone numbers use the counter's last seven digits; this offset keeps
+	-- the threads' numbers apart for the first million requests.
+	counter = thread_id * 1000003
 end
 
 -- Escapes nothing: every text above is plain UTF-8 without quotes or
@@ -104,7 +107,7 @@ function done(summary, latency, requests)
 	end
 	local non201 = 0
 	for status, count in pairs(totals) do
-		io.write(string.format("status %d %d\n", status, count))
+		io.write(string.format("status_%d %d\n", status, count))
 		if status ~= 201 then
 			non201 = non201 + count
 		end
@@ -114,7 +117,7 @@ function done(summary, latency, requests)
 		summary.errors.connect, summary.errors.read, summary.errors.write,
 		summary.errors.timeout))
 	for _, p in ipairs({ 50, 90, 99, 99.9 }) do
-		io.write(string.format("latency_us p%s %d\n", tostring(p),
+		io.write(string.format("latency_us_p%s %d\n", tostring(p),
 			latency:percentile(p)))
 	end
 end

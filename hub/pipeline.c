@@ -63,8 +63,7 @@ pipeline_apply(struct store_tx *tx, void *arg)
 	rc = pipeline_persist(tx, request->message, &identity, ticket_id,
 	    result);
 	if (rc >= 0 && !result->created &&
-	    ticket_code_encode(store_code_key(request->pipeline->context.store),
-	    (uint64_t)result->ticket_id, result->code) != 0)
+	    store_tx_ticket_code(tx, result->ticket_id, result->code) != 1)
 		return -1;
 	return rc;
 }

@@ -136,8 +136,15 @@ int store_tx_contact_add(struct store_tx *tx, int64_t citizen_id,
     enum contact_kind kind, const char *value, bool verified,
     int64_t *contact_id);
 
-/* Creates a ticket with the next counter and its code. */
+/* Creates a ticket with the next counter and its code. The code is the
+ * counter under the current code key; a restore renews that key, so
+ * codes stay unique but only tickets made since can be decoded with it. */
 int store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket);
+
+/* The stored code of a ticket. Returns 1, 0 when there is no such ticket,
+ * -1 on error. */
+int store_tx_ticket_code(struct store_tx *tx, int64_t ticket_id,
+    char code[TICKET_CODE_PLAIN_SIZE]);
 
 /* Finds a ticket by plain code; open is false for a resolved or closed
  * ticket. Returns 1 found, 0 not found, -1 error. */

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "datadir.h"
 #include "log.h"
 #include "store_sqlite.h"
@@ -344,6 +346,43 @@ store_backup_remove_wal(const char *db_path, char *err, size_t err_size)
 	return 0;
 }
 
+/*
+ * Gives the restored database a new ticket code key. Tickets created after
+ * the backup was taken are lost by the restore, and the counter runs over
+ * their ids again: with the old key, a new ticket would get a lost ticket's
+ * code, and with it the access token that someone may still hold. Stored
+ * tickets keep their codes, which live in their rows; a new code that
+ * happens to equal a stored one is skipped when tickets are created.
+ */
+static int
+store_backup_rotate_code_key(const char *temp, char *err, size_t err_size)
+{
+	static const char sql[] = "UPDATE meta SET value = ? WHERE key = 'code_key'";
+	uint8_t key[STORE_KEY_BYTES];
+	sqlite3_stmt *stmt = NULL;
+	sqlite3 *db = NULL;
+	int rc;
+
+	randombytes_buf(key, sizeof(key));
+	rc = sqlite3_open_v2(temp, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(stmt, 1, key, sizeof(key), SQLITE_STATIC);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_DONE &&
+	    sqlite3_changes(db) == 1)
+		rc = SQLITE_OK;
+	else if (rc == SQLITE_DONE)
+		rc = SQLITE_CORRUPT;
+	if (rc != SQLITE_OK)
+		snprintf(err, err_size, "renewing the ticket code key failed: %s",
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	sodium_memzero(key, sizeof(key));
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* Copies the checked backup into a temporary file in the data directory,
  * then puts it in place of the database. */
 static int
@@ -356,6 +395,7 @@ store_backup_replace(sqlite3 *source, const char *db_path,
 		return -1;
 	if (store_backup_copy(source, temp, progress, arg, err,
 	    err_size) != 0 ||
+	    store_backup_rotate_code_key(temp, err, err_size) != 0 ||
 	    store_backup_remove_wal(db_path, err, err_size) != 0 ||
 	    store_backup_publish(temp, db_path, err, err_size) != 0) {
 		unlink(temp);

@@ -3,6 +3,7 @@
  * inside the savepoint of the job that calls them.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -69,6 +70,47 @@ store_tx_contact_add(struct store_tx *tx, int64_t citizen_id,
  * rolls back after this leaves a gap in the counter, which is harmless: codes
  * stay unique because the counter never goes back while the store is open.
  */
+/* Whether a ticket already has code. Returns 1, 0 or -1. */
+static int
+store_tx_code_taken(struct store_tx *tx, const char *code)
+{
+	static const char sql[] = "SELECT 1 FROM tickets WHERE code = ?";
+	sqlite3_stmt *stmt = store_sqlite_query(tx->conn, sql, "t", code);
+	int rc;
+
+	if (stmt == NULL || (rc = store_sqlite_row(tx->conn, stmt)) < 0)
+		return -1;
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+/*
+ * Takes the next counter whose code is free. Codes of tickets created
+ * before a restore were made with an older key, so a new code can equal
+ * one of them (about one chance in a billion per stored ticket); such a
+ * counter is skipped.
+ */
+static int
+store_tx_next_code(struct store_tx *tx, int64_t *id, char *code)
+{
+	for (int attempt = 0; attempt < 64; attempt++) {
+		int taken;
+
+		if (ticket_code_encode(tx->store->code_key, (uint64_t)*id,
+		    code) != 0) {
+			log_error("store", "ticket counter out of range id=%lld",
+			    (long long)*id);
+			return -1;
+		}
+		if ((taken = store_tx_code_taken(tx, code)) <= 0)
+			return taken;
+		log_warn("store", "ticket code taken, counter skipped id=%lld",
+		    (long long)*id);
+		(*id)++;
+	}
+	return -1;
+}
+
 int
 store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 {
@@ -79,12 +121,8 @@ store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 	int64_t id = tx->store->writer->next_ticket_id;
 	sqlite3_stmt *stmt;
 
-	if (ticket_code_encode(tx->store->code_key, (uint64_t)id,
-	    ticket->code) != 0) {
-		log_error("store", "ticket counter out of range id=%lld",
-		    (long long)id);
+	if (store_tx_next_code(tx, &id, ticket->code) != 0)
 		return -1;
-	}
 	stmt = store_sqlite_query(tx->conn, sql, "itrrttttt", id, ticket->code,
 	    ticket->citizen_id, ticket->contact_id, ticket->channel,
 	    ticket->conversation_key, ticket->subject, ticket->category_hint,
@@ -105,6 +143,26 @@ store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 	ticket->id = id;
 	tx->store->writer->next_ticket_id = id + 1;
 	return 0;
+}
+
+int
+store_tx_ticket_code(struct store_tx *tx, int64_t ticket_id,
+    char code[TICKET_CODE_PLAIN_SIZE])
+{
+	static const char sql[] = "SELECT code FROM tickets WHERE id = ?";
+	sqlite3_stmt *stmt = store_sqlite_query(tx->conn, sql, "i", ticket_id);
+	const unsigned char *text;
+	int rc;
+
+	if (stmt == NULL || (rc = store_sqlite_row(tx->conn, stmt)) < 0)
+		return -1;
+	if (rc == 1) {
+		text = sqlite3_column_text(stmt, 0);
+		snprintf(code, TICKET_CODE_PLAIN_SIZE, "%s",
+		    text != NULL ? (const char *)text : "");
+		sqlite3_reset(stmt);
+	}
+	return rc;
 }
 
 int

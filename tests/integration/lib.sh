@@ -444,7 +444,7 @@ submit() {
 # admin API lists.
 admin_ticket_count() {
 	admin_codes
-	ADMIN_COUNT=$(printf '%s' "$ADMIN_CODES" | sed '/^$/d' | wc -l)
+	ADMIN_COUNT=$(printf '%s\n' "$ADMIN_CODES" | sed '/^$/d' | wc -l)
 }
 
 # form_encode NAME VALUE [NAME VALUE...]: prints the pairs as an

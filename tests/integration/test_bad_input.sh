@@ -219,7 +219,10 @@ check_contains "consent kept" "$API_BODY" 'value="yes" checked'
 case_end
 
 # The posts below pass the fill time check with the token taken at start-up.
-sleep $((HUB_MIN_FILL_SECONDS + 1 - (SECONDS - aged_since)))
+fill_wait=$((HUB_MIN_FILL_SECONDS + 1 - (SECONDS - aged_since)))
+if [ "$fill_wait" -gt 0 ]; then
+	sleep "$fill_wait"
+fi
 
 case_begin "form honeypot filled is rejected"
 api POST "/api/v1/requests?lang=vi" "$(form_encode form_token "$aged_token" \

@@ -196,6 +196,7 @@ check_status 201
 check_equal "code of the replay" "$keyed_code" "$(json_get "$API_BODY" code)"
 check_equal "Idempotent-Replayed of the replay" true \
 	"$(header_value "$TEST_TMP/headers" Idempotent-Replayed)"
+check_equal "duplicate of the replay" true "$(json_get "$API_BODY" duplicate)"
 admin_ticket_count
 check_equal "tickets after two keyed requests" "$((count_before + 1))" \
 	"$ADMIN_COUNT"

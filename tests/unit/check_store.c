@@ -897,7 +897,8 @@ test_check_restored(const char *dir, const uint8_t *code_key)
 	ck_assert_int_le(stats.tickets, 2000);
 	ck_assert_int_eq(stats.citizens, stats.tickets);
 	ck_assert_int_eq(stats.messages, 2 * stats.tickets);
-	ck_assert_mem_eq(store_code_key(store), code_key, STORE_KEY_BYTES);
+	/* A restore renews the code key; see test_restore_new_codes. */
+	ck_assert(memcmp(store_code_key(store), code_key, STORE_KEY_BYTES) != 0);
 	snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_FILE);
 	ck_assert_int_eq(test_count(path, "SELECT MAX(id) FROM tickets"),
 	    stats.tickets);
@@ -943,6 +944,54 @@ START_TEST(test_backup_while_writing)
 	test_check_restored(data, code_key);
 	free(jobs);
 	test_remove_tree(fresh);
+	test_teardown(&env);
+}
+END_TEST
+
+/* Tickets made after a backup are lost by its restore; the tickets made
+ * after the restore must not get their codes, or a lost ticket's link would
+ * open a stranger's ticket. */
+START_TEST(test_restore_new_codes)
+{
+	struct test_store env, restored = { 0 };
+	struct test_job before[3] = { 0 }, lost[3] = { 0 }, after[3] = { 0 };
+	uint8_t token_key[STORE_KEY_BYTES];
+	char backup_path[128], err[512];
+
+	test_setup(&env, 16);
+	memcpy(token_key, store_token_key(env.store), sizeof(token_key));
+	for (int i = 0; i < 3; i++)
+		test_submit(&env, &before[i], i);
+	test_run_until(&env, &env.done, 3);
+	snprintf(backup_path, sizeof(backup_path), "%s/backup.db", env.dir);
+	ck_assert_msg(store_backup(env.dir, backup_path, NULL, NULL, err,
+	    sizeof(err)) == 0, "store_backup: %s", err);
+	for (int i = 0; i < 3; i++)
+		test_submit(&env, &lost[i], 3 + i);
+	test_run_until(&env, &env.done, 6);
+
+	snprintf(restored.dir, sizeof(restored.dir), "/tmp/check_store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(restored.dir));
+	ck_assert_msg(store_restore(restored.dir, backup_path, NULL, NULL, err,
+	    sizeof(err)) == 0, "store_restore: %s", err);
+	snprintf(restored.db_path, sizeof(restored.db_path), "%s/%s",
+	    restored.dir, STORE_DB_FILE);
+	restored.base = event_base_new();
+	test_open(&restored, 16);
+	ck_assert_mem_eq(store_token_key(restored.store), token_key,
+	    STORE_KEY_BYTES);
+	for (int i = 0; i < 3; i++)
+		test_submit(&restored, &after[i], 3 + i);
+	test_run_until(&restored, &restored.done, 3);
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(after[i].ticket_id, lost[i].ticket_id);
+		for (int j = 0; j < 3; j++) {
+			ck_assert_str_ne(after[i].code, lost[j].code);
+			ck_assert_str_ne(after[i].code, before[j].code);
+		}
+	}
+	test_teardown(&restored);
 	test_teardown(&env);
 }
 END_TEST
@@ -1098,6 +1147,7 @@ store_suite(void)
 	tcase_add_test(read, test_read_second_factors);
 	tcase_add_test(read, test_prune);
 	tcase_add_test(backup, test_backup_while_writing);
+	tcase_add_test(backup, test_restore_new_codes);
 	tcase_add_test(backup, test_restore_refuses);
 	tcase_add_test(datadir, test_datadir_lock);
 	tcase_add_test(datadir, test_datadir_path_bounds);
