@@ -260,14 +260,14 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  "access token and try again." } },
 	[HUB_ERR_FORBIDDEN] = { "forbidden", 403,
 		{ NULL,
-		  "Bạn không có quyền truy cập \"{field}\". Nếu cần quyền truy "
-		  "cập, hãy liên hệ quản trị viên.",
+		  "Giá trị của \"{field}\" không khớp với phản ánh này. Hãy "
+		  "kiểm tra lại rồi thử lại.",
 		  NULL,
 		  "Bạn không có quyền thực hiện yêu cầu này. Nếu cần quyền truy "
 		  "cập, hãy liên hệ quản trị viên." },
 		{ NULL,
-		  "You are not allowed to access \"{field}\". Ask an "
-		  "administrator if you need access.",
+		  "The value of \"{field}\" does not match this ticket. Check "
+		  "it and try again.",
 		  NULL,
 		  "You are not allowed to make this request. Ask an "
 		  "administrator if you need access." } },

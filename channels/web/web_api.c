@@ -367,14 +367,17 @@ web_api_ticket(struct evhttp_request *req, void *arg)
 	struct web_params query;
 	struct web_lookup lookup;
 	size_t prefix = strlen(WEB_PATH_TICKET);
+	long decoded = -1;
 
 	if (!web_reply_method_get(req) ||
 	    !http_rate_limit(hub_channel_http(web->channel), req,
 	    HTTP_LIMIT_LOOKUP))
 		return;
-	if (path == NULL || strncmp(path, WEB_PATH_TICKET, prefix) != 0 ||
-	    web_query_decode(path + prefix, strlen(path + prefix), false,
-	    code_text, sizeof code_text) < 0) {
+	if (path != NULL && strncmp(path, WEB_PATH_TICKET, prefix) == 0)
+		decoded = web_query_decode(path + prefix, strlen(path + prefix),
+		    false, code_text, sizeof code_text);
+	/* A decoded NUL ("%00") would end the code early as a C string. */
+	if (decoded < 0 || (size_t)decoded != strlen(code_text)) {
 		web_reply_error(req, HUB_ERR_NOT_FOUND, "code");
 		return;
 	}

@@ -105,6 +105,12 @@ web_json_member(const char *key, const json_t *value,
 		return 0;
 	if (!json_is_string(value))
 		goto invalid;
+	/* A form posts its empty inputs, but a JSON client that sends a
+	 * contact key means a contact: an empty one is an error, as the
+	 * client would otherwise believe the citizen can be reached. */
+	if ((field == WEB_FIELD_PHONE || field == WEB_FIELD_EMAIL) &&
+	    json_string_length(value) == 0)
+		goto invalid;
 	if (web_intake_set(intake, field, json_string_value(value)) != 0) {
 		hub_error_set(error, HUB_ERR_INTERNAL, "", 0);
 		return -1;

@@ -237,6 +237,14 @@ web_pages_lookup(struct evhttp_request *req, void *arg)
 	language = web_reply_language(req);
 	web_query_parse_request(req, &query);
 	code_text = web_query_get_nonempty(&query, "code");
+	if (code_text != NULL && web_query_has_nul(&query, "code")) {
+		struct hub_error error;
+
+		hub_error_set(&error, HUB_ERR_NOT_FOUND, "code", 0);
+		web_pages_lookup_form(web, req, language, NULL, &error);
+		web_query_clear(&query);
+		return;
+	}
 	if (code_text == NULL) {
 		web_pages_lookup_form(web, req, language, NULL, NULL);
 		web_query_clear(&query);

@@ -34,7 +34,7 @@ function expect(condition, message) {
   }
 }
 
-// Runs one step and prints its outcome; returns what fn returned, or
+// Runs one step and prints its outcome. Returns what fn returned, or
 // undefined when it threw.
 async function step(name, fn) {
   try {
@@ -82,7 +82,7 @@ try {
   const formOpen = await step('form page in vietnamese', async () => {
     const response = await page.goto(`${baseUrl}/`);
     formOpenedAt = Date.now();
-    expect(response.status() === 200, `GET / answered ${response.status()}`);
+    expect(response.status() === 200, `GET / returned HTTP ${response.status()}`);
     const lang = await page.getAttribute('html', 'lang');
     expect(lang === 'vi', `html lang is "${lang}", expected "vi"`);
     const heading = await page.textContent('h1');
@@ -114,7 +114,7 @@ try {
       page.click('button[type="submit"]'),
     ]);
     expect(response.status() === 201,
-      `the form post answered ${response.status()}: ${(await page.textContent('main')).trim().slice(0, 200)}`);
+      `the form post returned HTTP ${response.status()}: ${(await page.textContent('main')).trim().slice(0, 200)}`);
     return true;
   });
 
@@ -137,7 +137,7 @@ try {
       page.waitForNavigation(),
       page.click('button[type="submit"]'),
     ]);
-    expect(response.status() === 200, `the lookup answered ${response.status()}`);
+    expect(response.status() === 200, `the lookup returned HTTP ${response.status()}`);
     const status = (await page.textContent('span.status')).trim();
     expect(status === 'Mới tiếp nhận', `status is "${status}"`);
     const conversation = await page.textContent('ol.conversation');

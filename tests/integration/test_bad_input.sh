@@ -12,7 +12,7 @@ HUB_MAX_BODY_BYTES=4096
 # when the clock's second changes in between.
 HUB_MIN_FILL_SECONDS=3
 
-# check_error STATUS CODE [FIELD]: checks that the last answer is the JSON
+# check_error STATUS CODE [FIELD]: checks that the last response is the JSON
 # error CODE with HTTP STATUS, messages in Vietnamese and English, and, with
 # FIELD, error.field and both messages naming FIELD.
 check_error() {
@@ -34,7 +34,7 @@ sys.exit(0 if letters & set(sys.argv[1].lower()) else 1)
 	fi
 }
 
-# check_form_error STATUS ALERT: checks that the last answer is the form page
+# check_form_error STATUS ALERT: checks that the last response is the form page
 # again, in Vietnamese, with HTTP STATUS and ALERT in its alert box.
 check_form_error() {
 	check_status "$1"
@@ -98,8 +98,8 @@ check_equal "error.limit" 4096 "$(json_get "$API_BODY" error.limit)"
 case_end
 
 case_begin "body five times over is 413"
-# Over four times the limit libevent answers by itself, with its own HTML
-# page, so only the status is checked here.
+# libevent itself rejects a body over four times the limit, with its own
+# HTML page, so only the status is checked here.
 api POST /api/v1/requests "@$TEST_TMP/far-over.json"
 check_status 413
 api GET /healthz

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Intake through the web channel: JSON submissions and their answer, the HTML
+# Intake through the web channel: JSON submissions and their response, the HTML
 # form post, Unicode normalization to NFC, Idempotency-Key replays (also
 # concurrent ones), repeated external ids and a reloaded form.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -17,8 +17,8 @@ hex_bytes() {
 	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
 }
 
-# post_keyed KEY BODY: posts BODY as JSON with Idempotency-Key KEY; the
-# response headers go to $TEST_TMP/headers.
+# post_keyed KEY BODY: posts BODY as JSON with Idempotency-Key KEY and
+# writes the response headers to $TEST_TMP/headers.
 post_keyed() {
 	api POST /api/v1/requests "$2" -D "$TEST_TMP/headers" \
 		-H "Idempotency-Key: $1"
@@ -224,9 +224,9 @@ for i in $(seq 1 10); do
 	parallel_pids+=($!)
 done
 wait "${parallel_pids[@]}"
-check_equal "answers with HTTP 201" 10 \
+check_equal "responses with HTTP 201" 10 \
 	"$(grep -l '^201 ' "$TEST_TMP"/parallel/*.status | wc -l)"
-check_equal "distinct codes answered" 1 \
+check_equal "distinct codes returned" 1 \
 	"$(codes_answered "$TEST_TMP/parallel" | sort -u | wc -l)"
 admin_ticket_count
 check_equal "tickets after 10 parallel requests" "$((count_before + 1))" \

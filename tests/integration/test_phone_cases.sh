@@ -31,7 +31,7 @@ print(" ".join("%s=%s" % (k, stats[k]) for k in
 }
 
 # Prints the phone numbers among the contacts of the ticket in the JSON
-# answer $1 of GET /api/v1/tickets/{code}, one a line.
+# response $1 of GET /api/v1/tickets/{code}, one a line.
 ticket_phones() {
 	python3 -c '
 import json, sys
