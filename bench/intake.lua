@@ -1,5 +1,5 @@
 -- wrk script of bench/intake: posts citizens' reports as JSON to
--- POST /api/v1/requests and counts the answers by HTTP status.
+-- POST /api/v1/requests and counts the responses by HTTP status.
 --
 -- Each request combines a name, a phone number, a category, a subject and a
 -- description from the tables below, so that bodies differ in length and
@@ -9,7 +9,7 @@
 -- done() prints, summed over all threads, one line "status_STATUS COUNT" for
 -- each HTTP status seen, "non201 COUNT", the socket errors and the latency
 -- percentiles in microseconds ("latency_us_p99 12967"). bench/intake reads
--- those lines: only 201 answers count as acknowledged tickets.
+-- those lines: only 201 responses count as acknowledged tickets.
 
 local names = {
 	"Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Hoàng Minh", "Phạm Thu Hà",
@@ -69,17 +69,17 @@ function init(args)
 	wrk.headers["Content-Type"] = "application/json"
 	-- Seed per thread so that threads send different sequences.
 	math.randomseed(os.time() + thread_id * 7919)
-	-- Phone numbers use the counter's last seven digits; this offset keeps
-	-- the threads' numbers apart for the first million requests.
+	-- Phone numbers use the counter's last seven digits. This offset keeps
+	-- the threads' numbers apart for their first million requests.
 	counter = thread_id * 1000003
 end
 
--- Escapes nothing: every text above is plain UTF-8 without quotes or
--- backslashes, and the numbers are digits.
 local function pick(list)
 	return list[math.random(#list)]
 end
 
+-- The body is formatted without JSON escaping, because every text above is
+-- plain UTF-8 without quotes or backslashes, and the numbers are digits.
 function request()
 	counter = counter + 1
 	local report = pick(reports)

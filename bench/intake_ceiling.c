@@ -42,7 +42,8 @@
 #define CEILING_REPORTS_DEFAULT 0
 #define CEILING_SECONDS_DEFAULT 10.0
 #define CEILING_CODE_MODULUS 1000000000ULL
-/* Odd and not a multiple of 5, so coprime to 10^9: the map is a bijection. */
+/* Odd and not a multiple of 5, so coprime to 10^9, which makes the map a
+ * bijection. */
 #define CEILING_CODE_MULTIPLIER 387420489ULL
 
 enum ceiling_statement {
@@ -61,7 +62,7 @@ enum ceiling_statement {
 	CEILING_STATEMENT_COUNT,
 };
 
-/* The statements of hub/store_tx.c and hub/store_writer.c, same text. */
+/* Statements with the same text as in hub/store_tx.c and hub/store_writer.c. */
 static const char *const ceiling_sql[CEILING_STATEMENT_COUNT] = {
 	[CEILING_BEGIN] = "BEGIN IMMEDIATE",
 	[CEILING_COMMIT] = "COMMIT",
@@ -326,8 +327,8 @@ ceiling_exec(struct ceiling *ceiling, const char *sql)
 	return 0;
 }
 
-/* Checks that the database has the daemon's schema: its user_version is
- * set by the migrations and meta holds the keys. */
+/* Checks that the database has the daemon's schema, which the migrations
+ * mark with a user_version of 1 or more. */
 static int
 ceiling_check_schema(struct ceiling *ceiling, const char *path)
 {
@@ -417,7 +418,8 @@ ceiling_statement(struct ceiling *ceiling, enum ceiling_statement which)
 	return stmt;
 }
 
-/* Steps stmt to its end. */
+/* Steps stmt once and resets it. Returns 1 for a row, 0 when done, -1 on
+ * error. */
 static int
 ceiling_run(struct ceiling *ceiling, sqlite3_stmt *stmt)
 {
@@ -465,7 +467,8 @@ ceiling_report_make(struct ceiling *ceiling, struct ceiling_report *report)
 	    CEILING_COUNT(ceiling_streets))]);
 }
 
-/* A unique nine-digit number from the ticket id, then a check digit. */
+/* A unique nine-digit number from the ticket id, then the id's last digit in
+ * place of the daemon's check digit. */
 static void
 ceiling_ticket_code(int64_t id, char code[11])
 {
@@ -524,7 +527,7 @@ ceiling_ticket(struct ceiling *ceiling, const struct ceiling_report *report,
 		return -1;
 
 	/* The daemon adds a ticket_contacts row only for a contact that the
-	 * ticket does not name yet; with one contact this finds it. */
+	 * ticket does not name yet. With one contact, this lookup finds it. */
 	stmt = ceiling_statement(ceiling, CEILING_HAS_CONTACT);
 	sqlite3_bind_int64(stmt, 1, ticket_id);
 	sqlite3_bind_int64(stmt, 2, contact_id);
@@ -660,8 +663,8 @@ ceiling_store_batch(struct ceiling *ceiling, int64_t count)
 	return 0;
 }
 
-/* Size of the batch number index so that the first index + 1 batches hold
- * round((index + 1) * mean) reports in all. */
+/* Returns the size of batch number index (from 0), chosen so that batches 0
+ * to index contain round((index + 1) * mean) reports in all. */
 static int64_t
 ceiling_batch_size(double mean, int64_t index)
 {

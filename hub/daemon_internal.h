@@ -34,6 +34,7 @@ struct daemon {
 	struct event *signals[4];
 	struct event *prune_timer;
 	struct event *drain_timer;
+	int drain_quiet_ticks;	/* drain ticks in a row with nothing in flight */
 	bool stopping;
 	time_t stop_deadline;
 };

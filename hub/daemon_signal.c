@@ -12,6 +12,7 @@
 #include "template.h"
 
 #define DAEMON_DRAIN_POLL_MS 20
+#define DAEMON_DRAIN_QUIET_TICKS 10	/* 200 ms with nothing in flight */
 #define DAEMON_DRAIN_GRACE_SECONDS 5	/* beyond the HTTP timeout */
 
 static void daemon_handle_signal(evutil_socket_t signal_number, short what,
@@ -32,8 +33,13 @@ daemon_watch_signals(struct daemon *daemon)
 	return 0;
 }
 
-/* Ends the loop once every request received is answered and committed,
- * or when the grace period is over. */
+/*
+ * Ends the loop once every request received is answered and committed, or
+ * when the grace period is over. A connection accepted just before the
+ * listening sockets closed may still be sending its request, which counts
+ * as in flight only once it is read whole; so the loop ends only after
+ * nothing has been in flight for DAEMON_DRAIN_QUIET_TICKS ticks in a row.
+ */
 static void
 daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -41,7 +47,9 @@ daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
 	size_t requests = http_server_in_flight(daemon->http);
 	size_t messages = pipeline_in_flight(daemon->pipeline);
 
-	if (requests == 0 && messages == 0) {
+	if (requests > 0 || messages > 0)
+		daemon->drain_quiet_ticks = 0;
+	else if (++daemon->drain_quiet_ticks >= DAEMON_DRAIN_QUIET_TICKS) {
 		log_info("daemon", "all requests answered, stopping");
 		event_base_loopexit(daemon->base, NULL);
 		return;
@@ -63,8 +71,10 @@ daemon_stop(struct daemon *daemon, const char *reason)
 	daemon->stopping = true;
 	log_info("daemon", "shutdown started signal=%s in_flight=%zu", reason,
 	    http_server_in_flight(daemon->http));
+	/* The channels keep taking requests on connections already accepted:
+	 * a client that connected before the signal is in flight, even when
+	 * its request is still on its way. They stop when the loop ends. */
 	http_server_stop_accepting(daemon->http);
-	module_stop_all(daemon->modules);
 	daemon->stop_deadline = time(NULL) +
 	    daemon->config->http_timeout_seconds + DAEMON_DRAIN_GRACE_SECONDS;
 	daemon->drain_timer = event_new(daemon->base, -1, EV_PERSIST,

@@ -63,8 +63,14 @@ http_reply_default_header(struct evhttp_request *req, const char *name,
 static void
 http_reply_send(struct evhttp_request *req, int status, struct evbuffer *body)
 {
+	struct http_request_context *context = http_server_context_find(req);
+
 	http_reply_default_header(req, "X-Content-Type-Options", "nosniff");
 	http_reply_default_header(req, "Referrer-Policy", "no-referrer");
+	/* While the daemon stops, a kept-alive connection is closed after
+	 * its reply, so that its client reconnects to a running instance. */
+	if (context != NULL && context->server->stopping)
+		http_reply_default_header(req, "Connection", "close");
 
 	/* libevent 2.1.12 writes the body of a reply to HEAD, so it is left
 	 * out here and only its length announced. */

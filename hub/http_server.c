@@ -422,6 +422,7 @@ http_server_stop_accepting(struct http_server *server)
 	for (size_t i = 0; i < server->socket_count; i++)
 		evhttp_del_accept_socket(server->evhttp, server->sockets[i]);
 	server->socket_count = 0;
+	server->stopping = true;
 }
 
 size_t

@@ -61,7 +61,8 @@ int http_server_route(struct http_server *server, const char *channel,
     const char *path, enum http_route_flags flags, http_handler_fn handler,
     void *arg);
 
-/* Closes the listening sockets; requests already received still finish. */
+/* Closes the listening sockets; requests on connections already accepted
+ * still finish, and their replies close the connection. */
 void http_server_stop_accepting(struct http_server *server);
 
 /* Requests received and not yet answered. */
