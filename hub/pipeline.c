@@ -97,7 +97,8 @@ pipeline_job_done(int result, void *arg)
 
 	if (stored)
 		pipeline_answer_ticket(pipeline, channel, &request->result,
-		    result == 1, request->done, request->arg, request->started);
+		    result == 1, result == 0, request->done, request->arg,
+		    request->started);
 	else
 		pipeline_answer_error(pipeline, channel, HUB_ANSWER_FAILED,
 		    NULL, request->done, request->arg, request->started);
@@ -110,8 +111,8 @@ pipeline_job_done(int result, void *arg)
 		next = waiter->next;
 		if (stored)
 			pipeline_answer_ticket(pipeline, channel,
-			    &request->result, true, waiter->done, waiter->arg,
-			    waiter->started);
+			    &request->result, true, waiter->with_token,
+			    waiter->done, waiter->arg, waiter->started);
 		else
 			pipeline_answer_error(pipeline, channel,
 			    HUB_ANSWER_FAILED, NULL, waiter->done, waiter->arg,

@@ -37,7 +37,7 @@ pipeline_answer_error(struct pipeline *pipeline, const char *channel,
 
 void
 pipeline_answer_ticket(struct pipeline *pipeline, const char *channel,
-    const struct pipeline_result *result, bool duplicate,
+    const struct pipeline_result *result, bool duplicate, bool with_token,
     pipeline_done_fn done, void *arg, double started)
 {
 	const struct pipeline_context *context = &pipeline->context;
@@ -56,14 +56,14 @@ pipeline_answer_ticket(struct pipeline *pipeline, const char *channel,
 	pipeline_access_token(store_token_key(context->store), result->code,
 	    token);
 	status_url = pipeline_status_url(context->config->public_url,
-	    result->code, token, result->language);
+	    result->code, with_token ? token : NULL, result->language);
 	ack = pipeline_acknowledge(context->templates, result->language,
 	    result->code, status_url);
 	if (ack == NULL)
 		log_error("pipeline", "acknowledgement not rendered "
 		    "template=ack.txt language=%s ticket=%lld",
 		    result->language, (long long)result->ticket_id);
-	answer.access_token = token;
+	answer.access_token = with_token ? token : NULL;
 	answer.ack_text = ack != NULL ? ack : "";
 
 	done(&answer, arg);
@@ -75,8 +75,8 @@ pipeline_answer_ticket(struct pipeline *pipeline, const char *channel,
 
 void
 pipeline_answer_stored(struct pipeline *pipeline, const char *channel,
-    int64_t ticket_id, int64_t message_id, pipeline_done_fn done, void *arg,
-    double started)
+    int64_t ticket_id, int64_t message_id, bool with_token,
+    pipeline_done_fn done, void *arg, double started)
 {
 	struct pipeline_result result = {
 		.ticket_id = ticket_id,
@@ -94,6 +94,6 @@ pipeline_answer_stored(struct pipeline *pipeline, const char *channel,
 	snprintf(result.language, sizeof(result.language), "%s",
 	    ticket.language != NULL ? ticket.language : HUB_LANGUAGE_DEFAULT);
 	store_ticket_clear(&ticket);
-	pipeline_answer_ticket(pipeline, channel, &result, true, done, arg,
-	    started);
+	pipeline_answer_ticket(pipeline, channel, &result, true, with_token,
+	    done, arg, started);
 }

@@ -41,7 +41,7 @@ pipeline_dedupe_idempotency_key(const struct hub_message *message)
 
 static int
 pipeline_wait_for(struct pipeline *pipeline, struct pipeline_request *original,
-    pipeline_done_fn done, void *arg, double started)
+    bool with_token, pipeline_done_fn done, void *arg, double started)
 {
 	struct pipeline_waiter *waiter = calloc(1, sizeof(*waiter));
 
@@ -50,6 +50,7 @@ pipeline_wait_for(struct pipeline *pipeline, struct pipeline_request *original,
 	waiter->done = done;
 	waiter->arg = arg;
 	waiter->started = started;
+	waiter->with_token = with_token;
 	waiter->next = original->waiters;
 	original->waiters = waiter;
 	pipeline->in_flight++;
@@ -74,7 +75,8 @@ pipeline_dedupe_idempotency(struct pipeline *pipeline,
 		if (sodium_memcmp(original->message->idempotency_body_hash,
 		    message->idempotency_body_hash, sizeof(hash)) != 0)
 			goto mismatch;
-		if (pipeline_wait_for(pipeline, original, done, arg, started) == 0)
+		if (pipeline_wait_for(pipeline, original, true, done, arg,
+		    started) == 0)
 			return 1;
 		goto failed;
 	}
@@ -90,7 +92,7 @@ pipeline_dedupe_idempotency(struct pipeline *pipeline,
 	    sizeof(hash)) != 0)
 		goto mismatch;
 	pipeline_answer_stored(pipeline, message->channel, ticket_id,
-	    message_id, done, arg, started);
+	    message_id, true, done, arg, started);
 	return 1;
 
 mismatch:
@@ -114,7 +116,8 @@ pipeline_dedupe_external(struct pipeline *pipeline,
 
 	original = pipeline_pending_find(pipeline->pending, key);
 	if (original != NULL) {
-		if (pipeline_wait_for(pipeline, original, done, arg, started) == 0)
+		if (pipeline_wait_for(pipeline, original, false, done, arg,
+		    started) == 0)
 			return 1;
 		found = -1;
 	} else {
@@ -129,6 +132,6 @@ pipeline_dedupe_external(struct pipeline *pipeline,
 		    HUB_ANSWER_FAILED, NULL, done, arg, started);
 	else
 		pipeline_answer_stored(pipeline, message->channel, ticket_id,
-		    message_id, done, arg, started);
+		    message_id, false, done, arg, started);
 	return 1;
 }

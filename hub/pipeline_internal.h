@@ -24,6 +24,7 @@ struct pipeline_waiter {
 	pipeline_done_fn done;
 	void *arg;
 	double started;
+	bool with_token;	/* the repeat proved it is the same request */
 	struct pipeline_waiter *next;
 };
 
@@ -58,15 +59,19 @@ void pipeline_answer_error(struct pipeline *pipeline, const char *channel,
     enum hub_answer_status status, const struct hub_error *error,
     pipeline_done_fn done, void *arg, double started);
 
-/* Answers with the ticket of result: acknowledgement text, access token. */
+/* Answers with the ticket of result and its acknowledgement text. The
+ * access token, and the status link that carries it, go only with
+ * with_token: to the original sender, and to a repeat that proved it is the
+ * same request (the same Idempotency-Key and body). A repeated external id
+ * proves nothing, because a client chooses it. */
 void pipeline_answer_ticket(struct pipeline *pipeline, const char *channel,
-    const struct pipeline_result *result, bool duplicate,
+    const struct pipeline_result *result, bool duplicate, bool with_token,
     pipeline_done_fn done, void *arg, double started);
 
 /* Answers a repeat of a committed message from the store. */
 void pipeline_answer_stored(struct pipeline *pipeline, const char *channel,
-    int64_t ticket_id, int64_t message_id, pipeline_done_fn done, void *arg,
-    double started);
+    int64_t ticket_id, int64_t message_id, bool with_token,
+    pipeline_done_fn done, void *arg, double started);
 
 /* --- Repeats (pipeline_dedupe.c) --- */
 

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,43 @@ store_backup_write(sqlite3 *source, const char *path,
 	return 0;
 }
 
+/*
+ * Refuses a destination inside the data directory: a backup written over
+ * the live database (or beside it, where a restore or the daemon may take
+ * it for its own files) destroys what it should protect.
+ */
+static int
+store_backup_check_destination(const char *data_dir, const char *path,
+    char *err, size_t err_size)
+{
+	char data_real[PATH_MAX], folder_real[PATH_MAX], *copy;
+	size_t length;
+	bool inside;
+
+	if ((copy = strdup(path)) == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	if (realpath(data_dir, data_real) == NULL ||
+	    realpath(dirname(copy), folder_real) == NULL) {
+		snprintf(err, err_size, "backup destination %s: its folder "
+		    "does not exist: %s", path, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	length = strlen(data_real);
+	inside = strncmp(folder_real, data_real, length) == 0 &&
+	    (folder_real[length] == '\0' || folder_real[length] == '/');
+	if (inside) {
+		snprintf(err, err_size, "backup destination %s is inside the "
+		    "data directory %s; write the backup to a folder outside it",
+		    path, data_dir);
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_backup(const char *data_dir, const char *path,
     store_progress_fn progress, void *arg, char *err, size_t err_size)
@@ -195,6 +234,9 @@ store_backup(const char *data_dir, const char *path,
 	char db_path[STORE_PATH_MAX];
 	sqlite3 *source;
 	int rc;
+
+	if (store_backup_check_destination(data_dir, path, err, err_size) != 0)
+		return -1;
 
 	if (datadir_path(data_dir, STORE_DB_FILE, db_path,
 	    sizeof(db_path)) != 0) {

@@ -117,4 +117,19 @@ check_equal "tickets after the refused restores" "$backup_tickets" \
 	"$(stats_tickets "$restored")"
 case_end
 
+case_begin "backup refuses the data directory"
+if hub_start "$restored"; then
+	ctl --data-dir "$restored" backup "$restored/citizenhub.db" --force
+	check_not_equal "backup over the database exit status" 0 "$CTL_STATUS"
+	check_contains "backup message" "$CTL_ERR" "inside the data directory"
+	api POST /api/v1/requests '{"description":"Sau khi sao lưu bị từ chối"}'
+	check_status 201
+	hub_stop
+	check_equal "integrity of the database" ok \
+		"$(sqlite3 "$restored/citizenhub.db" 'PRAGMA integrity_check')"
+	check_equal "tickets after the refused backup" \
+		"$((backup_tickets + 1))" "$(stats_tickets "$restored")"
+fi
+case_end
+
 tests_done

@@ -256,6 +256,7 @@ struct outcome {
 	bool done;
 	struct hub_answer answer;
 	char ack[512];
+	char token[64];		/* empty when the answer had none */
 };
 
 static void
@@ -313,6 +314,8 @@ on_answer(const struct hub_answer *answer, void *arg)
 	outcome->answer = *answer;
 	snprintf(outcome->ack, sizeof(outcome->ack), "%s",
 	    answer->ack_text != NULL ? answer->ack_text : "");
+	snprintf(outcome->token, sizeof(outcome->token), "%s",
+	    answer->access_token != NULL ? answer->access_token : "");
 	outcome->answer.ack_text = NULL;
 	outcome->answer.access_token = NULL;
 	outcome->answer.language = NULL;
@@ -478,11 +481,17 @@ START_TEST(pipeline_external_id_dedupes_in_flight_and_after)
 	ck_assert(!outcomes[0].answer.duplicate);
 	ck_assert(outcomes[1].answer.duplicate);
 	ck_assert(outcomes[2].answer.duplicate);
+	/* A client chooses its external id, so a repeat gets the code but
+	 * not the access token, in the answer or in the acknowledgement. */
+	ck_assert_uint_eq(strlen(outcomes[0].token), 32);
+	ck_assert_ptr_nonnull(strstr(outcomes[0].ack, outcomes[0].token));
 	for (int i = 1; i < 3; i++) {
 		ck_assert_str_eq(outcomes[i].answer.code, outcomes[0].answer.code);
 		ck_assert_int_eq(outcomes[i].answer.message_id,
 		    outcomes[0].answer.message_id);
-		ck_assert_str_eq(outcomes[i].ack, outcomes[0].ack);
+		ck_assert_str_eq(outcomes[i].token, "");
+		ck_assert_ptr_null(strstr(outcomes[i].ack, outcomes[0].token));
+		ck_assert_ptr_nonnull(strstr(outcomes[i].ack, "lookup?code="));
 	}
 	ck_assert_int_eq(store_stats(fx.store, &stats), 0);
 	ck_assert_int_eq(stats.tickets, 1);
@@ -516,10 +525,13 @@ START_TEST(pipeline_idempotency_key)
 	wait_for(outcomes, 2);
 	ck_assert_str_eq(outcomes[1].answer.code, outcomes[0].answer.code);
 	ck_assert(outcomes[1].answer.duplicate);
+	/* The same key and body prove the same request: the full answer. */
+	ck_assert_str_eq(outcomes[1].token, outcomes[0].token);
 
 	submit(keyed_report("body", "k1"), &outcomes[3]);	/* committed */
 	wait_for(&outcomes[3], 1);
 	ck_assert(outcomes[3].answer.duplicate);
+	ck_assert_str_eq(outcomes[3].token, outcomes[0].token);
 	ck_assert_str_eq(outcomes[3].answer.code, outcomes[0].answer.code);
 	submit(keyed_report("other body", "k1"), &outcomes[2]);
 	ck_assert_int_eq(outcomes[2].answer.error.code,

@@ -919,7 +919,8 @@ START_TEST(test_backup_while_writing)
 	test_setup(&env, 16);
 	memcpy(code_key, store_code_key(env.store), sizeof(code_key));
 	backup.data_dir = env.dir;
-	snprintf(backup.path, sizeof(backup.path), "%s/backup.db", env.dir);
+	/* Beside the data directory: a backup inside it is refused. */
+	snprintf(backup.path, sizeof(backup.path), "%s.backup.db", env.dir);
 	jobs = calloc(2000, sizeof(*jobs));
 	ck_assert_ptr_nonnull(jobs);
 	for (int i = 0; i < 400; i++)
@@ -942,6 +943,7 @@ START_TEST(test_backup_while_writing)
 	ck_assert_msg(store_restore(data, backup.path, NULL, NULL, err,
 	    sizeof(err)) == 0, "store_restore: %s", err);
 	test_check_restored(data, code_key);
+	unlink(backup.path);
 	free(jobs);
 	test_remove_tree(fresh);
 	test_teardown(&env);
@@ -963,7 +965,7 @@ START_TEST(test_restore_new_codes)
 	for (int i = 0; i < 3; i++)
 		test_submit(&env, &before[i], i);
 	test_run_until(&env, &env.done, 3);
-	snprintf(backup_path, sizeof(backup_path), "%s/backup.db", env.dir);
+	snprintf(backup_path, sizeof(backup_path), "%s.backup.db", env.dir);
 	ck_assert_msg(store_backup(env.dir, backup_path, NULL, NULL, err,
 	    sizeof(err)) == 0, "store_backup: %s", err);
 	for (int i = 0; i < 3; i++)
@@ -992,6 +994,29 @@ START_TEST(test_restore_new_codes)
 		}
 	}
 	test_teardown(&restored);
+	test_teardown(&env);
+	unlink(backup_path);
+}
+END_TEST
+
+START_TEST(test_backup_refuses_data_directory)
+{
+	struct test_store env;
+	char path[160], err[512];
+
+	test_setup(&env, 16);
+	ck_assert_int_eq(store_backup(env.dir, env.db_path, NULL, NULL, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "inside the data directory") != NULL,
+	    "%s", err);
+	snprintf(path, sizeof(path), "%s/./sub/../copy.db", env.dir);
+	ck_assert_int_eq(store_backup(env.dir, path, NULL, NULL, err,
+	    sizeof(err)), -1);
+	snprintf(path, sizeof(path), "%s/missing-folder/copy.db", env.dir);
+	ck_assert_int_eq(store_backup(env.dir, path, NULL, NULL, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(test_count(env.db_path, "SELECT COUNT(*) FROM meta"),
+	    2);
 	test_teardown(&env);
 }
 END_TEST
@@ -1148,6 +1173,7 @@ store_suite(void)
 	tcase_add_test(read, test_prune);
 	tcase_add_test(backup, test_backup_while_writing);
 	tcase_add_test(backup, test_restore_new_codes);
+	tcase_add_test(backup, test_backup_refuses_data_directory);
 	tcase_add_test(backup, test_restore_refuses);
 	tcase_add_test(datadir, test_datadir_lock);
 	tcase_add_test(datadir, test_datadir_path_bounds);
