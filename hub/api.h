@@ -47,6 +47,13 @@ struct api_context {
  * err when a path is taken. */
 int api_ops_mount(struct api_context *api, char *err, size_t err_size);
 
+/* Reads the admin token from the first line of path, which must be a
+ * regular file closed to group and others, and stores its hash. Returns 0,
+ * or -1 with a message naming admin.token_file in err. Call sodium_init
+ * first. */
+int api_admin_token_load(const char *path, uint8_t hash[API_TOKEN_HASH_BYTES],
+    char *err, size_t err_size);
+
 /* Mounts /api/v1/tickets and /api/v1/tickets/ID. With admin.token_file set,
  * reads the token from the first line of that file, which must not be
  * readable by group or others. Without it the routes reply 404 saying that

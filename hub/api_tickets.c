@@ -203,6 +203,7 @@ api_tickets_parse_query(struct evhttp_request *req, struct evkeyvalq *params,
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	const struct evkeyval *parameter;
 	const char *bad;
+	long limit;
 
 	TAILQ_INIT(params);
 	memset(filter, 0, sizeof *filter);
@@ -216,11 +217,13 @@ api_tickets_parse_query(struct evhttp_request *req, struct evkeyvalq *params,
 	for (parameter = params->tqh_first; parameter != NULL;
 	    parameter = parameter->next.tqe_next) {
 		bad = api_tickets_apply_parameter(parameter, filter);
+		limit = bad != NULL && strcmp(bad, "limit") == 0 ?
+		    API_TICKETS_LIMIT_MAX : 0;
+		/* A known parameter has a short lower-case name, safe to echo. */
 		if (bad == NULL && api_tickets_repeated(params, parameter))
-			bad = "query";
+			bad = parameter->key;
 		if (bad != NULL) {
-			api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad,
-			    strcmp(bad, "limit") == 0 ? API_TICKETS_LIMIT_MAX : 0);
+			api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad, limit);
 			return -1;
 		}
 	}
@@ -296,8 +299,25 @@ api_tickets_resolve(struct api_context *api, const char *segment,
 	return found < 0 ? -2 : found;
 }
 
+/* Whether the decoded segment of length bytes fits and has neither a slash
+ * nor a control character. A decoded NUL ("%00") would otherwise end the
+ * segment early as a C string, and "1%00" would read as ticket 1. */
+static bool
+api_tickets_segment_valid(const char *segment, size_t length)
+{
+	if (length > API_TICKETS_SEGMENT_MAX)
+		return false;
+	for (size_t i = 0; i < length; i++) {
+		unsigned char c = (unsigned char)segment[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return false;
+	}
+	return true;
+}
+
 /* The decoded ID segment of the request path, or NULL when it is empty,
- * too long or has another slash. Caller frees. */
+ * too long, or has another slash or a control character. Caller frees. */
 static char *
 api_tickets_segment(struct evhttp_request *req)
 {
@@ -305,6 +325,7 @@ api_tickets_segment(struct evhttp_request *req)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *raw;
 	char *segment;
+	size_t length = 0;
 
 	if (path == NULL || strncmp(path, API_TICKETS_DETAIL_PATH,
 	    strlen(API_TICKETS_DETAIL_PATH)) != 0)
@@ -313,9 +334,8 @@ api_tickets_segment(struct evhttp_request *req)
 	if (raw[0] == '\0' || strchr(raw, '/') != NULL ||
 	    strlen(raw) > 3 * API_TICKETS_SEGMENT_MAX)
 		return NULL;
-	segment = evhttp_uridecode(raw, 0, NULL);
-	if (segment != NULL && (strlen(segment) > API_TICKETS_SEGMENT_MAX ||
-	    strchr(segment, '/') != NULL)) {
+	segment = evhttp_uridecode(raw, 0, &length);
+	if (segment != NULL && !api_tickets_segment_valid(segment, length)) {
 		free(segment);
 		return NULL;
 	}
@@ -426,9 +446,9 @@ api_tickets_check_mode(int fd, const char *path, char *err, size_t err_size)
 	return 0;
 }
 
-static int
-api_tickets_load_token(struct api_context *api, const char *path, char *err,
-    size_t err_size)
+int
+api_admin_token_load(const char *path, uint8_t hash[API_TOKEN_HASH_BYTES],
+    char *err, size_t err_size)
 {
 	char token[API_TICKETS_TOKEN_FILE_MAX];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -442,9 +462,8 @@ api_tickets_load_token(struct api_context *api, const char *path, char *err,
 	if (api_tickets_check_mode(fd, path, err, err_size) == 0 &&
 	    api_tickets_read_line(fd, path, token, sizeof token, err,
 	    err_size) == 0) {
-		crypto_generichash(api->admin_token_hash,
-		    sizeof api->admin_token_hash, (const unsigned char *)token,
-		    strlen(token), NULL, 0);
+		crypto_generichash(hash, API_TOKEN_HASH_BYTES,
+		    (const unsigned char *)token, strlen(token), NULL, 0);
 		result = 0;
 	}
 	sodium_memzero(token, sizeof token);
@@ -465,7 +484,8 @@ api_tickets_mount(struct api_context *api, char *err, size_t err_size)
 			snprintf(err, err_size, "libsodium failed to start");
 			return -1;
 		}
-		if (api_tickets_load_token(api, path, err, err_size) != 0)
+		if (api_admin_token_load(path, api->admin_token_hash, err,
+		    err_size) != 0)
 			return -1;
 		api->admin_enabled = true;
 	} else {

@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_internal.h"
 #include "log.h"
@@ -177,17 +179,50 @@ config_set_path(struct hub_config *config, const json_t *section,
 	return *target != NULL ? 0 : -1;
 }
 
+/*
+ * The default of a folder key: the installed folder, or, when the program
+ * runs from its build tree where nothing is installed, the folder of that
+ * name beside the program ("templates", "channels"). Returns installed
+ * when neither exists, so that the error names the installed path.
+ */
+static const char *
+config_default_dir(const char *installed, const char *name, char *buffer,
+    size_t size)
+{
+	char program[PATH_MAX];
+	ssize_t length;
+	char *slash;
+
+	if (access(installed, R_OK) == 0)
+		return installed;
+	length = readlink("/proc/self/exe", program, sizeof(program) - 1);
+	if (length <= 0)
+		return installed;
+	program[length] = '\0';
+	if ((slash = strrchr(program, '/')) == NULL)
+		return installed;
+	*slash = '\0';
+	if (snprintf(buffer, size, "%s/%s", program, name) >= (int)size ||
+	    access(buffer, R_OK) != 0)
+		return installed;
+	return buffer;
+}
+
 static int
 config_apply_paths(struct hub_config *config, const json_t *root)
 {
+	char modules[PATH_MAX], templates[PATH_MAX];
+
 	const json_t *admin = json_object_get(root, "admin");
 
 	if (config_set_path(config, root, "data_dir", "data",
 	    &config->data_dir) == -1 ||
-	    config_set_path(config, root, "modules_dir", HUB_MODULE_DIR,
-	    &config->modules_dir) == -1 ||
-	    config_set_path(config, root, "templates_dir", HUB_TEMPLATE_DIR,
-	    &config->templates_dir) == -1 ||
+	    config_set_path(config, root, "modules_dir",
+	    config_default_dir(HUB_MODULE_DIR, "channels", modules,
+	    sizeof(modules)), &config->modules_dir) == -1 ||
+	    config_set_path(config, root, "templates_dir",
+	    config_default_dir(HUB_TEMPLATE_DIR, "templates", templates,
+	    sizeof(templates)), &config->templates_dir) == -1 ||
 	    config_set_path(config, admin, "token_file", NULL,
 	    &config->admin_token_file) == -1)
 		return -1;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "datadir.h"
 #include "store.h"
 
@@ -43,11 +44,12 @@ const struct ctl_command ctl_check_config_command = {
 	.usage = "check-config [FILE]",
 	.summary = "validate a config file",
 	.help =
-	    "Loads FILE (by default the file given with -c) and checks every"
-	    " key of the\ncore sections. Prints OK and exits 0 when it is"
-	    " valid; otherwise prints\nthe error as FILE:LINE: PATH: PROBLEM"
-	    " and exits 1. The sections of channel\nmodules are checked by"
-	    " their modules: run 'citizenhubd -c FILE -t' to check\nthose too.\n",
+	    "Checks FILE (by default the file given with -c) as citizenhubd"
+	    " -t does: every\nkey, the channel sections (their modules are"
+	    " loaded), the templates, the\nadmin token file and the log file."
+	    " Prints OK and exits 0 when all is valid;\notherwise prints the"
+	    " first problem, as FILE:LINE: PATH: PROBLEM for a key,\nand"
+	    " exits 1.\n",
 	.run = ctl_check_config_run,
 };
 
@@ -170,24 +172,22 @@ ctl_init_run(struct ctl *ctl, int argc, char **argv)
 static int
 ctl_check_config_run(struct ctl *ctl, int argc, char **argv)
 {
-	struct hub_config *config = NULL;
-	struct config_error err;
-	const char *path;
+	struct daemon_options options = { 0 };
+	char err[CONFIG_ERROR_MAX + 256];
 	int status;
 
 	if ((status = ctl_data_parse(&ctl_check_config_command, argc, argv, 1,
 	    NULL)) != -1)
 		return status;
-	path = optind < argc ? argv[optind] : ctl->config_path;
-	if (path == NULL)
+	options.config_path = optind < argc ? argv[optind] : ctl->config_path;
+	if (options.config_path == NULL)
 		return ctl_usage_error(&ctl_check_config_command,
 		    "no config file given");
 
-	if (config_load(path, &config, &err) != 0) {
-		fprintf(stderr, "%s\n", err.message);
+	if (daemon_check(&options, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
 		return CTL_EXIT_ERROR;
 	}
-	config_free(config);
 	printf("OK\n");
 	return CTL_EXIT_OK;
 }

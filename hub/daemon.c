@@ -27,26 +27,32 @@
 
 /* --- Start-up steps ------------------------------------------------------ */
 
-static int
-daemon_load_config(struct daemon *daemon, const struct daemon_options *options)
+int
+daemon_load_config(const struct daemon_options *options,
+    struct hub_config **config, char *err, size_t err_size)
 {
-	struct config_error err;
+	struct config_error config_err;
 
-	if (config_load(options->config_path, &daemon->config, &err) != 0) {
-		fprintf(stderr, "citizenhubd: %s\n", err.message);
+	*config = NULL;
+	if (config_load(options->config_path, config, &config_err) != 0) {
+		snprintf(err, err_size, "%s", config_err.message);
 		return -1;
 	}
-	if (options->http_listen != NULL && config_override_listen(daemon->config,
-	    options->http_listen, &err) != 0) {
-		fprintf(stderr, "citizenhubd: --http: %s\n", err.message);
-		return -1;
+	if (options->http_listen != NULL && config_override_listen(*config,
+	    options->http_listen, &config_err) != 0) {
+		snprintf(err, err_size, "--http: %s", config_err.message);
+		goto fail;
 	}
-	if (options->data_dir != NULL && config_override_data_dir(daemon->config,
+	if (options->data_dir != NULL && config_override_data_dir(*config,
 	    options->data_dir) != 0) {
-		fprintf(stderr, "citizenhubd: --data-dir: out of memory\n");
-		return -1;
+		snprintf(err, err_size, "--data-dir: out of memory");
+		goto fail;
 	}
 	return 0;
+fail:
+	config_free(*config);
+	*config = NULL;
+	return -1;
 }
 
 static int
@@ -275,13 +281,19 @@ daemon_run(const struct daemon_options *options)
 	struct daemon daemon = { .lock_fd = -1 };
 	int status = 1;
 
-	if (daemon_load_config(&daemon, options) != 0)
+	char err[CONFIG_ERROR_MAX + 64];
+
+	if (daemon_load_config(options, &daemon.config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "citizenhubd: %s\n", err);
 		return 1;
+	}
 	if (daemon_open_log(&daemon, options->verbose) != 0) {
 		config_free(daemon.config);
 		return 1;
 	}
+	log_copy_errors_to_stderr(true);
 	if (daemon_start(&daemon) == 0) {
+		log_copy_errors_to_stderr(false);
 		log_info("daemon", "citizenhubd %s started url=%s data_dir=%s "
 		    "pid=%ld", PACKAGE_VERSION, daemon.config->public_url,
 		    daemon.config->data_dir, (long)getpid());
@@ -291,34 +303,5 @@ daemon_run(const struct daemon_options *options)
 	daemon_free(&daemon);
 	log_info("daemon", "citizenhubd stopped status=%d", status);
 	log_close();
-	return status;
-}
-
-int
-daemon_check_config(const struct daemon_options *options)
-{
-	struct daemon daemon = { .lock_fd = -1 };
-	struct config_error config_err;
-	char err[512];
-	int status = 1;
-
-	if (daemon_load_config(&daemon, options) != 0)
-		return 1;
-	log_set_level(LOG_LEVEL_WARN);
-	daemon.templates = templates_load(daemon.config->templates_dir, err,
-	    sizeof(err));
-	daemon_fill_host(&daemon);
-	if (daemon.templates == NULL)
-		fprintf(stderr, "citizenhubd: templates: %s\n", err);
-	else if ((daemon.modules = module_load_all(&daemon.host,
-	    &config_err)) == NULL)
-		fprintf(stderr, "citizenhubd: %s\n", config_err.message);
-	else {
-		printf("%s: configuration OK\n", options->config_path);
-		status = 0;
-	}
-	module_free_all(daemon.modules);
-	templates_free(daemon.templates);
-	config_free(daemon.config);
 	return status;
 }

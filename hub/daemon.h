@@ -14,8 +14,15 @@ struct daemon_options {
 	int verbose;			/* each -v: debug level, then all traces */
 };
 
-/* Checks the configuration, its channel sections and the templates without
- * starting anything. Prints the first error. Returns the exit status. */
+/* Checks what start-up would check, without starting anything: the config
+ * file, the channel sections (their modules are loaded), the templates, the
+ * admin token file and that the log file can be written. Returns 0, or -1
+ * with the first problem in err. */
+int daemon_check(const struct daemon_options *options, char *err,
+    size_t err_size);
+
+/* Runs daemon_check and prints "FILE: configuration OK" or the problem.
+ * Returns the exit status. */
 int daemon_check_config(const struct daemon_options *options);
 
 /* Runs the daemon until SIGTERM or SIGINT. Returns the exit status: 0 after

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "daemon.h"
 #include "module.h"
 
 struct event;
@@ -38,6 +39,11 @@ struct daemon {
 	bool stopping;
 	time_t stop_deadline;
 };
+
+/* Loads the config file of options and applies --http and --data-dir.
+ * Returns 0, or -1 with the message in err. */
+int daemon_load_config(const struct daemon_options *options,
+    struct hub_config **config, char *err, size_t err_size);
 
 /* Watches SIGTERM, SIGINT (shutdown), SIGHUP (reopen the log, reload the
  * templates) and SIGPIPE (ignored). Returns 0 or -1. */

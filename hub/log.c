@@ -25,6 +25,7 @@
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = STDERR_FILENO;	/* guarded by log_lock */
+static bool log_errors_to_stderr;	/* guarded by log_lock */
 static char *log_path;			/* NULL for standard error; log_lock */
 static bool log_libevent_routed;	/* log_lock */
 
@@ -263,11 +264,10 @@ log_format_line(char *line, enum log_level level, const char *subsystem,
 /* Writes all of line; a failed write is dropped because there is no other
  * place to report it. */
 static void
-log_emit(const char *line, size_t length)
+log_emit_fd(int fd, const char *line, size_t length)
 {
-	pthread_mutex_lock(&log_lock);
 	while (length > 0) {
-		ssize_t n = write(log_fd, line, length);
+		ssize_t n = write(fd, line, length);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -275,6 +275,24 @@ log_emit(const char *line, size_t length)
 		line += n;
 		length -= (size_t)n;
 	}
+}
+
+static void
+log_emit(enum log_level level, const char *line, size_t length)
+{
+	pthread_mutex_lock(&log_lock);
+	log_emit_fd(log_fd, line, length);
+	if (log_errors_to_stderr && level == LOG_LEVEL_ERROR &&
+	    log_fd != STDERR_FILENO)
+		log_emit_fd(STDERR_FILENO, line, length);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+log_copy_errors_to_stderr(bool on)
+{
+	pthread_mutex_lock(&log_lock);
+	log_errors_to_stderr = on;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -286,7 +304,7 @@ log_write_line(enum log_level level, const char *subsystem, const char *fmt,
 	int saved = errno;
 
 	size_t length = log_format_line(line, level, subsystem, fmt, ap);
-	log_emit(line, length);
+	log_emit(level, line, length);
 	errno = saved;
 }
 

@@ -47,6 +47,10 @@ int log_reopen(void);
 
 void log_close(void);
 
+/* While on, error lines also go to standard error when the log is a file,
+ * so that whoever starts the daemon sees why start-up failed. */
+void log_copy_errors_to_stderr(bool on);
+
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_set_trace(unsigned int mask);
