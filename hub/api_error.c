@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,15 +135,17 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 	[HUB_ERR_INVALID_FIELD] = { "invalid_field", 422,
 		{ "Giá trị của trường \"{field}\" không hợp lệ (giới hạn là "
 		  "{limit}). Hãy sửa giá trị này rồi gửi lại.",
-		  "Giá trị của trường \"{field}\" không hợp lệ. Hãy sửa giá trị "
-		  "này rồi gửi lại.",
+		  "Trường \"{field}\" không hợp lệ hoặc không được hỗ trợ. Hãy "
+		  "kiểm tra tên và kiểu dữ liệu của trường theo tài liệu API rồi "
+		  "gửi lại.",
 		  NULL,
 		  "Dữ liệu gửi lên có giá trị không hợp lệ. Hãy sửa rồi gửi "
 		  "lại." },
 		{ "The value of the field \"{field}\" is invalid (the limit is "
 		  "{limit}). Correct it and send it again.",
-		  "The value of the field \"{field}\" is invalid. Correct it and "
-		  "send it again.",
+		  "The field \"{field}\" is invalid or not supported. Check its "
+		  "name and type against the API documentation and send it "
+		  "again.",
 		  NULL,
 		  "A value in the request is invalid. Correct it and send it "
 		  "again." } },
@@ -187,16 +190,20 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  NULL,
 		  "This Idempotency-Key was already used for a request with a "
 		  "different body. Use a new key for each new request." } },
+	/* With a limit alone, limit is the requests allowed per minute from
+	 * one address. With a field and a limit, checks of that field are
+	 * locked after too many wrong values and limit is the minutes to
+	 * wait. */
 	[HUB_ERR_RATE_LIMITED] = { "rate_limited", 429,
-		{ "Bạn đã gửi quá {limit} yêu cầu \"{field}\" trong một phút. "
-		  "Hãy chờ một lát rồi thử lại.",
+		{ "Đã có quá nhiều giá trị \"{field}\" sai nên việc kiểm tra "
+		  "tạm dừng. Hãy thử lại sau {limit} phút.",
 		  "Bạn đã gửi quá nhiều yêu cầu \"{field}\". Hãy chờ một lát rồi "
 		  "thử lại.",
 		  "Bạn đã gửi quá {limit} yêu cầu trong một phút. Hãy chờ một "
 		  "lát rồi thử lại.",
 		  "Bạn đã gửi quá nhiều yêu cầu. Hãy chờ một lát rồi thử lại." },
-		{ "You sent more than {limit} \"{field}\" requests in a minute. "
-		  "Wait a moment and try again.",
+		{ "Too many wrong values of \"{field}\" were sent, so its checks "
+		  "are paused. Try again in {limit} min.",
 		  "You sent too many \"{field}\" requests. Wait a moment and try "
 		  "again.",
 		  "You sent more than {limit} requests in a minute. Wait a "
@@ -365,6 +372,50 @@ api_error_expand(FILE *out, const char *form, const struct hub_error *error)
 	}
 }
 
+/*
+ * What a field must hold, for invalid_field errors on the fields that
+ * citizens and clients fill in, so that the message says what to send.
+ */
+static const struct {
+	const char *field;
+	const char *vi;
+	const char *en;
+} api_error_hints[] = {
+	{ "phone",
+	  "cần một số điện thoại như 0912 345 678, +84 912 345 678, hoặc số "
+	  "nước ngoài bắt đầu bằng +",
+	  "expected a phone number such as 0912 345 678 or +84 912 345 678, "
+	  "or a foreign number starting with +" },
+	{ "email",
+	  "cần một địa chỉ email như ten@example.vn",
+	  "expected an email address such as name@example.vn" },
+	{ "consent",
+	  "cần giá trị true để đồng ý với thông báo về dữ liệu cá nhân",
+	  "expected true, to consent to the personal-data notice" },
+	{ "latitude",
+	  "cần một số từ -90 đến 90, gửi cùng longitude",
+	  "expected a number from -90 to 90, sent together with longitude" },
+	{ "longitude",
+	  "cần một số từ -180 đến 180, gửi cùng latitude",
+	  "expected a number from -180 to 180, sent together with latitude" },
+	{ "Idempotency-Key",
+	  "cần từ 1 đến 255 ký tự ASCII nhìn thấy được",
+	  "expected 1 to 255 visible ASCII characters" },
+};
+
+static const char *
+api_error_hint(const struct hub_error *error, bool english)
+{
+	if (error->code != HUB_ERR_INVALID_FIELD)
+		return NULL;
+	for (size_t i = 0; i < sizeof(api_error_hints) /
+	    sizeof(api_error_hints[0]); i++)
+		if (strcmp(error->field, api_error_hints[i].field) == 0)
+			return english ? api_error_hints[i].en :
+			    api_error_hints[i].vi;
+	return NULL;
+}
+
 char *
 api_error_message(const struct hub_error *error, const char *language)
 {
@@ -375,15 +426,22 @@ api_error_message(const struct hub_error *error, const char *language)
 	size_t size = 0;
 	FILE *out;
 
-	forms = language != NULL && strcmp(language, "en") == 0 ?
-	    &entry->en : &entry->vi;
+	bool english = language != NULL && strcmp(language, "en") == 0;
+	const char *hint = api_error_hint(error, english);
+
+	forms = english ? &entry->en : &entry->vi;
 	form = api_error_pick_form(forms, error->field[0] != '\0',
 	    error->limit > 0);
 
 	out = open_memstream(&text, &size);
 	if (out == NULL)
 		return NULL;
-	api_error_expand(out, form, error);
+	if (hint != NULL)
+		fprintf(out, english ? "The value of the field \"%s\" is "
+		    "invalid: %s." : "Giá trị của trường \"%s\" không hợp lệ: "
+		    "%s.", error->field, hint);
+	else
+		api_error_expand(out, form, error);
 	if (fclose(out) != 0) {
 		free(text);
 		return NULL;

@@ -200,8 +200,10 @@ contact_phone_e164(const char *input, char out[CONTACT_E164_MAX])
 
 /*
  * Whether the local part has no white space, no control characters and
- * none of the characters that RFC 5322 reserves outside quoted strings.
- * Quoted local parts ("john doe"@example.org) are therefore rejected.
+ * none of the characters that RFC 5322 reserves outside quoted strings,
+ * and its dots separate non-empty atoms (no leading, trailing or doubled
+ * dot). Quoted local parts ("john doe"@example.org) are therefore
+ * rejected.
  */
 static bool
 contact_email_local_valid(const uint8_t *local, size_t len)
@@ -209,6 +211,9 @@ contact_email_local_valid(const uint8_t *local, size_t len)
 	size_t offset = 0;
 
 	if (len == 0 || len > CONTACT_EMAIL_LOCAL_MAX)
+		return false;
+	if (local[0] == '.' || local[len - 1] == '.' ||
+	    memmem(local, len, "..", 2) != NULL)
 		return false;
 
 	while (offset < len) {

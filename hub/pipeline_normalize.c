@@ -16,6 +16,13 @@ enum normalize_lines {
 	NORMALIZE_MULTI_LINE,
 };
 
+/*
+ * Whether s holds a character no field may hold: a C0 control (but tab, and
+ * line breaks in multi-line fields), DEL, a C1 control (U+0080 to U+009F),
+ * or a bidirectional embedding, override or isolate (U+202A to U+202E,
+ * U+2066 to U+2069), which can make a page or a terminal show text in
+ * another order than it was written. s is valid UTF-8.
+ */
 static bool
 normalize_has_control(const char *s, enum normalize_lines lines)
 {
@@ -25,6 +32,12 @@ normalize_has_control(const char *s, enum normalize_lines lines)
 		if (lines == NORMALIZE_MULTI_LINE && (*p == '\n' || *p == '\r'))
 			continue;
 		if (*p < 0x20 || *p == 0x7f)
+			return true;
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return true;
+		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+			return true;
+		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
 			return true;
 	}
 	return false;

@@ -184,6 +184,7 @@ START_TEST(email_lowercases_domain_only)
 	check_contact_email_is("Nguyen.Van.A@Example.COM.VN",
 	    "Nguyen.Van.A@example.com.vn");
 	check_contact_email_is("a@b.co", "a@b.co");
+	check_contact_email_is("an.nguyen@b.co", "an.nguyen@b.co");
 	check_contact_email_is("x+tag@Sub-1.Mail.XN--P1AI",
 	    "x+tag@sub-1.mail.xn--p1ai");
 	check_contact_email_is("o'brien!#$%&*/=?^_`{|}~@example.org",
@@ -203,7 +204,7 @@ START_TEST(email_rejects_invalid_forms)
 		"a@.example.com", "a@example.com.", "a@exa_mple.com",
 		"a@ví.vn", "\"a b\"@example.com", "<a@example.com>",
 		"a,b@example.com", "a@[127.0.0.1]", "a\xc2\xa0" "b@example.com",
-		"a\xc3@example.com",
+		"a\xc3@example.com", ".a@b.co", "a.@b.co", "a..b@c.co",
 	};
 
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)

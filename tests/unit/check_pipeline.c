@@ -157,6 +157,22 @@ START_TEST(normalize_control_characters)
 	ck_assert_int_eq(pipeline_normalize(message, &test_limits, &error), -1);
 	ck_assert_str_eq(error.field, "name");
 	hub_message_free(message);
+
+	/* C1 controls and bidirectional overrides, in any field. */
+	const char *const hidden[] = { "a\xc2\x9b" "b", "a\xe2\x80\xae" "b",
+	    "a\xe2\x81\xa6" "b" };
+	for (size_t i = 0; i < 3; i++) {
+		message = message_with_body(hidden[i]);
+		ck_assert_int_eq(pipeline_normalize(message, &test_limits,
+		    &error), -1);
+		ck_assert_int_eq(error.code, HUB_ERR_INVALID_FIELD);
+		ck_assert_str_eq(error.field, "description");
+		hub_message_free(message);
+	}
+	/* Vietnamese letters share lead bytes with them and pass. */
+	message = message_with_body("\xe1\xbb\x85 \xc4\x91 \xe2\x80\x9c");
+	ck_assert_int_eq(pipeline_normalize(message, &test_limits, &error), 0);
+	hub_message_free(message);
 }
 END_TEST
 
