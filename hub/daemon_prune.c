@@ -35,7 +35,9 @@ daemon_prune_done(int result, void *arg)
 
 	prune->running = false;
 	if (result != 0)
-		log_error("daemon", "prune failed");
+		log_error("daemon", "prune failed, retried at the next "
+		    "interval seconds=%d", prune->daemon->config->
+		    outbox_prune_interval_seconds);
 	else if (prune->outbox_deleted > 0 || prune->idempotency_deleted > 0)
 		log_info("daemon", "pruned outbox=%lld idempotency_keys=%lld",
 		    (long long)prune->outbox_deleted,

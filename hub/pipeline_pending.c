@@ -66,7 +66,7 @@ pipeline_pending_free(struct pipeline_pending *pending)
 	free(pending);
 }
 
-/* Doubles the table when it holds more entries than buckets. */
+/* Doubles the table when it has more entries than buckets. */
 static void
 pending_grow(struct pipeline_pending *pending)
 {

@@ -80,8 +80,9 @@ struct pipeline_result {
 
 /* Stores the ticket (new, or the existing one touched), the message, its
  * contacts on the ticket, the idempotency key, the outbox rows and the audit
- * event. Returns 0; 1 when (channel, external id) turned out to be stored
- * already (result holds the stored ids; the caller rolls back); -1 on error. */
+ * event. Returns 0, or -1 on error. Returns 1 when (channel, external id)
+ * turned out to be stored already: result then contains the stored ids,
+ * and the caller rolls back. */
 int pipeline_persist(struct store_tx *tx, const struct hub_message *message,
     const struct pipeline_identity *identity, int64_t ticket_id,
     struct pipeline_result *result);
