@@ -18,7 +18,8 @@
  *   unknown_language          422
  *   consent_required          422
  *   idempotency_key_reused    422  the same key with a different body
- *   rate_limited              429  limit: requests allowed per minute
+ *   rate_limited              429  limit: requests allowed per minute, or
+ *                                  with a field, minutes until a lock ends
  *   form_too_fast             422  limit: the minimum seconds to fill in
  *   form_rejected             422  the spam checks refused the form
  *   not_found                 404

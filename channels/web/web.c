@@ -46,6 +46,9 @@ static const struct config_field web_config_fields[] = {
 	    "the authority's name in English" },
 	{ "retention_months", CONFIG_INTEGER, 1, 600, NULL,
 	    "a number of months from 1 to 600" },
+	{ "factor_table_size", CONFIG_INTEGER, WEB_GUARD_SLOTS_MIN,
+	    WEB_GUARD_SLOTS_MAX, NULL,
+	    "a number of tickets from 16 to 1000000" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -76,6 +79,8 @@ web_config_load(struct web *web, const json_t *section)
 	    "form_max_age_hours", 24);
 	config->retention_months = web_config_integer(section,
 	    "retention_months", 60);
+	config->factor_table_size = web_config_integer(section,
+	    "factor_table_size", WEB_GUARD_SLOTS_DEFAULT);
 	config->honeypot_field = web_config_string(section, "honeypot_field",
 	    web_default_honeypot);
 	config->authority_name_vi = web_config_string(section,
@@ -134,7 +139,8 @@ web_create(struct hub_channel *channel, const json_t *section,
 	}
 	web = calloc(1, sizeof *web);
 	if (web == NULL || web_config_load(web, section) != 0 ||
-	    web_guard_init(&web->guard, WEB_GUARD_SLOTS) != 0) {
+	    web_guard_init(&web->guard,
+	    (size_t)web->config.factor_table_size) != 0) {
 		web_free(web);
 		config_error_at(hub_channel_config(channel), "channels.web", err,
 		    "out of memory while loading the section");
@@ -164,8 +170,9 @@ web_start(void *state)
 		log_error("web", "failed to mount the routes");
 		return -1;
 	}
-	log_info("web", "started min_fill_seconds=%d form_max_age_hours=%d",
-	    web->config.min_fill_seconds, web->config.form_max_age_hours);
+	log_info("web", "started min_fill_seconds=%d form_max_age_hours=%d "
+	    "factor_table_size=%d", web->config.min_fill_seconds,
+	    web->config.form_max_age_hours, web->config.factor_table_size);
 	return 0;
 }
 

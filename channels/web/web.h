@@ -40,6 +40,7 @@ struct web_config {
 	char *authority_name_vi;
 	char *authority_name_en;
 	int retention_months;
+	int factor_table_size;	/* entries of the factor lockout table */
 };
 
 /* One ticket's recent wrong second factors. */
@@ -88,9 +89,10 @@ struct web_params {
 int web_query_parse(const char *text, size_t len, struct web_params *params,
     struct hub_error *error);
 
-/* Parses the query string of req; an invalid query gives no parameters. */
-void web_query_parse_request(struct evhttp_request *req,
-    struct web_params *params);
+/* Parses the query string of req as web_query_parse does. On -1, params
+ * is empty. */
+int web_query_parse_request(struct evhttp_request *req,
+    struct web_params *params, struct hub_error *error);
 
 /* The value of key, or NULL when absent. */
 const char *web_query_get(const struct web_params *params, const char *key);
@@ -191,21 +193,28 @@ void web_token_idempotency_key(const struct web_token *token, char *out,
 
 /* --- Second factor lockout (web_guard.c) ---------------------------------- */
 
-#define WEB_GUARD_SLOTS 4096
+#define WEB_GUARD_SLOTS_DEFAULT 4096
+#define WEB_GUARD_SLOTS_MIN 16
+#define WEB_GUARD_SLOTS_MAX 1000000
 #define WEB_GUARD_FAILURES_MAX 5
 #define WEB_GUARD_WINDOW_SECONDS (15 * 60)
 #define WEB_GUARD_LOCK_SECONDS (15 * 60)
 
 int web_guard_init(struct web_guard *guard, size_t slot_count);
 
-/* Seconds until factor checks for code are allowed again, 0 when they are
- * allowed now. */
+/* Returns the seconds until factor checks for code are allowed again, 0
+ * when they are allowed now. While every entry has an active lock, a code
+ * without an entry is refused too, because its wrong factors could not be
+ * counted. Then *table_full is set and the seconds run to the end of the
+ * first lock. */
 long web_guard_locked(const struct web_guard *guard, const char *code,
-    time_t now);
+    time_t now, bool *table_full);
 
 /* Records a wrong factor for code; the WEB_GUARD_FAILURES_MAX-th within
- * WEB_GUARD_WINDOW_SECONDS locks code for WEB_GUARD_LOCK_SECONDS. */
-void web_guard_fail(struct web_guard *guard, const char *code, time_t now);
+ * WEB_GUARD_WINDOW_SECONDS locks code for WEB_GUARD_LOCK_SECONDS. An entry
+ * with an active lock is never dropped to make room. Returns 0, or -1 when
+ * code has no entry and every entry has an active lock. */
+int web_guard_fail(struct web_guard *guard, const char *code, time_t now);
 
 void web_guard_free(struct web_guard *guard);
 
@@ -215,15 +224,20 @@ struct web_lookup {
 	char code[TICKET_CODE_PLAIN_SIZE];
 	json_t *ticket;		/* owned; NULL when not found */
 	json_t *messages;	/* owned; NULL unless a factor was valid */
-	struct hub_error error;	/* code HUB_OK when none */
+	struct hub_error error;	/* code HUB_OK when none; with
+				 * HUB_ERR_RATE_LIMITED, limit is the minutes
+				 * to wait */
 	long retry_after;	/* seconds, with HUB_ERR_RATE_LIMITED */
 };
 
 /* Looks up the ticket of code_text (separators allowed) and, when query
- * carries token, phone_last4 or email, checks them and fetches the
- * messages. Fills lookup; lookup->error says what failed. */
+ * carries one of token, phone_last4 or email, checks it and fetches the
+ * messages. More than one of them is invalid_field naming the second, and
+ * no ticket is fetched then. client_address is logged when a factor check
+ * is refused. Fills lookup; lookup->error says what failed. */
 void web_lookup_run(struct web *web, const char *code_text,
-    const struct web_params *query, struct web_lookup *lookup);
+    const struct web_params *query, const char *client_address,
+    struct web_lookup *lookup);
 
 void web_lookup_clear(struct web_lookup *lookup);
 

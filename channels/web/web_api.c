@@ -69,28 +69,56 @@ web_api_ticket_status(struct web *web, const struct hub_answer *answer)
 	return json_is_string(status) ? status : json_string("new");
 }
 
-/* The body of a stored submission. Returns a new reference or NULL. */
+/* Adds access_token and page_url to result. Returns 0 or -1. */
+static int
+web_api_result_token(struct web *web, const struct hub_answer *answer,
+    json_t *result)
+{
+	char *page_url;
+	int rc;
+
+	rc = json_object_set_new(result, "access_token",
+	    json_string(answer->access_token));
+	page_url = hub_ticket_status_url(web->channel, answer->code, true);
+	if (page_url == NULL) {
+		log_error("web", "failed to build the status page URL code=%s",
+		    answer->code);
+		return rc == 0 ? 0 : -1;
+	}
+	rc |= json_object_set_new(result, "page_url", json_string(page_url));
+	free(page_url);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * The body of a stored submission. Returns a new reference or NULL. An
+ * answer without an access token, as to a repeated external_id, gets no
+ * access_token and no page_url, because the status page link carries the
+ * token.
+ */
 static json_t *
 web_api_result(struct web *web, const struct hub_answer *answer)
 {
 	char grouped[TICKET_CODE_GROUPED_SIZE];
-	char *status_url, *page_url;
+	char *status_url;
 	json_t *result;
 
 	ticket_code_group(answer->code, grouped);
 	status_url = hub_ticket_status_url(web->channel, answer->code, false);
-	page_url = hub_ticket_status_url(web->channel, answer->code, true);
-	result = json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:s, s:b}",
+	result = json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:s, s:b}",
 	    "code", answer->code, "code_display", grouped,
 	    "status", web_api_ticket_status(web, answer),
-	    "status_url", status_url, "page_url", page_url,
-	    "access_token", answer->access_token,
+	    "status_url", status_url,
 	    "message", answer->ack_text,
 	    "language", answer->language != NULL ? answer->language :
 	    HUB_LANGUAGE_DEFAULT,
 	    "duplicate", answer->duplicate);
 	free(status_url);
-	free(page_url);
+	if (result != NULL && answer->access_token != NULL &&
+	    web_api_result_token(web, answer, result) != 0) {
+		json_decref(result);
+		return NULL;
+	}
 	return result;
 }
 
@@ -364,8 +392,10 @@ web_api_ticket(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	char code_text[WEB_API_CODE_TEXT_MAX];
+	char address[HTTP_ADDRESS_SIZE];
 	struct web_params query;
 	struct web_lookup lookup;
+	struct hub_error error;
 	size_t prefix = strlen(WEB_PATH_TICKET);
 	long decoded = -1;
 
@@ -381,8 +411,13 @@ web_api_ticket(struct evhttp_request *req, void *arg)
 		web_reply_error(req, HUB_ERR_NOT_FOUND, "code");
 		return;
 	}
-	web_query_parse_request(req, &query);
-	web_lookup_run(web, code_text, &query, &lookup);
+	if (web_query_parse_request(req, &query, &error) != 0) {
+		http_send_error(req, &error);
+		return;
+	}
+	web_lookup_run(web, code_text, &query,
+	    http_client_address(hub_channel_http(web->channel), req, address),
+	    &lookup);
 	web_api_ticket_send(req, &lookup);
 	web_lookup_clear(&lookup);
 	web_query_clear(&query);

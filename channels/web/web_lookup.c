@@ -34,16 +34,27 @@ web_lookup_factor_shape(const struct web_params *query, const char *param,
 	return true;
 }
 
+/* Sets the error of a refused factor check: rate_limited on param, with
+ * the minutes to wait, rounded up, as its limit. */
+static void
+web_lookup_refuse(struct web_lookup *lookup, const char *param)
+{
+	long minutes = (lookup->retry_after + 59) / 60;
+
+	hub_error_set(&lookup->error, HUB_ERR_RATE_LIMITED, param, minutes);
+}
+
 /* Checks one factor. Returns 1 when valid, 0 when absent, -1 on an error
  * (filled in lookup). */
 static int
 web_lookup_factor(struct web *web, const struct web_params *query,
-    size_t index, struct web_lookup *lookup)
+    size_t index, const char *client_address, struct web_lookup *lookup)
 {
 	const char *param = web_lookup_factors[index].param;
 	enum hub_factor_kind kind = web_lookup_factors[index].kind;
 	const char *value = web_query_get_nonempty(query, param);
 	time_t now = web_token_now();
+	bool table_full;
 
 	if (value == NULL)
 		return 0;
@@ -51,13 +62,22 @@ web_lookup_factor(struct web *web, const struct web_params *query,
 		hub_error_set(&lookup->error, HUB_ERR_INVALID_FIELD, param, 0);
 		return -1;
 	}
-	lookup->retry_after = web_guard_locked(&web->guard, lookup->code, now);
+	lookup->retry_after = web_guard_locked(&web->guard, lookup->code, now,
+	    &table_full);
 	if (lookup->retry_after > 0) {
-		hub_error_set(&lookup->error, HUB_ERR_RATE_LIMITED, param, 0);
+		if (table_full)
+			log_warn("web", "factor lockout table full of locks, "
+			    "factor check refused code=%s client=%s "
+			    "retry_after=%ld", lookup->code, client_address,
+			    lookup->retry_after);
+		web_lookup_refuse(lookup, param);
 		return -1;
 	}
 	if (!hub_ticket_factor_valid(web->channel, lookup->code, kind, value)) {
-		web_guard_fail(&web->guard, lookup->code, now);
+		if (web_guard_fail(&web->guard, lookup->code, now) != 0)
+			log_warn("web", "factor lockout table full of locks, "
+			    "wrong factor not counted code=%s client=%s",
+			    lookup->code, client_address);
 		log_info("web", "wrong second factor code=%s param=%s",
 		    lookup->code, param);
 		hub_error_set(&lookup->error, HUB_ERR_FORBIDDEN, param, 0);
@@ -66,9 +86,36 @@ web_lookup_factor(struct web *web, const struct web_params *query,
 	return 1;
 }
 
+/* Checks that query carries at most one factor with a value. Returns 0, or
+ * -1 with invalid_field naming the second one in query order. */
+static int
+web_lookup_one_factor(const struct web_params *query,
+    struct web_lookup *lookup)
+{
+	const struct web_param *param;
+	size_t i, j, count = 0;
+
+	for (i = 0; i < query->count; i++) {
+		param = &query->items[i];
+		if (param->value_len == 0)
+			continue;
+		for (j = 0; j < sizeof web_lookup_factors /
+		    sizeof web_lookup_factors[0]; j++) {
+			if (strcmp(param->key, web_lookup_factors[j].param) != 0)
+				continue;
+			if (++count > 1) {
+				hub_error_set(&lookup->error,
+				    HUB_ERR_INVALID_FIELD, param->key, 0);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static void
 web_lookup_messages(struct web *web, const struct web_params *query,
-    struct web_lookup *lookup)
+    const char *client_address, struct web_lookup *lookup)
 {
 	bool valid = false;
 	size_t i;
@@ -76,7 +123,7 @@ web_lookup_messages(struct web *web, const struct web_params *query,
 
 	for (i = 0; i < sizeof web_lookup_factors /
 	    sizeof web_lookup_factors[0]; i++) {
-		rc = web_lookup_factor(web, query, i, lookup);
+		rc = web_lookup_factor(web, query, i, client_address, lookup);
 		if (rc < 0)
 			return;
 		if (rc > 0)
@@ -94,7 +141,8 @@ web_lookup_messages(struct web *web, const struct web_params *query,
 
 void
 web_lookup_run(struct web *web, const char *code_text,
-    const struct web_params *query, struct web_lookup *lookup)
+    const struct web_params *query, const char *client_address,
+    struct web_lookup *lookup)
 {
 	memset(lookup, 0, sizeof *lookup);
 	hub_error_set(&lookup->error, HUB_OK, "", 0);
@@ -106,12 +154,14 @@ web_lookup_run(struct web *web, const char *code_text,
 		hub_error_set(&lookup->error, HUB_ERR_NOT_FOUND, "code", 0);
 		return;
 	}
+	if (web_lookup_one_factor(query, lookup) != 0)
+		return;
 	lookup->ticket = hub_ticket_public(web->channel, lookup->code);
 	if (lookup->ticket == NULL) {
 		hub_error_set(&lookup->error, HUB_ERR_NOT_FOUND, "code", 0);
 		return;
 	}
-	web_lookup_messages(web, query, lookup);
+	web_lookup_messages(web, query, client_address, lookup);
 }
 
 void

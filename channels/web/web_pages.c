@@ -224,43 +224,50 @@ web_pages_lookup_form(struct web *web, struct evhttp_request *req,
 	json_decref(vars);
 }
 
+/* Sends the page for a lookup of code_text: the status page when the
+ * ticket exists, else the lookup form with the error. */
+static void
+web_pages_lookup_code(struct web *web, struct evhttp_request *req,
+    const char *language, const char *code_text,
+    const struct web_params *query)
+{
+	char address[HTTP_ADDRESS_SIZE];
+	struct web_lookup lookup;
+
+	web_lookup_run(web, code_text, query,
+	    http_client_address(hub_channel_http(web->channel), req, address),
+	    &lookup);
+	if (lookup.ticket == NULL)
+		web_pages_lookup_form(web, req, language, code_text,
+		    &lookup.error);
+	else
+		web_pages_status(web, req, language, &lookup, query);
+	web_lookup_clear(&lookup);
+}
+
 void
 web_pages_lookup(struct evhttp_request *req, void *arg)
 {
 	struct web *web = arg;
 	struct web_params query;
-	struct web_lookup lookup;
+	struct hub_error error;
 	const char *language, *code_text;
 
 	if (!web_reply_method_get(req))
 		return;
 	language = web_reply_language(req);
-	web_query_parse_request(req, &query);
+	if (web_query_parse_request(req, &query, &error) != 0) {
+		web_pages_lookup_form(web, req, language, NULL, &error);
+		return;
+	}
 	code_text = web_query_get_nonempty(&query, "code");
 	if (code_text != NULL && web_query_has_nul(&query, "code")) {
-		struct hub_error error;
-
 		hub_error_set(&error, HUB_ERR_NOT_FOUND, "code", 0);
 		web_pages_lookup_form(web, req, language, NULL, &error);
-		web_query_clear(&query);
-		return;
-	}
-	if (code_text == NULL) {
+	} else if (code_text == NULL)
 		web_pages_lookup_form(web, req, language, NULL, NULL);
-		web_query_clear(&query);
-		return;
-	}
-	if (!http_rate_limit(hub_channel_http(web->channel), req,
-	    HTTP_LIMIT_LOOKUP)) {
-		web_query_clear(&query);
-		return;
-	}
-	web_lookup_run(web, code_text, &query, &lookup);
-	if (lookup.ticket == NULL)
-		web_pages_lookup_form(web, req, language, code_text,
-		    &lookup.error);
-	else
-		web_pages_status(web, req, language, &lookup, &query);
-	web_lookup_clear(&lookup);
+	else if (http_rate_limit(hub_channel_http(web->channel), req,
+	    HTTP_LIMIT_LOOKUP))
+		web_pages_lookup_code(web, req, language, code_text, &query);
 	web_query_clear(&query);
 }

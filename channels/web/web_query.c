@@ -123,16 +123,17 @@ web_query_parse(const char *text, size_t len, struct web_params *params,
 	return 0;
 }
 
-void
-web_query_parse_request(struct evhttp_request *req, struct web_params *params)
+int
+web_query_parse_request(struct evhttp_request *req, struct web_params *params,
+    struct hub_error *error)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	struct hub_error error;
 
 	params->count = 0;
-	if (query != NULL)
-		(void)web_query_parse(query, strlen(query), params, &error);
+	if (query == NULL)
+		return 0;
+	return web_query_parse(query, strlen(query), params, error);
 }
 
 const char *

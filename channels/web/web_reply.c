@@ -13,10 +13,12 @@ const char *
 web_reply_language(struct evhttp_request *req)
 {
 	struct web_params query;
+	struct hub_error error;
 	const char *lang;
 	bool vietnamese;
 
-	web_query_parse_request(req, &query);
+	/* An invalid query leaves query empty, so the header decides. */
+	(void)web_query_parse_request(req, &query, &error);
 	lang = web_query_get(&query, "lang");
 	vietnamese = lang != NULL && strcmp(lang, "vi") == 0;
 	web_query_clear(&query);

@@ -250,6 +250,42 @@ admin_ticket_count
 check_equal "tickets after the repeat" "$((count_before + 1))" "$ADMIN_COUNT"
 case_end
 
+case_begin "repeated external id hides token"
+api POST /api/v1/requests \
+	'{"external_id":"partner-4712","description":"Cống thoát nước bị tắc."}'
+check_status 201
+external_code=$(json_get "$API_BODY" code) || external_code=""
+json_get "$API_BODY" access_token >/dev/null ||
+	fail "first answer without access_token: $(lib_shorten "$API_BODY")"
+api POST /api/v1/requests \
+	'{"external_id":"partner-4712","description":"Cống thoát nước bị tắc."}'
+check_status 201
+check_equal "code of the repeat" "$external_code" "$(json_get "$API_BODY" code)"
+check_equal "code_display of the repeat" \
+	"${external_code:0:4}-${external_code:4:4}-${external_code:8:2}" \
+	"$(json_get "$API_BODY" code_display)"
+check_equal "status_url of the repeat" \
+	"$HUB_URL/api/v1/requests/$external_code" \
+	"$(json_get "$API_BODY" status_url)"
+check_equal "duplicate of the repeat" true "$(json_get "$API_BODY" duplicate)"
+json_get "$API_BODY" message >/dev/null ||
+	fail "repeat without message: $(lib_shorten "$API_BODY")"
+json_get "$API_BODY" access_token >/dev/null &&
+	fail "repeat carries access_token: $(lib_shorten "$API_BODY")"
+json_get "$API_BODY" page_url >/dev/null &&
+	fail "repeat carries page_url: $(lib_shorten "$API_BODY")"
+check_not_contains "repeat" "$API_BODY" "token="
+case_end
+
+case_begin "form maxlength matches limits"
+api GET /
+check_status 200
+for limit in name:120 subject:200 description:4000 address:300 email:254; do
+	check_match "maxlength of ${limit%%:*}" "$API_BODY" \
+		"name=\"${limit%%:*}\"[^>]* maxlength=\"${limit#*:}\""
+done
+case_end
+
 case_begin "sigterm stops with status 0"
 hub_stop
 case_end
