@@ -85,6 +85,13 @@ void http_address_format(const struct http_address *address,
 bool http_address_in(const struct http_address *address,
     const struct http_address *list, size_t count);
 
+/* Checks the headers that frame the body of req. Returns NULL when they are
+ * unambiguous, else the name of the header to blame: "Content-Length" when
+ * it is repeated, not a plain decimal number or sent together with
+ * Transfer-Encoding, and "Transfer-Encoding" when that header is repeated or
+ * its value is not "chunked" (compared without case, as libevent does). */
+const char *http_request_framing_error(struct evhttp_request *req);
+
 /* The context of req, or NULL when the request is not tracked. */
 struct http_request_context *http_server_context_find(
     struct evhttp_request *req);

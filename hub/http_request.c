@@ -299,6 +299,51 @@ http_request_body(struct http_server *server, struct evhttp_request *req,
 	return 0;
 }
 
+/* Counts the headers of req named name and stores the first value in
+ * first. */
+static size_t
+http_header_count(struct evhttp_request *req, const char *name,
+    const char **first)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	struct evkeyval *header;
+	size_t count = 0;
+
+	*first = NULL;
+	TAILQ_FOREACH(header, headers, next) {
+		if (strcasecmp(header->key, name) != 0)
+			continue;
+		if (count == 0)
+			*first = header->value;
+		count++;
+	}
+	return count;
+}
+
+/*
+ * libevent 2.1.12 frames a request body by the first Content-Length header
+ * and ignores any later one, and it reads a chunked body whenever the first
+ * Transfer-Encoding is "chunked", whatever Content-Length says. A proxy in
+ * front may pick another of these headers, and then the two disagree on
+ * where the next request starts.
+ */
+const char *
+http_request_framing_error(struct evhttp_request *req)
+{
+	const char *length, *coding;
+	size_t lengths = http_header_count(req, "Content-Length", &length);
+	size_t codings = http_header_count(req, "Transfer-Encoding", &coding);
+
+	if (lengths > 1 || (lengths == 1 && codings > 0))
+		return "Content-Length";
+	if (codings > 1 || (codings == 1 && strcasecmp(coding, "chunked") != 0))
+		return "Transfer-Encoding";
+	if (lengths == 1 && (length[0] == '\0' ||
+	    strspn(length, "0123456789") != strlen(length)))
+		return "Content-Length";
+	return NULL;
+}
+
 void
 http_content_type(struct evhttp_request *req, char *out, size_t size)
 {

@@ -16,6 +16,10 @@
 
 #define HTTP_CONTEXT_BUCKETS 1024
 
+/* The methods passed on to the routes' handlers. */
+#define HTTP_SERVER_ROUTE_METHODS \
+	"GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH"
+
 /*
  * Contexts of the requests in flight, found by request pointer, because
  * http_send_* receive only the request. Every server runs on the main
@@ -190,11 +194,64 @@ http_server_request_path(struct evhttp_request *req)
 }
 
 /*
- * Bodies over http_max_body_bytes get a JSON 413 from here before any
- * handler runs. libevent itself gets a hard cap of four times that limit,
- * because it replies to bodies over its own cap with a plain HTML 413 that
- * libevent 2.1 offers no way to replace. Only bodies over the hard cap get
- * that plain 413.
+ * Sends 400 invalid_field naming header, a header that frames the body
+ * ambiguously, and closes the connection, because the bytes after this
+ * request cannot be trusted to start the next one.
+ */
+static void
+http_server_reject_framing(struct evhttp_request *req, const char *header)
+{
+	struct hub_error error;
+	json_t *detail;
+	json_t *body = NULL;
+
+	log_trace(LOG_TRACE_HTTP, "http", "rejected ambiguous body framing "
+	    "header=%s", header);
+	hub_error_set(&error, HUB_ERR_INVALID_FIELD, header, 0);
+	detail = api_error_json(&error);
+	/* json_pack's "o" steals detail, also when packing fails. */
+	if (detail != NULL)
+		body = json_pack("{s:o}", "error", detail);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	http_send_json(req, 400, body);
+}
+
+/*
+ * Sends 405 to TRACE and CONNECT on every path, so that no handler
+ * echoes a TRACE or acts as a proxy. A CONNECT names a host and port rather
+ * than a path, so it rarely matches a route.
+ * NOTE: the dispatcher does not know which methods each route serves, so
+ * Allow lists every method that the server passes on to its routes.
+ */
+static bool
+http_server_method_rejected(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	struct hub_error error;
+
+	if (method != EVHTTP_REQ_TRACE && method != EVHTTP_REQ_CONNECT)
+		return false;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    HTTP_SERVER_ROUTE_METHODS);
+	hub_error_set(&error, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
+	/* NOTE: libevent 2.1.12 keeps the connection open after a reply to
+	 * CONNECT, whatever the Connection headers contain, and reads the next
+	 * bytes as another request. */
+	http_send_error(req, &error);
+	return true;
+}
+
+/*
+ * Requests whose body framing is ambiguous get a 400 and a closed
+ * connection before anything else. Bodies over http_max_body_bytes get a
+ * JSON 413 from here before any handler runs. libevent itself gets a hard
+ * cap of four times that limit, because it replies to bodies over its own
+ * cap with a plain HTML 413 that libevent 2.1 offers no way to replace. Only
+ * bodies over the hard cap get that plain 413.
+ *
+ * Routes are matched on the path as received, still percent-encoded, so an
+ * encoded NUL cannot cut a path short. Decoding is left to the handlers.
  */
 static void
 http_server_dispatch(struct evhttp_request *req, void *arg)
@@ -203,6 +260,7 @@ http_server_dispatch(struct evhttp_request *req, void *arg)
 	const char *path = http_server_request_path(req);
 	const struct http_route *route = http_server_match(server, path);
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	const char *framing_error;
 	struct hub_error error;
 
 	if (http_server_context_start(server, req, route) == NULL) {
@@ -212,12 +270,19 @@ http_server_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 
+	framing_error = http_request_framing_error(req);
+	if (framing_error != NULL) {
+		http_server_reject_framing(req, framing_error);
+		return;
+	}
 	if (evbuffer_get_length(body) > server->max_body_bytes) {
 		hub_error_set(&error, HUB_ERR_BODY_TOO_LARGE, NULL,
 		    (long)server->max_body_bytes);
 		http_send_error(req, &error);
 		return;
 	}
+	if (http_server_method_rejected(req))
+		return;
 	if (route == NULL) {
 		hub_error_set(&error, HUB_ERR_NOT_FOUND, NULL, 0);
 		http_send_error(req, &error);
@@ -293,9 +358,15 @@ http_server_setup_evhttp(struct http_server *server,
 		    (ev_ssize_t)config->http_max_header_bytes);
 	if (config->http_timeout_seconds > 0)
 		evhttp_set_timeout(server->evhttp, config->http_timeout_seconds);
+	/* Every method that libevent 2.1.12 parses, so that the dispatcher
+	 * and the routes reply to them in JSON instead of libevent's HTML 501.
+	 * libevent rejects any other method itself, with a plain HTML 501,
+	 * because it gives such requests a private type that no allowed-method
+	 * mask can name. */
 	evhttp_set_allowed_methods(server->evhttp, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(server->evhttp, http_server_dispatch, server);
 }
 

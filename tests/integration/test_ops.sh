@@ -76,6 +76,77 @@ if [ -n "$SUBMIT_CODE" ]; then
 fi
 case_end
 
+case_begin "admin ticket id with control character is 404"
+api_admin GET /api/v1/tickets
+ticket_id=$(json_get "$API_BODY" tickets.0.id) ||
+	fail "no ticket id in the list: $(lib_shorten "$API_BODY")"
+api_admin GET "/api/v1/tickets/$ticket_id"
+check_status 200
+for suffix in %00 %00x %0A %1F %7F; do
+	api_admin GET "/api/v1/tickets/$ticket_id$suffix"
+	check_status 404
+	check_equal "error.code for $suffix" not_found \
+		"$(json_get "$API_BODY" error.code)"
+done
+case_end
+
+case_begin "admin repeated parameter is named"
+for name in limit status; do
+	value=5
+	[ "$name" = status ] && value=new
+	api_admin GET "/api/v1/tickets?$name=$value&$name=$value"
+	check_status 422
+	check_equal "error.code for $name" invalid_field \
+		"$(json_get "$API_BODY" error.code)"
+	check_equal "error.field for $name" "$name" \
+		"$(json_get "$API_BODY" error.field)"
+done
+case_end
+
+case_begin "patch and trace answer json 405"
+headers=$TEST_TMP/headers
+api PATCH /healthz "" -D "$headers"
+check_status 405
+check_equal "PATCH error.code" method_not_allowed \
+	"$(json_get "$API_BODY" error.code)"
+check_match "PATCH Allow header" "$(tr -d '\r' <"$headers")" \
+	'^Allow: GET, HEAD$'
+api TRACE /healthz "" -D "$headers" -H "X-Echo-Probe: trace-secret"
+check_status 405
+check_equal "TRACE error.code" method_not_allowed \
+	"$(json_get "$API_BODY" error.code)"
+check_match "TRACE Allow header" "$(tr -d '\r' <"$headers")" '^Allow: '
+check_not_contains "TRACE body" "$API_BODY" "trace-secret"
+# libevent 2.1.12 answers a method it does not know itself, in HTML.
+api FOO /healthz
+check_status 501
+case_end
+
+case_begin "duplicate content-length is 400 and closes"
+# Two requests on one connection: the second must stay unanswered.
+raw=$(python3 -c '
+import socket, sys
+request = (b"POST /api/v1/requests HTTP/1.1\r\nHost: h\r\n"
+           b"Content-Type: application/json\r\n"
+           b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}"
+           b"GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n")
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5) as s:
+    s.sendall(request)
+    response = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        response += chunk
+sys.stdout.write(response.decode("utf-8", "replace"))
+' "$HUB_PORT" 2>&1) || fail "raw request failed: $(lib_shorten "$raw")"
+check_match "status line" "$raw" '^HTTP/1.1 400 '
+check_contains "Connection header" "$raw" "Connection: close"
+check_contains "error field" "$raw" '"field":"Content-Length"'
+check_equal "responses on the connection" 1 \
+	"$(grep -c '^HTTP/1.1 ' <<<"$raw")"
+case_end
+
 case_begin "body limit answers 413"
 # The test config sets http.max_body_bytes to 65536.
 python3 -c '
