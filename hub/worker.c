@@ -16,6 +16,8 @@
 #include "mailbox.h"
 #include "worker.h"
 
+#define WORKER_THREAD_NAME_MAX 15	/* bytes, without the NUL */
+
 struct worker_job {
 	struct worker_job	*next;
 	worker_run_fn		 run;
@@ -125,7 +127,7 @@ worker_pool_destroy(struct worker_pool *pool)
 static int
 worker_pool_start(struct worker_pool *pool, int threads)
 {
-	char	name[16];
+	char	name[32];
 	int	error;
 
 	for (int i = 0; i < threads; i++) {
@@ -139,9 +141,10 @@ worker_pool_start(struct worker_pool *pool, int threads)
 		}
 		pool->started++;
 
-		/* Thread names hold 15 bytes; threads is at most 9999. */
-		snprintf(name, sizeof(name), "hub-worker-%u",
-		    (unsigned int)i % 10000);
+		/* Thread names take 15 bytes; threads is at most 9999, so
+		 * the cut never shortens a number. */
+		snprintf(name, sizeof(name), "hub-worker-%u", (unsigned int)i);
+		name[WORKER_THREAD_NAME_MAX] = '\0';
 		pthread_setname_np(pool->threads[i], name);
 	}
 	return 0;
