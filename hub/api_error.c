@@ -54,14 +54,14 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		{ NULL, NULL, NULL, "Success." } },
 	[HUB_ERR_INVALID_JSON] = { "invalid_json", 400,
 		{ NULL,
-		  "Giá trị của trường \"{field}\" không phải là JSON hợp lệ. "
-		  "Hãy kiểm tra cú pháp rồi gửi lại.",
+		  "Nội dung gửi lên không phải là JSON hợp lệ: trường "
+		  "\"{field}\" xuất hiện hai lần. Hãy giữ một lần rồi gửi lại.",
 		  NULL,
 		  "Nội dung gửi lên không phải là JSON hợp lệ. Hãy kiểm tra "
 		  "cú pháp rồi gửi lại." },
 		{ NULL,
-		  "The value of the field \"{field}\" is not valid JSON. Check "
-		  "its syntax and send it again.",
+		  "The request body is not valid JSON: the field \"{field}\" "
+		  "appears twice. Keep one and send it again.",
 		  NULL,
 		  "The request body is not valid JSON. Check its syntax and "
 		  "send it again." } },

@@ -49,13 +49,16 @@ web_json_syntax_error(const char *body, size_t len, const json_error_t *jerror,
 	char key[64];
 
 	if (code != json_error_invalid_utf8 &&
-	    code != json_error_null_character) {
+	    code != json_error_null_character &&
+	    code != json_error_duplicate_key) {
 		hub_error_set(error, HUB_ERR_INVALID_JSON, "", 0);
 		return;
 	}
+	/* jansson stops just after the key in question. */
 	web_json_key_before(body, len, (size_t)jerror->position, key,
 	    sizeof key);
-	hub_error_set(error, HUB_ERR_INVALID_UTF8, key, 0);
+	hub_error_set(error, code == json_error_duplicate_key ?
+	    HUB_ERR_INVALID_JSON : HUB_ERR_INVALID_UTF8, key, 0);
 }
 
 static int

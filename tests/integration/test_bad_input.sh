@@ -67,7 +67,9 @@ case_end
 
 case_begin "duplicate json key is 400"
 api POST /api/v1/requests '{"description":"a","description":"b"}'
-check_error 400 invalid_json
+check_error 400 invalid_json description
+check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" \
+	"appears twice"
 case_end
 
 case_begin "text plain is 415"
