@@ -70,6 +70,44 @@ check_ctl "check-config of a good config" 0
 check_equal "check-config output" OK "$CTL_OUT"
 case_end
 
+case_begin "unknown channel module is named"
+write_config "$TEST_TMP/unknown-module.json" ""
+sed -i 's/"channels": { "web": {/"channels": { "sms": {/' \
+	"$TEST_TMP/unknown-module.json"
+run_check "$HUB_BIN" -c "$TEST_TMP/unknown-module.json" -t
+check_equal "citizenhubd -t exit status" 1 "$RUN_STATUS"
+check_contains "citizenhubd -t output" "$RUN_OUTPUT" \
+	'unknown channel module "sms"'
+check_match "citizenhubd -t line" "$RUN_OUTPUT" \
+	"unknown-module.json:[0-9]+: channels.sms"
+case_end
+
+case_begin "module of another ABI is refused"
+modules=$TEST_TMP/modules
+mkdir -p "$modules"
+cat >"$TEST_TMP/old.c" <<'C'
+#include "channel.h"
+const struct hub_channel_module hub_channel_module = {
+	.abi_version = HUB_CHANNEL_ABI_VERSION + 1,
+	.name = "old",
+};
+C
+read -ra jansson_flags < <(pkg-config --cflags jansson)
+if gcc -shared -fPIC -I"$TOP/hub" "${jansson_flags[@]}" \
+	-o "$modules/old.so" "$TEST_TMP/old.c"; then
+	write_config "$TEST_TMP/old-abi.json" ""
+	sed -i -e "s|\"modules_dir\": \"[^\"]*\"|\"modules_dir\": \"$modules\"|" \
+		-e 's/"channels": { "web": {[^}]*}/"channels": { "old": {}/' \
+		"$TEST_TMP/old-abi.json"
+	run_check "$HUB_BIN" -c "$TEST_TMP/old-abi.json" -t
+	check_equal "citizenhubd -t exit status" 1 "$RUN_STATUS"
+	check_match "citizenhubd -t output" "$RUN_OUTPUT" \
+		"ABI version [0-9]+ but this hub needs [0-9]+"
+else
+	fail "the test module did not compile"
+fi
+case_end
+
 case_begin "start-up error reaches the terminal"
 if hub_start; then
 	running_data=$HUB_DATA
