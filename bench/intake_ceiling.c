@@ -15,10 +15,14 @@
  *   audit_events,
  *
  * each report inside its own savepoint, the reports of a batch in one
- * BEGIN IMMEDIATE ... COMMIT, with journal_mode=WAL, synchronous=FULL and
- * foreign_keys=ON. Batches follow the mean size given with --batch: sizes
- * alternate between the two nearest integers so that their mean is that
- * value.
+ * BEGIN IMMEDIATE ... COMMIT, with the pragmas of the daemon's writer
+ * connection (hub/store_sqlite.c). Batches follow the mean size given with
+ * --batch: sizes alternate between the two nearest integers so that their
+ * mean is that value.
+ *
+ * --no-savepoints stores the same rows as plain batched inserts, without
+ * SAVEPOINT and RELEASE around each report: that is the ceiling of the
+ * storage alone, without the cost of rolling back one report on its own.
  *
  * Ticket codes come from a multiplication modulo 10^9 instead of the
  * daemon's keyed permutation: they are unique and spread over the code
@@ -156,6 +160,7 @@ struct ceiling_options {
 	int64_t reports;	/* 0: run for seconds instead */
 	double seconds;
 	uint64_t seed;
+	bool savepoints;	/* one savepoint per report, as the daemon */
 };
 
 struct ceiling {
@@ -165,6 +170,7 @@ struct ceiling {
 	int64_t next_ticket_id;
 	int64_t reports;
 	int64_t batches;
+	bool savepoints;
 };
 
 /* One report's texts, owned by the caller's buffers. */
@@ -182,7 +188,7 @@ ceiling_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: intake_ceiling --db PATH --batch MEAN "
-	    "[--reports N | --seconds S] [--seed N]\n"
+	    "[--reports N | --seconds S] [--seed N] [--no-savepoints]\n"
 	    "\n"
 	    "Stores citizens' reports into a citizenhubd database as fast as one\n"
 	    "SQLite writer can, with the daemon's rows and group commit, and\n"
@@ -194,7 +200,9 @@ ceiling_usage(FILE *out)
 	    "                 mean of hub_store_commit_batch_size from /metrics\n"
 	    "  --reports N    store N reports, then stop\n"
 	    "  --seconds S    store reports for S seconds (default %.0f)\n"
-	    "  --seed N       seed of the text choices (default 1)\n",
+	    "  --seed N       seed of the text choices (default 1)\n"
+	    "  --no-savepoints  write each batch as plain inserts, without the\n"
+	    "                 daemon's SAVEPOINT and RELEASE around each report\n",
 	    CEILING_SECONDS_DEFAULT);
 }
 
@@ -264,6 +272,7 @@ ceiling_parse(int argc, char **argv, struct ceiling_options *options)
 		{ "reports", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "no-savepoints", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,6 +283,7 @@ ceiling_parse(int argc, char **argv, struct ceiling_options *options)
 		.reports = CEILING_REPORTS_DEFAULT,
 		.seconds = CEILING_SECONDS_DEFAULT,
 		.seed = 1,
+		.savepoints = true,
 	};
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -301,6 +311,9 @@ ceiling_parse(int argc, char **argv, struct ceiling_options *options)
 			    &value) != 0)
 				return -1;
 			options->seed = (uint64_t)value;
+			break;
+		case 'n':
+			options->savepoints = false;
 			break;
 		case 'h':
 			ceiling_usage(stdout);
@@ -351,7 +364,9 @@ ceiling_check_schema(struct ceiling *ceiling, const char *path)
 	return 0;
 }
 
-/* Opens the database with the pragmas of hub/store_sqlite.c. */
+/* Opens the database with the pragmas of the daemon's writer connection in
+ * hub/store_sqlite.c: the temporary store in memory, which holds the
+ * savepoint journals, and its page cache. */
 static int
 ceiling_open(struct ceiling *ceiling, const char *path)
 {
@@ -368,6 +383,7 @@ ceiling_open(struct ceiling *ceiling, const char *path)
 		return -1;
 	if (ceiling_exec(ceiling, "PRAGMA synchronous=FULL") != 0 ||
 	    ceiling_exec(ceiling, "PRAGMA foreign_keys=ON") != 0 ||
+	    ceiling_exec(ceiling, "PRAGMA temp_store=MEMORY") != 0 ||
 	    ceiling_exec(ceiling, "PRAGMA journal_mode=WAL") != 0)
 		return -1;
 	return 0;
@@ -618,7 +634,8 @@ ceiling_events(struct ceiling *ceiling, const struct ceiling_report *report,
 	return ceiling_run(ceiling, stmt) < 0 ? -1 : 0;
 }
 
-/* Stores one report in its own savepoint, like one job of the daemon. */
+/* Stores one report, in its own savepoint like one job of the daemon unless
+ * --no-savepoints was given. */
 static int
 ceiling_store_report(struct ceiling *ceiling, int64_t now)
 {
@@ -629,7 +646,8 @@ ceiling_store_report(struct ceiling *ceiling, int64_t now)
 
 	ceiling_report_make(ceiling, &report);
 	ceiling_ticket_code(ticket_id, code);
-	if (ceiling_run_simple(ceiling, CEILING_SAVEPOINT) != 0 ||
+	if ((ceiling->savepoints &&
+	    ceiling_run_simple(ceiling, CEILING_SAVEPOINT) != 0) ||
 	    ceiling_citizen_contact(ceiling, &report, now, &citizen_id,
 	    &contact_id) != 0 ||
 	    ceiling_ticket(ceiling, &report, now, citizen_id, contact_id,
@@ -638,7 +656,8 @@ ceiling_store_report(struct ceiling *ceiling, int64_t now)
 	    &message_id) != 0 ||
 	    ceiling_events(ceiling, &report, now, ticket_id, code,
 	    message_id) != 0 ||
-	    ceiling_run_simple(ceiling, CEILING_RELEASE) != 0)
+	    (ceiling->savepoints &&
+	    ceiling_run_simple(ceiling, CEILING_RELEASE) != 0))
 		return -1;
 	ceiling->next_ticket_id++;
 	ceiling->reports++;
@@ -718,6 +737,7 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
 	ceiling.random_state = options.seed * 0x9E3779B97F4A7C15ULL | 1;
+	ceiling.savepoints = options.savepoints;
 	if (ceiling_open(&ceiling, options.db_path) != 0 ||
 	    ceiling_truncate(&ceiling) != 0 || ceiling_prepare(&ceiling) != 0 ||
 	    ceiling_run_batches(&ceiling, &options, &elapsed) != 0) {
@@ -728,6 +748,7 @@ main(int argc, char **argv)
 
 	printf("reports %" PRId64 "\n", ceiling.reports);
 	printf("batches %" PRId64 "\n", ceiling.batches);
+	printf("savepoints %s\n", ceiling.savepoints ? "yes" : "no");
 	printf("batch_mean %.2f\n", ceiling.batches > 0 ?
 	    (double)ceiling.reports / (double)ceiling.batches : 0.0);
 	printf("seconds %.3f\n", elapsed);
