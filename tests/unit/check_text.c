@@ -100,6 +100,36 @@ START_TEST(normalize_keeps_nfc)
 }
 END_TEST
 
+/* A precomposed letter followed by a combining mark must still compose or
+ * reorder: the quick path for text that is already NFC may not take it. */
+START_TEST(normalize_mixes_precomposed_and_marks)
+{
+	static const struct {
+		const char *input;
+		const char *expected;
+	} cases[] = {
+		/* ê (U+00EA) + combining dot below (U+0323) -> ệ (U+1EC7) */
+		{ "\xc3\xaa\xcc\xa3", "\xe1\xbb\x87" },
+		/* ư (U+01B0) + combining acute (U+0301) -> ứ (U+1EE9) */
+		{ "\xc6\xb0\xcc\x81", "\xe1\xbb\xa9" },
+		/* ạ (U+1EA1) + combining circumflex (U+0302) -> ậ (U+1EAD) */
+		{ "\xe1\xba\xa1\xcc\x82", "\xe1\xba\xad" },
+		/* a + combining acute -> á */
+		{ "a\xcc\x81", "\xc3\xa1" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *nfc = text_normalize(cases[i].input,
+		    strlen(cases[i].input));
+
+		ck_assert_ptr_nonnull(nfc);
+		ck_assert_msg(strcmp(nfc, cases[i].expected) == 0,
+		    "case %zu: not composed", i);
+		free(nfc);
+	}
+}
+END_TEST
+
 START_TEST(normalize_trims_white_space)
 {
 	static const struct {
@@ -378,6 +408,7 @@ text_suite(void)
 
 	tcase_add_test(normalize, normalize_composes_nfd);
 	tcase_add_test(normalize, normalize_keeps_nfc);
+	tcase_add_test(normalize, normalize_mixes_precomposed_and_marks);
 	tcase_add_test(normalize, normalize_trims_white_space);
 	tcase_add_test(normalize, normalize_reads_only_len_bytes);
 	tcase_add_test(normalize, length_counts_code_points);
