@@ -141,6 +141,11 @@ int config_check_section(const struct hub_config *config, const char *path,
     const json_t *section, const struct config_field *fields,
     struct config_error *err);
 
+/* Fills err with "FILE:LINE: PATH: PROBLEM; expected EXPECTED" for the
+ * key at path; expected may be NULL. Always returns -1. */
+int config_error_problem(const struct hub_config *config, const char *path,
+    struct config_error *err, const char *problem, const char *expected);
+
 /* Fills err for a value at path; format is the expected form. For modules
  * that check relations between keys. Always returns -1. */
 int config_error_at(const struct hub_config *config, const char *path,

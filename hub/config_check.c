@@ -60,6 +60,14 @@ config_error_set(const struct hub_config *config, const char *path,
 }
 
 int
+config_error_problem(const struct hub_config *config, const char *path,
+    struct config_error *err, const char *problem, const char *expected)
+{
+	config_error_set(config, path, err, problem, expected);
+	return -1;
+}
+
+int
 config_error_at(const struct hub_config *config, const char *path,
     struct config_error *err, const char *fmt, ...)
 {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -283,6 +284,9 @@ daemon_run(const struct daemon_options *options)
 
 	char err[CONFIG_ERROR_MAX + 64];
 
+	/* Every file the daemon creates (database, log) holds personal data
+	 * or secrets: readable by its own user only. */
+	umask(077);
 	if (daemon_load_config(options, &daemon.config, err, sizeof(err)) != 0) {
 		fprintf(stderr, "citizenhubd: %s\n", err);
 		return 1;

@@ -1,4 +1,5 @@
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,25 @@ module_find(const char *dir, const char *name, char *out, size_t size)
 	return -1;
 }
 
+/* Fills err for the section at path with problem; returns -1. */
+static int
+module_error(const struct hub_config *config, const char *path,
+    struct config_error *err, const char *expected, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int
+module_error(const struct hub_config *config, const char *path,
+    struct config_error *err, const char *expected, const char *fmt, ...)
+{
+	char problem[CONFIG_ERROR_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	return config_error_problem(config, path, err, problem, expected);
+}
+
 static int
 module_open(struct hub_channel *channel, const struct hub_config *config,
     struct config_error *err)
@@ -39,27 +59,26 @@ module_open(struct hub_channel *channel, const struct hub_config *config,
 	snprintf(path_name, sizeof(path_name), "channels.%s", channel->name);
 	if (module_find(config->modules_dir, channel->name, path,
 	    sizeof(path)) != 0)
-		return config_error_at(config, path_name, err, "unknown channel "
-		    "module \"%s\": no %s/%s.so; expected the name of a module "
-		    "in modules_dir", channel->name, config->modules_dir,
+		return module_error(config, path_name, err, "the name of a "
+		    "module in modules_dir", "unknown channel module \"%s\": "
+		    "no %s/%s.so", channel->name, config->modules_dir,
 		    channel->name);
 	channel->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (channel->handle == NULL)
-		return config_error_at(config, path_name, err, "channel module "
-		    "\"%s\" failed to load: %s; expected a module built for this "
-		    "hub", channel->name, dlerror());
+		return module_error(config, path_name, err, "a module built "
+		    "for this hub", "channel module \"%s\" failed to load: %s",
+		    channel->name, dlerror());
 	channel->module = dlsym(channel->handle, HUB_CHANNEL_MODULE_SYMBOL);
 	if (channel->module == NULL)
-		return config_error_at(config, path_name, err, "%s is not a "
-		    "channel module: it has no symbol %s", path,
-		    HUB_CHANNEL_MODULE_SYMBOL);
+		return module_error(config, path_name, err, "a channel module",
+		    "%s has no symbol %s", path, HUB_CHANNEL_MODULE_SYMBOL);
 	if (channel->module->abi_version != HUB_CHANNEL_ABI_VERSION)
-		return config_error_at(config, path_name, err, "channel module "
-		    "\"%s\" has ABI version %u but this hub needs %u; expected a "
-		    "module built with this hub's channel.h", channel->name,
+		return module_error(config, path_name, err, "a module built "
+		    "with this hub's channel.h", "channel module \"%s\" has ABI "
+		    "version %u but this hub needs %u", channel->name,
 		    channel->module->abi_version, HUB_CHANNEL_ABI_VERSION);
 	if (strcmp(channel->module->name, channel->name) != 0)
-		return config_error_at(config, path_name, err, "module file "
+		return module_error(config, path_name, err, NULL, "module file "
 		    "for \"%s\" declares the name \"%s\"", channel->name,
 		    channel->module->name);
 	log_info("module", "channel module opened name=%s file=%s",

@@ -108,6 +108,16 @@ else
 fi
 case_end
 
+case_begin "database files are private"
+if hub_start; then
+	for file in citizenhub.db citizenhub.db-wal; do
+		check_equal "mode of $file" 600 "$(stat -c %a "$HUB_DATA/$file")"
+	done
+	check_equal "mode of the data directory" 700 "$(stat -c %a "$HUB_DATA")"
+	hub_stop
+fi
+case_end
+
 case_begin "start-up error reaches the terminal"
 if hub_start; then
 	running_data=$HUB_DATA
