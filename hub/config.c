@@ -362,7 +362,8 @@ config_apply(struct hub_config *config, const json_t *root,
 	    config_apply_log(config, json_object_get(root, "log")) == -1 ||
 	    config_apply_http(config, json_object_get(root, "http")) == -1 ||
 	    config_apply_numbers(config, root) == -1 ||
-	    config_apply_channels(config, root) == -1)
+	    config_apply_channels(config, root) == -1 ||
+	    config_desk_apply(config, root) == -1)
 		return config_no_memory(config, err);
 	return 0;
 }
@@ -415,6 +416,7 @@ config_free(struct hub_config *config)
 	config_string_array_free(config->rate_exempt);
 	free(config->admin_token_file);
 	json_decref(config->channels);
+	config_desk_free(&config->desk);
 	free(config);
 }
 

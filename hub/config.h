@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "desk.h"
 #include "log.h"
 
 #define CONFIG_ERROR_MAX 512
@@ -80,6 +81,9 @@ struct hub_config {
 	char *admin_token_file;	/* NULL: the admin read API is off */
 
 	json_t *channels;	/* object: module name -> section (owned) */
+
+	/* Departments, categories, communes and the working calendar. */
+	struct hub_config_desk desk;
 };
 
 /* Loads and validates path. On success returns 0 and a config the caller
@@ -114,6 +118,7 @@ enum config_type {
 	CONFIG_BOOLEAN,
 	CONFIG_STRING_ARRAY,
 	CONFIG_OBJECT,		/* checked by its own table or by a module */
+	CONFIG_ARRAY,		/* any array, its elements checked by own code */
 };
 
 /* A table of fields ends with an entry whose key is NULL. */

@@ -163,6 +163,9 @@ config_check_expected(const struct config_field *field, char *buffer,
 	case CONFIG_OBJECT:
 		snprintf(buffer, size, "an object");
 		break;
+	case CONFIG_ARRAY:
+		snprintf(buffer, size, "an array");
+		break;
 	}
 	return buffer;
 }
@@ -298,6 +301,11 @@ config_check_value(const struct hub_config *config, const char *path,
 		break;
 	case CONFIG_OBJECT:
 		if (json_is_object(value))
+			return config_check_custom(config, path, value, field,
+			    err);
+		break;
+	case CONFIG_ARRAY:
+		if (json_is_array(value))
 			return config_check_custom(config, path, value, field,
 			    err);
 		break;

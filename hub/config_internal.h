@@ -58,4 +58,16 @@ void config_position_walk(const char *text, config_position_visit_fn visit,
 int config_position_path_at(const char *text, size_t offset, char *path,
     size_t size);
 
+/* Checks the service desk sections (config_desk.c): each element, required
+ * keys, unique ids, department references and office hours. Returns 0, or
+ * -1 with err filled in. */
+int config_desk_check(const struct hub_config *config, const json_t *root,
+    struct config_error *err);
+
+/* Copies the checked desk sections, or their defaults, into config->desk
+ * (config_desk_apply.c). Returns 0, or -1 on allocation failure. */
+int config_desk_apply(struct hub_config *config, const json_t *root);
+
+void config_desk_free(struct hub_config_desk *desk);
+
 #endif

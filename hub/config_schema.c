@@ -178,6 +178,15 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("rate_limits"),
 	CONFIG_SCHEMA_SECTION("admin"),
 	CONFIG_SCHEMA_SECTION("channels"),
+	{ .key = "departments", .type = CONFIG_ARRAY,
+	  .expected = "an array of departments" },
+	{ .key = "categories", .type = CONFIG_ARRAY,
+	  .expected = "an array of categories" },
+	{ .key = "communes", .type = CONFIG_ARRAY,
+	  .expected = "an array of communes" },
+	{ .key = "triage_department", .type = CONFIG_STRING,
+	  .expected = "the id of a department in departments" },
+	CONFIG_SCHEMA_SECTION("calendar"),
 	{ .key = NULL },
 };
 
@@ -331,5 +340,5 @@ config_schema_check(const struct hub_config *config, const json_t *root,
 	if (channels != NULL &&
 	    config_schema_check_channels(config, channels, err) == -1)
 		return -1;
-	return 0;
+	return config_desk_check(config, root, err);
 }

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon_internal.h"
@@ -27,6 +28,32 @@
 #include "worker.h"
 
 /* --- Start-up steps ------------------------------------------------------ */
+
+/*
+ * A debug build lets integration tests start the pipeline's clock at a
+ * chosen time, so that deadlines can be checked against a known received
+ * time: CITIZENHUB_TEST_CLOCK="2025-01-03T16:30:00+07:00". Release builds
+ * ignore the variable.
+ */
+static int
+daemon_set_test_clock(void)
+{
+#ifdef HUB_DEBUG
+	const char *start = getenv("CITIZENHUB_TEST_CLOCK");
+	int64_t ms;
+
+	if (start == NULL || *start == '\0')
+		return 0;
+	if (clock_parse_iso8601(start, &ms) != 0) {
+		log_error("daemon", "invalid CITIZENHUB_TEST_CLOCK value=%s; "
+		    "expected a time as 2025-01-03T16:30:00+07:00", start);
+		return -1;
+	}
+	clock_start_at(ms);
+	log_warn("daemon", "test clock started at=%s", start);
+#endif
+	return 0;
+}
 
 int
 daemon_load_config(const struct daemon_options *options,
@@ -296,7 +323,7 @@ daemon_run(const struct daemon_options *options)
 		return 1;
 	}
 	log_copy_errors_to_stderr(true);
-	if (daemon_start(&daemon) == 0) {
+	if (daemon_set_test_clock() == 0 && daemon_start(&daemon) == 0) {
 		log_copy_errors_to_stderr(false);
 		log_info("daemon", "citizenhubd %s started url=%s data_dir=%s "
 		    "pid=%ld", PACKAGE_VERSION, daemon.config->public_url,

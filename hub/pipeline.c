@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -51,6 +52,7 @@ pipeline_apply(struct store_tx *tx, void *arg)
 	struct pipeline_request *request = arg;
 	struct pipeline_result *result = &request->result;
 	struct pipeline_identity identity;
+	struct pipeline_routing routing = { 0 };
 	int64_t ticket_id;
 	int rc;
 
@@ -58,10 +60,13 @@ pipeline_apply(struct store_tx *tx, void *arg)
 		return -1;
 	if (pipeline_thread(tx, request->message, &identity, &ticket_id) != 0)
 		return -1;
-	/* Classification, routing and the deadline take their place here,
-	 * between threading and persisting. */
+	/* A message that joins a ticket keeps the ticket's classification. */
+	if (ticket_id == 0 && pipeline_classify(
+	    &request->pipeline->context.config->desk, request->message,
+	    &routing) != 0)
+		return -1;
 	rc = pipeline_persist(tx, request->message, &identity, ticket_id,
-	    result);
+	    &routing, result);
 	if (rc >= 0 && !result->created &&
 	    store_tx_ticket_code(tx, result->ticket_id, result->code) != 1)
 		return -1;
@@ -208,7 +213,7 @@ pipeline_submit(struct pipeline *pipeline, struct hub_message *message,
 		return -1;
 	}
 	if (message->received_at_ms == 0)
-		message->received_at_ms = pipeline_wall_ms();
+		message->received_at_ms = clock_now_ms();
 	if (pipeline_admit(pipeline, message, done, arg, started,
 	    &external_key, &idempotency_key) == 1) {
 		free(external_key);

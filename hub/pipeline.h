@@ -8,13 +8,15 @@
  *              uncommitted waits for that commit
  *   identify   the citizen from a verified contact, else a new citizen
  *   thread     an open ticket the message belongs to, else a new one
- *   classify, route, deadline    (reserved: category, department, due time)
+ *   classify   new tickets only: category from the channel or the keywords
+ *   route      department of the category or triage; commune from the address
+ *   deadline   due time from the category's policy and the working calendar
  *   persist    one savepoint in the next group commit, outbox rows included
  *   acknowledge  the template reply with the ticket code
  *   publish    in-process events for the live console
  *
- * normalize and dedupe run on the main thread at submit; identify, thread
- * and persist run on the store thread inside the batch transaction, so that
+ * normalize and dedupe run on the main thread at submit; identify, thread,
+ * classify, route, deadline and persist run on the store thread inside the batch transaction, so that
  * each message sees those committed before it; acknowledge and publish run
  * on the main thread after the commit.
  */

@@ -9,7 +9,8 @@
 
 static int
 persist_ticket(struct store_tx *tx, const struct hub_message *message,
-    const struct pipeline_identity *identity, struct pipeline_result *result)
+    const struct pipeline_identity *identity,
+    const struct pipeline_routing *routing, struct pipeline_result *result)
 {
 	struct store_ticket_new ticket = {
 		.citizen_id = identity->citizen_id,
@@ -23,6 +24,10 @@ persist_ticket(struct store_tx *tx, const struct hub_message *message,
 		.latitude = message->latitude,
 		.longitude = message->longitude,
 		.language = message->language,
+		.category = routing != NULL ? routing->category : NULL,
+		.department = routing != NULL ? routing->department : NULL,
+		.commune = routing != NULL ? routing->commune : NULL,
+		.due_at = routing != NULL ? routing->due_at : 0,
 	};
 
 	if (store_tx_ticket_create(tx, &ticket) != 0)
@@ -30,6 +35,9 @@ persist_ticket(struct store_tx *tx, const struct hub_message *message,
 	result->ticket_id = ticket.id;
 	memcpy(result->code, ticket.code, sizeof(result->code));
 	result->created = true;
+	if (ticket.category != NULL)
+		snprintf(result->category, sizeof(result->category), "%s",
+		    ticket.category);
 	return 0;
 }
 
@@ -64,9 +72,11 @@ persist_outbox(struct store_tx *tx, const struct hub_message *message,
 	int rc = 0;
 
 	if (result->created) {
-		payload = json_pack("{s:I, s:s, s:s, s:s*, s:s}",
+		payload = json_pack("{s:I, s:s, s:s, s:s*, s:s*, s:s}",
 		    "ticket_id", (json_int_t)result->ticket_id,
 		    "code", result->code, "channel", message->channel,
+		    "category", result->category[0] != '\0' ?
+		    result->category : NULL,
 		    "category_hint", message->category_hint,
 		    "language", message->language);
 		text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
@@ -133,14 +143,14 @@ persist_audit(struct store_tx *tx, const struct hub_message *message,
 int
 pipeline_persist(struct store_tx *tx, const struct hub_message *message,
     const struct pipeline_identity *identity, int64_t ticket_id,
-    struct pipeline_result *result)
+    const struct pipeline_routing *routing, struct pipeline_result *result)
 {
 	int rc;
 
 	snprintf(result->language, sizeof(result->language), "%s",
 	    message->language != NULL ? message->language : HUB_LANGUAGE_DEFAULT);
 	if (ticket_id == 0) {
-		if (persist_ticket(tx, message, identity, result) != 0)
+		if (persist_ticket(tx, message, identity, routing, result) != 0)
 			return -1;
 	} else {
 		result->ticket_id = ticket_id;

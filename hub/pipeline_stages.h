@@ -11,6 +11,7 @@
 #include "message.h"
 
 struct events;
+struct hub_config_desk;
 struct hub_config_limits;
 struct store_tx;
 struct templates;
@@ -69,23 +70,46 @@ int pipeline_identify(struct store_tx *tx, const struct hub_message *message,
 int pipeline_thread(struct store_tx *tx, const struct hub_message *message,
     const struct pipeline_identity *identity, int64_t *ticket_id);
 
+/* --- classify, route, deadline (store thread, new tickets only) --- */
+
+/* Where a new ticket goes. The strings point into the configuration, which
+ * stays loaded and unchanged while the daemon runs. */
+struct pipeline_routing {
+	const char *category;	/* category id, NULL when unclassified */
+	const char *department;	/* department id, NULL for none */
+	const char *commune;	/* commune id, NULL for none */
+	int64_t due_at;		/* Unix ms, 0 for no deadline */
+};
+
+/* Classifies, routes and sets the deadline of a new ticket from message:
+ * the category from the explicit hint or the keywords (classify.h), the
+ * department of the category or else the triage department, the commune
+ * named in the address, and the due time of the category's deadline
+ * counted from the message's received time on the working calendar. An
+ * unclassified ticket gets no deadline. The commune's own department does
+ * not replace the category's. Returns 0, or -1 on allocation failure. */
+int pipeline_classify(const struct hub_config_desk *desk,
+    const struct hub_message *message, struct pipeline_routing *routing);
+
 struct pipeline_result {
 	int64_t ticket_id;
 	int64_t message_id;
 	char code[TICKET_CODE_PLAIN_SIZE];
 	char language[3];
+	char category[33];	/* category id of a new ticket, "" for none */
 	bool created;		/* a new ticket */
 	bool duplicate;		/* the message was already stored */
 };
 
-/* Stores the ticket (new, or the existing one touched), the message, its
- * contacts on the ticket, the idempotency key, the outbox rows and the audit
- * event. Returns 0, or -1 on error. Returns 1 when (channel, external id)
- * turned out to be stored already: result then contains the stored ids,
- * and the caller rolls back. */
+/* Stores the ticket (new, with routing, or the existing one touched), the
+ * message, its contacts on the ticket, the idempotency key, the outbox rows
+ * and the audit event. routing is read only for a new ticket (ticket_id 0)
+ * and may be NULL. Returns 0, or -1 on error. Returns 1 when (channel,
+ * external id) turned out to be stored already: result then contains the
+ * stored ids, and the caller rolls back. */
 int pipeline_persist(struct store_tx *tx, const struct hub_message *message,
     const struct pipeline_identity *identity, int64_t ticket_id,
-    struct pipeline_result *result);
+    const struct pipeline_routing *routing, struct pipeline_result *result);
 
 /* --- acknowledge and publish (main thread, after the commit) --- */
 

@@ -108,6 +108,10 @@ struct store_ticket_new {
 	double latitude;
 	double longitude;
 	const char *language;
+	const char *category;	/* NULL when unclassified */
+	const char *department;	/* NULL for none */
+	const char *commune;	/* NULL for none */
+	int64_t due_at;		/* Unix ms, 0 for no deadline */
 	/* Set by store_tx_ticket_create: */
 	int64_t id;
 	char code[TICKET_CODE_PLAIN_SIZE];

@@ -116,8 +116,10 @@ store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 {
 	static const char sql[] = "INSERT INTO tickets (id, code, citizen_id,"
 	    " contact_id, channel, conversation_key, subject, category_hint,"
-	    " address, latitude, longitude, language, created_at, updated_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'vi'), ?, ?)";
+	    " address, latitude, longitude, language, created_at, updated_at,"
+	    " category, department, commune, due_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'vi'), ?, ?,"
+	    " ?, ?, ?, NULLIF(?, 0))";
 	int64_t id = tx->store->writer->next_ticket_id;
 	sqlite3_stmt *stmt;
 
@@ -136,7 +138,14 @@ store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 	if (sqlite3_bind_text(stmt, 12, ticket->language, -1,
 	    SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 13, tx->now) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 14, tx->now) != SQLITE_OK)
+	    sqlite3_bind_int64(stmt, 14, tx->now) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 15, ticket->category, -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 16, ticket->department, -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 17, ticket->commune, -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 18, ticket->due_at) != SQLITE_OK)
 		return -1;
 	if (store_tx_insert(tx, stmt, NULL) != 0)
 		return -1;

@@ -809,6 +809,110 @@ START_TEST(config_error_at_module_relation)
 }
 END_TEST
 
+/* --- Service desk sections ----------------------------------------------- */
+
+static const char config_test_desk[] =
+    "{\n"
+    "  \"departments\": [\n"
+    "    {\"id\": \"moi-truong\", \"name_vi\": \"Phòng Tài nguyên và Môi trường\",\n"
+    "     \"name_en\": \"Environment\"},\n"
+    "    {\"id\": \"tiep-nhan\", \"name_vi\": \"Bộ phận tiếp nhận\",\n"
+    "     \"name_en\": \"Intake\"}\n"
+    "  ],\n"
+    "  \"categories\": [\n"
+    "    {\"id\": \"environment\", \"name_vi\": \"Môi trường\",\n"
+    "     \"name_en\": \"Environment\", \"keywords\": [\"Rác\", \"ô nhiễm\"],\n"
+    "     \"department\": \"moi-truong\", \"deadline\": {\"working_hours\": 8}}\n"
+    "  ],\n"
+    "  \"communes\": [\n"
+    "    {\"id\": \"my-tho\", \"name\": \"Phường Mỹ Tho\"}\n"
+    "  ],\n"
+    "  \"triage_department\": \"tiep-nhan\",\n"
+    "  \"calendar\": {\"weekend\": [\"sun\"],\n"
+    "    \"holidays\": [\"2026-02-17\", \"2026-02-16\"],\n"
+    "    \"office_hours\": [[\"08:00\", \"12:00\"]]}\n"
+    "}\n";
+
+START_TEST(config_desk_sections_load)
+{
+	struct hub_config *config = config_test_load(config_test_desk);
+	const struct hub_config_desk *desk = &config->desk;
+
+	ck_assert_int_eq(desk->department_count, 2);
+	ck_assert_int_eq(desk->category_count, 1);
+	ck_assert_str_eq(desk->categories[0].keywords[0], " rac ");
+	ck_assert_str_eq(desk->categories[0].keywords[1], " o nhiem ");
+	ck_assert_ptr_eq(desk->categories[0].department, &desk->departments[0]);
+	ck_assert_int_eq(desk->categories[0].deadline.unit,
+	    CALENDAR_WORKING_HOURS);
+	ck_assert_int_eq(desk->categories[0].deadline.amount, 8);
+	ck_assert_str_eq(desk->communes[0].name_folded, " phuong my tho ");
+	ck_assert_ptr_eq(desk->triage_department, &desk->departments[1]);
+	ck_assert(desk->calendar.weekend[0]);
+	ck_assert(!desk->calendar.weekend[6]);
+	ck_assert_int_eq(desk->calendar.period_count, 1);
+	ck_assert_int_eq(desk->calendar.periods[0].end_minute, 12 * 60);
+	ck_assert_int_eq(desk->calendar.holiday_count, 2);
+	ck_assert_int_lt(desk->calendar.holidays[0], desk->calendar.holidays[1]);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(config_desk_empty_by_default)
+{
+	struct hub_config *config = config_test_load("{}");
+
+	ck_assert_int_eq(config->desk.category_count, 0);
+	ck_assert_ptr_null(config->desk.triage_department);
+	ck_assert_int_eq(config->desk.calendar.period_count, 2);
+	ck_assert(config->desk.calendar.weekend[6]);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(config_desk_errors_name_path_and_line)
+{
+	config_test_reject(
+	    "{\"departments\": [\n"
+	    "  {\"id\": \"a\", \"name_vi\": \"A\", \"name_en\": \"A\"}],\n"
+	    " \"categories\": [\n"
+	    "  {\"id\": \"x\", \"name_vi\": \"X\", \"name_en\": \"X\",\n"
+	    "   \"department\": \"b\"}]}\n",
+	    "categories[0].department", 5, "unknown department \"b\"");
+	config_test_reject(
+	    "{\"departments\": [\n"
+	    "  {\"id\": \"a\", \"name_vi\": \"A\", \"name_en\": \"A\"},\n"
+	    "  {\"id\": \"a\", \"name_vi\": \"B\", \"name_en\": \"B\"}]}\n",
+	    "departments[1].id", 3, "duplicate id \"a\"");
+	config_test_reject(
+	    "{\"departments\": [\n"
+	    "  {\"id\": \"Phong A\", \"name_vi\": \"A\", \"name_en\": \"A\"}]}\n",
+	    "departments[0].id", 2, "1 to 32 of a-z, 0-9, _ and -");
+	config_test_reject(
+	    "{\"communes\": [\n"
+	    "  {\"id\": \"a\"}]}\n",
+	    "communes[0]", 2, "missing key \"name\"");
+	config_test_reject(
+	    "{\"categories\": [\n"
+	    "  {\"id\": \"x\", \"name_vi\": \"X\", \"name_en\": \"X\",\n"
+	    "   \"deadline\": {\"working_days\": 400}}]}\n",
+	    "categories[0].deadline.working_days", 3,
+	    "an integer from 1 to 365");
+	config_test_reject(
+	    "{\"triage_department\": \"none\"}\n",
+	    "triage_department", 1, "unknown department \"none\"");
+	config_test_reject(
+	    "{\"calendar\": {\n"
+	    "  \"holidays\": [\"2026-02-30\"]}}\n",
+	    "calendar.holidays[0]", 2, "a date as YYYY-MM-DD");
+	config_test_reject(
+	    "{\"calendar\": {\"office_hours\": [\n"
+	    "  [\"13:30\", \"17:00\"],\n"
+	    "  [\"07:30\", \"11:30\"]]}}\n",
+	    "calendar.office_hours[1]", 3, "invalid period");
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -820,6 +924,9 @@ config_suite(void)
 
 	tcase_add_checked_fixture(load, config_test_setup, config_test_teardown);
 	tcase_add_test(load, config_full_file_loads);
+	tcase_add_test(load, config_desk_sections_load);
+	tcase_add_test(load, config_desk_empty_by_default);
+	tcase_add_test(load, config_desk_errors_name_path_and_line);
 	tcase_add_test(load, config_defaults_when_absent);
 	tcase_add_test(load, config_public_url_follows_listen);
 	tcase_add_test(load, config_integer_bounds_accepted);

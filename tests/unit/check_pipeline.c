@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "check_suites.h"
+#include "clock.h"
 #include "config.h"
 #include "events.h"
 #include "pipeline.h"
@@ -575,6 +576,103 @@ START_TEST(pipeline_batch_of_many)
 }
 END_TEST
 
+static const char desk_config[] =
+    "{\"departments\": ["
+    " {\"id\": \"moi-truong\", \"name_vi\": \"Môi trường\", \"name_en\": \"Environment\"},"
+    " {\"id\": \"giao-thong\", \"name_vi\": \"Giao thông\", \"name_en\": \"Traffic\"},"
+    " {\"id\": \"tiep-nhan\", \"name_vi\": \"Tiếp nhận\", \"name_en\": \"Intake\"}],"
+    " \"categories\": ["
+    " {\"id\": \"environment\", \"name_vi\": \"Môi trường\", \"name_en\": \"Environment\","
+    "  \"keywords\": [\"rác\"], \"department\": \"moi-truong\","
+    "  \"deadline\": {\"working_hours\": 8}},"
+    " {\"id\": \"traffic\", \"name_vi\": \"Giao thông\", \"name_en\": \"Traffic\","
+    "  \"keywords\": [\"ổ gà\"], \"department\": \"giao-thong\"}],"
+    " \"communes\": [{\"id\": \"my-tho\", \"name\": \"Phường Mỹ Tho\"}],"
+    " \"triage_department\": \"tiep-nhan\"}";
+
+/* Loads desk_config into a config of its own and lends its desk to the
+ * fixture's config. */
+static struct hub_config *
+desk_load(void)
+{
+	struct hub_config *loaded = NULL;
+	struct config_error err;
+	char path[128];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/desk.json", fx.dir);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	fputs(desk_config, file);
+	fclose(file);
+	ck_assert_msg(config_load(path, &loaded, &err) == 0, "%s", err.message);
+	fx.config.desk = loaded->desk;
+	return loaded;
+}
+
+static void
+ticket_expect(int64_t ticket_id, const char *category, const char *department,
+    const char *commune, int64_t due_at)
+{
+	struct store_ticket ticket;
+
+	ck_assert_int_eq(store_ticket_get(fx.store, ticket_id, &ticket), 1);
+	ck_assert_pstr_eq(ticket.category, category);
+	ck_assert_pstr_eq(ticket.department, department);
+	ck_assert_pstr_eq(ticket.commune, commune);
+	ck_assert_int_eq(ticket.due_at, due_at);
+	store_ticket_clear(&ticket);
+}
+
+START_TEST(pipeline_classifies_new_tickets_only)
+{
+	struct hub_config *loaded = desk_load();
+	struct outcome first, joined, unclassified;
+	struct hub_message *message;
+	/* Monday 2025-01-06 09:00 in Vietnam; eight working hours end on
+	 * Tuesday at 09:30. */
+	int64_t monday_nine = 1736128800000LL;
+	int64_t tuesday_half_past_nine = 1736217000000LL;
+
+	clock_set_fixed_ms(monday_nine);
+	message = web_report("Rác thải đầy đường", NULL, false);
+	hub_message_set(&message->conversation_key, "chat-7");
+	hub_message_set(&message->address, "12 Lê Lợi, phường Mỹ Tho");
+	submit(message, &first);
+	wait_for(&first, 1);
+	ck_assert_int_eq(first.answer.status, HUB_ANSWER_CREATED);
+	ticket_expect(first.answer.ticket_id, "environment", "moi-truong",
+	    "my-tho", tuesday_half_past_nine);
+
+	/* A later message about a pothole keeps the ticket's category. */
+	message = web_report("Còn có ổ gà nữa", NULL, false);
+	hub_message_set(&message->conversation_key, "chat-7");
+	submit(message, &joined);
+	wait_for(&joined, 1);
+	ck_assert_int_eq(joined.answer.status, HUB_ANSWER_JOINED);
+	ticket_expect(first.answer.ticket_id, "environment", "moi-truong",
+	    "my-tho", tuesday_half_past_nine);
+
+	submit(web_report("Xin hỏi giờ làm việc", NULL, false), &unclassified);
+	wait_for(&unclassified, 1);
+	ticket_expect(unclassified.answer.ticket_id, NULL, "tiep-nhan", NULL, 0);
+
+	clock_set_fixed_ms(0);
+	memset(&fx.config.desk, 0, sizeof(fx.config.desk));
+	config_free(loaded);
+}
+END_TEST
+
+START_TEST(pipeline_empty_desk_leaves_ticket_unrouted)
+{
+	struct outcome outcome;
+
+	submit(web_report("Rác thải đầy đường", NULL, false), &outcome);
+	wait_for(&outcome, 1);
+	ticket_expect(outcome.answer.ticket_id, NULL, NULL, NULL, 0);
+}
+END_TEST
+
 Suite *
 pipeline_suite(void)
 {
@@ -605,6 +703,8 @@ pipeline_suite(void)
 	tcase_add_test(whole, pipeline_external_id_dedupes_in_flight_and_after);
 	tcase_add_test(whole, pipeline_idempotency_key);
 	tcase_add_test(whole, pipeline_batch_of_many);
+	tcase_add_test(whole, pipeline_classifies_new_tickets_only);
+	tcase_add_test(whole, pipeline_empty_desk_leaves_ticket_unrouted);
 	suite_add_tcase(suite, whole);
 	return suite;
 }

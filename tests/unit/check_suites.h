@@ -16,5 +16,6 @@ Suite *template_suite(void);
 Suite *ratelimit_suite(void);
 Suite *http_suite(void);
 Suite *log_suite(void);
+Suite *calendar_suite(void);
 
 #endif

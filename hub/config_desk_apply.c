@@ -1,0 +1,269 @@
+/*
+ * Copies the checked service desk sections into struct hub_config_desk:
+ * keywords and commune names folded once here for the matcher, department
+ * references resolved to pointers, holidays sorted for lookups.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "config_internal.h"
+
+static char *
+config_desk_string(const json_t *element, const char *key)
+{
+	const json_t *value = json_object_get(element, key);
+
+	return value != NULL ? strdup(json_string_value(value)) : NULL;
+}
+
+const struct desk_department *
+desk_department_find(const struct hub_config_desk *desk, const char *id)
+{
+	if (id == NULL)
+		return NULL;
+	for (size_t i = 0; i < desk->department_count; i++) {
+		if (strcmp(desk->departments[i].id, id) == 0)
+			return &desk->departments[i];
+	}
+	return NULL;
+}
+
+const struct desk_category *
+desk_category_find(const struct hub_config_desk *desk, const char *id)
+{
+	for (size_t i = 0; i < desk->category_count; i++) {
+		if (strcmp(desk->categories[i].id, id) == 0)
+			return &desk->categories[i];
+	}
+	return NULL;
+}
+
+static int
+config_desk_apply_departments(struct hub_config_desk *desk,
+    const json_t *array)
+{
+	size_t count = json_array_size(array);
+
+	desk->departments = calloc(count + 1, sizeof(*desk->departments));
+	if (desk->departments == NULL)
+		return -1;
+	desk->department_count = count;
+	for (size_t i = 0; i < count; i++) {
+		const json_t *element = json_array_get(array, i);
+		struct desk_department *department = &desk->departments[i];
+
+		department->id = config_desk_string(element, "id");
+		department->name_vi = config_desk_string(element, "name_vi");
+		department->name_en = config_desk_string(element, "name_en");
+		if (department->id == NULL || department->name_vi == NULL ||
+		    department->name_en == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+config_desk_apply_deadline(struct desk_category *category,
+    const json_t *deadline)
+{
+	const json_t *days = json_object_get(deadline, "working_days");
+	const json_t *hours = json_object_get(deadline, "working_hours");
+
+	if (days != NULL)
+		category->deadline = (struct calendar_policy){
+		    CALENDAR_WORKING_DAYS, (int)json_integer_value(days) };
+	else if (hours != NULL)
+		category->deadline = (struct calendar_policy){
+		    CALENDAR_WORKING_HOURS, (int)json_integer_value(hours) };
+}
+
+static int
+config_desk_apply_keywords(struct desk_category *category,
+    const json_t *keywords)
+{
+	size_t count = json_array_size(keywords);
+
+	category->keywords = calloc(count + 1, sizeof(*category->keywords));
+	if (category->keywords == NULL)
+		return -1;
+	category->keyword_count = count;
+	for (size_t i = 0; i < count; i++) {
+		category->keywords[i] = classify_words(json_string_value(
+		    json_array_get(keywords, i)));
+		if (category->keywords[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+config_desk_apply_categories(struct hub_config_desk *desk,
+    const json_t *array)
+{
+	size_t count = json_array_size(array);
+
+	desk->categories = calloc(count + 1, sizeof(*desk->categories));
+	if (desk->categories == NULL)
+		return -1;
+	desk->category_count = count;
+	for (size_t i = 0; i < count; i++) {
+		const json_t *element = json_array_get(array, i);
+		struct desk_category *category = &desk->categories[i];
+		const json_t *department = json_object_get(element,
+		    "department");
+
+		category->id = config_desk_string(element, "id");
+		category->name_vi = config_desk_string(element, "name_vi");
+		category->name_en = config_desk_string(element, "name_en");
+		if (category->id == NULL || category->name_vi == NULL ||
+		    category->name_en == NULL ||
+		    config_desk_apply_keywords(category,
+		    json_object_get(element, "keywords")) == -1)
+			return -1;
+		category->department = desk_department_find(desk,
+		    json_string_value(department));
+		config_desk_apply_deadline(category,
+		    json_object_get(element, "deadline"));
+	}
+	return 0;
+}
+
+static int
+config_desk_apply_communes(struct hub_config_desk *desk, const json_t *array)
+{
+	size_t count = json_array_size(array);
+
+	desk->communes = calloc(count + 1, sizeof(*desk->communes));
+	if (desk->communes == NULL)
+		return -1;
+	desk->commune_count = count;
+	for (size_t i = 0; i < count; i++) {
+		const json_t *element = json_array_get(array, i);
+		struct desk_commune *commune = &desk->communes[i];
+
+		commune->id = config_desk_string(element, "id");
+		commune->name = config_desk_string(element, "name");
+		if (commune->id == NULL || commune->name == NULL ||
+		    (commune->name_folded = classify_words(commune->name)) == NULL)
+			return -1;
+		commune->department = desk_department_find(desk,
+		    json_string_value(json_object_get(element, "department")));
+	}
+	return 0;
+}
+
+static int
+config_desk_compare_days(const void *a, const void *b)
+{
+	int64_t left = *(const int64_t *)a, right = *(const int64_t *)b;
+
+	return (left > right) - (left < right);
+}
+
+/* Copies a checked array of dates into a sorted array of days. */
+static int
+config_desk_apply_dates(const json_t *array, int64_t **days, size_t *count)
+{
+	*count = json_array_size(array);
+	*days = calloc(*count + 1, sizeof(**days));
+	if (*days == NULL)
+		return -1;
+	for (size_t i = 0; i < *count; i++)
+		calendar_parse_date(json_string_value(json_array_get(array, i)),
+		    &(*days)[i]);
+	qsort(*days, *count, sizeof(**days), config_desk_compare_days);
+	return 0;
+}
+
+static int
+config_desk_apply_calendar(struct calendar *calendar, const json_t *section)
+{
+	const json_t *hours = json_object_get(section, "office_hours");
+	const json_t *weekend = json_object_get(section, "weekend");
+
+	calendar_init_default(calendar);
+	if (hours != NULL) {
+		calendar->period_count = (int)json_array_size(hours);
+		for (int i = 0; i < calendar->period_count; i++) {
+			const json_t *pair = json_array_get(hours, (size_t)i);
+
+			calendar_parse_time(json_string_value(json_array_get(
+			    pair, 0)), &calendar->periods[i].start_minute);
+			calendar_parse_time(json_string_value(json_array_get(
+			    pair, 1)), &calendar->periods[i].end_minute);
+		}
+	}
+	if (weekend != NULL) {
+		static const char names[] = "sunmontuewedthufrisat";
+
+		memset(calendar->weekend, 0, sizeof(calendar->weekend));
+		for (size_t i = 0; i < json_array_size(weekend); i++) {
+			const char *name = json_string_value(json_array_get(
+			    weekend, i));
+
+			calendar->weekend[(strstr(names, name) - names) / 3] =
+			    true;
+		}
+	}
+	if (config_desk_apply_dates(json_object_get(section, "holidays"),
+	    &calendar->holidays, &calendar->holiday_count) == -1)
+		return -1;
+	return config_desk_apply_dates(json_object_get(section, "working_days"),
+	    &calendar->working_days, &calendar->working_day_count);
+}
+
+int
+config_desk_apply(struct hub_config *config, const json_t *root)
+{
+	struct hub_config_desk *desk = &config->desk;
+
+	if (config_desk_apply_departments(desk,
+	    json_object_get(root, "departments")) == -1 ||
+	    config_desk_apply_categories(desk,
+	    json_object_get(root, "categories")) == -1 ||
+	    config_desk_apply_communes(desk,
+	    json_object_get(root, "communes")) == -1 ||
+	    config_desk_apply_calendar(&desk->calendar,
+	    json_object_get(root, "calendar")) == -1)
+		return -1;
+	desk->triage_department = desk_department_find(desk,
+	    json_string_value(json_object_get(root, "triage_department")));
+	return 0;
+}
+
+void
+config_desk_free(struct hub_config_desk *desk)
+{
+	for (size_t i = 0; desk->departments != NULL &&
+	    i < desk->department_count; i++) {
+		free(desk->departments[i].id);
+		free(desk->departments[i].name_vi);
+		free(desk->departments[i].name_en);
+	}
+	for (size_t i = 0; desk->categories != NULL &&
+	    i < desk->category_count; i++) {
+		struct desk_category *category = &desk->categories[i];
+
+		free(category->id);
+		free(category->name_vi);
+		free(category->name_en);
+		for (size_t k = 0; category->keywords != NULL &&
+		    k < category->keyword_count; k++)
+			free(category->keywords[k]);
+		free(category->keywords);
+	}
+	for (size_t i = 0; desk->communes != NULL && i < desk->commune_count;
+	    i++) {
+		free(desk->communes[i].id);
+		free(desk->communes[i].name);
+		free(desk->communes[i].name_folded);
+	}
+	free(desk->departments);
+	free(desk->categories);
+	free(desk->communes);
+	calendar_clear(&desk->calendar);
+	memset(desk, 0, sizeof(*desk));
+}
