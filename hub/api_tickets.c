@@ -202,8 +202,8 @@ api_tickets_repeated(const struct evkeyvalq *params,
 	return false;
 }
 
-/* Sends 422 naming the bad parameter, with its bound when it has one: a q
- * of valid UTF-8 was rejected for its length. */
+/* Sends 422 naming the bad parameter, with its bound when it has one. A q
+ * of valid UTF-8 can only have been rejected for its length. */
 static void
 api_tickets_reject(struct evhttp_request *req, const char *bad,
     const char *value)

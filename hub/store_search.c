@@ -69,11 +69,10 @@ store_search_split(const char *folded, json_t *terms)
 	size_t length = strlen(folded), start = 0, at = 0;
 	bool in_word = false;
 
-	while (at <= length) {
+	while (at < length) {
 		ucs4_t uc = 0;
-		int size = at < length ?
-		    u8_mbtouc(&uc, text + at, length - at) : 1;
-		bool token = at < length && store_search_token_char(uc);
+		int size = u8_mbtouc(&uc, text + at, length - at);
+		bool token = store_search_token_char(uc);
 
 		if (token && !in_word)
 			start = at;
@@ -83,6 +82,8 @@ store_search_split(const char *folded, json_t *terms)
 		in_word = token;
 		at += (size_t)size;
 	}
+	if (in_word)
+		return store_search_append(terms, folded + start, length - start);
 	return 0;
 }
 
