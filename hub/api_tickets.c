@@ -18,6 +18,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "store.h"
+#include "text.h"
 #include "ticket_code.h"
 
 #define API_TICKETS_PATH "/api/v1/tickets"
@@ -150,6 +151,13 @@ api_tickets_valid_channel(const char *value)
 	    length;
 }
 
+static bool
+api_tickets_valid_search(const char *value)
+{
+	return text_valid_utf8(value, strlen(value)) &&
+	    text_length(value) <= STORE_SEARCH_QUERY_MAX;
+}
+
 /* Applies one query parameter to filter. Returns NULL when it is valid,
  * else the parameter's name for the error. */
 static const char *
@@ -171,6 +179,8 @@ api_tickets_apply_parameter(const struct evkeyval *parameter,
 	else if (strcmp(key, "limit") == 0 &&
 	    api_tickets_parse_count(value, 1, API_TICKETS_LIMIT_MAX, &number))
 		filter->limit = (int)number;
+	else if (strcmp(key, "q") == 0 && api_tickets_valid_search(value))
+		filter->search = value;
 	else if (strcmp(key, "lang") != 0)
 		return strlen(key) < 32 && strspn(key,
 		    "abcdefghijklmnopqrstuvwxyz_") == strlen(key) ? key : "query";
@@ -192,6 +202,22 @@ api_tickets_repeated(const struct evkeyvalq *params,
 	return false;
 }
 
+/* Sends 422 naming the bad parameter, with its bound when it has one. A q
+ * of valid UTF-8 can only have been rejected for its length. */
+static void
+api_tickets_reject(struct evhttp_request *req, const char *bad,
+    const char *value)
+{
+	if (strcmp(bad, "q") == 0 && text_valid_utf8(value, strlen(value)))
+		api_tickets_error(req, HUB_ERR_FIELD_TOO_LONG, bad,
+		    STORE_SEARCH_QUERY_MAX);
+	else if (strcmp(bad, "limit") == 0)
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad,
+		    API_TICKETS_LIMIT_MAX);
+	else
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad, 0);
+}
+
 /* Fills filter from the query. Sends 422 naming the first bad parameter
  * and returns -1 when one is unknown, repeated or out of range. The filter's
  * strings point into params, which the caller clears. */
@@ -203,7 +229,6 @@ api_tickets_parse_query(struct evhttp_request *req, struct evkeyvalq *params,
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	const struct evkeyval *parameter;
 	const char *bad;
-	long limit;
 
 	TAILQ_INIT(params);
 	memset(filter, 0, sizeof *filter);
@@ -217,13 +242,14 @@ api_tickets_parse_query(struct evhttp_request *req, struct evkeyvalq *params,
 	for (parameter = params->tqh_first; parameter != NULL;
 	    parameter = parameter->next.tqe_next) {
 		bad = api_tickets_apply_parameter(parameter, filter);
-		limit = bad != NULL && strcmp(bad, "limit") == 0 ?
-		    API_TICKETS_LIMIT_MAX : 0;
 		/* A known parameter has a short lower-case name, safe to echo. */
-		if (bad == NULL && api_tickets_repeated(params, parameter))
-			bad = parameter->key;
+		if (bad == NULL && api_tickets_repeated(params, parameter)) {
+			api_tickets_error(req, HUB_ERR_INVALID_FIELD,
+			    parameter->key, 0);
+			return -1;
+		}
 		if (bad != NULL) {
-			api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad, limit);
+			api_tickets_reject(req, bad, parameter->value);
 			return -1;
 		}
 	}

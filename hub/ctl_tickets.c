@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "store.h"
+#include "text.h"
 #include "ticket_code.h"
 
 /* Tickets fetched from the store per query when listing. */
@@ -32,8 +33,9 @@ static int ctl_stats_run(struct ctl *, int, char **);
 
 const struct ctl_command ctl_tickets_command = {
 	.name = "tickets",
-	.usage = "tickets list [--status STATUS] [--channel NAME] [--limit N]"
-	    " [--json]\n       citizenhubctl tickets show CODE [--json]",
+	.usage = "tickets list [--status STATUS] [--channel NAME]"
+	    " [--search TEXT] [--limit N] [--json]\n"
+	    "       citizenhubctl tickets show CODE [--json]",
 	.summary = "list tickets or show one ticket",
 	.help =
 	    "tickets list prints the newest tickets first, one a line: code,"
@@ -43,6 +45,10 @@ const struct ctl_command ctl_tickets_command = {
 	    " in_progress,\n                   waiting, resolved or closed\n"
 	    "  --channel NAME   only tickets that came in through channel NAME"
 	    " (web, ...)\n"
+	    "  --search TEXT    only tickets whose subject or messages (not"
+	    " internal notes)\n                   contain every word of TEXT,"
+	    " ignoring case and diacritics;\n                   at most 200"
+	    " characters\n"
 	    "  --limit N        print at most N tickets (default 50)\n"
 	    "  --json           print the full records as a JSON array\n"
 	    "\n"
@@ -203,6 +209,7 @@ ctl_tickets_list(struct ctl *ctl, int argc, char **argv)
 	static const struct option options[] = {
 		{ "status", required_argument, NULL, 's' },
 		{ "channel", required_argument, NULL, 'C' },
+		{ "search", required_argument, NULL, 'q' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -212,7 +219,7 @@ ctl_tickets_list(struct ctl *ctl, int argc, char **argv)
 	struct store *store;
 	int option, status;
 
-	while ((option = getopt_long(argc, argv, "s:C:n:jh", options,
+	while ((option = getopt_long(argc, argv, "s:C:q:n:jh", options,
 	    NULL)) != -1) {
 		switch (option) {
 		case 's':
@@ -225,6 +232,14 @@ ctl_tickets_list(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'C':
 			list.filter.channel = optarg;
+			break;
+		case 'q':
+			if (!text_valid_utf8(optarg, strlen(optarg)) ||
+			    text_length(optarg) > STORE_SEARCH_QUERY_MAX)
+				return ctl_usage_error(&ctl_tickets_command,
+				    "invalid --search: expected UTF-8 text of at"
+				    " most %d characters", STORE_SEARCH_QUERY_MAX);
+			list.filter.search = optarg;
 			break;
 		case 'n':
 			if (ctl_parse_int(optarg, 1, CTL_TICKETS_LIMIT_MAX,

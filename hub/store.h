@@ -140,7 +140,8 @@ int store_tx_contact_add(struct store_tx *tx, int64_t citizen_id,
     enum contact_kind kind, const char *value, bool verified,
     int64_t *contact_id);
 
-/* Creates a ticket with the next counter and its code. The code is the
+/* Creates a ticket with the next counter and its code, and indexes its
+ * subject for search in the same savepoint. The code is the
  * counter under the current code key; a restore renews that key, so
  * codes stay unique but only tickets made since can be decoded with it. */
 int store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket);
@@ -169,8 +170,9 @@ int store_tx_ticket_add_contact(struct store_tx *tx, int64_t ticket_id,
 /* Sets updated_at to the batch time. */
 int store_tx_ticket_touch(struct store_tx *tx, int64_t ticket_id);
 
-/* Adds a message. Returns 0, 1 when (channel, external_id) already exists
- * (nothing added), -1 on error. */
+/* Adds a message and, unless it is a note, indexes its body for search in
+ * the same savepoint. Returns 0, 1 when (channel, external_id) already
+ * exists (nothing added), -1 on error. */
 int store_tx_message_add(struct store_tx *tx, struct store_message_new *message);
 
 /* Finds a stored message by its channel id. Returns 1, 0 or -1. */
@@ -254,14 +256,23 @@ json_t *store_ticket_messages_json(struct store *store, int64_t ticket_id,
 struct store_ticket_filter {
 	const char *status;	/* NULL for any */
 	const char *channel;	/* NULL for any */
+	/* NULL for any, else words that the ticket's subject or its messages
+	 * other than notes must all contain. Valid UTF-8 of at most
+	 * STORE_SEARCH_QUERY_MAX code points. */
+	const char *search;
 	int64_t before_id;	/* 0 for none: paging by id, newest first */
 	int limit;		/* 1 to STORE_TICKETS_LIMIT_MAX, clamped */
 };
 
 #define STORE_TICKETS_LIMIT_MAX 500
+/* Maximum length of a search query, in code points. */
+#define STORE_SEARCH_QUERY_MAX 200
 
 /* Tickets as a JSON array of full records (contacts included), newest
- * first. For operators only. Returns a new reference or NULL. */
+ * first. A search matches whole words and ignores case, diacritics (đ
+ * included) and NFC or NFD. Every word of the query must be somewhere in
+ * the ticket, and a query with no word left after folding matches nothing.
+ * For operators only. Returns a new reference or NULL. */
 json_t *store_tickets_json(struct store *store,
     const struct store_ticket_filter *filter);
 

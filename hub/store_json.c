@@ -7,6 +7,7 @@
  * 2.11 and later), so values built for it are never released here.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -182,9 +183,10 @@ store_json_ticket_full(struct store *store, const struct store_ticket *ticket)
 	return record;
 }
 
+/* terms is NULL, or the JSON array of FTS5 terms of a search. */
 static sqlite3_stmt *
 store_json_tickets_query(struct store *store,
-    const struct store_ticket_filter *filter)
+    const struct store_ticket_filter *filter, const char *terms)
 {
 	/* Two statements, so that a status filter can use tickets_status. */
 	static const char by_status[] = "SELECT " STORE_TICKET_COLUMNS
@@ -193,10 +195,25 @@ store_json_tickets_query(struct store *store,
 	static const char any_status[] = "SELECT " STORE_TICKET_COLUMNS
 	    " FROM tickets WHERE (?2 IS NULL OR channel = ?2)"
 	    " AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4";
+	/* A ticket matches when each term matches one of its rows, so the
+	 * words of a query may come from its subject and its messages. */
+	static const char search[] = "SELECT " STORE_TICKET_COLUMNS
+	    " FROM tickets WHERE (?1 IS NULL OR status = ?1)"
+	    " AND (?2 IS NULL OR channel = ?2) AND (?3 = 0 OR id < ?3)"
+	    " AND id IN (SELECT found.ticket_id FROM json_each(?5) AS term"
+	    " JOIN ticket_search AS found"
+	    " ON found.ticket_search MATCH term.value"
+	    " GROUP BY found.ticket_id"
+	    " HAVING COUNT(DISTINCT term.key) = json_array_length(?5))"
+	    " ORDER BY id DESC LIMIT ?4";
 	int64_t limit = filter->limit;
 
 	if (limit < 1 || limit > STORE_TICKETS_LIMIT_MAX)
 		limit = limit < 1 ? 1 : STORE_TICKETS_LIMIT_MAX;
+	if (terms != NULL)
+		return store_sqlite_query(&store->reader, search, "ttiit",
+		    filter->status, filter->channel, filter->before_id, limit,
+		    terms);
 	if (filter->status != NULL)
 		return store_sqlite_query(&store->reader, by_status, "ttii",
 		    filter->status, filter->channel, filter->before_id, limit);
@@ -219,11 +236,11 @@ store_json_append_ticket(struct store *store, json_t *array,
 	return rc;
 }
 
-json_t *
-store_tickets_json(struct store *store,
-    const struct store_ticket_filter *filter)
+static json_t *
+store_json_tickets_rows(struct store *store,
+    const struct store_ticket_filter *filter, const char *terms)
 {
-	sqlite3_stmt *stmt = store_json_tickets_query(store, filter);
+	sqlite3_stmt *stmt = store_json_tickets_query(store, filter, terms);
 	json_t *array;
 	int rc;
 
@@ -241,6 +258,25 @@ store_tickets_json(struct store *store,
 		json_decref(array);
 		return NULL;
 	}
+	return array;
+}
+
+json_t *
+store_tickets_json(struct store *store,
+    const struct store_ticket_filter *filter)
+{
+	char *terms;
+	size_t count;
+	json_t *array;
+
+	if (filter->search == NULL)
+		return store_json_tickets_rows(store, filter, NULL);
+	if ((terms = store_search_terms(filter->search, &count)) == NULL)
+		return NULL;
+	/* A query with no word left after folding matches nothing. */
+	array = count == 0 ? json_array() :
+	    store_json_tickets_rows(store, filter, terms);
+	free(terms);
 	return array;
 }
 

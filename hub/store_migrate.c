@@ -118,9 +118,28 @@ static const char store_migrate_1[] =
 	" PRIMARY KEY (route, key));"
 	"CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);";
 
+/*
+ * Full-text search of what citizens see of a ticket: its subject and the
+ * messages that are not internal notes, one row each. The text is stored
+ * folded by text_fold, because unicode61 removes diacritics but keeps đ,
+ * and SQL has no text_fold: the rows that exist already are indexed in C
+ * by store_search_index_existing.
+ */
+static const char store_migrate_2[] =
+	"CREATE VIRTUAL TABLE ticket_search USING fts5("
+	" ticket_id UNINDEXED,"
+	" text,"
+	" tokenize = 'unicode61 remove_diacritics 2');";
+
+struct store_migration {
+	const char *sql;
+	int (*fill)(sqlite3 *db);	/* NULL, or run after sql */
+};
+
 /* Migration N is store_migrations[N - 1]. */
-static const char *const store_migrations[] = {
-	store_migrate_1,
+static const struct store_migration store_migrations[] = {
+	{ store_migrate_1, NULL },
+	{ store_migrate_2, store_search_index_existing },
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -146,6 +165,8 @@ store_migrate_version(sqlite3 *db, int *version)
 static int
 store_migrate_apply(sqlite3 *db, int version, char *err, size_t err_size)
 {
+	const struct store_migration *migration =
+	    &store_migrations[version - 1];
 	char set_version[64];
 
 	/* The version is a constant of this file, never input. */
@@ -153,8 +174,8 @@ store_migrate_apply(sqlite3 *db, int version, char *err, size_t err_size)
 	    version);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	if (sqlite3_exec(db, store_migrations[version - 1], NULL, NULL,
-	    NULL) != SQLITE_OK ||
+	if (sqlite3_exec(db, migration->sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    (migration->fill != NULL && migration->fill(db) != 0) ||
 	    sqlite3_exec(db, set_version, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, err_size, "migration %d failed: %s", version,

@@ -16,7 +16,7 @@
 #include "store.h"
 
 /* Version of the newest migration, which is the last one in store_migrate.c. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Distinct statements one connection prepares at most. */
 #define STORE_STATEMENT_CACHE_MAX 96
@@ -114,6 +114,18 @@ int64_t store_sqlite_now_ms(void);
 /* store_migrate.c: schema versions and the secret keys. */
 int store_migrate(sqlite3 *db, const char *path, char *err, size_t err_size);
 int store_migrate_version(sqlite3 *db, int *version);
+
+/* store_search.c: the full-text index of tickets. */
+/* Folds text and indexes it under ticket_id, in the job's savepoint. NULL or
+ * empty text adds nothing. */
+int store_search_add(struct store_tx *tx, int64_t ticket_id, const char *text);
+/* Indexes every ticket subject and every message that is not a note, for
+ * the migration that creates the index. */
+int store_search_index_existing(sqlite3 *db);
+/* Returns query as a JSON array of quoted FTS5 terms, one per word after
+ * folding, and sets count to their number. Caller frees; NULL when out of
+ * memory. */
+char *store_search_terms(const char *query, size_t *count);
 
 /* store_read.c: rows into structures. */
 int store_read_ticket_row(sqlite3_stmt *stmt, struct store_ticket *ticket);

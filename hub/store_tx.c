@@ -147,7 +147,8 @@ store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 	    SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 18, ticket->due_at) != SQLITE_OK)
 		return -1;
-	if (store_tx_insert(tx, stmt, NULL) != 0)
+	if (store_tx_insert(tx, stmt, NULL) != 0 ||
+	    store_search_add(tx, id, ticket->subject) != 0)
 		return -1;
 	ticket->id = id;
 	tx->store->writer->next_ticket_id = id + 1;
@@ -277,7 +278,9 @@ store_tx_message_add(struct store_tx *tx, struct store_message_new *message)
 	if (sqlite3_changes(tx->conn->db) == 0)
 		return 1;
 	message->id = sqlite3_last_insert_rowid(tx->conn->db);
-	return 0;
+	if (strcmp(message->kind, "note") == 0)
+		return 0;
+	return store_search_add(tx, message->ticket_id, message->body);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <sqlite3.h>
+#include <uninorm.h>
 
 #include "check_suites.h"
 #include "datadir.h"
@@ -235,14 +236,14 @@ START_TEST(test_migrations)
 {
 	static const char *const tables[] = { "meta", "citizens", "contacts",
 	    "tickets", "ticket_contacts", "messages", "attachments",
-	    "audit_events", "outbox", "idempotency_keys" };
+	    "audit_events", "outbox", "idempotency_keys", "ticket_search" };
 	struct test_store env;
 	uint8_t code_key[STORE_KEY_BYTES];
 	char sql[128], err[512];
 
 	test_setup(&env, 16);
 	memcpy(code_key, store_code_key(env.store), sizeof(code_key));
-	ck_assert_int_eq(test_count(env.db_path, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(test_count(env.db_path, "PRAGMA user_version"), 2);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM sqlite_schema"
 		    " WHERE type = 'table' AND name = '%s'", tables[i]);
@@ -255,7 +256,7 @@ START_TEST(test_migrations)
 
 	ck_assert_int_eq(store_init(env.dir, err, sizeof(err)), 0);
 	test_open(&env, 16);
-	ck_assert_int_eq(test_count(env.db_path, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(test_count(env.db_path, "PRAGMA user_version"), 2);
 	ck_assert_mem_eq(store_code_key(env.store), code_key, sizeof(code_key));
 	test_teardown(&env);
 }
@@ -316,7 +317,7 @@ START_TEST(test_group_commit)
 	ck_assert_int_eq(stats.tickets, 500);
 	ck_assert_int_eq(stats.citizens, 500);
 	ck_assert_int_eq(stats.messages, 1000);
-	ck_assert_int_eq(stats.schema_version, 1);
+	ck_assert_int_eq(stats.schema_version, 2);
 	free(jobs);
 	test_teardown(&env);
 }
@@ -1147,6 +1148,369 @@ START_TEST(test_datadir_path_bounds)
 }
 END_TEST
 
+/* --- Search ----------------------------------------------------------- */
+
+#define TEST_SEARCH_CASES TEST_CASES_DIR "/text/search-folding.tsv"
+#define TEST_SEARCH_LINE_MAX 1024
+#define TEST_SEARCH_ROWS_MAX 128
+
+/* A ticket written for the search tests: any of subject, body and note may
+ * be NULL. */
+struct test_search_ticket {
+	struct store_job job;
+	struct test_store *env;
+	const char *channel;
+	const char *subject;
+	const char *body;	/* a citizen's message */
+	const char *note;	/* an internal note */
+	int result;
+	int64_t id;
+};
+
+static int
+test_search_apply(struct store_tx *tx, void *arg)
+{
+	struct test_search_ticket *entry = arg;
+	struct store_ticket_new ticket = { .channel = entry->channel != NULL ?
+	    entry->channel : "web", .subject = entry->subject,
+	    .language = "vi" };
+	struct store_message_new message = { .direction = "in",
+	    .kind = "message", .channel = ticket.channel };
+
+	if (store_tx_ticket_create(tx, &ticket) != 0)
+		return -1;
+	entry->id = ticket.id;
+	message.ticket_id = ticket.id;
+	message.body = entry->body;
+	if (entry->body != NULL && store_tx_message_add(tx, &message) != 0)
+		return -1;
+	message.kind = "note";
+	message.body = entry->note;
+	if (entry->note != NULL && store_tx_message_add(tx, &message) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+test_search_done(int result, void *arg)
+{
+	struct test_search_ticket *entry = arg;
+
+	entry->result = result;
+	entry->env->done++;
+}
+
+/* Writes the tickets in one batch and waits for their commit. */
+static void
+test_search_write(struct test_store *env, struct test_search_ticket *tickets,
+    size_t count)
+{
+	int target = env->done + (int)count;
+
+	for (size_t i = 0; i < count; i++) {
+		tickets[i].job = (struct store_job){ test_search_apply,
+		    test_search_done, &tickets[i], NULL };
+		tickets[i].env = env;
+		ck_assert_int_eq(store_submit(env->store, &tickets[i].job), 0);
+	}
+	test_run_until(env, &env->done, target);
+	for (size_t i = 0; i < count; i++)
+		ck_assert_int_eq(tickets[i].result, 0);
+}
+
+/* Ids of the tickets that filter lists, newest first, as a JSON array. */
+static json_t *
+test_search_ids(struct test_store *env, const char *query,
+    const struct store_ticket_filter *base)
+{
+	struct store_ticket_filter filter = { .limit = STORE_TICKETS_LIMIT_MAX };
+	json_t *tickets, *ids, *ticket;
+	size_t index;
+
+	if (base != NULL)
+		filter = *base;
+	filter.search = query;
+	tickets = store_tickets_json(env->store, &filter);
+	ck_assert_msg(tickets != NULL, "search \"%s\" failed", query);
+	ids = json_array();
+	json_array_foreach(tickets, index, ticket)
+		json_array_append(ids, json_object_get(ticket, "id"));
+	json_decref(tickets);
+	return ids;
+}
+
+static bool
+test_search_found(struct test_store *env, const char *query, int64_t id)
+{
+	json_t *ids = test_search_ids(env, query, NULL);
+	json_t *value;
+	size_t index;
+	bool found = false;
+
+	json_array_foreach(ids, index, value)
+		found = found || json_integer_value(value) == id;
+	json_decref(ids);
+	return found;
+}
+
+static char *
+test_search_nfd(const char *text)
+{
+	size_t length;
+	uint8_t *nfd = u8_normalize(UNINORM_NFD, (const uint8_t *)text,
+	    strlen(text), NULL, &length);
+	char *result;
+
+	ck_assert_ptr_nonnull(nfd);
+	result = malloc(length + 1);
+	ck_assert_ptr_nonnull(result);
+	memcpy(result, nfd, length);
+	result[length] = '\0';
+	free(nfd);
+	return result;
+}
+
+/* One row of search-folding.tsv: its query and document in NFC and NFD,
+ * and the four tickets that carry the document (subject and message body,
+ * each in both forms). */
+struct test_search_row {
+	int line;
+	bool match;
+	char *query[2];
+	char *document[2];
+	struct test_search_ticket tickets[4];
+};
+
+static int
+test_search_read_rows(struct test_search_row *rows)
+{
+	FILE *file = fopen(TEST_SEARCH_CASES, "r");
+	char line[TEST_SEARCH_LINE_MAX];
+	int number = 0, count = 0;
+
+	ck_assert_msg(file != NULL, "cannot open %s", TEST_SEARCH_CASES);
+	while (fgets(line, sizeof(line), file) != NULL) {
+		char *query, *document, *expected, *rest = line;
+		struct test_search_row *row = &rows[count];
+
+		number++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (number == 1 || line[0] == '\0')
+			continue;
+		query = strsep(&rest, "\t");
+		document = strsep(&rest, "\t");
+		expected = strsep(&rest, "\t");
+		ck_assert_msg(expected != NULL && rest == NULL,
+		    "line %d: expected three tab-separated fields", number);
+		ck_assert_msg(strcmp(expected, "match") == 0 ||
+		    strcmp(expected, "no match") == 0,
+		    "line %d: unknown expectation \"%s\"", number, expected);
+		ck_assert_int_lt(count, TEST_SEARCH_ROWS_MAX);
+		row->line = number;
+		row->match = strcmp(expected, "match") == 0;
+		row->query[0] = strdup(query);
+		row->query[1] = test_search_nfd(query);
+		row->document[0] = strdup(document);
+		row->document[1] = test_search_nfd(document);
+		count++;
+	}
+	fclose(file);
+	return count;
+}
+
+static void
+test_search_check_row(struct test_store *env, struct test_search_row *row)
+{
+	static const char *const forms[] = { "NFC", "NFD" };
+	static const char *const places[] = { "subject", "message" };
+
+	for (int q = 0; q < 2; q++) {
+		for (int t = 0; t < 4; t++) {
+			bool found = test_search_found(env, row->query[q],
+			    row->tickets[t].id);
+
+			ck_assert_msg(found == row->match, "line %d: query \"%s\""
+			    " (%s) on the %s \"%s\" (%s): expected %s", row->line,
+			    row->query[q], forms[q], places[t / 2],
+			    row->document[t % 2], forms[t % 2],
+			    row->match ? "match" : "no match");
+		}
+	}
+}
+
+START_TEST(test_search_folding_cases)
+{
+	struct test_search_row *rows = calloc(TEST_SEARCH_ROWS_MAX,
+	    sizeof(*rows));
+	struct test_store env;
+	int count;
+
+	ck_assert_ptr_nonnull(rows);
+	count = test_search_read_rows(rows);
+	ck_assert_int_gt(count, 10);
+	test_setup(&env, 64);
+	for (int i = 0; i < count; i++) {
+		for (int t = 0; t < 4; t++) {
+			if (t < 2)
+				rows[i].tickets[t].subject = rows[i].document[t];
+			else
+				rows[i].tickets[t].body = rows[i].document[t - 2];
+		}
+		test_search_write(&env, rows[i].tickets, 4);
+	}
+	for (int i = 0; i < count; i++)
+		test_search_check_row(&env, &rows[i]);
+	for (int i = 0; i < count; i++) {
+		free(rows[i].query[0]);
+		free(rows[i].query[1]);
+		free(rows[i].document[0]);
+		free(rows[i].document[1]);
+	}
+	free(rows);
+	test_teardown(&env);
+}
+END_TEST
+
+/* Asserts that query finds exactly the tickets of expected (a JSON array of
+ * ids, newest first). */
+static void
+test_search_expect(struct test_store *env, const char *query,
+    const char *expected)
+{
+	json_t *ids = test_search_ids(env, query, NULL);
+	char *got = json_dumps(ids, JSON_COMPACT);
+
+	ck_assert_msg(strcmp(got, expected) == 0, "search \"%s\": expected %s,"
+	    " got %s", query, expected, got);
+	free(got);
+	json_decref(ids);
+}
+
+START_TEST(test_search_rules)
+{
+	struct test_search_ticket tickets[] = {
+		{ .subject = "Đèn đường hỏng", .body = "Trước nhà số 5",
+		  .note = "bí mật nội bộ" },
+		{ .body = "Rác thải chưa thu gom" },
+	};
+	struct test_store env;
+	char one[32], two[32];
+
+	test_setup(&env, 8);
+	test_search_write(&env, tickets, 2);
+	snprintf(one, sizeof(one), "[%lld]", (long long)tickets[0].id);
+	snprintf(two, sizeof(two), "[%lld]", (long long)tickets[1].id);
+
+	test_search_expect(&env, "den nha", one);
+	test_search_expect(&env, "ĐÈN   số", one);
+	test_search_expect(&env, "den rac", "[]");
+	test_search_expect(&env, "bi mat", "[]");
+	test_search_expect(&env, "duo", "[]");
+	test_search_expect(&env, "", "[]");
+	test_search_expect(&env, " !? \"\" ", "[]");
+	test_search_expect(&env, "\"rac\"", two);
+	test_search_expect(&env, "rac*", two);
+	test_search_expect(&env, "ra*", "[]");
+	test_search_expect(&env, "den -duong", one);
+	test_search_expect(&env, "den NOT duong", "[]");
+	test_search_expect(&env, "den OR rac", "[]");
+	test_search_expect(&env, "NEAR(den duong)", "[]");
+	test_search_expect(&env, "text:rac", "[]");
+	test_search_expect(&env, "ticket_id:rac", "[]");
+	test_search_expect(&env, "rac\" OR \"den", "[]");
+	test_search_expect(&env, "^rac", two);
+	test_search_expect(&env, "(rac)", two);
+	test_teardown(&env);
+}
+END_TEST
+
+START_TEST(test_search_filters_and_paging)
+{
+	struct test_search_ticket tickets[] = {
+		{ .body = "Ngập nước đầu hẻm" },
+		{ .body = "Ngập nước", .channel = "zalo" },
+		{ .body = "Cây đổ" },
+		{ .body = "Đường ngập nước" },
+		{ .subject = "ngập nước" },
+	};
+	struct store_ticket_filter filter = { .limit = 2 };
+	struct test_store env;
+	char expected[96], *got;
+	json_t *ids;
+
+	test_setup(&env, 8);
+	test_search_write(&env, tickets, 5);
+
+	ids = test_search_ids(&env, "ngap nuoc", &filter);
+	got = json_dumps(ids, JSON_COMPACT);
+	snprintf(expected, sizeof(expected), "[%lld,%lld]",
+	    (long long)tickets[4].id, (long long)tickets[3].id);
+	ck_assert_str_eq(got, expected);
+	free(got);
+	json_decref(ids);
+
+	filter.before_id = tickets[3].id;
+	ids = test_search_ids(&env, "ngap nuoc", &filter);
+	got = json_dumps(ids, JSON_COMPACT);
+	snprintf(expected, sizeof(expected), "[%lld,%lld]",
+	    (long long)tickets[1].id, (long long)tickets[0].id);
+	ck_assert_str_eq(got, expected);
+	free(got);
+	json_decref(ids);
+
+	filter = (struct store_ticket_filter){ .channel = "zalo", .limit = 10 };
+	ids = test_search_ids(&env, "ngap", &filter);
+	ck_assert_int_eq(json_array_size(ids), 1);
+	ck_assert_int_eq(json_integer_value(json_array_get(ids, 0)),
+	    tickets[1].id);
+	json_decref(ids);
+
+	filter = (struct store_ticket_filter){ .status = "closed", .limit = 10 };
+	ids = test_search_ids(&env, "ngap", &filter);
+	ck_assert_int_eq(json_array_size(ids), 0);
+	json_decref(ids);
+	filter.status = "new";
+	ids = test_search_ids(&env, "ngap", &filter);
+	ck_assert_int_eq(json_array_size(ids), 4);
+	json_decref(ids);
+	test_teardown(&env);
+}
+END_TEST
+
+/* A database of schema version 1 has no search table: migration 2 must
+ * index what it already holds. */
+START_TEST(test_search_migration_indexes_existing)
+{
+	struct test_search_ticket tickets[] = {
+		{ .subject = "Đèn đường hỏng", .body = "Trước nhà số 5",
+		  .note = "bí mật nội bộ" },
+		{ .body = "Rác thải chưa thu gom" },
+	};
+	struct test_store env;
+	char err[512];
+	sqlite3 *db;
+
+	test_setup(&env, 8);
+	test_search_write(&env, tickets, 2);
+	store_close(env.store);
+	ck_assert_int_eq(sqlite3_open(env.db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE ticket_search;"
+	    " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	ck_assert_int_eq(store_init(env.dir, err, sizeof(err)), 0);
+	test_open(&env, 8);
+	ck_assert_int_eq(test_count(env.db_path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(test_count(env.db_path,
+	    "SELECT COUNT(*) FROM ticket_search"), 3);
+	ck_assert(test_search_found(&env, "DUONG", tickets[0].id));
+	ck_assert(test_search_found(&env, "so 5", tickets[0].id));
+	ck_assert(test_search_found(&env, "rác", tickets[1].id));
+	ck_assert(!test_search_found(&env, "noi bo", tickets[0].id));
+	test_teardown(&env);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -1156,6 +1520,7 @@ store_suite(void)
 	TCase *read = tcase_create("read");
 	TCase *backup = tcase_create("backup");
 	TCase *datadir = tcase_create("datadir");
+	TCase *search = tcase_create("search");
 
 	tcase_add_test(schema, test_migrations);
 	tcase_add_test(schema, test_migrations_newer_refused);
@@ -1177,6 +1542,11 @@ store_suite(void)
 	tcase_add_test(backup, test_restore_refuses);
 	tcase_add_test(datadir, test_datadir_lock);
 	tcase_add_test(datadir, test_datadir_path_bounds);
+	tcase_add_test(search, test_search_folding_cases);
+	tcase_add_test(search, test_search_rules);
+	tcase_add_test(search, test_search_filters_and_paging);
+	tcase_add_test(search, test_search_migration_indexes_existing);
+	tcase_set_timeout(search, 60);
 	tcase_set_timeout(writer, 60);
 	tcase_set_timeout(backup, 60);
 	suite_add_tcase(suite, schema);
@@ -1184,5 +1554,6 @@ store_suite(void)
 	suite_add_tcase(suite, read);
 	suite_add_tcase(suite, backup);
 	suite_add_tcase(suite, datadir);
+	suite_add_tcase(suite, search);
 	return suite;
 }
