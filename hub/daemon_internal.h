@@ -36,6 +36,7 @@ struct daemon {
 	struct event *prune_timer;
 	struct event *drain_timer;
 	int drain_quiet_ticks;	/* drain ticks in a row with nothing in flight */
+	bool listeners_closed;
 	bool stopping;
 	time_t stop_deadline;
 };

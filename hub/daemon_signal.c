@@ -44,8 +44,17 @@ static void
 daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *daemon = arg;
-	size_t requests = http_server_in_flight(daemon->http);
-	size_t messages = pipeline_in_flight(daemon->pipeline);
+	size_t requests, messages;
+
+	/* The listening sockets close one tick after the signal, so that
+	 * connections the kernel had already queued are accepted and served
+	 * rather than reset by the close. */
+	if (!daemon->listeners_closed) {
+		http_server_stop_accepting(daemon->http);
+		daemon->listeners_closed = true;
+	}
+	requests = http_server_in_flight(daemon->http);
+	messages = pipeline_in_flight(daemon->pipeline);
 
 	if (requests > 0 || messages > 0)
 		daemon->drain_quiet_ticks = 0;
@@ -73,8 +82,8 @@ daemon_stop(struct daemon *daemon, const char *reason)
 	    http_server_in_flight(daemon->http));
 	/* The channels keep taking requests on connections already accepted:
 	 * a client that connected before the signal is in flight, even when
-	 * its request is still on its way. They stop when the loop ends. */
-	http_server_stop_accepting(daemon->http);
+	 * its request is still on its way. They stop when the loop ends, and
+	 * the first drain tick closes the listening sockets. */
 	daemon->stop_deadline = time(NULL) +
 	    daemon->config->http_timeout_seconds + DAEMON_DRAIN_GRACE_SECONDS;
 	daemon->drain_timer = event_new(daemon->base, -1, EV_PERSIST,
