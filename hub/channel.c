@@ -7,6 +7,7 @@
 
 #include "channel.h"
 #include "contact.h"
+#include "desk.h"
 #include "module.h"
 #include "pipeline.h"
 #include "pipeline_stages.h"
@@ -94,6 +95,42 @@ channel_string_json(const char *value)
 	return value != NULL ? json_string(value) : json_null();
 }
 
+/* {"vi": ..., "en": ...} of a configured name, or JSON null. */
+static json_t *
+channel_names_json(const char *vi, const char *en)
+{
+	if (vi == NULL || en == NULL)
+		return json_null();
+	return json_pack("{s:s, s:s}", "vi", vi, "en", en);
+}
+
+/* Adds the configured names of the ticket's category, department and
+ * commune, so that pages show names and not ids. */
+static void
+channel_add_names(const struct hub_config *config,
+    const struct store_ticket *ticket, json_t *view)
+{
+	const struct hub_config_desk *desk = &config->desk;
+	const struct desk_category *category = ticket->category != NULL ?
+	    desk_category_find(desk, ticket->category) : NULL;
+	const struct desk_department *department = ticket->department != NULL ?
+	    desk_department_find(desk, ticket->department) : NULL;
+	const char *commune = NULL;
+
+	for (size_t i = 0; ticket->commune != NULL && i < desk->commune_count;
+	    i++)
+		if (strcmp(desk->communes[i].id, ticket->commune) == 0)
+			commune = desk->communes[i].name;
+	json_object_set_new(view, "category_name", category != NULL ?
+	    channel_names_json(category->name_vi, category->name_en) :
+	    json_null());
+	json_object_set_new(view, "department_name", department != NULL ?
+	    channel_names_json(department->name_vi, department->name_en) :
+	    json_null());
+	json_object_set_new(view, "commune_name", commune != NULL ?
+	    json_string(commune) : json_null());
+}
+
 json_t *
 hub_ticket_public(struct hub_channel *channel, const char *code)
 {
@@ -115,6 +152,8 @@ hub_ticket_public(struct hub_channel *channel, const char *code)
 	    "due_at", channel_time_json(ticket.due_at),
 	    "created_at", channel_time_json(ticket.created_at),
 	    "updated_at", channel_time_json(ticket.updated_at));
+	if (view != NULL)
+		channel_add_names(channel->host->config, &ticket, view);
 	store_ticket_clear(&ticket);
 	return view;
 }

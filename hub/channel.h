@@ -118,9 +118,11 @@ char *hub_channel_render(const struct hub_channel *channel, const char *language
 
 /* --- Tickets a citizen may look up ---------------------------------------- */
 
-/* Public view of a ticket: status, category, department, deadline and times,
- * no personal data. Returns a new JSON object, or NULL when code (plain, ten
- * digits) is not a ticket. */
+/* Public view of a ticket: status, category, department and commune (ids,
+ * and their configured names as category_name and department_name
+ * {"vi", "en"} and commune_name, null when not configured), deadline and
+ * times, no personal data. Returns a new JSON object, or NULL when code
+ * (plain, ten digits) is not a ticket. */
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);
 
 enum hub_factor_kind {

@@ -81,6 +81,10 @@ case_begin "routing keywords pick category and department"
 file_report "Trên đường Lê Lợi có nhiều Ổ GÀ rất nguy hiểm" "Lê Lợi"
 check_equal "category" traffic "$(json_get "$PUBLIC" ticket.category)"
 check_equal "department" quan-ly-do-thi "$(json_get "$PUBLIC" ticket.department)"
+check_equal "department name" "Phòng Quản lý đô thị" \
+	"$(json_get "$PUBLIC" ticket.department_name.vi)"
+check_equal "category name" "Traffic" \
+	"$(json_get "$PUBLIC" ticket.category_name.en)"
 if test_clock_on; then
 	check_equal "due_at" 2025-01-06T11:30:00+07:00 \
 		"$(json_get "$PUBLIC" ticket.due_at)"
@@ -117,6 +121,8 @@ case_end
 case_begin "routing address names commune"
 file_report "Kẹt xe mỗi sáng" "Số 5 Lê Lợi, phuong My Tho, Đồng Tháp"
 check_equal "commune" phuong-my-tho "$(json_get "$PUBLIC" ticket.commune)"
+check_equal "commune name" "Phường Mỹ Tho" \
+	"$(json_get "$PUBLIC" ticket.commune_name)"
 file_report "Kẹt xe mỗi sáng" "Số 5 Lê Lợi, xã Mỹ Phong"
 check_equal "commune elsewhere" null "$(json_get "$PUBLIC" ticket.commune)"
 case_end
