@@ -83,17 +83,16 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  "dung rồi gửi lại.",
 		  "Trường \"{field}\" quá lớn. Hãy rút gọn nội dung rồi gửi lại.",
 		  "Nội dung gửi lên lớn hơn {limit} byte. Hãy rút gọn nội dung "
-		  "hoặc bớt tệp đính kèm rồi gửi lại.",
-		  "Nội dung gửi lên quá lớn. Hãy rút gọn nội dung hoặc bớt tệp "
-		  "đính kèm rồi gửi lại." },
+		  "rồi gửi lại.",
+		  "Nội dung gửi lên quá lớn. Hãy rút gọn nội dung rồi gửi lại." },
 		{ "The field \"{field}\" is larger than {limit} bytes. Shorten "
 		  "it and send it again.",
 		  "The field \"{field}\" is too large. Shorten it and send it "
 		  "again.",
 		  "The request body is larger than {limit} bytes. Shorten it "
-		  "or remove attachments and send it again.",
-		  "The request body is too large. Shorten it or remove "
-		  "attachments and send it again." } },
+		  "and send it again.",
+		  "The request body is too large. Shorten it and send it "
+		  "again." } },
 	[HUB_ERR_MISSING_FIELD] = { "missing_field", 422,
 		{ NULL,
 		  "Thiếu trường \"{field}\". Hãy điền trường này rồi gửi lại.",
@@ -196,15 +195,15 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 	 * locked after too many wrong values and limit is the minutes to
 	 * wait. */
 	[HUB_ERR_RATE_LIMITED] = { "rate_limited", 429,
-		{ "Đã có quá nhiều giá trị \"{field}\" sai nên việc kiểm tra "
-		  "tạm dừng. Hãy thử lại sau {limit} phút.",
+		{ "Đã nhập sai quá nhiều lần nên việc kiểm tra tạm dừng. Hãy "
+		  "thử lại sau {limit} phút.",
 		  "Bạn đã gửi quá nhiều yêu cầu \"{field}\". Hãy chờ một lát rồi "
 		  "thử lại.",
 		  "Bạn đã gửi quá {limit} yêu cầu trong một phút. Hãy chờ một "
 		  "lát rồi thử lại.",
 		  "Bạn đã gửi quá nhiều yêu cầu. Hãy chờ một lát rồi thử lại." },
-		{ "Too many wrong values of \"{field}\" were sent, so its checks "
-		  "are paused. Try again in {limit} min.",
+		{ "Too many wrong values were entered, so checks are paused. "
+		  "Try again in {limit} min.",
 		  "You sent too many \"{field}\" requests. Wait a moment and try "
 		  "again.",
 		  "You sent more than {limit} requests in a minute. Wait a "
@@ -269,7 +268,7 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 	[HUB_ERR_FORBIDDEN] = { "forbidden", 403,
 		{ NULL,
 		  "Giá trị của \"{field}\" không khớp với phản ánh này. Hãy "
-		  "kiểm tra lại rồi thử lại.",
+		  "kiểm tra rồi thử lại.",
 		  NULL,
 		  "Bạn không có quyền thực hiện yêu cầu này. Nếu cần quyền truy "
 		  "cập, hãy liên hệ quản trị viên." },
@@ -404,10 +403,98 @@ static const struct {
 	  "expected 1 to 255 visible ASCII characters" },
 };
 
+/*
+ * Messages that replace the catalogue's for one code, picked by the
+ * error's detail (a negative limit) or, with HUB_OK as detail, by its
+ * field. Only the field and plain forms are used.
+ */
+static const struct {
+	enum hub_error_code code;
+	long detail;		/* enum hub_error_detail, or 0 for any */
+	const char *field;	/* NULL for any */
+	struct api_error_forms vi;
+	struct api_error_forms en;
+} api_error_specials[] = {
+	{ HUB_ERR_INVALID_UTF8, HUB_ERROR_NUL_CHARACTER, NULL,
+	  { NULL,
+	    "Trường \"{field}\" chứa ký tự NUL (U+0000), ký tự này không "
+	    "được phép. Hãy xóa ký tự đó rồi gửi lại.",
+	    NULL,
+	    "Nội dung gửi lên chứa ký tự NUL (U+0000), ký tự này không được "
+	    "phép. Hãy xóa ký tự đó rồi gửi lại." },
+	  { NULL,
+	    "The field \"{field}\" contains a NUL character (U+0000), which "
+	    "is not allowed. Remove it and send it again.",
+	    NULL,
+	    "The request contains a NUL character (U+0000), which is not "
+	    "allowed. Remove it and send it again." } },
+	{ HUB_ERR_INVALID_JSON, HUB_ERROR_NOT_OBJECT, NULL,
+	  { NULL, NULL, NULL,
+	    "Nội dung gửi lên phải là một đối tượng JSON ({...})." },
+	  { NULL, NULL, NULL,
+	    "The request body must be a JSON object ({...})." } },
+	{ HUB_ERR_INVALID_FIELD, HUB_ERROR_ONE_FACTOR, NULL,
+	  { NULL,
+	    "Chỉ gửi một yếu tố xác minh thứ hai: token, phone_last4 hoặc "
+	    "email. Hãy bỏ \"{field}\" hoặc yếu tố còn lại rồi gửi lại.",
+	    NULL,
+	    "Chỉ gửi một yếu tố xác minh thứ hai: token, phone_last4 hoặc "
+	    "email." },
+	  { NULL,
+	    "Send only one second factor: token, phone_last4 or email. "
+	    "Remove \"{field}\" or the other one and send it again.",
+	    NULL,
+	    "Send only one second factor: token, phone_last4 or email." } },
+	{ HUB_ERR_INVALID_FIELD, HUB_ERROR_REPEATED, NULL,
+	  { NULL,
+	    "Trường \"{field}\" được gửi nhiều lần. Hãy gửi trường này đúng "
+	    "một lần.",
+	    NULL,
+	    "Một trường được gửi nhiều lần. Hãy gửi mỗi trường đúng một "
+	    "lần." },
+	  { NULL,
+	    "The field \"{field}\" was sent more than once. Send it exactly "
+	    "once.",
+	    NULL,
+	    "A field was sent more than once. Send each field exactly "
+	    "once." } },
+	{ HUB_ERR_NOT_FOUND, 0, "code",
+	  { NULL,
+	    "Không tìm thấy phản ánh có mã này. Hãy kiểm tra lại 10 chữ số "
+	    "của mã.",
+	    NULL, NULL },
+	  { NULL,
+	    "No report has this code. Check the ten digits of the code.",
+	    NULL, NULL } },
+};
+
+/* The special forms for error, or NULL when the catalogue's apply. */
+static const struct api_error_forms *
+api_error_special(const struct hub_error *error, bool english)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof api_error_specials /
+	    sizeof api_error_specials[0]; i++) {
+		if (api_error_specials[i].code != error->code)
+			continue;
+		if (api_error_specials[i].detail != 0 &&
+		    api_error_specials[i].detail != error->limit)
+			continue;
+		if (api_error_specials[i].field != NULL &&
+		    strcmp(api_error_specials[i].field, error->field) != 0)
+			continue;
+		return english ? &api_error_specials[i].en :
+		    &api_error_specials[i].vi;
+	}
+	return NULL;
+}
+
 static const char *
 api_error_hint(const struct hub_error *error, bool english)
 {
-	if (error->code != HUB_ERR_INVALID_FIELD)
+	/* A detail says more about the value than the field's format. */
+	if (error->code != HUB_ERR_INVALID_FIELD || error->limit < 0)
 		return NULL;
 	for (size_t i = 0; i < sizeof(api_error_hints) /
 	    sizeof(api_error_hints[0]); i++)
@@ -421,7 +508,7 @@ char *
 api_error_message(const struct hub_error *error, const char *language)
 {
 	const struct api_error_entry *entry = api_error_entry(error->code);
-	const struct api_error_forms *forms;
+	const struct api_error_forms *forms, *special;
 	const char *form;
 	char *text = NULL;
 	size_t size = 0;
@@ -430,9 +517,13 @@ api_error_message(const struct hub_error *error, const char *language)
 	bool english = language != NULL && strcmp(language, "en") == 0;
 	const char *hint = api_error_hint(error, english);
 
+	special = api_error_special(error, english);
 	forms = english ? &entry->en : &entry->vi;
-	form = api_error_pick_form(forms, error->field[0] != '\0',
-	    error->limit > 0);
+	form = api_error_pick_form(special != NULL ? special : forms,
+	    error->field[0] != '\0', error->limit > 0);
+	if (form == NULL)
+		form = api_error_pick_form(forms, error->field[0] != '\0',
+		    error->limit > 0);
 
 	out = open_memstream(&text, &size);
 	if (out == NULL)
@@ -499,4 +590,25 @@ fail:
 	json_decref(messages);
 	json_decref(object);
 	return NULL;
+}
+
+json_t *
+api_error_json_retry(const struct hub_error *error, long retry_seconds)
+{
+	json_t *object = api_error_json(error);
+	json_t *messages = json_object_get(object, "message");
+	char vi[256], en[256];
+
+	if (object == NULL)
+		return NULL;
+	snprintf(vi, sizeof vi, "Bạn đã gửi quá %ld yêu cầu trong một phút. "
+	    "Hãy chờ %ld giây rồi thử lại.", error->limit, retry_seconds);
+	snprintf(en, sizeof en, "You sent more than %ld requests in a minute. "
+	    "Wait %ld seconds and try again.", error->limit, retry_seconds);
+	if (json_object_set_new(messages, "vi", json_string(vi)) != 0 ||
+	    json_object_set_new(messages, "en", json_string(en)) != 0) {
+		json_decref(object);
+		return NULL;
+	}
+	return object;
 }

@@ -22,4 +22,11 @@ char *api_error_message(const struct hub_error *error, const char *language);
  * when set. Returns a new reference. */
 json_t *api_error_json(const struct hub_error *error);
 
+/* Builds the body of a rate_limited error whose limit is the requests
+ * allowed per minute, as api_error_json does, with a message that says to
+ * wait retry_seconds (the Retry-After of the reply). Returns a new
+ * reference, or NULL. */
+json_t *api_error_json_retry(const struct hub_error *error,
+    long retry_seconds);
+
 #endif

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api_error.h"
 #include "http_internal.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -214,6 +215,25 @@ http_monotonic_ms(void)
 	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/* Sends the 429 of error, with a message that gives retry_after in
+ * seconds. */
+static void
+http_rate_limit_reply(struct evhttp_request *req, const struct hub_error *error,
+    int retry_after)
+{
+	json_t *detail = api_error_json_retry(error, retry_after);
+	json_t *body = NULL;
+
+	/* json_pack's "o" steals detail, also when packing fails. */
+	if (detail != NULL)
+		body = json_pack("{s:o}", "error", detail);
+	if (body == NULL) {
+		http_send_error(req, error);
+		return;
+	}
+	http_send_json(req, api_error_status(error->code), body);
+}
+
 bool
 http_rate_limit(struct http_server *server, struct evhttp_request *req,
     enum http_limit_kind kind)
@@ -245,7 +265,7 @@ http_rate_limit(struct http_server *server, struct evhttp_request *req,
 	    "Retry-After", retry_text);
 	hub_error_set(&error, HUB_ERR_RATE_LIMITED, NULL,
 	    server->per_minute[kind]);
-	http_send_error(req, &error);
+	http_rate_limit_reply(req, &error, retry_after);
 	return false;
 }
 

@@ -96,7 +96,22 @@ enum hub_error_code {
 struct hub_error {
 	enum hub_error_code code;
 	char field[64];		/* "description", "phone"; empty when none */
-	long limit;		/* the bound broken, when there is one */
+	long limit;		/* the bound broken, when there is one, or
+				 * a negative enum hub_error_detail */
+};
+
+/*
+ * Negative values of hub_error.limit that make the message more precise
+ * where the code and the field alone cannot. They are no bound, so
+ * api_error_json leaves them out of the reply like a limit of 0.
+ */
+enum hub_error_detail {
+	HUB_ERROR_NUL_CHARACTER = -1,	/* invalid_utf8: U+0000 in the value */
+	HUB_ERROR_NOT_OBJECT = -2,	/* invalid_json: JSON, but no object */
+	HUB_ERROR_ONE_FACTOR = -3,	/* invalid_field: a second factor
+					 * sent after another one */
+	HUB_ERROR_REPEATED = -4,	/* invalid_field: a parameter or
+					 * header sent more than once */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,

@@ -7,6 +7,7 @@
  *   POST /api/v1/requests         intake, JSON or a form post
  *   GET  /api/v1/requests/{code}  a ticket's public status, JSON
  *   GET  /lookup                  the lookup page and the status page
+ *   POST /lookup                  the lookup form's fields, as a form post
  *   GET  /static/site.css         the stylesheet
  *
  * Everything here runs on the main thread. The module reaches the hub only
@@ -212,8 +213,9 @@ long web_guard_locked(const struct web_guard *guard, const char *code,
 
 /* Records a wrong factor for code; the WEB_GUARD_FAILURES_MAX-th within
  * WEB_GUARD_WINDOW_SECONDS locks code for WEB_GUARD_LOCK_SECONDS. An entry
- * with an active lock is never dropped to make room. Returns 0, or -1 when
- * code has no entry and every entry has an active lock. */
+ * with an active lock is never dropped to make room. Returns 1 when this
+ * failure locked code, 0 when it was counted, or -1 when code has no entry
+ * and every entry has an active lock. */
 int web_guard_fail(struct web_guard *guard, const char *code, time_t now);
 
 void web_guard_free(struct web_guard *guard);
@@ -233,8 +235,12 @@ struct web_lookup {
 /* Looks up the ticket of code_text (separators allowed) and, when query
  * carries one of token, phone_last4 or email, checks it and fetches the
  * messages. More than one of them is invalid_field naming the second, and
- * no ticket is fetched then. client_address is logged when a factor check
- * is refused. Fills lookup; lookup->error says what failed. */
+ * no ticket is fetched then. Wrong phone_last4 and email values count
+ * toward the ticket's lock (web_guard.c), and a lock refuses only them.
+ * The access token is always checked and never counted, because it cannot
+ * be guessed and a lock on it would let anyone who knows a code shut the
+ * citizen out. client_address is logged when a lock starts and when a
+ * factor check is refused. Fills lookup; lookup->error says what failed. */
 void web_lookup_run(struct web *web, const char *code_text,
     const struct web_params *query, const char *client_address,
     struct web_lookup *lookup);
@@ -285,7 +291,7 @@ void web_form_reject(struct web *web, struct evhttp_request *req,
     const char *language, const struct web_intake *intake,
     const char *token_text, const struct hub_error *error);
 
-/* GET /lookup (web_pages.c). */
+/* GET and POST /lookup (web_pages.c). */
 void web_pages_lookup(struct evhttp_request *req, void *arg);
 
 /* GET /static/site.css (web_pages.c). */

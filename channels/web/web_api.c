@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -179,10 +181,29 @@ web_api_done(const struct hub_answer *answer, void *arg)
 	web_api_submission_free(submission);
 }
 
-/* Checks the Idempotency-Key header: 1 to 255 visible ASCII characters.
- * Returns 0 when absent or valid, -1 when invalid. */
+/* The number of Idempotency-Key headers of req. */
+static size_t
+web_api_idempotency_count(struct evhttp_request *req)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	struct evkeyval *header;
+	size_t count = 0;
+
+	TAILQ_FOREACH(header, headers, next) {
+		if (strcasecmp(header->key, "Idempotency-Key") == 0)
+			count++;
+	}
+	return count;
+}
+
+/* Checks the Idempotency-Key header: sent at most once, with 1 to 255
+ * visible ASCII characters. A repeated header is rejected even with equal
+ * values, because proxies may join or drop repeats and the key must be
+ * unambiguous. Returns 0 when absent or valid, or -1 with error filled
+ * in. */
 static int
-web_api_idempotency_header(struct evhttp_request *req, const char **key)
+web_api_idempotency_header(struct evhttp_request *req, const char **key,
+    struct hub_error *error)
 {
 	const char *value = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Idempotency-Key");
@@ -191,6 +212,13 @@ web_api_idempotency_header(struct evhttp_request *req, const char **key)
 	*key = value;
 	if (value == NULL)
 		return 0;
+	if (web_api_idempotency_count(req) > 1) {
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, "Idempotency-Key",
+		    HUB_ERROR_REPEATED);
+		return -1;
+	}
+	hub_error_set(error, HUB_ERR_INVALID_FIELD, "Idempotency-Key",
+	    WEB_API_IDEMPOTENCY_KEY_MAX);
 	len = strlen(value);
 	if (len == 0 || len > WEB_API_IDEMPOTENCY_KEY_MAX)
 		return -1;
@@ -226,11 +254,9 @@ web_api_decode(struct web_submission *submission, const char *body,
 	int rc;
 
 	if (!submission->form) {
-		if (web_api_idempotency_header(submission->req, key) != 0) {
-			hub_error_set(error, HUB_ERR_INVALID_FIELD,
-			    "Idempotency-Key", WEB_API_IDEMPOTENCY_KEY_MAX);
+		if (web_api_idempotency_header(submission->req, key,
+		    error) != 0)
 			return -1;
-		}
 		submission->idempotency_header = *key != NULL;
 		return web_json_decode(body, len, &submission->intake, error);
 	}

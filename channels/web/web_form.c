@@ -188,7 +188,8 @@ web_form_param(const struct web *web, const struct web_param *param,
 		return -1;
 	}
 	if (strlen(param->value) != param->value_len) {
-		hub_error_set(error, HUB_ERR_INVALID_UTF8, param->key, 0);
+		hub_error_set(error, HUB_ERR_INVALID_UTF8, param->key,
+		    HUB_ERROR_NUL_CHARACTER);
 		return -1;
 	}
 	return 0;

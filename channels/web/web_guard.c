@@ -128,14 +128,12 @@ web_guard_fail(struct web_guard *guard, const char *code, time_t now)
 		slot->failures = 0;
 	}
 	slot->failures++;
-	if (slot->failures >= WEB_GUARD_FAILURES_MAX) {
-		slot->locked_until = now + WEB_GUARD_LOCK_SECONDS;
-		slot->failures = 0;
-		slot->window_start = now;
-		log_warn("web", "second factor locked code=%s seconds=%d",
-		    code, WEB_GUARD_LOCK_SECONDS);
-	}
-	return 0;
+	if (slot->failures < WEB_GUARD_FAILURES_MAX)
+		return 0;
+	slot->locked_until = now + WEB_GUARD_LOCK_SECONDS;
+	slot->failures = 0;
+	slot->window_start = now;
+	return 1;
 }
 
 void

@@ -57,8 +57,12 @@ web_json_syntax_error(const char *body, size_t len, const json_error_t *jerror,
 	/* jansson stops just after the key in question. */
 	web_json_key_before(body, len, (size_t)jerror->position, key,
 	    sizeof key);
-	hub_error_set(error, code == json_error_duplicate_key ?
-	    HUB_ERR_INVALID_JSON : HUB_ERR_INVALID_UTF8, key, 0);
+	if (code == json_error_duplicate_key)
+		hub_error_set(error, HUB_ERR_INVALID_JSON, key, 0);
+	else
+		hub_error_set(error, HUB_ERR_INVALID_UTF8, key,
+		    code == json_error_null_character ?
+		    HUB_ERROR_NUL_CHARACTER : 0);
 }
 
 static int
@@ -140,7 +144,8 @@ web_json_decode(const char *body, size_t len, struct web_intake *intake,
 		return -1;
 	}
 	if (!json_is_object(root)) {
-		hub_error_set(error, HUB_ERR_INVALID_JSON, "", 0);
+		hub_error_set(error, HUB_ERR_INVALID_JSON, "",
+		    HUB_ERROR_NOT_OBJECT);
 		json_decref(root);
 		return -1;
 	}

@@ -44,8 +44,45 @@ web_lookup_refuse(struct web_lookup *lookup, const char *param)
 	hub_error_set(&lookup->error, HUB_ERR_RATE_LIMITED, param, minutes);
 }
 
+/* Checks the lock of lookup->code before a guessable factor. Returns 0
+ * when checks are allowed, -1 with the error filled in when not. */
+static int
+web_lookup_guard_check(struct web *web, const char *param, time_t now,
+    const char *client_address, struct web_lookup *lookup)
+{
+	bool table_full;
+
+	lookup->retry_after = web_guard_locked(&web->guard, lookup->code, now,
+	    &table_full);
+	if (lookup->retry_after <= 0)
+		return 0;
+	if (table_full)
+		log_warn("web", "factor lockout table full of locks, factor "
+		    "check refused code=%s client=%s retry_after=%ld",
+		    lookup->code, client_address, lookup->retry_after);
+	web_lookup_refuse(lookup, param);
+	return -1;
+}
+
+/* Counts a wrong guessable factor toward the lock of lookup->code. */
+static void
+web_lookup_guard_fail(struct web *web, time_t now, const char *client_address,
+    struct web_lookup *lookup)
+{
+	int rc = web_guard_fail(&web->guard, lookup->code, now);
+
+	if (rc < 0)
+		log_warn("web", "factor lockout table full of locks, wrong "
+		    "factor not counted code=%s client=%s", lookup->code,
+		    client_address);
+	else if (rc > 0)
+		log_warn("web", "second factor locked code=%s client=%s "
+		    "seconds=%d", lookup->code, client_address,
+		    WEB_GUARD_LOCK_SECONDS);
+}
+
 /* Checks one factor. Returns 1 when valid, 0 when absent, -1 on an error
- * (filled in lookup). */
+ * (filled in lookup). Only phone_last4 and email are subject to the lock. */
 static int
 web_lookup_factor(struct web *web, const struct web_params *query,
     size_t index, const char *client_address, struct web_lookup *lookup)
@@ -53,8 +90,8 @@ web_lookup_factor(struct web *web, const struct web_params *query,
 	const char *param = web_lookup_factors[index].param;
 	enum hub_factor_kind kind = web_lookup_factors[index].kind;
 	const char *value = web_query_get_nonempty(query, param);
+	bool guessable = kind != HUB_FACTOR_TOKEN;
 	time_t now = web_token_now();
-	bool table_full;
 
 	if (value == NULL)
 		return 0;
@@ -62,24 +99,14 @@ web_lookup_factor(struct web *web, const struct web_params *query,
 		hub_error_set(&lookup->error, HUB_ERR_INVALID_FIELD, param, 0);
 		return -1;
 	}
-	lookup->retry_after = web_guard_locked(&web->guard, lookup->code, now,
-	    &table_full);
-	if (lookup->retry_after > 0) {
-		if (table_full)
-			log_warn("web", "factor lockout table full of locks, "
-			    "factor check refused code=%s client=%s "
-			    "retry_after=%ld", lookup->code, client_address,
-			    lookup->retry_after);
-		web_lookup_refuse(lookup, param);
+	if (guessable && web_lookup_guard_check(web, param, now,
+	    client_address, lookup) != 0)
 		return -1;
-	}
 	if (!hub_ticket_factor_valid(web->channel, lookup->code, kind, value)) {
-		if (web_guard_fail(&web->guard, lookup->code, now) != 0)
-			log_warn("web", "factor lockout table full of locks, "
-			    "wrong factor not counted code=%s client=%s",
-			    lookup->code, client_address);
-		log_info("web", "wrong second factor code=%s param=%s",
-		    lookup->code, param);
+		if (guessable)
+			web_lookup_guard_fail(web, now, client_address, lookup);
+		log_info("web", "wrong second factor code=%s param=%s client=%s",
+		    lookup->code, param, client_address);
 		hub_error_set(&lookup->error, HUB_ERR_FORBIDDEN, param, 0);
 		return -1;
 	}
@@ -105,7 +132,8 @@ web_lookup_one_factor(const struct web_params *query,
 				continue;
 			if (++count > 1) {
 				hub_error_set(&lookup->error,
-				    HUB_ERR_INVALID_FIELD, param->key, 0);
+				    HUB_ERR_INVALID_FIELD, param->key,
+				    HUB_ERROR_ONE_FACTOR);
 				return -1;
 			}
 		}

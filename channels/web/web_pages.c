@@ -12,6 +12,7 @@
 
 #define WEB_PAGES_TIME_MAX 32
 #define WEB_PAGES_QUERY_MAX 1024
+#define WEB_PAGES_CONTENT_TYPE_MAX 128
 
 void
 web_pages_css(struct evhttp_request *req, void *arg)
@@ -245,6 +246,66 @@ web_pages_lookup_code(struct web *web, struct evhttp_request *req,
 	web_lookup_clear(&lookup);
 }
 
+/* Whether req's method is GET, HEAD or POST; answers 405 when not. */
+static bool
+web_pages_lookup_method(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD ||
+	    method == EVHTTP_REQ_POST)
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    "GET, HEAD, POST");
+	web_reply_error(req, HUB_ERR_METHOD_NOT_ALLOWED, "");
+	return false;
+}
+
+/*
+ * Reads the parameters of a lookup: the query string of a GET, the body of
+ * a POST. The lookup form posts, so that the phone digits and the email
+ * stay out of URLs and thus out of access logs. A GET keeps working for
+ * the status links that citizens receive. Returns 0, or -1 with error.
+ */
+static int
+web_pages_lookup_params(struct web *web, struct evhttp_request *req,
+    struct web_params *params, struct hub_error *error)
+{
+	char type[WEB_PAGES_CONTENT_TYPE_MAX];
+	const char *body;
+	size_t len;
+
+	params->count = 0;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
+		return web_query_parse_request(req, params, error);
+	http_content_type(req, type, sizeof type);
+	if (strcmp(type, "application/x-www-form-urlencoded") != 0) {
+		hub_error_set(error, HUB_ERR_CONTENT_TYPE, "", 0);
+		return -1;
+	}
+	if (http_request_body(hub_channel_http(web->channel), req, &body,
+	    &len) != 0) {
+		hub_error_set(error, HUB_ERR_BODY_TOO_LARGE, "", 0);
+		return -1;
+	}
+	return web_query_parse(body, len, params, error);
+}
+
+/* The page language: lang from params when it is "vi" or "en", else as
+ * web_reply_language decides. */
+static const char *
+web_pages_language(struct evhttp_request *req,
+    const struct web_params *params)
+{
+	const char *lang = web_query_get(params, "lang");
+
+	if (lang != NULL && strcmp(lang, "en") == 0)
+		return "en";
+	if (lang != NULL && strcmp(lang, "vi") == 0)
+		return "vi";
+	return web_reply_language(req);
+}
+
 void
 web_pages_lookup(struct evhttp_request *req, void *arg)
 {
@@ -253,13 +314,18 @@ web_pages_lookup(struct evhttp_request *req, void *arg)
 	struct hub_error error;
 	const char *language, *code_text;
 
-	if (!web_reply_method_get(req))
+	if (!web_pages_lookup_method(req))
 		return;
-	language = web_reply_language(req);
-	if (web_query_parse_request(req, &query, &error) != 0) {
-		web_pages_lookup_form(web, req, language, NULL, &error);
+	if (web_pages_lookup_params(web, req, &query, &error) != 0) {
+		if (error.code == HUB_ERR_CONTENT_TYPE ||
+		    error.code == HUB_ERR_BODY_TOO_LARGE)
+			http_send_error(req, &error);
+		else
+			web_pages_lookup_form(web, req,
+			    web_reply_language(req), NULL, &error);
 		return;
 	}
+	language = web_pages_language(req, &query);
 	code_text = web_query_get_nonempty(&query, "code");
 	if (code_text != NULL && web_query_has_nul(&query, "code")) {
 		hub_error_set(&error, HUB_ERR_NOT_FOUND, "code", 0);

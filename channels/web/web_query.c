@@ -80,7 +80,8 @@ web_query_add(struct web_params *params, const char *pair, size_t len,
 		return -1;
 	}
 	if (web_query_find(params, param->key) != NULL) {
-		hub_error_set(error, HUB_ERR_INVALID_FIELD, param->key, 0);
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, param->key,
+		    HUB_ERROR_REPEATED);
 		return -1;
 	}
 

@@ -33,7 +33,8 @@ static const struct {
 	{ "form_token", "Biểu mẫu", "Form" },
 	{ "code", "Mã phản ánh", "Reference code" },
 	{ "token", "Đường dẫn tra cứu", "Status link" },
-	{ "phone_last4", "4 số cuối điện thoại", "Last 4 digits of your phone" },
+	{ "phone_last4", "4 số cuối của số điện thoại",
+	    "Last 4 digits of your phone" },
 };
 
 const char *
@@ -178,5 +179,8 @@ web_view_error(const struct hub_error *error, const char *language,
 	if (error->limit > 0)
 		rc |= json_object_set_new(vars, "error_limit",
 		    json_integer(error->limit));
+	if (error->limit == HUB_ERROR_ONE_FACTOR)
+		rc |= json_object_set_new(vars, "error_one_factor",
+		    json_true());
 	return rc == 0 ? 0 : -1;
 }

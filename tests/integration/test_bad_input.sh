@@ -63,6 +63,14 @@ case_end
 case_begin "json array is invalid json"
 api POST /api/v1/requests '["description"]' -H 'Content-Type: application/json'
 check_error 400 invalid_json
+api POST /api/v1/requests '[]' -H 'Content-Type: application/json'
+check_error 400 invalid_json
+check_equal "error.message.vi" \
+	"Nội dung gửi lên phải là một đối tượng JSON ({...})." \
+	"$(json_get "$API_BODY" error.message.vi)"
+check_equal "error.message.en" \
+	"The request body must be a JSON object ({...})." \
+	"$(json_get "$API_BODY" error.message.en)"
 case_end
 
 case_begin "duplicate json key is 400"
@@ -90,6 +98,10 @@ check_error 413 body_too_large
 check_equal "error.limit" 4096 "$(json_get "$API_BODY" error.limit)"
 check_contains "error.message.vi" "$(json_get "$API_BODY" error.message.vi)" 4096
 check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" 4096
+check_not_contains "error.message.vi" \
+	"$(json_get "$API_BODY" error.message.vi)" "đính kèm"
+check_not_contains "error.message.en" \
+	"$(json_get "$API_BODY" error.message.en)" "attachment"
 case_end
 
 case_begin "chunked body over limit is 413"
@@ -126,6 +138,19 @@ printf '{"description":"C\xc3\x28ng b\xe1\xbb\x8b t\xe1\xba\xafc"}' \
 	>"$TEST_TMP/invalid-utf8.json"
 api POST /api/v1/requests "@$TEST_TMP/invalid-utf8.json"
 check_error 400 invalid_utf8 description
+case_end
+
+case_begin "nul character in json string"
+api POST /api/v1/requests '{"description":"Cống\u0000bị tắc"}'
+check_error 400 invalid_utf8 description
+check_contains "error.message.vi" "$(json_get "$API_BODY" error.message.vi)" \
+	"chứa ký tự NUL (U+0000), ký tự này không được phép"
+check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" \
+	"contains a NUL character (U+0000), which is not allowed"
+check_not_contains "error.message.en" \
+	"$(json_get "$API_BODY" error.message.en)" "not valid UTF-8"
+json_get "$API_BODY" error.limit >/dev/null &&
+	fail "error.limit set for a NUL: $(lib_shorten "$API_BODY")"
 case_end
 
 case_begin "control character in name"
@@ -195,6 +220,19 @@ case_begin "invalid idempotency key"
 api POST /api/v1/requests '{"description":"Cống bị tắc"}' \
 	-H 'Idempotency-Key: two words'
 check_error 422 invalid_field Idempotency-Key
+case_end
+
+case_begin "repeated idempotency key is 422"
+api POST /api/v1/requests '{"description":"Cống bị tắc"}' \
+	-H 'Idempotency-Key: key-one' -H 'Idempotency-Key: key-two'
+check_error 422 invalid_field Idempotency-Key
+check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" \
+	"more than once"
+api POST /api/v1/requests '{"description":"Cống bị tắc"}' \
+	-H 'Idempotency-Key: key-same' -H 'Idempotency-Key: key-same'
+check_error 422 invalid_field Idempotency-Key
+check_contains "error.message.vi" "$(json_get "$API_BODY" error.message.vi)" \
+	"được gửi nhiều lần"
 case_end
 
 # --- Form posts ------------------------------------------------------------------

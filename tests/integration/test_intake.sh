@@ -120,12 +120,21 @@ check_match "code on the page" "$form_code_display" \
 	'^[0-9]{4}-[0-9]{4}-[0-9]{2}$'
 check_contains "page" "$API_BODY" "Đã tiếp nhận phản ánh"
 form_code=${form_code_display//-/}
+check_contains "language link" "$API_BODY" \
+	"<a href=\"/lookup?code=$form_code&amp;lang=en\" hreflang=\"en\" lang=\"en\">English</a>"
 if [ -n "$form_code" ]; then
 	api_admin GET "/api/v1/tickets/$form_code"
 	check_status 200
 	check_equal "ticket.citizen.name" "Trần Thị Bình" \
 		"$(json_get "$API_BODY" ticket.citizen.name)"
 fi
+case_end
+
+case_begin "acknowledgement wraps long urls"
+api GET /static/site.css
+check_status 200
+check_match "site.css .ack" "$(grep '^\.ack ' <<<"$API_BODY")" \
+	'overflow-wrap: *anywhere'
 case_end
 
 case_begin "form reload gives same code"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Status lookups: GET /api/v1/requests/{code} and the /lookup page. Without a
 # second factor a lookup shows the ticket's public status only. The access
-# token, the last four phone digits or the email add the messages. Wrong
-# factors are rejected and lock the ticket after five. Unknown codes are 404,
+# token, the last four phone digits or the email add the messages, sent in
+# the query or, from the lookup form, as a form post. Wrong factors are
+# rejected, and five wrong phone digits or emails lock those two factors of
+# the ticket while the token keeps working. Unknown codes are 404,
 # lookups are rate-limited per address, and a phone typed on the web form
 # never opens another citizen's ticket.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -187,9 +189,17 @@ for query in "phone_last4=${citizen_phone: -4}&email=$citizen_email" \
 		"$(json_get "$API_BODY" error.field)"
 	has_messages "$API_BODY" && fail "messages shown with $query"
 done
+api GET "/api/v1/requests/$code?phone_last4=${citizen_phone: -4}&email=$citizen_email"
+check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" \
+	"Send only one second factor: token, phone_last4 or email."
+check_contains "error.message.vi" "$(json_get "$API_BODY" error.message.vi)" \
+	"Chỉ gửi một yếu tố xác minh thứ hai: token, phone_last4 hoặc email."
+check_not_contains "error.message.en" \
+	"$(json_get "$API_BODY" error.message.en)" "expected an email address"
 api GET "/lookup?code=$code&phone_last4=${citizen_phone: -4}&email=$citizen_email"
 check_status 422
-check_contains "page" "$API_BODY" '“Email” không hợp lệ'
+check_contains "page" "$API_BODY" \
+	'Chỉ nhập một trong hai: 4 số cuối của số điện thoại, hoặc địa chỉ email.'
 check_contains "page" "$API_BODY" 'maxlength="254" aria-invalid="true"'
 check_not_contains "page" "$API_BODY" "$citizen_text"
 api GET "/lookup?code=$code&phone_last4=${citizen_phone: -4}&email="
@@ -216,12 +226,73 @@ check_contains "page" "$API_BODY" "$citizen_text"
 check_contains "page" "$API_BODY" "$code_display"
 case_end
 
+case_begin "lookup form posts"
+for query in "" "lang=en"; do
+	api GET "/lookup?$query"
+	check_contains "form (/lookup?$query)" "$API_BODY" \
+		'<form method="post" action="/lookup" class="card">'
+	check_not_contains "/lookup?$query" "$API_BODY" 'method="get"'
+done
+api GET "/lookup?code=$code"
+check_contains "factor form" "$API_BODY" \
+	'<form method="post" action="/lookup" class="card">'
+check_not_contains "status page" "$API_BODY" 'method="get"'
+case_end
+
+case_begin "lookup by form post"
+api POST /lookup "$(form_encode lang vi code "$code_display" \
+	phone_last4 "${citizen_phone: -4}" email "")"
+check_status 200
+check_contains "page" "$API_BODY" '<html lang="vi">'
+check_contains "page" "$API_BODY" "$citizen_text"
+check_not_contains "page" "$API_BODY" "phone_last4=${citizen_phone: -4}"
+check_not_contains "page" "$API_BODY" "phone_last4="
+check_not_contains "page" "$API_BODY" "email="
+api POST /lookup "$(form_encode lang en code "$code" phone_last4 "" \
+	email "$citizen_email")"
+check_status 200
+check_contains "page" "$API_BODY" '<html lang="en">'
+check_contains "page" "$API_BODY" "$citizen_text"
+check_not_contains "page" "$API_BODY" "$citizen_email"
+check_not_contains "page" "$API_BODY" "email="
+api POST /lookup "$(form_encode lang vi code "$code" \
+	phone_last4 "${citizen_phone: -4}" email "$citizen_email")"
+check_status 422
+check_contains "page" "$API_BODY" 'Chỉ nhập một trong hai'
+check_not_contains "page" "$API_BODY" "$citizen_text"
+api POST /lookup "$(form_encode lang vi code abc)"
+check_status 404
+check_contains "page" "$API_BODY" "Không tìm thấy phản ánh có mã này"
+api POST /lookup "code=$code" -H 'Content-Type: text/plain'
+check_status 415
+case_end
+
+case_begin "status link by get"
+api GET "/lookup?code=$code&token=$access_token"
+check_status 200
+check_contains "page" "$API_BODY" "$citizen_text"
+case_end
+
 case_begin "status page without factor"
 api GET "/lookup?code=$code"
 check_status 200
 check_contains "page" "$API_BODY" "Mới tiếp nhận"
 check_not_contains "page" "$API_BODY" "$citizen_text"
 check_not_contains "page" "$API_BODY" "$citizen_name"
+case_end
+
+# A ticket of its own for wrong tokens, which never lock it.
+submit_json '{"description":"Ống nước vỡ.","phone":"0905111222","consent":true}'
+token_code=$CODE
+
+case_begin "wrong tokens do not lock"
+for i in 1 2 3 4 5 6 7; do
+	api GET "/api/v1/requests/$token_code?token=0123456789abcdef0123456789abcde$i"
+	check_status 403
+done
+api GET "/api/v1/requests/$token_code?phone_last4=1222"
+check_status 200
+has_messages "$API_BODY" || fail "no messages after wrong tokens"
 case_end
 
 # A ticket of its own for the wrong factors, which lock it after five.
@@ -243,19 +314,41 @@ done
 case_end
 
 case_begin "five wrong factors lock lookup"
+# The wrong token above does not count: two wrong values so far.
 api GET "/api/v1/requests/$locked_code?phone_last4=1234"
 check_status 403
 api GET "/api/v1/requests/$locked_code?phone_last4=4321"
 check_status 403
-api GET "/api/v1/requests/$locked_code?token=$locked_token" "" \
+api GET "/api/v1/requests/$locked_code?email=third.person@example.org"
+check_status 403
+api GET "/api/v1/requests/$locked_code?phone_last4=5777" "" \
 	-D "$TEST_TMP/headers"
 check_status 429
 check_equal "error.code" rate_limited "$(json_get "$API_BODY" error.code)"
 check_match "Retry-After" "$(header_value "$TEST_TMP/headers" Retry-After)" \
 	'^[1-9][0-9]*$'
 has_messages "$API_BODY" && fail "messages shown on a locked ticket"
-api GET "/api/v1/requests/$locked_code?phone_last4=5777"
+api GET "/api/v1/requests/$locked_code?email=someone.else@example.org"
 check_status 429
+for i in $(seq 1 40); do
+	! grep -q "warn web: second factor locked code=$locked_code client=127\.0\.0\.1" \
+		"$HUB_LOG" || break
+	sleep 0.05
+done
+check_match "daemon log" "$(cat "$HUB_LOG")" \
+	"warn web: second factor locked code=$locked_code client=127\.0\.0\.1"
+case_end
+
+case_begin "token works on a locked ticket"
+api GET "/api/v1/requests/$locked_code?token=$locked_token"
+check_status 200
+has_messages "$API_BODY" || fail "no messages with the token on a locked ticket"
+api GET "/lookup?code=$locked_code&token=$locked_token"
+check_status 200
+check_contains "page" "$API_BODY" "Vỉa hè bị lấn chiếm."
+api GET "/api/v1/requests/$locked_code?token=0123456789abcdef0123456789abcdef"
+check_status 403
+check_equal "error.code" forbidden "$(json_get "$API_BODY" error.code)"
 case_end
 
 case_begin "lock message gives minutes"
@@ -264,16 +357,18 @@ check_status 429
 check_equal "error.limit" 15 "$(json_get "$API_BODY" error.limit)"
 check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" \
 	"Try again in 15 min."
-check_contains "error.message.vi" "$(json_get "$API_BODY" error.message.vi)" \
-	"Hãy thử lại sau 15 phút."
+check_equal "error.message.vi" \
+	"Đã nhập sai quá nhiều lần nên việc kiểm tra tạm dừng. Hãy thử lại sau 15 phút." \
+	"$(json_get "$API_BODY" error.message.vi)"
 check_not_contains "error.message.en" \
 	"$(json_get "$API_BODY" error.message.en)" "Wait a moment"
 api GET "/lookup?code=$locked_code&phone_last4=5777"
 check_status 429
-check_contains "page" "$API_BODY" "vui lòng thử lại sau 15 phút"
+check_contains "page" "$API_BODY" \
+	"Đã nhập sai quá nhiều lần nên việc kiểm tra tạm dừng. Hãy thử lại sau 15 phút."
 api GET "/lookup?code=$locked_code&phone_last4=5777&lang=en"
 check_status 429
-check_contains "page" "$API_BODY" "please try again in 15 min."
+check_contains "page" "$API_BODY" "Try again in 15 min."
 case_end
 
 case_begin "lock leaves other tickets open"
@@ -292,6 +387,12 @@ unknown=$(ticket_code_with_check 123456789)
 api GET "/api/v1/requests/$unknown"
 check_status 404
 check_equal "error.code" not_found "$(json_get "$API_BODY" error.code)"
+check_equal "error.message.vi" \
+	"Không tìm thấy phản ánh có mã này. Hãy kiểm tra lại 10 chữ số của mã." \
+	"$(json_get "$API_BODY" error.message.vi)"
+check_equal "error.message.en" \
+	"No report has this code. Check the ten digits of the code." \
+	"$(json_get "$API_BODY" error.message.en)"
 case_end
 
 case_begin "wrong check digit is 404"
@@ -460,8 +561,12 @@ check_not_equal "lookup returned 429" "" "$limited_at"
 check_ge "lookups before the first 429" 2 "$((${limited_at:-0} - 1))"
 check_equal "error.code" rate_limited "$(json_get "$API_BODY" error.code)"
 check_equal "error.limit" 2 "$(json_get "$API_BODY" error.limit)"
-check_match "Retry-After" "$(header_value "$TEST_TMP/headers" Retry-After)" \
-	'^[1-9][0-9]*$'
+retry_after=$(header_value "$TEST_TMP/headers" Retry-After)
+check_match "Retry-After" "$retry_after" '^[1-9][0-9]*$'
+check_contains "error.message.vi" "$(json_get "$API_BODY" error.message.vi)" \
+	"Hãy chờ $retry_after giây rồi thử lại."
+check_contains "error.message.en" "$(json_get "$API_BODY" error.message.en)" \
+	"Wait $retry_after seconds and try again."
 # The page shares the lookup limit.
 page_status=""
 for i in $(seq 1 10); do
@@ -470,6 +575,8 @@ for i in $(seq 1 10); do
 	[ "$page_status" != 429 ] || break
 done
 check_equal "status of /lookup after the limit" 429 "$page_status"
+api POST /lookup "$(form_encode code "$CODE" phone_last4 0000)"
+check_status 429
 case_end
 
 case_begin "sigterm after rate limits"
