@@ -91,6 +91,8 @@ web_pages_ticket(json_t *vars, const json_t *ticket, const char *code)
 {
 	static const char *const texts[] = { "category", "department",
 	    "commune" };
+	static const char *const names[] = { "category_name",
+	    "department_name", "commune_name" };
 	char grouped[TICKET_CODE_GROUPED_SIZE];
 	const char *status = json_string_value(json_object_get(ticket,
 	    "status"));
@@ -107,6 +109,13 @@ web_pages_ticket(json_t *vars, const json_t *ticket, const char *code)
 		value = json_object_get(ticket, texts[i]);
 		if (json_is_string(value) && json_string_length(value) > 0)
 			json_object_set(vars, texts[i], (json_t *)value);
+	}
+	/* Configured names ({"vi", "en"}, or a string for the commune): the
+	 * template shows them in its language, and the id without them. */
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		value = json_object_get(ticket, names[i]);
+		if (json_is_object(value) || json_is_string(value))
+			json_object_set(vars, names[i], (json_t *)value);
 	}
 	web_pages_category(vars, json_string_value(json_object_get(ticket,
 	    "category")));

@@ -55,14 +55,16 @@ print(json.dumps(report, ensure_ascii=False))
 ' "$@"
 }
 
-# file_report DESCRIPTION ADDRESS [CATEGORY]: files a report and sets
-# PUBLIC to its public status, or records a failure and sets it to "".
+# file_report DESCRIPTION ADDRESS [CATEGORY]: files a report, sets CODE to
+# its code and PUBLIC to its public status, or records a failure and sets
+# PUBLIC to "".
 file_report() {
 	local code
 	PUBLIC=""
 	api POST /api/v1/requests "$(report_json "$@")"
 	check_status 201
 	code=$(json_get "$API_BODY" code) || return 0
+	CODE=$code
 	api GET "/api/v1/requests/$code"
 	check_status 200
 	PUBLIC=$API_BODY
@@ -85,6 +87,11 @@ check_equal "department name" "Phòng Quản lý đô thị" \
 	"$(json_get "$PUBLIC" ticket.department_name.vi)"
 check_equal "category name" "Traffic" \
 	"$(json_get "$PUBLIC" ticket.category_name.en)"
+api GET "/lookup?code=$CODE"
+check_contains "status page department" "$API_BODY" "Phòng Quản lý đô thị"
+api GET "/lookup?code=$CODE&lang=en"
+check_contains "English status page department" "$API_BODY" \
+	"Urban Management Office"
 if test_clock_on; then
 	check_equal "due_at" 2025-01-06T11:30:00+07:00 \
 		"$(json_get "$PUBLIC" ticket.due_at)"
