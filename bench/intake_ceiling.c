@@ -63,6 +63,7 @@ enum ceiling_statement {
 	CEILING_MESSAGE,
 	CEILING_OUTBOX,
 	CEILING_AUDIT,
+	CEILING_SEARCH,
 	CEILING_STATEMENT_COUNT,
 };
 
@@ -92,12 +93,15 @@ static const char *const ceiling_sql[CEILING_STATEMENT_COUNT] = {
 	    " payload, created_at) VALUES (?, ?, ?, ?)",
 	[CEILING_AUDIT] = "INSERT INTO audit_events (ticket_id, actor,"
 	    " action, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+	[CEILING_SEARCH] = "INSERT INTO ticket_search (ticket_id, text)"
+	    " VALUES (?, ?)",
 };
 
 /* Tables that one report writes to, emptied before the run. */
 static const char *const ceiling_tables[] = {
 	"idempotency_keys", "outbox", "audit_events", "attachments",
-	"messages", "ticket_contacts", "tickets", "contacts", "citizens",
+	"ticket_search", "messages", "ticket_contacts", "tickets", "contacts",
+	"citizens",
 };
 
 /* Texts of the same kind as bench/intake.lua sends. */
@@ -340,8 +344,8 @@ ceiling_exec(struct ceiling *ceiling, const char *sql)
 	return 0;
 }
 
-/* Checks that the database has the daemon's schema, which the migrations
- * mark with a user_version of 1 or more. */
+/* Checks that the database has the daemon's schema with the search table,
+ * which the migrations mark with a user_version of 2 or more. */
 static int
 ceiling_check_schema(struct ceiling *ceiling, const char *path)
 {
@@ -354,7 +358,7 @@ ceiling_check_schema(struct ceiling *ceiling, const char *path)
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	if (version < 1) {
+	if (version < 2) {
 		fprintf(stderr, "intake_ceiling: %s has no citizenhubd schema "
 		    "(user_version %d): create it with `citizenhubctl "
 		    "--data-dir DIR init` and pass DIR/citizenhub.db\n", path,
@@ -521,6 +525,22 @@ ceiling_citizen_contact(struct ceiling *ceiling,
 	return 0;
 }
 
+/*
+ * Adds a search row for text, as the daemon does for a ticket's subject and
+ * each message. The daemon folds the text first (hub/text.c); here it goes
+ * in as written, which costs the tokenizer about the same and keeps this
+ * program free of the hub's code.
+ */
+static int
+ceiling_search(struct ceiling *ceiling, int64_t ticket_id, const char *text)
+{
+	sqlite3_stmt *stmt = ceiling_statement(ceiling, CEILING_SEARCH);
+
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	ceiling_bind_text(stmt, 2, text);
+	return ceiling_run(ceiling, stmt) < 0 ? -1 : 0;
+}
+
 static int
 ceiling_ticket(struct ceiling *ceiling, const struct ceiling_report *report,
     int64_t now, int64_t citizen_id, int64_t contact_id, int64_t ticket_id,
@@ -539,7 +559,8 @@ ceiling_ticket(struct ceiling *ceiling, const struct ceiling_report *report,
 	ceiling_bind_text(stmt, 12, "vi");
 	sqlite3_bind_int64(stmt, 13, now);
 	sqlite3_bind_int64(stmt, 14, now);
-	if (ceiling_run(ceiling, stmt) < 0)
+	if (ceiling_run(ceiling, stmt) < 0 ||
+	    ceiling_search(ceiling, ticket_id, report->subject) != 0)
 		return -1;
 
 	/* The daemon adds a ticket_contacts row only for a contact that the
@@ -577,7 +598,7 @@ ceiling_message(struct ceiling *ceiling, const struct ceiling_report *report,
 	if (ceiling_run(ceiling, stmt) < 0)
 		return -1;
 	*message_id = sqlite3_last_insert_rowid(ceiling->db);
-	return 0;
+	return ceiling_search(ceiling, ticket_id, report->description);
 }
 
 /* Adds one outbox row with payload dumped as the daemon does. Steals

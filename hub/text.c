@@ -186,6 +186,12 @@ text_fold(const char *s)
 		return text_copy((const uint8_t *)"", 0);
 	}
 
+	/* Vietnamese text is plain ASCII once its marks are gone. */
+	if (text_is_nfc_quick(folded, folded_len)) {
+		result = text_copy(folded, folded_len);
+		free(folded);
+		return result;
+	}
 	nfc = u8_normalize(UNINORM_NFC, folded, folded_len, NULL, &nfc_len);
 	free(folded);
 	if (nfc == NULL)
