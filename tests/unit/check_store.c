@@ -16,6 +16,7 @@
 #include <uninorm.h>
 
 #include "check_suites.h"
+#include "check_util.h"
 #include "datadir.h"
 #include "store.h"
 #include "ticket_code.h"
@@ -1253,23 +1254,6 @@ test_search_found(struct test_store *env, const char *query, int64_t id)
 	return found;
 }
 
-static char *
-test_search_nfd(const char *text)
-{
-	size_t length;
-	uint8_t *nfd = u8_normalize(UNINORM_NFD, (const uint8_t *)text,
-	    strlen(text), NULL, &length);
-	char *result;
-
-	ck_assert_ptr_nonnull(nfd);
-	result = malloc(length + 1);
-	ck_assert_ptr_nonnull(result);
-	memcpy(result, nfd, length);
-	result[length] = '\0';
-	free(nfd);
-	return result;
-}
-
 /* One row of search-folding.tsv: its query and document in NFC and NFD,
  * and the four tickets that carry the document (subject and message body,
  * each in both forms). */
@@ -1309,9 +1293,9 @@ test_search_read_rows(struct test_search_row *rows)
 		row->line = number;
 		row->match = strcmp(expected, "match") == 0;
 		row->query[0] = strdup(query);
-		row->query[1] = test_search_nfd(query);
+		row->query[1] = check_nfd(query);
 		row->document[0] = strdup(document);
-		row->document[1] = test_search_nfd(document);
+		row->document[1] = check_nfd(document);
 		count++;
 	}
 	fclose(file);

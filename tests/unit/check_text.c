@@ -7,6 +7,7 @@
 #include <unistr.h>
 
 #include "check_suites.h"
+#include "check_util.h"
 #include "text.h"
 
 #define CHECK_TEXT_FOLDING_CASES TEST_CASES_DIR "/text/search-folding.tsv"
@@ -326,30 +327,13 @@ check_text_words_match(const char *query, const char *document)
 	return match && query_count > 0;
 }
 
-static char *
-check_text_nfd(const char *text)
-{
-	size_t len;
-	uint8_t *nfd = u8_normalize(UNINORM_NFD, (const uint8_t *)text,
-	    strlen(text), NULL, &len);
-	char *result;
-
-	ck_assert_ptr_nonnull(nfd);
-	result = malloc(len + 1);
-	ck_assert_ptr_nonnull(result);
-	memcpy(result, nfd, len);
-	result[len] = '\0';
-	free(nfd);
-	return result;
-}
-
 static void
 check_text_folding_row(int line, const char *query, const char *document,
     const char *expected)
 {
 	bool want = strcmp(expected, "match") == 0;
-	char *query_nfd = check_text_nfd(query);
-	char *document_nfd = check_text_nfd(document);
+	char *query_nfd = check_nfd(query);
+	char *document_nfd = check_nfd(document);
 
 	ck_assert_msg(want || strcmp(expected, "no match") == 0,
 	    "line %d: unknown expectation \"%s\"", line, expected);
