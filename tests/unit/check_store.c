@@ -13,7 +13,6 @@
 
 #include <event2/event.h>
 #include <sqlite3.h>
-#include <uninorm.h>
 
 #include "check_suites.h"
 #include "check_util.h"

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include <unictype.h>
-#include <uninorm.h>
 #include <unistr.h>
 
 #include "check_suites.h"
