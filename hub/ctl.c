@@ -1,5 +1,3 @@
-#include <config.h>	/* autoconf's; "config.h" here would name hub/config.h */
-
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

@@ -1,5 +1,3 @@
-#include <config.h>	/* autoconf's; "config.h" here would name hub/config.h */
-
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,9 +1,8 @@
-#include "config.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "contact.h"
 #include "message.h"
 #include "pipeline_stages.h"

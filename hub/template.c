@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
