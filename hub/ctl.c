@@ -32,12 +32,14 @@ static void
 ctl_usage_print(FILE *out)
 {
 	fprintf(out,
-	    "usage: citizenhubctl [--data-dir DIR | -c CONFIG] COMMAND [ARGS]\n"
+	    "usage: citizenhubctl [-c CONFIG] [--data-dir DIR] COMMAND [ARGS]\n"
 	    "\n"
 	    "Administers the data directory of the Citizen Hub daemon.\n"
 	    "\n"
 	    "Options:\n"
-	    "  -d, --data-dir DIR   the data directory to work on\n"
+	    "  -d, --data-dir DIR   the data directory to work on; wins over"
+	    " the config's\n"
+	    "                       data_dir, as in citizenhubd\n"
 	    "  -c, --config FILE    take the data directory from this config"
 	    " file\n"
 	    "  -h, --help           print this help\n"
@@ -88,7 +90,7 @@ ctl_usage_error(const struct ctl_command *command, const char *fmt, ...)
 int
 ctl_help(const struct ctl_command *command)
 {
-	printf("usage: citizenhubctl [--data-dir DIR | -c CONFIG] %s\n\n%s",
+	printf("usage: citizenhubctl [-c CONFIG] [--data-dir DIR] %s\n\n%s",
 	    command->usage, command->help);
 	return CTL_EXIT_OK;
 }
