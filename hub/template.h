@@ -31,7 +31,8 @@ int templates_reload(struct templates *templates, char *err, size_t err_size);
 /* Renders name in language ("vi" or "en"; any other falls back to "vi")
  * with vars. A template missing in English falls back to Vietnamese.
  * Returns a new string (caller frees), or NULL with errno ENOENT when the
- * template does not exist. */
+ * template does not exist, EINVAL on a syntax error, or E2BIG when the
+ * rendering goes past the step or output bound of the renderer. */
 char *templates_render(const struct templates *templates, const char *language,
     const char *name, const json_t *vars);
 

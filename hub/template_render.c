@@ -161,16 +161,26 @@ template_write_value(FILE *out, const json_t *value, bool html)
 	}
 }
 
-static int template_render_range(FILE *out, const char *s, const char *limit,
-    const json_t **stack, int depth, bool html);
+/* One rendering: the output, the context of each open section, and the
+ * work done so far against the bounds of template_internal.h. */
+struct template_render {
+	FILE *out;
+	const json_t *stack[TEMPLATE_DEPTH_MAX + 1];
+	bool html;
+	unsigned long steps;	/* tags read, in every pass of a section */
+	bool too_large;		/* a bound was reached */
+};
+
+static int template_render_range(struct template_render *render,
+    const char *s, const char *limit, int depth);
 
 /* Renders the body of a section [s, limit) for tag and its value. */
 static int
-template_render_section(FILE *out, const struct template_tag *tag,
-    const char *s, const char *limit, const json_t **stack, int depth,
-    bool html)
+template_render_section(struct template_render *render,
+    const struct template_tag *tag, const char *s, const char *limit,
+    int depth)
 {
-	const json_t *value = template_lookup(stack, depth, tag->name);
+	const json_t *value = template_lookup(render->stack, depth, tag->name);
 	bool truthy = value != NULL && template_truthy(value);
 	size_t index;
 	const json_t *element;
@@ -179,32 +189,48 @@ template_render_section(FILE *out, const struct template_tag *tag,
 		return -1;
 	if (tag->kind == '^')
 		return truthy ? 0 :
-		    template_render_range(out, s, limit, stack, depth, html);
+		    template_render_range(render, s, limit, depth);
 	if (!truthy)
 		return 0;
 	if (!json_is_array(value)) {
-		stack[depth] = value;
-		return template_render_range(out, s, limit, stack, depth + 1,
-		    html);
+		render->stack[depth] = value;
+		return template_render_range(render, s, limit, depth + 1);
 	}
 	json_array_foreach(value, index, element) {
-		stack[depth] = element;
-		if (template_render_range(out, s, limit, stack, depth + 1,
-		    html) != 0)
+		render->stack[depth] = element;
+		if (template_render_range(render, s, limit, depth + 1) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int
-template_render_range(FILE *out, const char *s, const char *limit,
-    const json_t **stack, int depth, bool html)
+/* Counts one step and checks the output size. Nested sections over lists
+ * multiply the work, so without bounds it grows exponentially with the
+ * depth of a small template. */
+static bool
+template_render_within_bounds(struct template_render *render)
 {
+	long size = ftell(render->out);
+
+	render->steps++;
+	if (render->steps > TEMPLATE_STEPS_MAX || size < 0 ||
+	    size > TEMPLATE_OUTPUT_MAX)
+		render->too_large = true;
+	return !render->too_large;
+}
+
+static int
+template_render_range(struct template_render *render, const char *s,
+    const char *limit, int depth)
+{
+	FILE *out = render->out;
 	struct template_tag tag, close;
 	const char *p;
 
 	while ((p = memmem(s, (size_t)(limit - s), "{{", 2)) != NULL) {
 		fwrite(s, 1, (size_t)(p - s), out);
+		if (!template_render_within_bounds(render))
+			return -1;
 		if (template_tag_parse(p, limit, &tag) != 0)
 			return -1;
 		s = tag.end;
@@ -217,23 +243,23 @@ template_render_range(FILE *out, const char *s, const char *limit,
 		case '^':
 			if (template_section_end(s, limit, tag.name, &close) != 0)
 				return -1;
-			if (template_render_section(out, &tag, s, close.start,
-			    stack, depth, html) != 0)
+			if (template_render_section(render, &tag, s,
+			    close.start, depth) != 0)
 				return -1;
 			s = close.end;
 			break;
 		default: {
-			const json_t *value = template_lookup(stack, depth,
-			    tag.name);
+			const json_t *value = template_lookup(render->stack,
+			    depth, tag.name);
 
 			if (value != NULL)
 				template_write_value(out, value,
-				    html && tag.kind != '{');
+				    render->html && tag.kind != '{');
 		}
 		}
 	}
 	fwrite(s, 1, (size_t)(limit - s), out);
-	return 0;
+	return template_render_within_bounds(render) ? 0 : -1;
 }
 
 static bool
@@ -247,28 +273,26 @@ template_is_html(const char *name)
 char *
 template_render_text(const char *text, const char *name, const json_t *vars)
 {
-	const json_t *stack[TEMPLATE_DEPTH_MAX + 1];
+	struct template_render render = { .html = template_is_html(name) };
 	json_t *empty = NULL;
 	char *result = NULL;
 	size_t size = 0;
-	FILE *out;
 	int rc;
 
 	if (vars == NULL)
 		vars = empty = json_object();
-	stack[0] = vars;
-	out = open_memstream(&result, &size);
-	if (out == NULL) {
+	render.stack[0] = vars;
+	render.out = open_memstream(&result, &size);
+	if (render.out == NULL) {
 		json_decref(empty);
 		return NULL;
 	}
-	rc = template_render_range(out, text, text + strlen(text), stack, 1,
-	    template_is_html(name));
-	fclose(out);
+	rc = template_render_range(&render, text, text + strlen(text), 1);
+	fclose(render.out);
 	json_decref(empty);
 	if (rc != 0) {
 		free(result);
-		errno = EINVAL;
+		errno = render.too_large ? E2BIG : EINVAL;
 		return NULL;
 	}
 	return result;

@@ -9,6 +9,7 @@
 
 #include "check_suites.h"
 #include "template.h"
+#include "template_internal.h"
 
 static char template_dir[64];
 
@@ -198,6 +199,68 @@ START_TEST(template_project_templates_load)
 }
 END_TEST
 
+/* Returns a JSON object whose "items" is a list of count integers. */
+static json_t *
+items_vars(size_t count)
+{
+	json_t *items = json_array();
+	json_t *vars = json_object();
+
+	ck_assert_ptr_nonnull(items);
+	ck_assert_ptr_nonnull(vars);
+	for (size_t i = 0; i < count; i++)
+		ck_assert_int_eq(json_array_append_new(items,
+		    json_integer((json_int_t)i)), 0);
+	ck_assert_int_eq(json_object_set_new(vars, "items", items), 0);
+	return vars;
+}
+
+/* Twelve sections nested over a list of four take 4^12 passes (about 16
+ * million) and 16 MB of output, and each level more multiplies that by 4. */
+START_TEST(template_nested_lists_bounded)
+{
+	json_t *vars = items_vars(4);
+	char text[512] = "";
+
+	for (int i = 0; i < 12; i++)
+		strcat(text, "{{#items}}");
+	strcat(text, "x");
+	for (int i = 0; i < 12; i++)
+		strcat(text, "{{/items}}");
+	errno = 0;
+	ck_assert_ptr_null(template_render_text(text, "page.html", vars));
+	ck_assert_int_eq(errno, E2BIG);
+	json_decref(vars);
+}
+END_TEST
+
+/* One section over a long list: past TEMPLATE_OUTPUT_MAX bytes it fails,
+ * and just below it renders in full. */
+START_TEST(template_output_bounded)
+{
+	size_t line = 1024, below = TEMPLATE_OUTPUT_MAX / 1024 - 1;
+	json_t *too_long = items_vars(below + 2);
+	json_t *fits = items_vars(below);
+	char *text = malloc(line + 32), *output;
+
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, "{{#items}}");
+	memset(text + strlen(text), 'a', line);
+	strcpy(text + strlen("{{#items}}") + line, "{{/items}}");
+
+	errno = 0;
+	ck_assert_ptr_null(template_render_text(text, "page.txt", too_long));
+	ck_assert_int_eq(errno, E2BIG);
+	output = template_render_text(text, "page.txt", fits);
+	ck_assert_ptr_nonnull(output);
+	ck_assert_uint_eq(strlen(output), below * line);
+	free(output);
+	free(text);
+	json_decref(fits);
+	json_decref(too_long);
+}
+END_TEST
+
 Suite *
 template_suite(void)
 {
@@ -212,6 +275,8 @@ template_suite(void)
 	tcase_add_test(tcase, template_syntax_errors_rejected);
 	tcase_add_test(tcase, template_reload_keeps_old_on_error);
 	tcase_add_test(tcase, template_project_templates_load);
+	tcase_add_test(tcase, template_nested_lists_bounded);
+	tcase_add_test(tcase, template_output_bounded);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }
