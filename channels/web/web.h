@@ -102,7 +102,7 @@ const char *web_query_get(const struct web_params *params, const char *key);
 const char *web_query_get_nonempty(const struct web_params *params,
     const char *key);
 
-/* Whether the value of key holds a NUL byte (from %00). */
+/* Whether the value of key contains a NUL byte (from %00). */
 bool web_query_has_nul(const struct web_params *params, const char *key);
 
 void web_query_clear(struct web_params *params);
@@ -249,11 +249,11 @@ void web_lookup_clear(struct web_lookup *lookup);
 
 /* --- HTTP helpers (web_reply.c) --------------------------------------------- */
 
-/* The page language: "vi" when the query says lang=vi, else
+/* The page language: "vi" when the query has lang=vi, else
  * http_request_language. */
 const char *web_reply_language(struct evhttp_request *req);
 
-/* Whether req's method is GET or HEAD; answers 405 when not. */
+/* Whether req's method is GET or HEAD. Sends 405 when it is not. */
 bool web_reply_method_get(struct evhttp_request *req);
 
 /* Sends the error of code on field. */
@@ -261,7 +261,7 @@ void web_reply_error(struct evhttp_request *req, enum hub_error_code code,
     const char *field);
 
 /* Renders template name in language with vars and sends it as HTML with
- * status; answers 500 when rendering fails. */
+ * status. Sends 500 when rendering fails. */
 void web_reply_page(struct web *web, struct evhttp_request *req, int status,
     const char *language, const char *name, const json_t *vars);
 
