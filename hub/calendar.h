@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CALENDAR_UTC_OFFSET_MS (7 * 3600 * 1000LL)
+#include "clock.h"
+
+#define CALENDAR_UTC_OFFSET_MS CLOCK_VIETNAM_OFFSET_MS
 #define CALENDAR_PERIODS_MAX 8
 
 /* One span of office hours, in minutes after local midnight. */

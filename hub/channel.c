@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "channel.h"
+#include "clock.h"
 #include "contact.h"
 #include "desk.h"
 #include "module.h"
@@ -15,7 +16,6 @@
 #include "template.h"
 #include "ticket_code.h"
 
-#define CHANNEL_VIETNAM_OFFSET_SECONDS (7 * 3600)	/* UTC+7, no DST */
 
 const char *
 hub_channel_name(const struct hub_channel *channel)
@@ -79,13 +79,10 @@ hub_channel_render(const struct hub_channel *channel, const char *language,
 static json_t *
 channel_time_json(int64_t ms)
 {
-	time_t seconds = (time_t)(ms / 1000) + CHANNEL_VIETNAM_OFFSET_SECONDS;
-	struct tm tm;
-	char text[40];
+	char text[CLOCK_ISO8601_SIZE];
 
-	if (ms == 0 || gmtime_r(&seconds, &tm) == NULL)
+	if (ms == 0 || clock_format_vietnam(ms, text) != 0)
 		return json_null();
-	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S+07:00", &tm);
 	return json_string(text);
 }
 

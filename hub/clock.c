@@ -68,3 +68,15 @@ clock_parse_iso8601(const char *text, int64_t *ms)
 	*ms = (seconds - (sign == '-' ? -zone : zone)) * 1000;
 	return 0;
 }
+
+int
+clock_format_vietnam(int64_t ms, char out[CLOCK_ISO8601_SIZE])
+{
+	time_t seconds = (time_t)((ms + CLOCK_VIETNAM_OFFSET_MS) / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&seconds, &tm) == NULL || strftime(out,
+	    CLOCK_ISO8601_SIZE, "%Y-%m-%dT%H:%M:%S+07:00", &tm) == 0)
+		return -1;
+	return 0;
+}

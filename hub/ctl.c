@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
@@ -15,7 +16,7 @@
 
 /* Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 1975
  * (tz database). */
-#define CTL_VIETNAM_OFFSET_SECONDS (7 * 3600)
+#define CTL_VIETNAM_OFFSET_SECONDS (CLOCK_VIETNAM_OFFSET_MS / 1000)
 
 static const struct ctl_command *const ctl_commands[] = {
 	&ctl_init_command,

@@ -11,24 +11,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store_sqlite.h"
-
-#define STORE_JSON_UTC_OFFSET_SECONDS (7 * 3600)
 
 /* A time as "2026-12-04T20:15:25+07:00", or null for 0 (none). */
 static json_t *
 store_json_time(int64_t milliseconds)
 {
-	time_t seconds = (time_t)(milliseconds / 1000) +
-	    STORE_JSON_UTC_OFFSET_SECONDS;
-	char text[32];
-	struct tm tm;
+	char text[CLOCK_ISO8601_SIZE];
 
-	if (milliseconds == 0)
-		return json_null();
-	if (gmtime_r(&seconds, &tm) == NULL ||
-	    strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S+07:00", &tm) == 0)
+	if (milliseconds == 0 || clock_format_vietnam(milliseconds, text) != 0)
 		return json_null();
 	return json_string(text);
 }
