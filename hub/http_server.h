@@ -76,7 +76,7 @@ const char *http_client_address(struct http_server *server,
     struct evhttp_request *req, char out[HTTP_ADDRESS_SIZE]);
 
 /* Takes one token from the client's bucket of kind. Returns true when the
- * request may go on; otherwise it has answered 429 with Retry-After. */
+ * request may go on; otherwise it has sent 429 with Retry-After. */
 bool http_rate_limit(struct http_server *server, struct evhttp_request *req,
     enum http_limit_kind kind);
 

@@ -124,8 +124,8 @@ enum hub_answer_status {
 	HUB_ANSWER_FAILED,	/* the store failed; nothing stored, retry */
 };
 
-/* What the channel tells its peer. Valid only during the completion
- * callback; copy what must outlive it. */
+/* What the channel sends back to its peer. Valid only during the completion
+ * callback, so copy what must outlive it. */
 struct hub_answer {
 	enum hub_answer_status status;
 	bool duplicate;		/* the first answer to a repeated message */

@@ -238,10 +238,10 @@ int store_idempotency_find(struct store *store, const char *route,
 
 /* Second factors for reading a ticket's messages, checked against the
  * ticket's contact and the contacts added to it. last_digits is the end of
- * an E.164 number, 4 to 15 digits; email matches in any letter case,
- * because people retype their address with other capitals and no mail
- * system in use here tells local parts apart by case. Return 1 on a match, 0 on none (or an input
- * outside those forms), -1 on error. */
+ * an E.164 number, 4 to 15 digits. An email matches in any letter case,
+ * because people retype their address with other capitals and mail systems
+ * in common use ignore the case of local parts. Return 1 on a match, 0 on
+ * none (or an input outside those forms), -1 on error. */
 int store_ticket_phone_suffix_matches(struct store *store, int64_t ticket_id,
     const char *last_digits);
 int store_ticket_email_matches(struct store *store, int64_t ticket_id,

@@ -68,7 +68,7 @@ store_backup_publish(const char *temp, const char *path, char *err,
 	return 0;
 }
 
-/* Creates an empty temporary file beside path, mode 0600 (a backup holds
+/* Creates an empty temporary file beside path, mode 0600 (a backup contains
  * the secret keys). */
 static int
 store_backup_temp(const char *path, char *temp, size_t size, char *err,
@@ -114,7 +114,7 @@ store_backup_steps(sqlite3_backup *backup, store_progress_fn progress,
 
 /*
  * Copies source into the empty file temp. The copy is switched to the
- * rollback journal so that the file stands alone, without -wal and -shm
+ * rollback journal so that the file is complete on its own, without -wal and -shm
  * files; citizenhubd switches it back to WAL when it opens it.
  */
 static int
