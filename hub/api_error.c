@@ -28,6 +28,16 @@
  *   method_not_allowed        405
  *   unavailable               503  shutting down, or the store rejects work
  *   internal_error            500
+ *   login_failed              401  wrong username or password (never says
+ *                                  which)
+ *   login_locked              429  limit: seconds until logins are taken
+ *                                  again for the username or address
+ *   session_expired           401  the session or token expired or ended
+ *   csrf_token_invalid        403  X-CSRF-Token missing or wrong
+ *   status_transition_not_allowed 409  the lifecycle forbids the change
+ *   ticket_closed             409  the ticket is closed or merged
+ *   conflict                  409  field: what the state of the data
+ *                                  forbids (a duplicate username, ...)
  *
  * Each message comes in up to four forms, picked by what the error carries:
  * a field and a limit, a field, a limit, or neither. "{field}" and "{limit}"
@@ -318,6 +328,109 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  NULL,
 		  "The service hit an internal error. Try again in a few "
 		  "minutes, and tell the support team if it happens again." } },
+	[HUB_ERR_LOGIN_FAILED] = { "login_failed", 401,
+		{ NULL,
+		  "Thông tin đăng nhập trong \"{field}\" không đúng: tên đăng "
+		  "nhập hoặc mật khẩu sai. Hãy kiểm tra rồi đăng nhập lại.",
+		  NULL,
+		  "Tên đăng nhập hoặc mật khẩu không đúng. Hãy kiểm tra rồi "
+		  "đăng nhập lại." },
+		{ NULL,
+		  "The sign-in details in \"{field}\" are wrong: the username "
+		  "or the password does not match. Check them and sign in "
+		  "again.",
+		  NULL,
+		  "The username or the password is wrong. Check them and sign "
+		  "in again." } },
+	[HUB_ERR_LOGIN_LOCKED] = { "login_locked", 429,
+		{ "Đăng nhập bằng \"{field}\" tạm bị khóa sau nhiều lần sai. "
+		  "Hãy thử lại sau {limit} giây hoặc nhờ quản trị viên đặt lại "
+		  "mật khẩu.",
+		  "Đăng nhập bằng \"{field}\" tạm bị khóa sau nhiều lần sai. "
+		  "Hãy thử lại sau ít phút.",
+		  "Đăng nhập tạm bị khóa sau nhiều lần sai. Hãy thử lại sau "
+		  "{limit} giây hoặc nhờ quản trị viên đặt lại mật khẩu.",
+		  "Đăng nhập tạm bị khóa sau nhiều lần sai. Hãy thử lại sau ít "
+		  "phút hoặc nhờ quản trị viên đặt lại mật khẩu." },
+		{ "Sign-in with \"{field}\" is locked for now after too many "
+		  "failures. Try again in {limit} seconds, or ask an "
+		  "administrator to reset the password.",
+		  "Sign-in with \"{field}\" is locked for now after too many "
+		  "failures. Try again in a few minutes.",
+		  "Sign-in is locked for now after too many failures. Try "
+		  "again in {limit} seconds, or ask an administrator to reset "
+		  "the password.",
+		  "Sign-in is locked for now after too many failures. Try "
+		  "again in a few minutes, or ask an administrator to reset "
+		  "the password." } },
+	[HUB_ERR_SESSION_EXPIRED] = { "session_expired", 401,
+		{ NULL,
+		  "Phiên đăng nhập trong \"{field}\" đã hết hạn hoặc đã đăng "
+		  "xuất. Hãy đăng nhập lại.",
+		  NULL,
+		  "Phiên đăng nhập đã hết hạn hoặc đã đăng xuất. Hãy đăng nhập "
+		  "lại." },
+		{ NULL,
+		  "The session in \"{field}\" has expired or was signed out. "
+		  "Sign in again.",
+		  NULL,
+		  "The session has expired or was signed out. Sign in again." } },
+	[HUB_ERR_CSRF] = { "csrf_token_invalid", 403,
+		{ NULL,
+		  "Thiếu hoặc sai mã chống giả mạo trong \"{field}\". Hãy tải "
+		  "lại trang rồi thử lại.",
+		  NULL,
+		  "Thiếu hoặc sai mã chống giả mạo yêu cầu. Hãy tải lại trang "
+		  "rồi thử lại." },
+		{ NULL,
+		  "The anti-forgery token in \"{field}\" is missing or wrong. "
+		  "Reload the page and try again.",
+		  NULL,
+		  "The anti-forgery token is missing or wrong. Reload the page "
+		  "and try again." } },
+	[HUB_ERR_STATUS_TRANSITION] = { "status_transition_not_allowed", 409,
+		{ NULL,
+		  "Không thể chuyển phản ánh sang trạng thái trong \"{field}\" "
+		  "từ trạng thái hiện tại. Hãy xem trạng thái của phản ánh rồi "
+		  "chọn bước tiếp theo hợp lệ.",
+		  NULL,
+		  "Không thể chuyển phản ánh sang trạng thái này từ trạng thái "
+		  "hiện tại. Hãy xem trạng thái của phản ánh rồi chọn bước tiếp "
+		  "theo hợp lệ." },
+		{ NULL,
+		  "The ticket cannot move to the status in \"{field}\" from its "
+		  "current status. Check the ticket's status and pick a step "
+		  "that follows from it.",
+		  NULL,
+		  "The ticket cannot move to that status from its current "
+		  "status. Check the ticket's status and pick a step that "
+		  "follows from it." } },
+	[HUB_ERR_TICKET_CLOSED] = { "ticket_closed", 409,
+		{ NULL,
+		  "Phản ánh trong \"{field}\" đã đóng hoặc đã được gộp vào "
+		  "phản ánh khác nên không nhận thay đổi này.",
+		  NULL,
+		  "Phản ánh đã đóng hoặc đã được gộp vào phản ánh khác nên "
+		  "không nhận thay đổi này. Hãy mở phản ánh đang xử lý." },
+		{ NULL,
+		  "The ticket in \"{field}\" is closed or merged into another "
+		  "one, so it takes no such change.",
+		  NULL,
+		  "The ticket is closed or merged into another one, so it takes "
+		  "no such change. Open the ticket that is being worked on." } },
+	[HUB_ERR_CONFLICT] = { "conflict", 409,
+		{ NULL,
+		  "Giá trị của \"{field}\" xung đột với dữ liệu hiện có. Hãy "
+		  "tải lại dữ liệu, kiểm tra rồi thử lại.",
+		  NULL,
+		  "Yêu cầu xung đột với dữ liệu hiện có. Hãy tải lại dữ liệu, "
+		  "kiểm tra rồi thử lại." },
+		{ NULL,
+		  "The value of \"{field}\" conflicts with the data already "
+		  "held. Reload, check it and try again.",
+		  NULL,
+		  "The request conflicts with the data already held. Reload, "
+		  "check and try again." } },
 };
 
 /* The entry of code; an unknown code is reported as an internal error. */

@@ -64,6 +64,9 @@ void store_close(struct store *store);
  * so that a backup carries them. */
 const uint8_t *store_code_key(const struct store *store);
 const uint8_t *store_token_key(const struct store *store);
+/* Key of the hashes of agents' session and bearer tokens, created like the
+ * other two. */
+const uint8_t *store_session_key(const struct store *store);
 
 /* --- Writing: jobs in batches --------------------------------------------- */
 

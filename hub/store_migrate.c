@@ -134,6 +134,107 @@ static const char store_migrate_2[] =
 	" tokenize = 'unicode61 remove_diacritics 2',"
 	" detail = none, columnsize = 0);";
 
+/*
+ * The service desk: agents with their roles and departments, their login
+ * sessions and the failed logins that lock a username or an address out;
+ * assignment, merging, satisfaction and the deadline timers of a ticket;
+ * the send queue of outbound messages; tags; blocked contacts; citizens
+ * merged or anonymized; audit events about a citizen; and the desk's
+ * configuration as edited through the admin API.
+ *
+ * A deadline timer is the pair (due_at, reminded_at or escalated_at): a
+ * ticket whose time has come and whose column is still NULL has a timer
+ * pending, so timers survive a restart without a table of their own.
+ */
+static const char store_migrate_3[] =
+	"CREATE TABLE agents ("
+	" id INTEGER PRIMARY KEY,"
+	" username TEXT NOT NULL UNIQUE,"
+	" display_name TEXT NOT NULL,"
+	" role TEXT NOT NULL CHECK (role IN ('agent','supervisor','admin')),"
+	" password_hash TEXT NOT NULL,"
+	" language TEXT NOT NULL DEFAULT 'vi',"
+	" available INTEGER NOT NULL DEFAULT 0 CHECK (available IN (0,1)),"
+	" disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0,1)),"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);"
+
+	"CREATE TABLE agent_departments ("
+	" agent_id INTEGER NOT NULL REFERENCES agents(id),"
+	" department TEXT NOT NULL,"
+	" PRIMARY KEY (agent_id, department)) WITHOUT ROWID;"
+	"CREATE INDEX agent_departments_department ON agent_departments"
+	" (department, agent_id);"
+
+	"CREATE TABLE sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" agent_id INTEGER NOT NULL REFERENCES agents(id),"
+	" token_hash BLOB NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('cookie','bearer')),"
+	" csrf_hash BLOB,"
+	" address TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" last_seen_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" revoked_at INTEGER);"
+	"CREATE INDEX sessions_agent ON sessions (agent_id);"
+	"CREATE INDEX sessions_expires ON sessions (expires_at);"
+
+	"CREATE TABLE login_failures ("
+	" key TEXT PRIMARY KEY,"
+	" failures INTEGER NOT NULL,"
+	" first_at INTEGER NOT NULL,"
+	" locked_until INTEGER);"
+
+	"ALTER TABLE tickets ADD COLUMN assignee_id INTEGER REFERENCES agents(id);"
+	"ALTER TABLE tickets ADD COLUMN merged_into INTEGER REFERENCES tickets(id);"
+	"ALTER TABLE tickets ADD COLUMN resolved_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN reminded_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN escalated_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN satisfaction INTEGER"
+	" CHECK (satisfaction BETWEEN 1 AND 5);"
+	"ALTER TABLE tickets ADD COLUMN satisfaction_at INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN anonymized_at INTEGER;"
+	"CREATE INDEX tickets_assignee ON tickets (assignee_id, status);"
+	"CREATE INDEX tickets_department ON tickets (department, status);"
+	"CREATE INDEX tickets_citizen ON tickets (citizen_id);"
+	"CREATE INDEX tickets_due ON tickets (due_at)"
+	" WHERE due_at IS NOT NULL AND status NOT IN ('resolved','closed');"
+
+	"ALTER TABLE messages ADD COLUMN agent_id INTEGER REFERENCES agents(id);"
+	"ALTER TABLE messages ADD COLUMN delivery_detail TEXT;"
+	"ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN next_attempt_at INTEGER;"
+	"ALTER TABLE messages ADD COLUMN delivered_at INTEGER;"
+	"CREATE INDEX messages_send_queue ON messages (next_attempt_at)"
+	" WHERE delivery_status = 'queued';"
+
+	"CREATE TABLE ticket_tags ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	" tag TEXT NOT NULL,"
+	" PRIMARY KEY (ticket_id, tag)) WITHOUT ROWID;"
+	"CREATE INDEX ticket_tags_tag ON ticket_tags (tag, ticket_id);"
+
+	"ALTER TABLE contacts ADD COLUMN blocked_at INTEGER;"
+	"ALTER TABLE citizens ADD COLUMN merged_into INTEGER"
+	" REFERENCES citizens(id);"
+	"ALTER TABLE citizens ADD COLUMN anonymized_at INTEGER;"
+
+	"ALTER TABLE audit_events ADD COLUMN citizen_id INTEGER"
+	" REFERENCES citizens(id);"
+	"ALTER TABLE audit_events ADD COLUMN agent_id INTEGER"
+	" REFERENCES agents(id);"
+	"CREATE INDEX audit_events_citizen ON audit_events (citizen_id, id)"
+	" WHERE citizen_id IS NOT NULL;"
+	"CREATE INDEX audit_events_agent ON audit_events (agent_id, id)"
+	" WHERE agent_id IS NOT NULL;"
+
+	"CREATE TABLE desk_settings ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL,"
+	" updated_by INTEGER REFERENCES agents(id),"
+	" updated_at INTEGER NOT NULL);";
+
 struct store_migration {
 	const char *sql;
 	int (*fill)(sqlite3 *db);	/* NULL, or run after sql */
@@ -143,6 +244,7 @@ struct store_migration {
 static const struct store_migration store_migrations[] = {
 	{ store_migrate_1, NULL },
 	{ store_migrate_2, store_search_index_existing },
+	{ store_migrate_3, NULL },
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -222,6 +324,7 @@ store_migrate_keys(sqlite3 *db, char *err, size_t err_size)
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
 	    store_migrate_insert_key(db, "code_key") == 0 &&
 	    store_migrate_insert_key(db, "token_key") == 0 &&
+	    store_migrate_insert_key(db, "session_key") == 0 &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	snprintf(err, err_size, "creating the keys failed: %s",

@@ -306,24 +306,29 @@ store_sqlite_load_key(struct store_conn *conn, const char *name, uint8_t *key)
 	return 1;
 }
 
-/* Reads both secret keys from meta. Returns 0, or -1 with a message. */
+/* Reads the secret keys from meta. Returns 0, or -1 with a message. */
 int
 store_sqlite_load_keys(struct store_conn *conn, uint8_t *code_key,
-    uint8_t *token_key, char *err, size_t err_size)
+    uint8_t *token_key, uint8_t *session_key, char *err, size_t err_size)
 {
-	int code, token;
+	static const char *const names[] = {
+		"code_key", "token_key", "session_key",
+	};
+	uint8_t *keys[] = { code_key, token_key, session_key };
 
-	code = store_sqlite_load_key(conn, "code_key", code_key);
-	token = store_sqlite_load_key(conn, "token_key", token_key);
-	if (code < 0 || token < 0) {
-		snprintf(err, err_size, "reading the keys failed: %s",
-		    sqlite3_errmsg(conn->db));
-		return -1;
-	}
-	if (code == 0 || token == 0) {
-		snprintf(err, err_size, "the database has no valid %s in its "
-		    "meta table", code == 0 ? "code_key" : "token_key");
-		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int found = store_sqlite_load_key(conn, names[i], keys[i]);
+
+		if (found < 0) {
+			snprintf(err, err_size, "reading the keys failed: %s",
+			    sqlite3_errmsg(conn->db));
+			return -1;
+		}
+		if (found == 0) {
+			snprintf(err, err_size, "the database has no valid %s "
+			    "in its meta table", names[i]);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -402,7 +407,7 @@ store_sqlite_open_reader(const char *data_dir, char *err, size_t err_size)
 		return NULL;
 	}
 	if (store_sqlite_load_keys(&store->reader, store->code_key,
-	    store->token_key, err, err_size) != 0) {
+	    store->token_key, store->session_key, err, err_size) != 0) {
 		store_close(store);
 		return NULL;
 	}
@@ -449,6 +454,7 @@ store_close(struct store *store)
 	store_sqlite_close(&store->reader);
 	sodium_memzero(store->code_key, sizeof(store->code_key));
 	sodium_memzero(store->token_key, sizeof(store->token_key));
+	sodium_memzero(store->session_key, sizeof(store->session_key));
 	free(store);
 }
 
@@ -462,4 +468,10 @@ const uint8_t *
 store_token_key(const struct store *store)
 {
 	return store->token_key;
+}
+
+const uint8_t *
+store_session_key(const struct store *store)
+{
+	return store->session_key;
 }

@@ -16,7 +16,7 @@
 #include "store.h"
 
 /* Version of the newest migration, which is the last one in store_migrate.c. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Distinct statements one connection prepares at most. */
 #define STORE_STATEMENT_CACHE_MAX 96
@@ -77,6 +77,7 @@ struct store {
 	char db_path[STORE_PATH_MAX];
 	uint8_t code_key[STORE_KEY_BYTES];
 	uint8_t token_key[STORE_KEY_BYTES];
+	uint8_t session_key[STORE_KEY_BYTES];
 
 	struct store_conn reader;	/* main thread */
 	struct store_writer *writer;	/* NULL when read-only */
@@ -108,7 +109,7 @@ int store_sqlite_count(struct store_conn *conn, const char *sql,
     int64_t *count);
 int store_sqlite_column_dup(sqlite3_stmt *stmt, int column, char **out);
 int store_sqlite_load_keys(struct store_conn *conn, uint8_t *code_key,
-    uint8_t *token_key, char *err, size_t err_size);
+    uint8_t *token_key, uint8_t *session_key, char *err, size_t err_size);
 int64_t store_sqlite_now_ms(void);
 
 /* store_migrate.c: schema versions and the secret keys. */
