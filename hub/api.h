@@ -15,10 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct events;
 struct hub_config;
 struct http_server;
 struct metrics;
 struct store;
+struct templates;
+struct worker_pool;
 
 #define API_TOKEN_HASH_BYTES 32
 #define API_TICKETS_LIMIT_DEFAULT 50
@@ -35,6 +38,9 @@ struct api_context {
 	struct store *store;		/* NULL: /metrics skips the outbox */
 	struct metrics *metrics;
 	const struct hub_config *config;
+	struct events *events;		/* NULL: changes are not published */
+	struct templates *templates;
+	struct worker_pool *workers;
 	api_readiness_fn readiness;	/* NULL: always ready */
 	void *readiness_arg;
 

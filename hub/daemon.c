@@ -190,6 +190,9 @@ daemon_start_http(struct daemon *daemon)
 		.store = daemon->store,
 		.metrics = daemon->metrics,
 		.config = config,
+		.events = daemon->events,
+		.templates = daemon->templates,
+		.workers = daemon->workers,
 		.readiness = daemon_readiness,
 		.readiness_arg = daemon,
 	};
