@@ -38,6 +38,7 @@
  *   ticket_closed             409  the ticket is closed or merged
  *   conflict                  409  field: what the state of the data
  *                                  forbids (a duplicate username, ...)
+ *   contact_blocked           403  field: the contact the desk blocked
  *
  * Each message comes in up to four forms, picked by what the error carries:
  * a field and a limit, a field, a limit, or neither. "{field}" and "{limit}"
@@ -431,6 +432,23 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  NULL,
 		  "The request conflicts with the data already held. Reload, "
 		  "check and try again." } },
+	[HUB_ERR_CONTACT_BLOCKED] = { "contact_blocked", 403,
+		{ NULL,
+		  "Liên hệ trong \"{field}\" đã bị chặn vì lạm dụng dịch vụ "
+		  "nên yêu cầu không được nhận. Hãy liên hệ trực tiếp bộ phận "
+		  "một cửa nếu cho rằng đây là nhầm lẫn.",
+		  NULL,
+		  "Liên hệ này đã bị chặn vì lạm dụng dịch vụ nên yêu cầu không "
+		  "được nhận. Hãy liên hệ trực tiếp bộ phận một cửa nếu cho rằng "
+		  "đây là nhầm lẫn." },
+		{ NULL,
+		  "The contact in \"{field}\" is blocked for abusing the "
+		  "service, so the request was not taken. Contact the one-stop "
+		  "desk in person if you think this is a mistake.",
+		  NULL,
+		  "This contact is blocked for abusing the service, so the "
+		  "request was not taken. Contact the one-stop desk in person if "
+		  "you think this is a mistake." } },
 };
 
 /* The entry of code; an unknown code is reported as an internal error. */
