@@ -38,6 +38,16 @@ store_sqlite_pragmas(struct store_conn *conn, bool readonly, char *err,
 	if (readonly)
 		return 0;
 
+	/* secure_delete=ON overwrites deleted content with zeros, so that
+	 * personal data erased or anonymized does not stay in free space of
+	 * the pages or on the freelist. */
+	if (sqlite3_exec(conn->db, "PRAGMA secure_delete=ON", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, err_size, "setting secure_delete failed: %s",
+		    sqlite3_errmsg(conn->db));
+		return -1;
+	}
+
 	/* journal_mode returns the mode in force, which stays "delete" when
 	 * WAL is not possible (a file system without shared memory). */
 	if (sqlite3_prepare_v2(conn->db, wal, -1, &stmt, NULL) != SQLITE_OK) {

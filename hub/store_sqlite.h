@@ -70,6 +70,7 @@ struct store_writer {
 	/* Store thread only, once started. */
 	struct store_conn conn;
 	int64_t next_ticket_id;
+	bool checkpoint_requested;	/* by a job of the running batch */
 };
 
 struct store {
@@ -132,6 +133,10 @@ char *store_search_terms(const char *query, size_t *count);
 int store_read_ticket_row(sqlite3_stmt *stmt, struct store_ticket *ticket);
 
 /* store_writer.c: the store thread. */
+/* Asks for a checkpoint that truncates the WAL once the running batch has
+ * committed, so that the page versions written before a job erased
+ * personal data leave the WAL file as well. */
+void store_tx_checkpoint_after_commit(struct store_tx *tx);
 int store_writer_start(struct store *store, struct event_base *base,
     const struct store_options *options, char *err, size_t err_size);
 void store_writer_stop(struct store *store);

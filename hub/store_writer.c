@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mailbox.h"
 #include "store_sqlite.h"
@@ -132,6 +133,7 @@ store_writer_fail(struct store_writer *writer, struct store_batch *batch)
 {
 	if (!sqlite3_get_autocommit(writer->conn.db))
 		store_writer_exec(&writer->conn, store_writer_rollback);
+	writer->checkpoint_requested = false;
 	for (size_t i = 0; i < batch->count; i++)
 		batch->entries[i].result = -1;
 
@@ -141,11 +143,41 @@ store_writer_fail(struct store_writer *writer, struct store_batch *batch)
 	log_error("store", "batch failed, rolled back jobs=%zu", batch->count);
 }
 
+/* Copies the WAL into the database file and truncates the WAL to zero
+ * bytes. It waits for readers of older snapshots up to the busy timeout;
+ * when they do not finish, the old frames stay until a later checkpoint
+ * overwrites them. */
+static void
+store_writer_checkpoint(struct store_writer *writer)
+{
+	int frames = 0, copied = 0;
+	int rc = sqlite3_wal_checkpoint_v2(writer->conn.db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, &frames, &copied);
+
+	writer->checkpoint_requested = false;
+	if (rc != SQLITE_OK)
+		log_warn("store", "truncating checkpoint failed: %s frames=%d "
+		    "copied=%d", sqlite3_errmsg(writer->conn.db), frames,
+		    copied);
+	else
+		log_trace(LOG_TRACE_STORE, "store", "WAL checkpointed and "
+		    "truncated frames=%d", frames);
+}
+
+void
+store_tx_checkpoint_after_commit(struct store_tx *tx)
+{
+	if (tx->store->writer != NULL)
+		tx->store->writer->checkpoint_requested = true;
+}
+
 static void
 store_writer_commit(struct store *store, struct store_batch *batch)
 {
 	struct store_writer *writer = store->writer;
-	struct store_tx tx = { store, &writer->conn, store_sqlite_now_ms() };
+	/* The batch time follows the daemon's clock, so that a debug build's
+	 * test clock moves stored times as it moves received times. */
+	struct store_tx tx = { store, &writer->conn, clock_now_ms() };
 	double started = store_writer_clock();
 
 	if (store_writer_exec(tx.conn, store_writer_begin) != 0) {
@@ -163,6 +195,8 @@ store_writer_commit(struct store *store, struct store_batch *batch)
 		return;
 	}
 	batch->seconds = store_writer_clock() - started;
+	if (writer->checkpoint_requested)
+		store_writer_checkpoint(writer);
 	log_trace(LOG_TRACE_STORE, "store", "batch committed jobs=%zu "
 	    "seconds=%.6f", batch->count, batch->seconds);
 }
