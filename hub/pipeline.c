@@ -56,8 +56,9 @@ pipeline_apply(struct store_tx *tx, void *arg)
 	int64_t ticket_id;
 	int rc;
 
-	if (pipeline_identify(tx, request->message, &identity) != 0)
-		return -1;
+	rc = pipeline_identify(tx, request->message, &identity, &request->error);
+	if (rc != 0)
+		return rc == 1 ? PIPELINE_REJECTED : -1;
 	if (pipeline_thread(tx, request->message, &identity, &ticket_id) != 0)
 		return -1;
 	/* A message that joins a ticket keeps the ticket's classification. */
@@ -104,6 +105,10 @@ pipeline_job_done(int result, void *arg)
 		pipeline_answer_ticket(pipeline, channel, &request->result,
 		    result == 1, result == 0, request->done, request->arg,
 		    request->started);
+	else if (result == PIPELINE_REJECTED)
+		pipeline_answer_error(pipeline, channel, HUB_ANSWER_REJECTED,
+		    &request->error, request->done, request->arg,
+		    request->started);
 	else
 		pipeline_answer_error(pipeline, channel, HUB_ANSWER_FAILED,
 		    NULL, request->done, request->arg, request->started);
@@ -118,6 +123,10 @@ pipeline_job_done(int result, void *arg)
 			pipeline_answer_ticket(pipeline, channel,
 			    &request->result, true, waiter->with_token,
 			    waiter->done, waiter->arg, waiter->started);
+		else if (result == PIPELINE_REJECTED)
+			pipeline_answer_error(pipeline, channel,
+			    HUB_ANSWER_REJECTED, &request->error, waiter->done,
+			    waiter->arg, waiter->started);
 		else
 			pipeline_answer_error(pipeline, channel,
 			    HUB_ANSWER_FAILED, NULL, waiter->done, waiter->arg,

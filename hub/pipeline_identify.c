@@ -3,6 +3,7 @@
 #include "log.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_citizen.h"
 
 /* The citizen of the first verified contact that is already known. */
 static int
@@ -65,11 +66,41 @@ identify_store_contacts(struct store_tx *tx, const struct hub_message *message,
 	return 0;
 }
 
+/* Rejects the message when one of its contacts is blocked, whether the
+ * channel verified it or not. Returns 1 with error set, 0 or -1. */
+static int
+identify_check_blocked(struct store_tx *tx, const struct hub_message *message,
+    struct hub_error *error)
+{
+	for (int i = 0; i < message->contact_count; i++) {
+		const struct hub_contact *contact = &message->contacts[i];
+		int64_t contact_id = 0;
+		int blocked = store_tx_contact_blocked(tx, contact->kind,
+		    contact->value, &contact_id);
+
+		if (blocked < 0)
+			return -1;
+		if (blocked == 1) {
+			log_info("pipeline", "message rejected: contact blocked "
+			    "channel=%s contact=%lld", message->channel,
+			    (long long)contact_id);
+			hub_error_set(error, HUB_ERR_CONTACT_BLOCKED,
+			    contact_kind_name(contact->kind), 0);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 pipeline_identify(struct store_tx *tx, const struct hub_message *message,
-    struct pipeline_identity *identity)
+    struct pipeline_identity *identity, struct hub_error *error)
 {
+	int blocked;
+
 	memset(identity, 0, sizeof(*identity));
+	if ((blocked = identify_check_blocked(tx, message, error)) != 0)
+		return blocked;
 	if (identify_find_citizen(tx, message, identity) != 0)
 		return -1;
 	if (identity->citizen_id == 0 && store_tx_citizen_create(tx,

@@ -41,7 +41,12 @@ struct pipeline_request {
 	char *idempotency_key;
 	struct pipeline_waiter *waiters;
 	struct pipeline_result result;
+	struct hub_error error;	/* when the job returns PIPELINE_REJECTED */
 };
+
+/* What the store job returns when a stage rejected the message; the job's
+ * savepoint is rolled back, so nothing of it is stored. */
+#define PIPELINE_REJECTED 2
 
 /* Seconds on the monotonic clock, and wall time in Unix milliseconds. */
 double pipeline_now(void);

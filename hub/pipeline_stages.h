@@ -59,9 +59,12 @@ struct pipeline_identity {
 /* Finds the citizen that owns one of the message's verified contacts, or
  * creates a new citizen. Unverified contacts never select a citizen: they
  * are stored on the citizen found or created, so two citizens are never
- * merged. Returns 0 or -1. */
+ * merged. A message with a blocked contact (contacts.blocked_at set on a
+ * row of the same kind and value) is rejected first with contact_blocked
+ * naming the contact's kind ("phone", "email", "platform"). Returns 0, 1
+ * when rejected with error filled in, or -1. */
 int pipeline_identify(struct store_tx *tx, const struct hub_message *message,
-    struct pipeline_identity *identity);
+    struct pipeline_identity *identity, struct hub_error *error);
 
 /* Finds the open ticket the message continues: a quoted valid ticket code
  * when one of the message's verified contacts is already on that ticket, or

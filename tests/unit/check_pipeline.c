@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_citizen.h"
 #include "template.h"
 
 static const struct hub_config_limits test_limits = {
@@ -516,6 +517,88 @@ START_TEST(pipeline_external_id_dedupes_in_flight_and_after)
 }
 END_TEST
 
+struct block_job {
+	struct store_job job;
+	struct store_contact_block request;
+	bool done;
+};
+
+static int
+block_job_apply(struct store_tx *tx, void *arg)
+{
+	struct block_job *block = arg;
+
+	return store_tx_contact_block(tx, &block->request);
+}
+
+static void
+block_job_done(int result, void *arg)
+{
+	struct block_job *block = arg;
+
+	ck_assert_int_eq(result, 0);
+	block->done = true;
+}
+
+/* Blocks or unblocks contact_id through a store job. */
+static void
+set_blocked(int64_t contact_id, bool blocked)
+{
+	struct block_job block = {
+		.request = { .contact_id = contact_id, .block = blocked,
+		    .reason = "spam", .actor = "admin-token" },
+	};
+
+	block.job = (struct store_job){ .apply = block_job_apply,
+	    .done = block_job_done, .arg = &block };
+	ck_assert_int_eq(store_submit(fx.store, &block.job), 0);
+	for (int round = 0; round < 2000 && !block.done; round++) {
+		struct timeval tick = { .tv_usec = 1000 };
+
+		event_base_loopexit(fx.base, &tick);
+		event_base_dispatch(fx.base);
+	}
+	ck_assert(block.done);
+	ck_assert_int_eq(block.request.outcome, STORE_CITIZEN_DONE);
+}
+
+START_TEST(pipeline_blocked_contact_rejected)
+{
+	struct outcome first, blocked, repeat, unblocked;
+	struct store_stats stats;
+
+	submit(web_report("first", "0912345678", true), &first);
+	wait_for(&first, 1);
+	set_blocked(1, true);
+
+	/* The repeat carries the same external id, so it waits for the
+	 * original and shares its answer. */
+	for (int i = 0; i < 2; i++) {
+		struct hub_message *message = web_report("second",
+		    "+84912345678", false);
+
+		hub_message_set(&message->external_id, "gw-9");
+		submit(message, i == 0 ? &blocked : &repeat);
+	}
+	wait_for(&blocked, 1);
+	wait_for(&repeat, 1);
+	ck_assert_int_eq(blocked.answer.status, HUB_ANSWER_REJECTED);
+	ck_assert_int_eq(blocked.answer.error.code, HUB_ERR_CONTACT_BLOCKED);
+	ck_assert_str_eq(blocked.answer.error.field, "phone");
+	ck_assert_int_eq(repeat.answer.status, HUB_ANSWER_REJECTED);
+	ck_assert_int_eq(repeat.answer.error.code, HUB_ERR_CONTACT_BLOCKED);
+	ck_assert_int_eq(store_stats(fx.store, &stats), 0);
+	ck_assert_int_eq(stats.tickets, 1);
+	ck_assert_int_eq(stats.messages, 1);
+	ck_assert_int_eq(stats.citizens, 1);
+
+	set_blocked(1, false);
+	submit(web_report("third", "+84912345678", false), &unblocked);
+	wait_for(&unblocked, 1);
+	ck_assert_int_eq(unblocked.answer.status, HUB_ANSWER_CREATED);
+}
+END_TEST
+
 static struct hub_message *
 keyed_report(const char *body, const char *key)
 {
@@ -702,6 +785,7 @@ pipeline_suite(void)
 	tcase_add_test(whole, pipeline_conversation_key_threads);
 	tcase_add_test(whole, pipeline_external_id_dedupes_in_flight_and_after);
 	tcase_add_test(whole, pipeline_idempotency_key);
+	tcase_add_test(whole, pipeline_blocked_contact_rejected);
 	tcase_add_test(whole, pipeline_batch_of_many);
 	tcase_add_test(whole, pipeline_classifies_new_tickets_only);
 	tcase_add_test(whole, pipeline_empty_desk_leaves_ticket_unrouted);
