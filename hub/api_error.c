@@ -39,6 +39,8 @@
  *   conflict                  409  field: what the state of the data
  *                                  forbids (a duplicate username, ...)
  *   contact_blocked           403  field: the contact the desk blocked
+ *   erasure_held              409  field: why personal data must still be
+ *                                  kept (open_tickets, ...)
  *
  * Each message comes in up to four forms, picked by what the error carries:
  * a field and a limit, a field, a limit, or neither. "{field}" and "{limit}"
@@ -449,6 +451,27 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  "This contact is blocked for abusing the service, so the "
 		  "request was not taken. Contact the one-stop desk in person if "
 		  "you think this is a mistake." } },
+	[HUB_ERR_ERASURE_HELD] = { "erasure_held", 409,
+		{ NULL,
+		  "Chưa thể xóa dữ liệu cá nhân vì còn phải lưu giữ "
+		  "(\"{field}\"): có phản ánh của công dân đang được xử lý "
+		  "hoặc còn trong thời hạn lưu giữ sau khi đóng. Hãy xử lý xong "
+		  "các phản ánh được liệt kê rồi thử lại khi hết thời hạn.",
+		  NULL,
+		  "Chưa thể xóa dữ liệu cá nhân vì còn phải lưu giữ: có phản "
+		  "ánh của công dân đang được xử lý hoặc còn trong thời hạn lưu "
+		  "giữ sau khi đóng. Hãy xử lý xong các phản ánh rồi thử lại." },
+		{ NULL,
+		  "The personal data cannot be erased yet because it must still "
+		  "be kept (\"{field}\"): a ticket of the citizen is being "
+		  "handled or is within its retention period after closing. "
+		  "Finish the tickets listed and try again once the period has "
+		  "passed.",
+		  NULL,
+		  "The personal data cannot be erased yet because it must still "
+		  "be kept: a ticket of the citizen is being handled or is "
+		  "within its retention period after closing. Finish the "
+		  "tickets and try again." } },
 };
 
 /* The entry of code; an unknown code is reported as an internal error. */

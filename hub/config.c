@@ -374,6 +374,21 @@ config_apply_auth(struct hub_config *config, const json_t *auth)
 	    strcmp(json_string_value(cost), "moderate") == 0;
 }
 
+/* Copies the privacy section, or its defaults. */
+static void
+config_apply_privacy(struct hub_config *config, const json_t *privacy)
+{
+	struct hub_config_privacy *to = &config->privacy;
+	const json_t *hold = json_object_get(privacy, "hold_open_tickets");
+
+	to->retention_days = (int)config_integer(privacy, "retention_days", 0);
+	to->check_interval_seconds =
+	    (int)config_integer(privacy, "check_interval_seconds", 3600);
+	to->hold_open_tickets = hold == NULL || json_is_true(hold);
+	to->hold_closed_days =
+	    (int)config_integer(privacy, "hold_closed_days", 0);
+}
+
 /* Copies the checked document into config. Every value has passed
  * config_schema_check, so only allocation can fail here. */
 static int
@@ -381,6 +396,7 @@ config_apply(struct hub_config *config, const json_t *root,
     struct config_error *err)
 {
 	config_apply_auth(config, json_object_get(root, "auth"));
+	config_apply_privacy(config, json_object_get(root, "privacy"));
 	if (config_apply_paths(config, root) == -1 ||
 	    config_apply_log(config, json_object_get(root, "log")) == -1 ||
 	    config_apply_http(config, json_object_get(root, "http")) == -1 ||

@@ -55,6 +55,19 @@ struct hub_config_auth {
 					 * interactive */
 };
 
+/* Personal data: the "privacy" section. */
+struct hub_config_privacy {
+	int retention_days;		/* closed tickets are anonymized this
+					 * many days after closed_at; 0 keeps
+					 * them */
+	int check_interval_seconds;	/* how often the retention runs */
+	bool hold_open_tickets;		/* erasure refused while a ticket of
+					 * the citizen is not resolved or
+					 * closed */
+	int hold_closed_days;		/* and while one was resolved or
+					 * closed fewer days ago; 0 for none */
+};
+
 struct hub_config {
 	char *path;		/* the file as given */
 	char *text;		/* its raw text, for positions of module keys */
@@ -94,6 +107,8 @@ struct hub_config {
 	char *admin_token_file;	/* NULL: the admin read API is off */
 
 	struct hub_config_auth auth;
+
+	struct hub_config_privacy privacy;
 
 	json_t *channels;	/* object: module name -> section (owned) */
 

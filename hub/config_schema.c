@@ -188,6 +188,7 @@ static const struct config_field config_schema_root[] = {
 	{ .key = "triage_department", .type = CONFIG_STRING,
 	  .expected = "the id of a department in departments" },
 	CONFIG_SCHEMA_SECTION("calendar"),
+	CONFIG_SCHEMA_SECTION("privacy"),
 	{ .key = NULL },
 };
 
@@ -280,6 +281,37 @@ static const struct config_field config_schema_auth[] = {
 	{ .key = NULL },
 };
 
+/* Days are bounded by 100 years. */
+static const struct config_field config_schema_privacy[] = {
+	CONFIG_SCHEMA_INTEGER("retention_days", 0, 36500),
+	CONFIG_SCHEMA_INTEGER("check_interval_seconds", 1, 86400),
+	{ .key = "hold_open_tickets", .type = CONFIG_BOOLEAN },
+	CONFIG_SCHEMA_INTEGER("hold_closed_days", 0, 36500),
+	{ .key = NULL },
+};
+
+/* The retention must not anonymize a ticket that an erasure would still
+ * have to keep. */
+static int
+config_schema_check_privacy(const struct hub_config *config,
+    const json_t *root, struct config_error *err)
+{
+	const json_t *privacy = json_object_get(root, "privacy");
+	json_int_t retention = json_integer_value(json_object_get(privacy,
+	    "retention_days"));
+	json_int_t hold = json_integer_value(json_object_get(privacy,
+	    "hold_closed_days"));
+	char expected[128];
+
+	if (retention == 0 || retention >= hold)
+		return 0;
+	snprintf(expected, sizeof(expected), "0, or at least hold_closed_days"
+	    " (%lld)", (long long)hold);
+	config_error_set(config, "privacy.retention_days", err,
+	    "shorter than privacy.hold_closed_days", expected);
+	return -1;
+}
+
 static const struct {
 	const char *key;
 	const struct config_field *fields;
@@ -293,6 +325,7 @@ static const struct {
 	{ "rate_limits", config_schema_rate_limits },
 	{ "admin", config_schema_admin },
 	{ "auth", config_schema_auth },
+	{ "privacy", config_schema_privacy },
 };
 
 /* Module names become file names ("web.so"), so they are kept to
@@ -365,6 +398,8 @@ config_schema_check(const struct hub_config *config, const json_t *root,
 	const json_t *channels = json_object_get(root, "channels");
 	if (channels != NULL &&
 	    config_schema_check_channels(config, channels, err) == -1)
+		return -1;
+	if (config_schema_check_privacy(config, root, err) == -1)
 		return -1;
 	return config_desk_check(config, root, err);
 }

@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "api_auth.h"
+#include "api_citizens.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -24,6 +25,7 @@
 #include "metrics.h"
 #include "module.h"
 #include "pipeline.h"
+#include "privacy.h"
 #include "store.h"
 #include "template.h"
 #include "worker.h"
@@ -199,7 +201,9 @@ daemon_start_http(struct daemon *daemon)
 	};
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||
-	    api_session_mount(&daemon->api, err, sizeof(err)) != 0) {
+	    api_session_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_citizens_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_audit_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
 	}
@@ -271,6 +275,7 @@ daemon_free(struct daemon *daemon)
 	 * still reply through the HTTP server and the pipeline. */
 	if (daemon->store != NULL)
 		store_close(daemon->store);
+	privacy_retention_free(daemon->retention);
 	module_free_all(daemon->modules);
 	if (daemon->http != NULL)
 		http_server_free(daemon->http);
@@ -305,6 +310,13 @@ daemon_start(struct daemon *daemon)
 	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0)
 		return -1;
 	daemon_start_prune(daemon);
+	daemon->retention = privacy_retention_start(daemon->base,
+	    daemon->store, daemon->config);
+	if (daemon->retention == NULL && errno != 0) {
+		log_error("daemon", "retention timer not started: %s",
+		    strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

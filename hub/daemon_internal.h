@@ -34,6 +34,7 @@ struct daemon {
 
 	struct event *signals[4];
 	struct event *prune_timer;
+	struct privacy_retention *retention;	/* NULL: retention off */
 	struct event *drain_timer;
 	int drain_quiet_ticks;	/* drain ticks in a row with nothing in flight */
 	bool listeners_closed;

@@ -29,6 +29,14 @@ struct store;
 void privacy_mask_contact(enum contact_kind kind, const char *value,
     char out[PRIVACY_MASKED_SIZE]);
 
+/* Returns text with what looks like a contact masked, for free text kept
+ * in the audit trail (the reason of a block): in every run of six or more
+ * digits, which may be split by single spaces, dots or dashes, all digits
+ * but the last three become '*'; every word with an '@' keeps its first
+ * character and its domain ("a***@example.org"). Returns a new string
+ * (caller frees), or NULL when out of memory. */
+char *privacy_mask_text(const char *text);
+
 /* The retention timer. */
 struct privacy_retention;
 

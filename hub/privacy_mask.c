@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "privacy.h"
@@ -12,6 +13,8 @@
 /* A phone number shorter than this is masked whole. */
 #define PRIVACY_MASK_PHONE_MIN 8
 #define PRIVACY_MASK_PHONE_KEPT 3
+/* A run of this many digits or more in free text is masked. */
+#define PRIVACY_MASK_DIGITS_MIN 6
 
 static void
 privacy_mask_phone(const char *value, char *out)
@@ -85,4 +88,90 @@ privacy_mask_contact(enum contact_kind kind, const char *value,
 		privacy_mask_platform(value, out);
 		break;
 	}
+}
+
+/* --- Free text ------------------------------------------------------------ */
+
+static bool
+privacy_mask_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Length in bytes of the digit run at text, single separators between
+ * digits included, and its number of digits. */
+static size_t
+privacy_mask_digit_run(const char *text, size_t *digits)
+{
+	size_t at = 0;
+
+	*digits = 0;
+	while (privacy_mask_digit(text[at]) || (*digits > 0 &&
+	    strchr(" .-", text[at]) != NULL && text[at] != '\0' &&
+	    privacy_mask_digit(text[at + 1]))) {
+		if (privacy_mask_digit(text[at]))
+			(*digits)++;
+		at++;
+	}
+	return at;
+}
+
+/* Masks the digits of the run in place, all but the last three. */
+static void
+privacy_mask_digits(char *run, size_t length, size_t digits)
+{
+	for (size_t i = 0; i < length && digits > PRIVACY_MASK_PHONE_KEPT;
+	    i++) {
+		if (privacy_mask_digit(run[i])) {
+			run[i] = '*';
+			digits--;
+		}
+	}
+}
+
+static bool
+privacy_mask_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Masks the local part of the word [start, end) that holds '@' at at: the
+ * first character stays, the others become '*'. Only ASCII bytes of the
+ * local part are kept, so a multibyte character is never split. */
+static void
+privacy_mask_local_part(char *text, size_t start, size_t at)
+{
+	for (size_t i = start + 1; i < at; i++)
+		text[i] = '*';
+	if ((unsigned char)text[start] >= 0x80)
+		text[start] = '*';
+}
+
+char *
+privacy_mask_text(const char *text)
+{
+	char *masked = strdup(text != NULL ? text : "");
+	size_t at = 0, digits, length;
+
+	if (masked == NULL)
+		return NULL;
+	while (masked[at] != '\0') {
+		if (privacy_mask_digit(masked[at])) {
+			length = privacy_mask_digit_run(masked + at, &digits);
+			if (digits >= PRIVACY_MASK_DIGITS_MIN)
+				privacy_mask_digits(masked + at, length, digits);
+			at += length;
+			continue;
+		}
+		if (masked[at] == '@') {
+			size_t start = at;
+
+			while (start > 0 && !privacy_mask_space(masked[start - 1]))
+				start--;
+			if (start < at)
+				privacy_mask_local_part(masked, start, at);
+		}
+		at++;
+	}
+	return masked;
 }

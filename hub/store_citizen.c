@@ -309,34 +309,30 @@ store_citizen_limit(int limit)
 	    limit;
 }
 
-/* Citizens owning a contact of kind and value. An email is compared as
- * given and in lower case, because most addresses are stored in lower case
- * and people retype them with capitals. */
+/* Citizens owning a contact of kind and value. An email is compared
+ * without regard to ASCII case, because people retype their address with
+ * other capitals and common mail systems ignore the case of local parts.
+ * NOTE: that comparison cannot use the index on (kind, value), so an email
+ * search reads every email contact. */
 static int
 store_citizen_find_contact(struct store *store,
     const struct store_citizen_query *query, const char *scope, json_t *found)
 {
 	static const char sql[] = "SELECT c.id FROM citizens AS c"
-	    " WHERE c.merged_into IS NULL AND (?4 = 0 OR c.id < ?4)"
+	    " WHERE c.merged_into IS NULL AND (?3 = 0 OR c.id < ?3)"
 	    " AND c.id IN (SELECT citizen_id FROM contacts"
-	    " WHERE kind = ?1 AND value IN (?2, ?3))"
-	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM tickets AS t"
-	    " WHERE t.citizen_id = c.id AND " STORE_CITIZEN_IN_SCOPE(5) "))"
-	    " ORDER BY c.id DESC LIMIT ?6";
+	    " WHERE kind = ?1 AND (value = ?2 OR (kind = 'email'"
+	    " AND value = ?2 COLLATE NOCASE)))"
+	    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tickets AS t"
+	    " WHERE t.citizen_id = c.id AND " STORE_CITIZEN_IN_SCOPE(4) "))"
+	    " ORDER BY c.id DESC LIMIT ?5";
 	struct store_conn *conn = &store->reader;
-	char *lower = strdup(query->value);
 	sqlite3_stmt *stmt;
 	int rc = 0, step = SQLITE_DONE;
 
-	if (lower == NULL)
-		return -1;
-	for (char *c = lower; *c != '\0'; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	stmt = store_citizen_prepare(conn, sql, "tttiti",
-	    contact_kind_name(query->kind), query->value, lower,
-	    query->before_id, scope, (int64_t)store_citizen_limit(query->limit));
-	free(lower);
+	stmt = store_citizen_prepare(conn, sql, "ttiti",
+	    contact_kind_name(query->kind), query->value, query->before_id,
+	    scope, (int64_t)store_citizen_limit(query->limit));
 	if (stmt == NULL)
 		return -1;
 	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW)

@@ -180,11 +180,18 @@ store_citizen_audit_block(struct store_tx *tx,
 	    "rows", (json_int_t)request->rows_changed);
 	if (detail == NULL)
 		return -1;
-	if (request->block && request->reason != NULL &&
-	    json_object_set_new(detail, "reason",
-	    json_string(request->reason)) != 0) {
-		json_decref(detail);
-		return -1;
+	if (request->block && request->reason != NULL) {
+		/* The reason is free text: a phone number or an address
+		 * typed into it is masked like the contact's value. */
+		char *reason = privacy_mask_text(request->reason);
+
+		if (reason == NULL || json_object_set_new(detail, "reason",
+		    json_string(reason)) != 0) {
+			free(reason);
+			json_decref(detail);
+			return -1;
+		}
+		free(reason);
 	}
 	return store_citizen_audit(tx, contact->citizen_id, request->actor,
 	    request->agent_id, request->block ? "contact.block" :

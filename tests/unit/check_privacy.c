@@ -67,6 +67,33 @@ START_TEST(mask_platform_keeps_prefix)
 }
 END_TEST
 
+START_TEST(mask_text_hides_numbers_and_addresses)
+{
+	static const struct {
+		const char *text;
+		const char *masked;
+	} cases[] = {
+		{ "gọi từ số 0912345678 liên tục",
+		  "gọi từ số *******678 liên tục" },
+		{ "số 0912 345 678.", "số **** *** 678." },
+		{ "+84-91-234-5678", "+**-**-***-*678" },
+		{ "mã 12345 và năm 2025", "mã 12345 và năm 2025" },
+		{ "thư từ an.nguyen@example.org, spam",
+		  "thư từ a********@example.org, spam" },
+		{ "\xc4\x91" "an@example.org", "****@example.org" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *masked = privacy_mask_text(cases[i].text);
+
+		ck_assert_ptr_nonnull(masked);
+		ck_assert_str_eq(masked, cases[i].masked);
+		free(masked);
+	}
+}
+END_TEST
+
 /* --- A store with seeded rows ---------------------------------------------- */
 
 struct fixture {
@@ -856,7 +883,8 @@ identify(struct identify_job *job, const char *phone, const char *email)
 START_TEST(identify_rejects_blocked_contact)
 {
 	struct store_contact_block block = {
-		.block = true, .reason = "gửi tin rác", .actor = "admin-token",
+		.block = true, .reason = "gửi tin rác từ an@example.org",
+		.actor = "admin-token",
 	};
 	struct identify_job job;
 	struct seed seed;
@@ -870,7 +898,8 @@ START_TEST(identify_rejects_blocked_contact)
 	ck_assert_int_eq(block.rows_changed, 1);
 	snprintf(expected, sizeof(expected), "{\"contact_id\":%lld,"
 	    "\"kind\":\"email\",\"value\":\"a***@example.org\",\"rows\":1,"
-	    "\"reason\":\"gửi tin rác\"}", (long long)seed.email_id);
+	    "\"reason\":\"gửi tin rác từ a*@example.org\"}",
+	    (long long)seed.email_id);
 	ck_assert_str_eq(query_text("SELECT detail FROM audit_events"
 	    " WHERE action = 'contact.block' AND %lld", 1), expected);
 
@@ -927,6 +956,7 @@ privacy_suite(void)
 	tcase_add_test(masks, mask_phone_keeps_ends);
 	tcase_add_test(masks, mask_email_keeps_first_and_domain);
 	tcase_add_test(masks, mask_platform_keeps_prefix);
+	tcase_add_test(masks, mask_text_hides_numbers_and_addresses);
 	suite_add_tcase(suite, masks);
 
 	tcase_add_checked_fixture(store, fixture_setup, fixture_teardown);
