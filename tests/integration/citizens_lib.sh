@@ -53,9 +53,11 @@ login() {
 	DESK_AGENT_ID=$(json_get "$API_BODY" agent.id || true)
 }
 
-# api_as TOKEN METHOD PATH [BODY]: api with a bearer token.
+# api_as TOKEN METHOD PATH [BODY [CURL_ARGS...]]: api with a bearer token.
 api_as() {
-	api "$2" "$3" "${4:-}" -H "Authorization: Bearer $1"
+	local token=$1 method=$2 path=$3 body=${4:-}
+	shift 4 2>/dev/null || shift $#
+	api "$method" "$path" "$body" -H "Authorization: Bearer $token" "$@"
 }
 
 # report_body NAME PHONE EMAIL DESCRIPTION: prints a web report as JSON;
