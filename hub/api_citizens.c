@@ -6,7 +6,7 @@
  *
  * Agents and supervisors see a citizen only when one of the citizen's
  * tickets belongs to one of their departments, and then only those
- * tickets; a citizen outside that scope is "not found", so that ids cannot
+ * tickets. A citizen outside that scope is "not found", so that ids cannot
  * be probed. Admins see every citizen.
  */
 #include <errno.h>
@@ -32,9 +32,9 @@
 #define API_CITIZENS_PREFIX "/api/v1/citizens/"
 #define API_CONTACTS_PREFIX "/api/v1/contacts/"
 #define API_CITIZENS_LIMIT_DEFAULT 20
-/* Longest name query, in code points. */
+/* Maximum length of a name query, in code points. */
 #define API_CITIZENS_QUERY_MAX 100
-/* Longest reason of a block, in code points. */
+/* Maximum length of the reason of a block, in code points. */
 #define API_CITIZENS_REASON_MAX 500
 #define API_CITIZENS_ID_DIGITS_MAX 18
 

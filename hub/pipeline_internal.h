@@ -44,8 +44,8 @@ struct pipeline_request {
 	struct hub_error error;	/* when the job returns PIPELINE_REJECTED */
 };
 
-/* What the store job returns when a stage rejected the message; the job's
- * savepoint is rolled back, so nothing of it is stored. */
+/* Return value of the store job when a stage rejected the message. The
+ * job's savepoint is rolled back, so nothing of the message is stored. */
 #define PIPELINE_REJECTED 2
 
 /* Seconds on the monotonic clock, and wall time in Unix milliseconds. */

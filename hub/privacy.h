@@ -21,20 +21,21 @@ struct store;
 /* Room for a masked contact value with its NUL. */
 #define PRIVACY_MASKED_SIZE 64
 
-/* Writes value masked into out, for audit events: a phone keeps its first
- * three and last three characters ("+84******678"), an email the first
- * character of the local part and the domain ("a***@example.org"), a
- * platform id its platform and last two characters ("zalo:***78"). Short or
- * unexpected values are masked whole ("***"). out is always NUL-terminated. */
+/* Writes value masked into out, for audit events. A phone keeps its first
+ * three and last three characters ("+84******678"). An email keeps the first
+ * character of the local part and the domain ("a***@example.org"). A
+ * platform id keeps its platform and last two characters ("zalo:***78").
+ * Short or unexpected values are masked whole ("***"). out is always
+ * NUL-terminated. */
 void privacy_mask_contact(enum contact_kind kind, const char *value,
     char out[PRIVACY_MASKED_SIZE]);
 
 /* Returns text with what looks like a contact masked, for free text kept
- * in the audit trail (the reason of a block): in every run of six or more
- * digits, which may be split by single spaces, dots or dashes, all digits
- * but the last three become '*'; every word with an '@' keeps its first
- * character and its domain ("a***@example.org"). Returns a new string
- * (caller frees), or NULL when out of memory. */
+ * in the audit trail (the reason of a block). In every run of six or more
+ * digits, which single spaces, dots or dashes may split, all digits but the
+ * last three become '*'. In every word with an '@', the local part keeps
+ * only its first character. Returns a new string (caller frees), or NULL
+ * when out of memory. */
 char *privacy_mask_text(const char *text);
 
 /* The retention timer. */

@@ -135,8 +135,8 @@ privacy_mask_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Masks the local part of the word [start, end) that holds '@' at at: the
- * first character stays, the others become '*'. Only ASCII bytes of the
+/* Masks the local part of the word that starts at start and contains '@'
+ * at at: the first character stays, the others become '*'. Only ASCII bytes of the
  * local part are kept, so a multibyte character is never split. */
 static void
 privacy_mask_local_part(char *text, size_t start, size_t at)

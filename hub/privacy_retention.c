@@ -63,9 +63,9 @@ privacy_retention_done(int result, void *arg)
 		    "citizens=%lld messages=%lld", (long long)run->counts.tickets,
 		    (long long)run->citizens, (long long)run->counts.messages);
 	}
-	/* NOTE: the pending rewrite is kept in memory only, so a stop
-	 * between a full batch and the run after it leaves the deleted words
-	 * in the index's pages until SQLite merges them or the next run that
+	/* NOTE: the pending rewrite is kept in memory only. A stop between a
+	 * full batch and the run after it leaves the deleted words in the
+	 * index's pages until SQLite merges them, or until a later run that
 	 * anonymizes a ticket rewrites the index. */
 	if (result == 0 && run->rewritten)
 		retention->rewrite_pending = false;

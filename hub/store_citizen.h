@@ -1,8 +1,8 @@
 /*
- * The store's side of citizens and personal data: reading a citizen with
- * contacts and tickets, manual merges, blocked contacts, the audit trail with
- * citizen and agent ids, the export of everything held about a citizen,
- * erasure and the retention of closed tickets.
+ * The store's side of citizens and personal data. It reads a citizen with
+ * contacts and tickets, merges citizens by hand, blocks contacts and writes
+ * the audit trail with citizen and agent ids. It also exports everything
+ * held about a citizen, erases it, and runs the retention of closed tickets.
  *
  * A scope limits what a caller sees: NULL for every citizen and ticket
  * (admins), else a JSON array of department ids as text ("[\"roads\"]").
@@ -25,12 +25,12 @@
 #include "contact.h"
 #include "store.h"
 
-/* What replaces every message body of an anonymized ticket. */
+/* Placeholder for every message body of an anonymized ticket. */
 #define STORE_ERASED_BODY "[Nội dung đã được xóa để bảo vệ dữ liệu cá nhân." \
 	" / Content erased to protect personal data.]"
 /* Prefix of the value of an anonymized contact; the contact's id follows. */
 #define STORE_ERASED_CONTACT_PREFIX "erased:"
-/* What replaces the SHA-256 of an anonymized attachment. */
+/* Placeholder for the SHA-256 of an anonymized attachment. */
 #define STORE_ERASED_SHA256 "erased"
 /* Folder of attachment files in the data directory; each file is named by
  * the lower-case hex SHA-256 of its content. */
@@ -38,10 +38,11 @@
 
 #define STORE_CITIZENS_LIMIT_MAX 100
 #define STORE_AUDIT_LIMIT_MAX 200
-/* Longest action name accepted in an audit filter, in bytes. */
+/* Maximum length of an action name in an audit filter, in bytes. */
 #define STORE_AUDIT_ACTION_MAX 64
 
-/* Why a job about a citizen or a contact changed nothing. */
+/* Outcome of a job about a citizen or a contact: done, or the reason why
+ * nothing changed. */
 enum store_citizen_outcome {
 	STORE_CITIZEN_DONE = 0,
 	STORE_CITIZEN_NOT_FOUND,	/* unknown, or outside the scope */
@@ -80,12 +81,12 @@ struct store_citizen_query {
 json_t *store_citizens_find_json(struct store *store,
     const struct store_citizen_query *query, const char *scope);
 
-/* Everything held about a citizen, for an export: the citizen and the
- * citizens merged into it, contacts, tickets with their messages (internal
- * notes only with include_notes, else counted in notes_withheld) and the
- * attachments' metadata, satisfaction, and the audit events about the
- * citizen or its tickets. Returns a new reference, or NULL with errno ENOENT
- * or EIO. */
+/* Everything held about a citizen, for an export. The document has the
+ * citizen and the citizens merged into it, contacts, tickets with their
+ * satisfaction, messages and attachments' metadata, and the audit events
+ * about the citizen or its tickets. Internal notes are included only with
+ * include_notes, else counted in notes_withheld. Returns a new reference, or
+ * NULL with errno ENOENT or EIO. */
 json_t *store_citizen_export_json(struct store *store, int64_t citizen_id,
     bool include_notes, int64_t now_ms);
 
@@ -180,8 +181,9 @@ struct store_erased_files {
 	char (*sha256)[65];
 };
 
-/* What an anonymization changed, and what store_tx_anonymize_finish still
- * has to do. Start from all zeros; free with store_anonymized_clear. */
+/* Counts of what an anonymization changed, and the work left for
+ * store_tx_anonymize_finish. Start from all zeros; free with
+ * store_anonymized_clear. */
 struct store_anonymized {
 	int64_t tickets;
 	int64_t messages;
@@ -205,20 +207,20 @@ void store_anonymized_clear(struct store_anonymized *counts);
 int store_tx_ticket_anonymize(struct store_tx *tx, int64_t ticket_id,
     int64_t now_ms, struct store_anonymized *counts);
 
-/* Anonymizes a citizen at now_ms: its name and those of the citizens merged
- * into it cleared, each contact's value replaced by "erased:ID" and made
- * unverified and unblocked, contact values and block reasons removed from
- * the audit events about it, anonymized_at set unless it was set before.
+/* Anonymizes a citizen at now_ms. Its name and those of the citizens merged
+ * into it are cleared. Each contact's value becomes "erased:ID", unverified
+ * and unblocked. Contact values and block reasons are removed from the
+ * audit events about it, and anonymized_at is set unless it was set before.
  * Its tickets are left to store_tx_ticket_anonymize. */
 int store_tx_citizen_anonymize(struct store_tx *tx, int64_t citizen_id,
     int64_t now_ms, struct store_anonymized *counts);
 
-/* Ends an anonymization, last in its job: deletes the search rows of the
+/* Ends an anonymization, last in its job. It deletes the search rows of the
  * tickets anonymized, and with rewrite_index rewrites the search index
- * (FTS5 optimize), so that deleted words also leave the index's pages;
- * deletes the collected attachment files from the data directory (a file
- * that cannot be deleted is logged and left); and asks for a WAL checkpoint
- * after the commit.
+ * (FTS5 optimize), so that deleted words also leave the index's pages. It
+ * deletes the collected attachment files from the data directory, logging
+ * and leaving a file that cannot be deleted. Then it requests a WAL
+ * checkpoint after the commit.
  * NOTE: optimize rewrites the whole index, which holds up the store thread
  * for a time that grows with the index. */
 int store_tx_anonymize_finish(struct store_tx *tx,
@@ -263,9 +265,9 @@ struct store_retention_run {
 };
 
 /* Anonymizes at most max_tickets closed tickets whose closed_at is before
- * closed_before and which are not anonymized yet, oldest first, each with a
- * "ticket.anonymized" audit event by "retention"; then every citizen of
- * those tickets that has no ticket left to anonymize, with a
+ * closed_before and which are not anonymized yet, oldest first. Each gets a
+ * "ticket.anonymized" audit event by "retention". Then every citizen of
+ * those tickets that has no ticket left to anonymize is anonymized, with a
  * "citizen.anonymized" event. The search index is rewritten by the run that
  * finds fewer than max_tickets, when this or an earlier run deleted rows.
  * The caller clears run->counts. */

@@ -162,8 +162,8 @@ store_tx_citizen_anonymize(struct store_tx *tx, int64_t citizen_id,
 	    STORE_ERASED_CONTACT_PREFIX "' || id, verified = 0,"
 	    " blocked_at = NULL WHERE citizen_id = ?"
 	    " AND value <> '" STORE_ERASED_CONTACT_PREFIX "' || id";
-	/* Block events hold a masked value and the reason, which may name
-	 * the person. */
+	/* Block events contain a masked value and the reason, which may
+	 * name the person. */
 	static const char audit[] = "UPDATE audit_events"
 	    " SET detail = json_remove(detail, '$.value', '$.reason')"
 	    " WHERE citizen_id IN (SELECT id FROM citizens WHERE id = ?1"

@@ -357,7 +357,7 @@ store_audit_json(struct store *store, const struct store_audit_filter *filter)
 		limit = limit < 1 ? 1 : STORE_AUDIT_LIMIT_MAX;
 	/* Only the filters that are set go into the statement, so that
 	 * SQLite can pick the index of the ticket, citizen or agent. The text
-	 * holds column names and parameter numbers only, never input. */
+	 * contains column names and parameter numbers only, never input. */
 	snprintf(sql, sizeof(sql), "%s WHERE 1", STORE_AUDIT_COLUMNS);
 	store_audit_condition(sql, sizeof(sql), "e.ticket_id", 1,
 	    filter->ticket_id != 0);

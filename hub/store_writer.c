@@ -144,9 +144,9 @@ store_writer_fail(struct store_writer *writer, struct store_batch *batch)
 }
 
 /* Copies the WAL into the database file and truncates the WAL to zero
- * bytes. It waits for readers of older snapshots up to the busy timeout;
- * when they do not finish, the old frames stay until a later checkpoint
- * overwrites them. */
+ * bytes. It waits for readers of older snapshots up to the busy timeout.
+ * When they do not finish in time, the old frames stay until a later
+ * checkpoint overwrites them. */
 static void
 store_writer_checkpoint(struct store_writer *writer)
 {

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The citizens API through the real daemon: finding a citizen by phone,
-# email or name and reading one with every contact and ticket, limited to
-# the caller's departments; the "citizen.read" audit events; a manual merge
-# of two citizens and the requests it refuses; and blocking a contact, whose
-# next web submission is rejected with contact_blocked until it is
-# unblocked. Every rejected request is checked to change nothing.
+# The citizens API through the real daemon. A citizen is found by phone,
+# email or name and read with every contact and ticket, limited to the
+# caller's departments, and each read leaves a "citizen.read" audit event.
+# Two citizens are merged by hand, after the requests a merge rejects. A
+# blocked contact's next web submission is rejected with contact_blocked
+# until the contact is unblocked. Every rejected request is checked to change nothing.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=citizens_lib.sh

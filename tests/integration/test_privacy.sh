@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Personal data through the real daemon: the admins' audit view and its
-# filters; the export of everything held about a citizen; erasure, refused
-# while a ticket is still being handled and afterwards leaving no trace of
-# the name, phone, email or message text in the API, the search index or
-# the database file; and the retention timer, which anonymizes a closed
-# ticket once the period has passed and does not repeat itself after a
-# restart. A debug build moves the daemon's clock past the period with
+# Personal data through the real daemon. The cases cover the admins' audit
+# view and its filters, and the export of everything held about a citizen.
+# Erasure is refused while a ticket is still being handled; afterwards no
+# trace of the name, phone, email or message text is left in the API, the
+# search index or the database file. The retention timer anonymizes a
+# closed ticket once the period has passed and does not repeat itself after
+# a restart. A debug build moves the daemon's clock past the period with
 # CITIZENHUB_TEST_CLOCK; a release build backdates closed_at instead.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -170,7 +170,7 @@ case_end
 
 case_begin "erasure removes name, phone and message everywhere"
 # Closed through a second connection while the daemon runs, so that the
-# WAL still holds the pages written since the last checkpoint.
+# WAL still contains the pages written since the last checkpoint.
 sql "UPDATE tickets SET status = 'closed', closed_at = updated_at
 	WHERE code = '$ERASED_CODE'"
 api_as "$HUB_TOKEN" POST "/api/v1/citizens/$CITIZEN/erase"

@@ -572,7 +572,7 @@ START_TEST(pipeline_blocked_contact_rejected)
 	set_blocked(1, true);
 
 	/* The repeat carries the same external id, so it waits for the
-	 * original and shares its answer. */
+	 * original and gets the same rejection. */
 	for (int i = 0; i < 2; i++) {
 		struct hub_message *message = web_report("second",
 		    "+84912345678", false);
