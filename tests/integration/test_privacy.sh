@@ -189,7 +189,7 @@ check_not_equal "anonymized_at" null "$(json_get "$API_BODY" citizen.anonymized_
 check_not_contains "export after erasure" "$API_BODY" "$ERASED_DIGITS"
 check_not_contains "export after erasure" "$API_BODY" "$ERASED_WORD"
 check_not_contains "export after erasure" "$API_BODY" "$ERASED_NAME"
-api_as "$HUB_TOKEN" GET "/api/v1/tickets?q=$(echo "$ERASED_WORD" | tr 'A-Z' 'a-z')"
+api_as "$HUB_TOKEN" GET "/api/v1/tickets?q=${ERASED_WORD,,}"
 check_status 200
 check_equal "search by a word of the message" 0 "$(json_query "$API_BODY" "len(d['tickets'])")"
 api_as "$HUB_TOKEN" GET "/api/v1/citizens?phone=$ERASED_PHONE"
