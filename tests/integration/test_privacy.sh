@@ -144,6 +144,9 @@ check_equal "notes_withheld" 0 "$(json_get "$API_BODY" tickets.0.notes_withheld)
 check_contains "audit events about the citizen" \
 	"$(json_query "$API_BODY" "[e['action'] for e in d['audit_events']]")" ticket.created
 check_equal "citizen.export recorded" 1 "$(audit_count "citizen=$CITIZEN&action=citizen.export")"
+api_as "$HUB_TOKEN" GET "/api/v1/tickets?q=${ERASED_WORD,,}"
+check_equal "search by a word of the message before the erasure" 1 \
+	"$(json_query "$API_BODY" "len(d['tickets'])")"
 case_end
 
 case_begin "erasure refused while a ticket is open"
@@ -176,6 +179,7 @@ sql "UPDATE tickets SET status = 'closed', closed_at = updated_at
 api_as "$HUB_TOKEN" POST "/api/v1/citizens/$CITIZEN/erase"
 check_status 200
 check_equal "tickets erased" 1 "$(json_get "$API_BODY" tickets)"
+check_match "erased_at" "$(json_get "$API_BODY" erased_at)" '\+07:00$'
 check_equal "contacts erased" 2 "$(json_get "$API_BODY" contacts)"
 api_as "$HUB_TOKEN" GET "/api/v1/citizens/$CITIZEN/export"
 check_status 200
