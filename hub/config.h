@@ -80,6 +80,10 @@ struct hub_config {
 
 	char *admin_token_file;	/* NULL: the admin read API is off */
 
+	/* Ticket desk ("desk" section): days after a ticket is resolved during
+	 * which a citizen's message on it reopens it; 0 turns reopening off. */
+	int desk_reopen_days;
+
 	json_t *channels;	/* object: module name -> section (owned) */
 
 	/* Departments, categories, communes and the working calendar. */

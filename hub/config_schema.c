@@ -177,6 +177,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("outbox"),
 	CONFIG_SCHEMA_SECTION("rate_limits"),
 	CONFIG_SCHEMA_SECTION("admin"),
+	CONFIG_SCHEMA_SECTION("desk"),
 	CONFIG_SCHEMA_SECTION("channels"),
 	{ .key = "departments", .type = CONFIG_ARRAY,
 	  .expected = "an array of departments" },
@@ -255,6 +256,11 @@ static const struct config_field config_schema_admin[] = {
 	{ .key = NULL },
 };
 
+static const struct config_field config_schema_desk[] = {
+	CONFIG_SCHEMA_INTEGER("reopen_days", 0, 365),
+	{ .key = NULL },
+};
+
 static const struct {
 	const char *key;
 	const struct config_field *fields;
@@ -267,6 +273,7 @@ static const struct {
 	{ "outbox", config_schema_outbox },
 	{ "rate_limits", config_schema_rate_limits },
 	{ "admin", config_schema_admin },
+	{ "desk", config_schema_desk },
 };
 
 /* Module names become file names ("web.so"), so they are kept to
