@@ -12,22 +12,22 @@
 #include <event2/http.h>
 
 #include "api.h"
-#include "api_desk.h"
+#include "api_tickets_internal.h"
 #include "api_error.h"
 #include "clock.h"
 #include "events.h"
 #include "http_server.h"
 #include "log.h"
-#include "store_desk.h"
+#include "store_casework.h"
 
 /* --- Jobs ------------------------------------------------------------------ */
 
-struct api_desk_job *
-api_desk_job_new(struct api_context *api, struct evhttp_request *req,
-    const struct auth_agent *agent, enum api_desk_action action,
+struct api_ticket_job *
+api_ticket_job_new(struct api_context *api, struct evhttp_request *req,
+    const struct auth_agent *agent, enum api_ticket_kind action,
     int64_t ticket_id)
 {
-	struct api_desk_job *job = calloc(1, sizeof(*job));
+	struct api_ticket_job *job = calloc(1, sizeof(*job));
 
 	if (job == NULL)
 		return NULL;
@@ -41,7 +41,7 @@ api_desk_job_new(struct api_context *api, struct evhttp_request *req,
 }
 
 static void
-action_job_free(struct api_desk_job *job)
+action_job_free(struct api_ticket_job *job)
 {
 	for (size_t i = 0; i < job->event_count; i++)
 		json_decref(job->events[i].payload);
@@ -55,31 +55,31 @@ action_job_free(struct api_desk_job *job)
 
 /* Sends {"ticket": record} of ticket_id with status, or 500. */
 static void
-action_send_ticket(struct api_desk_job *job, int64_t ticket_id)
+action_send_ticket(struct api_ticket_job *job, int64_t ticket_id)
 {
-	json_t *record = store_desk_ticket_json(job->api->store, ticket_id,
+	json_t *record = store_casework_ticket_json(job->api->store, ticket_id,
 	    clock_now_ms());
 
 	if (record == NULL) {
 		log_error("http", "reading a ticket after a change failed "
 		    "ticket=%lld", (long long)ticket_id);
-		api_desk_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
 	http_send_json(job->req, 200, json_pack("{s:o}", "ticket", record));
 }
 
 static void
-action_send_message(struct api_desk_job *job, int status)
+action_send_message(struct api_ticket_job *job, int status)
 {
-	json_t *message = store_desk_message_json(job->api->store,
+	json_t *message = store_casework_message_json(job->api->store,
 	    job->message_id);
 
 	if (message == NULL) {
 		log_error("http", "reading a message after it was stored failed "
 		    "ticket=%lld message=%lld", (long long)job->ticket_id,
 		    (long long)job->message_id);
-		api_desk_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
 	http_send_json(job->req, status, json_pack("{s:o}", "message",
@@ -87,12 +87,12 @@ action_send_message(struct api_desk_job *job, int status)
 }
 
 static void
-action_send_merge(struct api_desk_job *job)
+action_send_merge(struct api_ticket_job *job)
 {
 	int64_t now = clock_now_ms();
-	json_t *target = store_desk_ticket_json(job->api->store, job->other_id,
+	json_t *target = store_casework_ticket_json(job->api->store, job->other_id,
 	    now);
-	json_t *source = store_desk_ticket_json(job->api->store, job->ticket_id,
+	json_t *source = store_casework_ticket_json(job->api->store, job->ticket_id,
 	    now);
 
 	if (target == NULL || source == NULL) {
@@ -101,7 +101,7 @@ action_send_merge(struct api_desk_job *job)
 		log_error("http", "reading merged tickets failed ticket=%lld "
 		    "into=%lld", (long long)job->ticket_id,
 		    (long long)job->other_id);
-		api_desk_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
 	http_send_json(job->req, 200, json_pack("{s:o, s:o}", "ticket", target,
@@ -109,20 +109,20 @@ action_send_merge(struct api_desk_job *job)
 }
 
 static void
-action_send_success(struct api_desk_job *job)
+action_send_success(struct api_ticket_job *job)
 {
 	switch (job->action) {
-	case API_DESK_READ:
+	case API_TICKET_READ:
 		http_send_json(job->req, 200, json_pack("{s:O}", "ticket",
 		    job->detail));
 		break;
-	case API_DESK_REPLY:
+	case API_TICKET_REPLY:
 		action_send_message(job, 202);
 		break;
-	case API_DESK_NOTE:
+	case API_TICKET_NOTE:
 		action_send_message(job, 201);
 		break;
-	case API_DESK_MERGE:
+	case API_TICKET_MERGE:
 		action_send_merge(job);
 		break;
 	default:
@@ -133,7 +133,7 @@ action_send_success(struct api_desk_job *job)
 static void
 action_done(int result, void *arg)
 {
-	struct api_desk_job *job = arg;
+	struct api_ticket_job *job = arg;
 	struct events *events = job->api->events;
 
 	if (result == 0) {
@@ -151,36 +151,36 @@ action_done(int result, void *arg)
 		log_error("http", "desk change failed, nothing stored action=%d "
 		    "ticket=%lld agent=%lld", (int)job->action,
 		    (long long)job->ticket_id, (long long)job->agent.id);
-		api_desk_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(job->req, HUB_ERR_INTERNAL, NULL, 0);
 	}
 	action_job_free(job);
 }
 
 void
-api_desk_job_submit(struct api_desk_job *job)
+api_ticket_job_submit(struct api_ticket_job *job)
 {
-	job->job.apply = api_desk_apply;
+	job->job.apply = api_ticket_apply;
 	job->job.done = action_done;
 	job->job.arg = job;
 	if (store_submit(job->api->store, &job->job) != 0) {
 		log_error("http", "desk change not queued for the store "
 		    "ticket=%lld", (long long)job->ticket_id);
-		api_desk_error(job->req, HUB_ERR_UNAVAILABLE, NULL, 0);
+		api_tickets_error(job->req, HUB_ERR_UNAVAILABLE, NULL, 0);
 		action_job_free(job);
 	}
 }
 
 /* Makes the job, or answers 500. */
-static struct api_desk_job *
+static struct api_ticket_job *
 action_job(struct api_context *api, struct evhttp_request *req,
-    const struct auth_agent *agent, enum api_desk_action action,
+    const struct auth_agent *agent, enum api_ticket_kind action,
     int64_t ticket_id)
 {
-	struct api_desk_job *job = api_desk_job_new(api, req, agent, action,
+	struct api_ticket_job *job = api_ticket_job_new(api, req, agent, action,
 	    ticket_id);
 
 	if (job == NULL)
-		api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 	return job;
 }
 
@@ -188,24 +188,24 @@ action_job(struct api_context *api, struct evhttp_request *req,
  * may have. */
 static const struct {
 	const char *name;
-	enum api_desk_action action;
-	api_desk_parse_fn parse;
+	enum api_ticket_kind action;
+	api_ticket_parse_fn parse;
 	const char *keys[4];	/* NULL-terminated */
 	bool empty_ok;		/* an empty body counts as {} */
 } action_table[] = {
-	{ "replies", API_DESK_REPLY, api_desk_parse_reply,
+	{ "replies", API_TICKET_REPLY, api_ticket_parse_reply,
 	  { "body", "contact_id", "language", NULL }, false },
-	{ "notes", API_DESK_NOTE, api_desk_parse_note,
+	{ "notes", API_TICKET_NOTE, api_ticket_parse_note,
 	  { "body", NULL }, false },
-	{ "status", API_DESK_STATUS, api_desk_parse_status,
+	{ "status", API_TICKET_STATUS, api_ticket_parse_status,
 	  { "status", "note", NULL }, false },
-	{ "assign", API_DESK_ASSIGN, api_desk_parse_assign,
+	{ "assign", API_TICKET_ASSIGN, api_ticket_parse_assign,
 	  { "agent_id", NULL }, false },
-	{ "claim", API_DESK_CLAIM, api_desk_parse_claim,
+	{ "claim", API_TICKET_CLAIM, api_ticket_parse_claim,
 	  { NULL }, true },
-	{ "merge", API_DESK_MERGE, api_desk_parse_merge,
+	{ "merge", API_TICKET_MERGE, api_ticket_parse_merge,
 	  { "into", NULL }, false },
-	{ "tags", API_DESK_TAGS_SET, api_desk_parse_tags,
+	{ "tags", API_TICKET_TAGS_SET, api_ticket_parse_tags,
 	  { "tags", NULL }, false },
 };
 
@@ -215,25 +215,25 @@ static void
 action_tag_remove(struct api_context *api, struct evhttp_request *req,
     const struct auth_agent *agent, int64_t ticket_id, const char *tag)
 {
-	char *normalized = api_desk_tag_normalize(tag, strlen(tag));
-	struct api_desk_job *job;
+	char *normalized = api_ticket_tag_normalize(tag, strlen(tag));
+	struct api_ticket_job *job;
 
 	if (normalized == NULL) {
-		api_desk_error(req, HUB_ERR_NOT_FOUND, "tag", 0);
+		api_tickets_error(req, HUB_ERR_NOT_FOUND, "tag", 0);
 		return;
 	}
-	job = action_job(api, req, agent, API_DESK_TAG_REMOVE, ticket_id);
+	job = action_job(api, req, agent, API_TICKET_TAG_REMOVE, ticket_id);
 	if (job == NULL || (job->tags = calloc(1, sizeof(*job->tags))) == NULL) {
 		free(normalized);
 		if (job != NULL) {
-			api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+			api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 			action_job_free(job);
 		}
 		return;
 	}
 	job->tags[0] = normalized;
 	job->tag_count = 1;
-	api_desk_job_submit(job);
+	api_ticket_job_submit(job);
 }
 
 void
@@ -242,7 +242,7 @@ api_ticket_action(struct api_context *api, struct evhttp_request *req,
     const char *tag)
 {
 	size_t count = sizeof(action_table) / sizeof(action_table[0]);
-	struct api_desk_job *job;
+	struct api_ticket_job *job;
 	json_t *body;
 
 	if (tag != NULL) {
@@ -252,7 +252,7 @@ api_ticket_action(struct api_context *api, struct evhttp_request *req,
 	for (size_t i = 0; i < count; i++) {
 		if (strcmp(action, action_table[i].name) != 0)
 			continue;
-		body = api_desk_body(api, req, action_table[i].keys,
+		body = api_ticket_body(api, req, action_table[i].keys,
 		    action_table[i].empty_ok);
 		if (body == NULL)
 			return;
@@ -264,8 +264,8 @@ api_ticket_action(struct api_context *api, struct evhttp_request *req,
 		}
 		json_decref(body);
 		if (job != NULL)
-			api_desk_job_submit(job);
+			api_ticket_job_submit(job);
 		return;
 	}
-	api_desk_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
+	api_tickets_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
 }

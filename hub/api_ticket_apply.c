@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "api.h"
-#include "api_desk.h"
+#include "api_tickets_internal.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
-#include "store_desk.h"
+#include "store_casework.h"
 
 static int
-apply_reject(struct api_desk_job *job, enum hub_error_code code,
+apply_reject(struct api_ticket_job *job, enum hub_error_code code,
     const char *field)
 {
 	hub_error_set(&job->error, code, field, 0);
@@ -28,13 +28,13 @@ apply_reject(struct api_desk_job *job, enum hub_error_code code,
 /* Keeps the event for publishing and writes its outbox row, which is the
  * durable copy for platform services. payload is stolen. */
 static int
-apply_event(struct store_tx *tx, struct api_desk_job *job, const char *name,
+apply_event(struct store_tx *tx, struct api_ticket_job *job, const char *name,
     json_t *payload)
 {
 	char *text;
 	int rc;
 
-	if (payload == NULL || job->event_count == API_DESK_EVENTS_MAX) {
+	if (payload == NULL || job->event_count == API_TICKET_EVENTS_MAX) {
 		json_decref(payload);
 		return -1;
 	}
@@ -55,15 +55,15 @@ apply_event(struct store_tx *tx, struct api_desk_job *job, const char *name,
 /* Adds an audit event about ticket by the job's agent; detail is a JSON
  * object (stolen) or NULL. */
 static int
-apply_audit(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket, const char *action,
+apply_audit(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket, const char *action,
     json_t *detail)
 {
 	char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	int rc = -1;
 
 	if (detail == NULL || text != NULL)
-		rc = store_tx_desk_audit(tx, &(struct store_desk_audit){
+		rc = store_tx_casework_audit(tx, &(struct store_casework_audit){
 		    .ticket_id = ticket->id, .citizen_id = ticket->citizen_id,
 		    .agent_id = job->agent.id, .actor = job->actor,
 		    .action = action, .detail = text }, clock_now_ms());
@@ -75,10 +75,10 @@ apply_audit(struct store_tx *tx, struct api_desk_job *job,
 /* Reads ticket_id and checks that the caller may see its department.
  * Returns 0, 1 when rejected (404 naming field, or 403), -1 on error. */
 static int
-apply_load(struct store_tx *tx, struct api_desk_job *job, int64_t ticket_id,
-    struct store_desk_ticket *ticket, const char *field)
+apply_load(struct store_tx *tx, struct api_ticket_job *job, int64_t ticket_id,
+    struct store_casework_ticket *ticket, const char *field)
 {
-	int found = store_tx_desk_ticket(tx, ticket_id, ticket);
+	int found = store_tx_casework_ticket(tx, ticket_id, ticket);
 
 	if (found < 0)
 		return -1;
@@ -92,14 +92,14 @@ apply_load(struct store_tx *tx, struct api_desk_job *job, int64_t ticket_id,
 }
 
 static bool
-apply_ticket_closed(const struct store_desk_ticket *ticket)
+apply_ticket_closed(const struct store_casework_ticket *ticket)
 {
 	return ticket->status == LIFECYCLE_CLOSED || ticket->merged_into != 0;
 }
 
 static int
-apply_status_event(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket, enum lifecycle_status to)
+apply_status_event(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket, enum lifecycle_status to)
 {
 	return apply_event(tx, job, "ticket.status_changed", json_pack(
 	    "{s:I, s:s, s:s, s:s, s:I}", "ticket_id", (json_int_t)ticket->id,
@@ -109,7 +109,7 @@ apply_status_event(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_assigned_event(struct store_tx *tx, struct api_desk_job *job,
+apply_assigned_event(struct store_tx *tx, struct api_ticket_job *job,
     int64_t assignee_id)
 {
 	return apply_event(tx, job, "ticket.assigned", json_pack(
@@ -121,8 +121,8 @@ apply_assigned_event(struct store_tx *tx, struct api_desk_job *job,
 /* --- Reads, replies and notes -------------------------------------------- */
 
 static int
-apply_read(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_read(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
 	return apply_audit(tx, job, ticket, "ticket.read", json_pack("{s:s}",
 	    "code", ticket->code));
@@ -136,20 +136,20 @@ apply_read(struct store_tx *tx, struct api_desk_job *job,
  * it last wrote from. Returns 0, 1 when rejected, -1 on error.
  */
 static int
-apply_reply_route(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket, char *channel, int64_t *contact)
+apply_reply_route(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket, char *channel, int64_t *contact)
 {
 	enum contact_kind kind;
 	int64_t citizen_id;
 	int found;
 
 	if (job->contact_id == 0) {
-		snprintf(channel, STORE_DESK_CHANNEL_SIZE, "%s", ticket->channel);
+		snprintf(channel, STORE_CASEWORK_CHANNEL_SIZE, "%s", ticket->channel);
 		*contact = ticket->contact_id;
 		return 0;
 	}
 	*contact = job->contact_id;
-	found = store_tx_desk_contact(tx, job->contact_id, &citizen_id, &kind);
+	found = store_tx_casework_contact(tx, job->contact_id, &citizen_id, &kind);
 	if (found == 1 && (citizen_id == 0 || citizen_id != ticket->citizen_id))
 		found = store_tx_ticket_has_contact(tx, ticket->id,
 		    job->contact_id);
@@ -157,11 +157,11 @@ apply_reply_route(struct store_tx *tx, struct api_desk_job *job,
 		return found < 0 ? -1 : apply_reject(job,
 		    HUB_ERR_INVALID_FIELD, "contact_id");
 	if (kind == CONTACT_PHONE || kind == CONTACT_EMAIL) {
-		snprintf(channel, STORE_DESK_CHANNEL_SIZE, "%s",
+		snprintf(channel, STORE_CASEWORK_CHANNEL_SIZE, "%s",
 		    kind == CONTACT_PHONE ? "sms" : "email");
 		return 0;
 	}
-	found = store_tx_desk_contact_channel(tx, job->contact_id, channel);
+	found = store_tx_casework_contact_channel(tx, job->contact_id, channel);
 	if (found <= 0)
 		return found < 0 ? -1 : apply_reject(job,
 		    HUB_ERR_INVALID_FIELD, "contact_id");
@@ -169,11 +169,11 @@ apply_reply_route(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_reply(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_reply(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
-	char channel[STORE_DESK_CHANNEL_SIZE];
-	struct store_desk_message message;
+	char channel[STORE_CASEWORK_CHANNEL_SIZE];
+	struct store_casework_message message;
 	const char *language;
 	int64_t contact;
 	int rc;
@@ -182,11 +182,11 @@ apply_reply(struct store_tx *tx, struct api_desk_job *job,
 		return apply_reject(job, HUB_ERR_TICKET_CLOSED, NULL);
 	if ((rc = apply_reply_route(tx, job, ticket, channel, &contact)) != 0)
 		return rc;
-	message = (struct store_desk_message){ .ticket_id = ticket->id,
+	message = (struct store_casework_message){ .ticket_id = ticket->id,
 	    .kind = "reply", .channel = channel, .contact_id = contact,
 	    .agent_id = job->agent.id, .body = job->text };
-	if (store_tx_desk_message_add(tx, &message, clock_now_ms()) != 0 ||
-	    store_tx_desk_touch(tx, ticket->id, clock_now_ms()) != 0)
+	if (store_tx_casework_message_add(tx, &message, clock_now_ms()) != 0 ||
+	    store_tx_casework_touch(tx, ticket->id, clock_now_ms()) != 0)
 		return -1;
 	job->message_id = message.id;
 	language = job->language[0] != '\0' ? job->language : ticket->language;
@@ -202,25 +202,25 @@ apply_reply(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_note_add(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket, int64_t *message_id)
+apply_note_add(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket, int64_t *message_id)
 {
-	struct store_desk_message note = { .ticket_id = ticket->id,
-	    .kind = "note", .channel = STORE_DESK_NOTE_CHANNEL,
+	struct store_casework_message note = { .ticket_id = ticket->id,
+	    .kind = "note", .channel = STORE_CASEWORK_NOTE_CHANNEL,
 	    .agent_id = job->agent.id, .body = job->text };
 
-	if (store_tx_desk_message_add(tx, &note, clock_now_ms()) != 0)
+	if (store_tx_casework_message_add(tx, &note, clock_now_ms()) != 0)
 		return -1;
 	*message_id = note.id;
 	return 0;
 }
 
 static int
-apply_note(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_note(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
 	if (apply_note_add(tx, job, ticket, &job->message_id) != 0 ||
-	    store_tx_desk_touch(tx, ticket->id, clock_now_ms()) != 0)
+	    store_tx_casework_touch(tx, ticket->id, clock_now_ms()) != 0)
 		return -1;
 	return apply_audit(tx, job, ticket, "message.note", json_pack("{s:I}",
 	    "message_id", (json_int_t)job->message_id));
@@ -229,8 +229,8 @@ apply_note(struct store_tx *tx, struct api_desk_job *job,
 /* --- Status and assignment ----------------------------------------------- */
 
 static int
-apply_status(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_status(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
 	struct lifecycle_effect effect;
 	int64_t note_id = 0;
@@ -246,7 +246,7 @@ apply_status(struct store_tx *tx, struct api_desk_job *job,
 		break;
 	}
 	lifecycle_effect(ticket->status, job->status, &effect);
-	if (store_tx_desk_set_status(tx, ticket->id, job->status, &effect,
+	if (store_tx_casework_set_status(tx, ticket->id, job->status, &effect,
 	    clock_now_ms()) != 0 ||
 	    (job->text != NULL && apply_note_add(tx, job, ticket,
 	    &note_id) != 0))
@@ -265,8 +265,8 @@ apply_status(struct store_tx *tx, struct api_desk_job *job,
 /* Gives ticket to assignee_id (0: nobody), moving a new ticket to assigned
  * and an assigned one without assignee back to new. */
 static int
-apply_assignment(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket, int64_t assignee_id)
+apply_assignment(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket, int64_t assignee_id)
 {
 	enum lifecycle_status status = lifecycle_after_assignment(
 	    ticket->status, assignee_id != 0);
@@ -275,7 +275,7 @@ apply_assignment(struct store_tx *tx, struct api_desk_job *job,
 		job->changed = false;
 		return 0;
 	}
-	if (store_tx_desk_set_assignee(tx, ticket->id, assignee_id, status,
+	if (store_tx_casework_set_assignee(tx, ticket->id, assignee_id, status,
 	    clock_now_ms()) != 0 ||
 	    apply_audit(tx, job, ticket, "ticket.assigned", json_pack(
 	    "{s:I, s:I, s:s, s:s}", "assignee_id", (json_int_t)assignee_id,
@@ -290,8 +290,8 @@ apply_assignment(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_assign(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_assign(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
 	int member;
 
@@ -300,7 +300,7 @@ apply_assign(struct store_tx *tx, struct api_desk_job *job,
 	if (apply_ticket_closed(ticket))
 		return apply_reject(job, HUB_ERR_TICKET_CLOSED, NULL);
 	if (job->assignee_id != 0) {
-		member = ticket->has_department ? store_tx_desk_agent_member(tx,
+		member = ticket->has_department ? store_tx_casework_agent_member(tx,
 		    job->assignee_id, ticket->department) : 0;
 		if (member <= 0)
 			return member < 0 ? -1 : apply_reject(job,
@@ -310,13 +310,13 @@ apply_assign(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_claim(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_claim(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
 	int member = 0;
 
 	if (job->agent.id != 0 && ticket->has_department)
-		member = store_tx_desk_agent_member(tx, job->agent.id,
+		member = store_tx_casework_agent_member(tx, job->agent.id,
 		    ticket->department);
 	if (member <= 0)
 		return member < 0 ? -1 : apply_reject(job, HUB_ERR_FORBIDDEN,
@@ -331,10 +331,10 @@ apply_claim(struct store_tx *tx, struct api_desk_job *job,
 /* --- Merging and tags ------------------------------------------------------ */
 
 static int
-apply_merge(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *source)
+apply_merge(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *source)
 {
-	struct store_desk_ticket target;
+	struct store_casework_ticket target;
 	int rc;
 
 	if (job->other_id == source->id)
@@ -348,7 +348,7 @@ apply_merge(struct store_tx *tx, struct api_desk_job *job,
 	if (source->citizen_id == 0 || source->citizen_id != target.citizen_id)
 		return apply_reject(job, HUB_ERR_INVALID_FIELD, "into");
 
-	if (store_tx_desk_merge(tx, source->id, target.id, clock_now_ms()) != 0 ||
+	if (store_tx_casework_merge(tx, source->id, target.id, clock_now_ms()) != 0 ||
 	    apply_audit(tx, job, source, "ticket.merged", json_pack(
 	    "{s:I, s:s}", "into", (json_int_t)target.id, "into_code",
 	    target.code)) != 0 ||
@@ -360,8 +360,8 @@ apply_merge(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_tags_set(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_tags_set(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
 	json_t *tags = json_array();
 
@@ -371,9 +371,9 @@ apply_tags_set(struct store_tx *tx, struct api_desk_job *job,
 			tags = NULL;
 		}
 	}
-	if (tags == NULL || store_tx_desk_tags_set(tx, ticket->id,
+	if (tags == NULL || store_tx_casework_tags_set(tx, ticket->id,
 	    (const char *const *)job->tags, job->tag_count) != 0 ||
-	    store_tx_desk_touch(tx, ticket->id, clock_now_ms()) != 0) {
+	    store_tx_casework_touch(tx, ticket->id, clock_now_ms()) != 0) {
 		json_decref(tags);
 		return -1;
 	}
@@ -382,48 +382,48 @@ apply_tags_set(struct store_tx *tx, struct api_desk_job *job,
 }
 
 static int
-apply_tag_remove(struct store_tx *tx, struct api_desk_job *job,
-    const struct store_desk_ticket *ticket)
+apply_tag_remove(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket)
 {
-	int removed = store_tx_desk_tag_remove(tx, ticket->id, job->tags[0]);
+	int removed = store_tx_casework_tag_remove(tx, ticket->id, job->tags[0]);
 
 	if (removed <= 0)
 		return removed < 0 ? -1 : apply_reject(job, HUB_ERR_NOT_FOUND,
 		    "tag");
-	if (store_tx_desk_touch(tx, ticket->id, clock_now_ms()) != 0)
+	if (store_tx_casework_touch(tx, ticket->id, clock_now_ms()) != 0)
 		return -1;
 	return apply_audit(tx, job, ticket, "ticket.tag_removed",
 	    json_pack("{s:s}", "tag", job->tags[0]));
 }
 
 int
-api_desk_apply(struct store_tx *tx, void *arg)
+api_ticket_apply(struct store_tx *tx, void *arg)
 {
-	struct api_desk_job *job = arg;
-	struct store_desk_ticket ticket;
+	struct api_ticket_job *job = arg;
+	struct store_casework_ticket ticket;
 	int rc;
 
 	job->changed = true;
 	if ((rc = apply_load(tx, job, job->ticket_id, &ticket, "id")) != 0)
 		return rc;
 	switch (job->action) {
-	case API_DESK_READ:
+	case API_TICKET_READ:
 		return apply_read(tx, job, &ticket);
-	case API_DESK_REPLY:
+	case API_TICKET_REPLY:
 		return apply_reply(tx, job, &ticket);
-	case API_DESK_NOTE:
+	case API_TICKET_NOTE:
 		return apply_note(tx, job, &ticket);
-	case API_DESK_STATUS:
+	case API_TICKET_STATUS:
 		return apply_status(tx, job, &ticket);
-	case API_DESK_ASSIGN:
+	case API_TICKET_ASSIGN:
 		return apply_assign(tx, job, &ticket);
-	case API_DESK_CLAIM:
+	case API_TICKET_CLAIM:
 		return apply_claim(tx, job, &ticket);
-	case API_DESK_MERGE:
+	case API_TICKET_MERGE:
 		return apply_merge(tx, job, &ticket);
-	case API_DESK_TAGS_SET:
+	case API_TICKET_TAGS_SET:
 		return apply_tags_set(tx, job, &ticket);
-	case API_DESK_TAG_REMOVE:
+	case API_TICKET_TAG_REMOVE:
 		return apply_tag_remove(tx, job, &ticket);
 	}
 	log_error("http", "unknown desk action action=%d", (int)job->action);

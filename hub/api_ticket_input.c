@@ -12,10 +12,10 @@
 #include <uninorm.h>
 
 #include "api.h"
-#include "api_desk.h"
+#include "api_tickets_internal.h"
 #include "config.h"
 #include "http_server.h"
-#include "store_desk.h"
+#include "store_casework.h"
 #include "text.h"
 
 /* --- Request bodies ---------------------------------------------------------- */
@@ -35,7 +35,7 @@ input_key_known(const char *key, const char *const *keys)
  * body counts as {} when empty_ok. Sends the error and returns NULL when it
  * is not such an object. */
 json_t *
-api_desk_body(struct api_context *api, struct evhttp_request *req,
+api_ticket_body(struct api_context *api, struct evhttp_request *req,
     const char *const *keys, bool empty_ok)
 {
 	char type[64];
@@ -45,7 +45,7 @@ api_desk_body(struct api_context *api, struct evhttp_request *req,
 	size_t length;
 
 	if (http_request_body(api->http, req, &data, &length) != 0) {
-		api_desk_error(req, HUB_ERR_BODY_TOO_LARGE, NULL,
+		api_tickets_error(req, HUB_ERR_BODY_TOO_LARGE, NULL,
 		    (long)api->config->http_max_body_bytes);
 		return NULL;
 	}
@@ -53,12 +53,12 @@ api_desk_body(struct api_context *api, struct evhttp_request *req,
 		return json_object();
 	http_content_type(req, type, sizeof(type));
 	if (strcmp(type, "application/json") != 0) {
-		api_desk_error(req, HUB_ERR_CONTENT_TYPE, NULL, 0);
+		api_tickets_error(req, HUB_ERR_CONTENT_TYPE, NULL, 0);
 		return NULL;
 	}
 	body = json_loadb(data, length, JSON_REJECT_DUPLICATES, &error);
 	if (body == NULL || !json_is_object(body)) {
-		api_desk_error(req, HUB_ERR_INVALID_JSON, NULL, body != NULL ?
+		api_tickets_error(req, HUB_ERR_INVALID_JSON, NULL, body != NULL ?
 		    HUB_ERROR_NOT_OBJECT : 0);
 		json_decref(body);
 		return NULL;
@@ -66,7 +66,7 @@ api_desk_body(struct api_context *api, struct evhttp_request *req,
 	json_object_foreach(body, key, value) {
 		if (!input_key_known(key, keys)) {
 			/* The unknown key is echoed only when short and plain. */
-			api_desk_error(req, HUB_ERR_INVALID_FIELD,
+			api_tickets_error(req, HUB_ERR_INVALID_FIELD,
 			    strlen(key) <= 32 && strspn(key,
 			    "abcdefghijklmnopqrstuvwxyz_") == strlen(key) ? key :
 			    "body", 0);
@@ -91,26 +91,26 @@ input_text(struct evhttp_request *req, const json_t *body, const char *key,
 	*out = NULL;
 	if (value == NULL || json_is_null(value)) {
 		if (required)
-			api_desk_error(req, HUB_ERR_MISSING_FIELD, key, 0);
+			api_tickets_error(req, HUB_ERR_MISSING_FIELD, key, 0);
 		return required ? -1 : 0;
 	}
 	if (!json_is_string(value)) {
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, key, 0);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, key, 0);
 		return -1;
 	}
 	text = json_string_value(value);
 	length = json_string_length(value);
 	if (strlen(text) != length || !text_valid_utf8(text, length)) {
-		api_desk_error(req, HUB_ERR_INVALID_UTF8, key,
+		api_tickets_error(req, HUB_ERR_INVALID_UTF8, key,
 		    HUB_ERROR_NUL_CHARACTER);
 		return -1;
 	}
 	if ((*out = text_normalize(text, length)) == NULL) {
-		api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return -1;
 	}
 	if ((*out)[0] == '\0' || text_length(*out) > (size_t)max) {
-		api_desk_error(req, (*out)[0] == '\0' ? HUB_ERR_MISSING_FIELD :
+		api_tickets_error(req, (*out)[0] == '\0' ? HUB_ERR_MISSING_FIELD :
 		    HUB_ERR_FIELD_TOO_LONG, key, (*out)[0] == '\0' ? 0 : max);
 		free(*out);
 		*out = NULL;
@@ -129,13 +129,13 @@ input_id(struct evhttp_request *req, const json_t *body, const char *key,
 
 	*id = 0;
 	if (value == NULL) {
-		api_desk_error(req, HUB_ERR_MISSING_FIELD, key, 0);
+		api_tickets_error(req, HUB_ERR_MISSING_FIELD, key, 0);
 		return -1;
 	}
 	if (null_ok && json_is_null(value))
 		return 0;
 	if (!json_is_integer(value) || json_integer_value(value) < 1) {
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, key, 0);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, key, 0);
 		return -1;
 	}
 	*id = json_integer_value(value);
@@ -156,7 +156,7 @@ input_has_control(const char *text)
 }
 
 char *
-api_desk_tag_normalize(const char *text, size_t length)
+api_ticket_tag_normalize(const char *text, size_t length)
 {
 	char *normalized, *tag;
 	uint8_t *lower;
@@ -177,7 +177,7 @@ api_desk_tag_normalize(const char *text, size_t length)
 	tag[lower_length] = '\0';
 	free(lower);
 	characters = text_length(tag);
-	if (characters == 0 || characters > STORE_DESK_TAG_CHARS ||
+	if (characters == 0 || characters > STORE_CASEWORK_TAG_CHARS ||
 	    input_has_control(tag)) {
 		free(tag);
 		return NULL;
@@ -187,7 +187,7 @@ api_desk_tag_normalize(const char *text, size_t length)
 
 /* Adds the normalized tag to job's list unless it is there already. */
 static int
-input_tag_add(struct api_desk_job *job, char *tag)
+input_tag_add(struct api_ticket_job *job, char *tag)
 {
 	for (size_t i = 0; i < job->tag_count; i++) {
 		if (strcmp(job->tags[i], tag) == 0) {
@@ -202,8 +202,8 @@ input_tag_add(struct api_desk_job *job, char *tag)
 /* Fills job's tags from the "tags" array of body. Sends the error and
  * returns -1 when it is missing or invalid. */
 int
-api_desk_parse_tags(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_tags(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	const json_t *tags = json_object_get(body, "tags");
 	const json_t *value;
@@ -211,23 +211,23 @@ api_desk_parse_tags(struct evhttp_request *req, const json_t *body,
 	char *tag;
 
 	if (tags == NULL) {
-		api_desk_error(req, HUB_ERR_MISSING_FIELD, "tags", 0);
+		api_tickets_error(req, HUB_ERR_MISSING_FIELD, "tags", 0);
 		return -1;
 	}
-	if (!json_is_array(tags) || json_array_size(tags) > STORE_DESK_TAGS_MAX) {
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, "tags", 0);
+	if (!json_is_array(tags) || json_array_size(tags) > STORE_CASEWORK_TAGS_MAX) {
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "tags", 0);
 		return -1;
 	}
 	job->tags = calloc(json_array_size(tags) + 1, sizeof(*job->tags));
 	if (job->tags == NULL) {
-		api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return -1;
 	}
 	json_array_foreach(tags, index, value) {
-		tag = json_is_string(value) ? api_desk_tag_normalize(
+		tag = json_is_string(value) ? api_ticket_tag_normalize(
 		    json_string_value(value), json_string_length(value)) : NULL;
 		if (tag == NULL) {
-			api_desk_error(req, HUB_ERR_INVALID_FIELD, "tags", 0);
+			api_tickets_error(req, HUB_ERR_INVALID_FIELD, "tags", 0);
 			return -1;
 		}
 		input_tag_add(job, tag);
@@ -248,7 +248,7 @@ input_body_max(const struct api_context *api)
 /* Reads the optional "language" of a reply into job. */
 static int
 input_language(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+    struct api_ticket_job *job)
 {
 	const json_t *value = json_object_get(body, "language");
 	const char *language = json_string_value(value);
@@ -257,7 +257,7 @@ input_language(struct evhttp_request *req, const json_t *body,
 		return 0;
 	if (language == NULL || (strcmp(language, "vi") != 0 &&
 	    strcmp(language, "en") != 0)) {
-		api_desk_error(req, HUB_ERR_UNKNOWN_LANGUAGE, "language", 0);
+		api_tickets_error(req, HUB_ERR_UNKNOWN_LANGUAGE, "language", 0);
 		return -1;
 	}
 	memcpy(job->language, language, 3);
@@ -265,8 +265,8 @@ input_language(struct evhttp_request *req, const json_t *body,
 }
 
 int
-api_desk_parse_reply(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_reply(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	if (input_text(req, body, "body", true, input_body_max(job->api),
 	    &job->text) != 0 || input_language(req, body, job) != 0)
@@ -278,25 +278,25 @@ api_desk_parse_reply(struct evhttp_request *req, const json_t *body,
 }
 
 int
-api_desk_parse_note(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_note(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	return input_text(req, body, "body", true, input_body_max(job->api),
 	    &job->text);
 }
 
 int
-api_desk_parse_status(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_status(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	const char *status = json_string_value(json_object_get(body, "status"));
 
 	if (json_object_get(body, "status") == NULL) {
-		api_desk_error(req, HUB_ERR_MISSING_FIELD, "status", 0);
+		api_tickets_error(req, HUB_ERR_MISSING_FIELD, "status", 0);
 		return -1;
 	}
 	if (status == NULL || lifecycle_status_parse(status, &job->status) != 0) {
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, "status", 0);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "status", 0);
 		return -1;
 	}
 	return input_text(req, body, "note", false, input_body_max(job->api),
@@ -304,46 +304,46 @@ api_desk_parse_status(struct evhttp_request *req, const json_t *body,
 }
 
 int
-api_desk_parse_assign(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_assign(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	return input_id(req, body, "agent_id", true, &job->assignee_id);
 }
 
 /* Resolves "into", an id or a code, into job->other_id. */
 int
-api_desk_parse_merge(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_merge(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	const json_t *into = json_object_get(body, "into");
 	int found;
 
 	if (into == NULL) {
-		api_desk_error(req, HUB_ERR_MISSING_FIELD, "into", 0);
+		api_tickets_error(req, HUB_ERR_MISSING_FIELD, "into", 0);
 		return -1;
 	}
 	if (json_is_integer(into))
 		return input_id(req, body, "into", false, &job->other_id);
 	if (!json_is_string(into) || strlen(json_string_value(into)) !=
 	    json_string_length(into)) {
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, "into", 0);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "into", 0);
 		return -1;
 	}
-	found = api_desk_resolve(job->api, json_string_value(into),
+	found = api_tickets_resolve(job->api, json_string_value(into),
 	    &job->other_id);
 	if (found == 1)
 		return 0;
 	if (found == 0)
-		api_desk_error(req, HUB_ERR_NOT_FOUND, "into", 0);
+		api_tickets_error(req, HUB_ERR_NOT_FOUND, "into", 0);
 	else
-		api_desk_error(req, found == -1 ? HUB_ERR_INVALID_FIELD :
+		api_tickets_error(req, found == -1 ? HUB_ERR_INVALID_FIELD :
 		    HUB_ERR_INTERNAL, found == -1 ? "into" : NULL, 0);
 	return -1;
 }
 
 int
-api_desk_parse_claim(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job)
+api_ticket_parse_claim(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job)
 {
 	return 0;
 }

@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "api.h"
-#include "api_desk.h"
+#include "api_tickets_internal.h"
 #include "api_error.h"
 #include "auth.h"
 #include "clock.h"
@@ -27,7 +27,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "store.h"
-#include "store_desk.h"
+#include "store_casework.h"
 #include "ticket_code.h"
 
 #define API_TICKETS_PATH "/api/v1/tickets"
@@ -62,7 +62,7 @@ static const struct {
 };
 
 void
-api_desk_error(struct evhttp_request *req, enum hub_error_code code,
+api_tickets_error(struct evhttp_request *req, enum hub_error_code code,
     const char *field, long limit)
 {
 	struct hub_error error;
@@ -88,7 +88,7 @@ api_tickets_parse_id(const char *text, int64_t *value)
 }
 
 int
-api_desk_resolve(struct api_context *api, const char *segment,
+api_tickets_resolve(struct api_context *api, const char *segment,
     int64_t *ticket_id)
 {
 	char code[TICKET_CODE_PLAIN_SIZE];
@@ -170,10 +170,10 @@ api_tickets_path_parse(struct evhttp_request *req, struct tickets_path *path)
 	size_t length = 0;
 
 	memset(path, 0, sizeof(*path));
-	if (raw == NULL || strncmp(raw, API_DESK_TICKET_PATH,
-	    strlen(API_DESK_TICKET_PATH)) != 0)
+	if (raw == NULL || strncmp(raw, API_TICKETS_TICKET_PATH,
+	    strlen(API_TICKETS_TICKET_PATH)) != 0)
 		return -1;
-	raw += strlen(API_DESK_TICKET_PATH);
+	raw += strlen(API_TICKETS_TICKET_PATH);
 	action = strchr(raw, '/');
 	path->ticket = api_tickets_decode(raw, action != NULL ?
 	    (size_t)(action - raw) : strlen(raw), API_TICKETS_SEGMENT_MAX);
@@ -224,10 +224,10 @@ api_tickets_method_allowed(struct evhttp_request *req,
 			return true;
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", api_tickets_methods[i].allow);
-		api_desk_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
+		api_tickets_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
 		return false;
 	}
-	api_desk_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
+	api_tickets_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
 	return false;
 }
 
@@ -242,7 +242,7 @@ api_tickets_detail(struct api_context *api, struct evhttp_request *req,
     const struct auth_agent *agent, int64_t ticket_id)
 {
 	struct store_ticket ticket;
-	struct api_desk_job *job;
+	struct api_ticket_job *job;
 	json_t *detail;
 	int found;
 
@@ -254,23 +254,23 @@ api_tickets_detail(struct api_context *api, struct evhttp_request *req,
 		return;
 	}
 	store_ticket_clear(&ticket);
-	detail = found == 1 ? store_desk_ticket_detail_json(api->store,
+	detail = found == 1 ? store_casework_ticket_detail_json(api->store,
 	    ticket_id, clock_now_ms()) : NULL;
 	if (detail == NULL) {
 		if (found == 0 || (found == 1 && errno == ENOENT))
-			api_desk_error(req, HUB_ERR_NOT_FOUND, "id", 0);
+			api_tickets_error(req, HUB_ERR_NOT_FOUND, "id", 0);
 		else
-			api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+			api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
-	job = api_desk_job_new(api, req, agent, API_DESK_READ, ticket_id);
+	job = api_ticket_job_new(api, req, agent, API_TICKET_READ, ticket_id);
 	if (job == NULL) {
 		json_decref(detail);
-		api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
 	job->detail = detail;
-	api_desk_job_submit(job);
+	api_ticket_job_submit(job);
 }
 
 /* --- Routes ------------------------------------------------------------------ */
@@ -285,7 +285,7 @@ api_tickets_list_route(struct evhttp_request *req, void *arg)
 	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
-		api_desk_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
+		api_tickets_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
 		return;
 	}
 	if (auth_request(api, req, &agent))
@@ -302,7 +302,7 @@ api_tickets_ticket_route(struct evhttp_request *req, void *arg)
 	int found;
 
 	if (api_tickets_path_parse(req, &path) != 0) {
-		api_desk_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
+		api_tickets_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
 		api_tickets_path_clear(&path);
 		return;
 	}
@@ -311,13 +311,13 @@ api_tickets_ticket_route(struct evhttp_request *req, void *arg)
 		api_tickets_path_clear(&path);
 		return;
 	}
-	found = api_desk_resolve(api, path.ticket, &ticket_id);
+	found = api_tickets_resolve(api, path.ticket, &ticket_id);
 	if (found == -1)
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, "id", 0);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "id", 0);
 	else if (found == -2)
-		api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 	else if (found == 0)
-		api_desk_error(req, HUB_ERR_NOT_FOUND, "id", 0);
+		api_tickets_error(req, HUB_ERR_NOT_FOUND, "id", 0);
 	else if (path.action == NULL)
 		api_tickets_detail(api, req, &agent, ticket_id);
 	else
@@ -427,7 +427,7 @@ api_tickets_mount(struct api_context *api, char *err, size_t err_size)
 
 	if (http_server_route(api->http, "core", API_TICKETS_PATH,
 	    HTTP_ROUTE_EXACT, api_tickets_list_route, api) != 0 ||
-	    http_server_route(api->http, "core", API_DESK_TICKET_PATH,
+	    http_server_route(api->http, "core", API_TICKETS_TICKET_PATH,
 	    HTTP_ROUTE_PREFIX, api_tickets_ticket_route, api) != 0) {
 		snprintf(err, err_size, "cannot mount %s: the path is taken",
 		    API_TICKETS_PATH);

@@ -11,16 +11,16 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
-#include "api_desk.h"
+#include "api_tickets_internal.h"
 #include "clock.h"
 #include "http_server.h"
 #include "log.h"
-#include "store_desk.h"
+#include "store_casework.h"
 #include "text.h"
 
 /* The list's filter with the strings it owns. */
 struct list_query {
-	struct store_desk_filter filter;
+	struct store_casework_filter filter;
 	char *tag;			/* normalized */
 	char *visible_departments;	/* JSON text */
 };
@@ -48,8 +48,8 @@ list_valid_id(const char *value)
 {
 	size_t length = strlen(value);
 
-	return length > 0 && length <= API_DESK_ID_MAX &&
-	    strspn(value, API_DESK_ID_CHARS) == length;
+	return length > 0 && length <= API_TICKETS_ID_MAX &&
+	    strspn(value, API_TICKETS_ID_CHARS) == length;
 }
 
 static bool
@@ -63,7 +63,7 @@ list_valid_search(const char *value)
  * "none". */
 static bool
 list_assignee(const char *value, const struct auth_agent *agent,
-    struct store_desk_filter *filter)
+    struct store_casework_filter *filter)
 {
 	if (strcmp(value, "none") == 0) {
 		filter->unassigned = true;
@@ -77,7 +77,7 @@ list_assignee(const char *value, const struct auth_agent *agent,
 }
 
 static bool
-list_overdue(const char *value, struct store_desk_filter *filter)
+list_overdue(const char *value, struct store_casework_filter *filter)
 {
 	filter->overdue = strcmp(value, "true") == 0;
 	return filter->overdue || strcmp(value, "false") == 0;
@@ -86,7 +86,7 @@ list_overdue(const char *value, struct store_desk_filter *filter)
 static bool
 list_tag(const char *value, struct list_query *query)
 {
-	query->tag = api_desk_tag_normalize(value, strlen(value));
+	query->tag = api_ticket_tag_normalize(value, strlen(value));
 	query->filter.tag = query->tag;
 	return query->tag != NULL;
 }
@@ -97,7 +97,7 @@ static bool
 list_apply(const struct evkeyval *parameter, const struct auth_agent *agent,
     struct list_query *query)
 {
-	struct store_desk_filter *filter = &query->filter;
+	struct store_casework_filter *filter = &query->filter;
 	const char *key = parameter->key;
 	const char *value = parameter->value;
 	enum lifecycle_status status;
@@ -168,17 +168,17 @@ list_reject(struct evhttp_request *req, const struct evkeyval *parameter,
 	    "abcdefghijklmnopqrstuvwxyz_") == strlen(key);
 
 	if (detail != 0)
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, plain ? key : "query",
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, plain ? key : "query",
 		    detail);
 	else if (strcmp(key, "q") == 0 &&
 	    text_valid_utf8(parameter->value, strlen(parameter->value)))
-		api_desk_error(req, HUB_ERR_FIELD_TOO_LONG, key,
+		api_tickets_error(req, HUB_ERR_FIELD_TOO_LONG, key,
 		    STORE_SEARCH_QUERY_MAX);
 	else if (strcmp(key, "limit") == 0)
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, key,
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, key,
 		    API_TICKETS_LIMIT_MAX);
 	else
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, plain ? key : "query",
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, plain ? key : "query",
 		    0);
 }
 
@@ -198,7 +198,7 @@ list_parse(struct evhttp_request *req, const struct auth_agent *agent,
 	if (text == NULL)
 		return 0;
 	if (evhttp_parse_query_str(text, params) != 0) {
-		api_desk_error(req, HUB_ERR_INVALID_FIELD, "query", 0);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "query", 0);
 		return -1;
 	}
 	for (parameter = params->tqh_first; parameter != NULL;
@@ -245,7 +245,7 @@ list_scope(struct evhttp_request *req, const struct auth_agent *agent,
 	if (query->visible_departments != NULL)
 		return 0;
 fail:
-	api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+	api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 	return -1;
 }
 
@@ -276,11 +276,11 @@ api_tickets_list(struct api_context *api, struct evhttp_request *req,
 		query.filter.with_contacts = auth_has_role(agent,
 		    AUTH_ROLE_ADMIN);
 		query.filter.now = clock_now_ms();
-		tickets = store_desk_tickets_json(api->store, &query.filter);
+		tickets = store_casework_tickets_json(api->store, &query.filter);
 		if (tickets == NULL) {
 			log_error("http", "listing tickets failed agent=%lld",
 			    (long long)agent->id);
-			api_desk_error(req, HUB_ERR_INTERNAL, NULL, 0);
+			api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		} else {
 			/* "o" steals both values. */
 			http_send_json(req, 200, json_pack("{s:o, s:o}",

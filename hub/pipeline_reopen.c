@@ -7,7 +7,7 @@
 #include "lifecycle.h"
 #include "pipeline_stages.h"
 #include "store.h"
-#include "store_desk.h"
+#include "store_casework.h"
 
 /* The payload of "ticket.status_changed" for a reopening, which no agent
  * made (agent_id 0). Returns a new string or NULL. */
@@ -30,15 +30,15 @@ pipeline_reopen(struct store_tx *tx, const struct hub_message *message,
     struct pipeline_result *result)
 {
 	struct lifecycle_effect effect;
-	struct store_desk_ticket ticket;
+	struct store_casework_ticket ticket;
 	char actor[96], detail[160];
 	char *payload;
 	int rc;
 
-	if (store_tx_desk_ticket(tx, result->ticket_id, &ticket) != 1)
+	if (store_tx_casework_ticket(tx, result->ticket_id, &ticket) != 1)
 		return -1;
 	lifecycle_effect(LIFECYCLE_RESOLVED, LIFECYCLE_REOPENED, &effect);
-	if (store_tx_desk_set_status(tx, result->ticket_id, LIFECYCLE_REOPENED,
+	if (store_tx_casework_set_status(tx, result->ticket_id, LIFECYCLE_REOPENED,
 	    &effect, clock_now_ms()) != 0)
 		return -1;
 
@@ -46,7 +46,7 @@ pipeline_reopen(struct store_tx *tx, const struct hub_message *message,
 	snprintf(detail, sizeof(detail), "{\"from\":\"resolved\","
 	    "\"to\":\"in_progress\",\"message_id\":%lld}",
 	    (long long)result->message_id);
-	if (store_tx_desk_audit(tx, &(struct store_desk_audit){
+	if (store_tx_casework_audit(tx, &(struct store_casework_audit){
 	    .ticket_id = result->ticket_id, .citizen_id = ticket.citizen_id,
 	    .actor = actor, .action = "ticket.reopened", .detail = detail },
 	    clock_now_ms()) != 0)

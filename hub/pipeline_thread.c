@@ -4,7 +4,7 @@
 #include "log.h"
 #include "pipeline_stages.h"
 #include "store.h"
-#include "store_desk.h"
+#include "store_casework.h"
 #include "ticket_code.h"
 
 /* Whether one of the message's verified contacts is on ticket_id. A code
@@ -37,8 +37,8 @@ thread_candidate(struct store_tx *tx, const struct hub_message *message,
     int64_t ticket_id, int64_t reopen_window_ms,
     struct pipeline_thread_target *target)
 {
-	struct store_desk_ticket ticket;
-	int found = store_tx_desk_ticket_final(tx, ticket_id, &ticket);
+	struct store_casework_ticket ticket;
+	int found = store_tx_casework_ticket_final(tx, ticket_id, &ticket);
 
 	if (found <= 0)
 		return found;
@@ -110,7 +110,7 @@ thread_by_conversation(struct store_tx *tx, const struct hub_message *message,
 		target->ticket_id = found == 1 ? ticket_id : 0;
 		return found < 0 ? -1 : 0;
 	}
-	found = store_tx_desk_conversation_latest(tx, message->channel,
+	found = store_tx_casework_conversation_latest(tx, message->channel,
 	    message->conversation_key, &ticket_id);
 	if (found == 1)
 		found = thread_candidate(tx, message, ticket_id,

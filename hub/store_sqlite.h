@@ -131,7 +131,7 @@ char *store_search_terms(const char *query, size_t *count);
 /* store_read.c: rows into structures. */
 int store_read_ticket_row(sqlite3_stmt *stmt, struct store_ticket *ticket);
 
-/* store_json.c: JSON of rows, shared with store_desk_read.c. */
+/* store_json.c: JSON of rows, shared with store_casework_read.c. */
 /* A time as "2026-12-04T20:15:25+07:00", or null for 0 (none). */
 json_t *store_json_time(int64_t milliseconds);
 /* The public fields of a ticket. Returns a new reference or NULL. */

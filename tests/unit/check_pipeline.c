@@ -14,7 +14,7 @@
 #include "pipeline.h"
 #include "pipeline_stages.h"
 #include "store.h"
-#include "store_desk.h"
+#include "store_casework.h"
 #include "template.h"
 
 static const struct hub_config_limits test_limits = {
@@ -700,10 +700,10 @@ status_job_apply(struct store_tx *tx, void *arg)
 	struct lifecycle_effect effect;
 
 	if (change->merge_into != 0)
-		return store_tx_desk_merge(tx, change->ticket_id,
+		return store_tx_casework_merge(tx, change->ticket_id,
 		    change->merge_into, clock_now_ms());
 	lifecycle_effect(change->from, change->to, &effect);
-	return store_tx_desk_set_status(tx, change->ticket_id, change->to,
+	return store_tx_casework_set_status(tx, change->ticket_id, change->to,
 	    &effect, clock_now_ms());
 }
 
@@ -747,7 +747,7 @@ ticket_set_status(int64_t ticket_id, enum lifecycle_status from,
 static void
 ticket_expect_status(int64_t ticket_id, const char *status, bool resolved_at)
 {
-	json_t *record = store_desk_ticket_json(fx.store, ticket_id,
+	json_t *record = store_casework_ticket_json(fx.store, ticket_id,
 	    clock_now_ms());
 
 	ck_assert_ptr_nonnull(record);

@@ -11,36 +11,36 @@
 #include <string.h>
 
 #include "log.h"
-#include "store_desk.h"
+#include "store_casework.h"
 #include "store_sqlite.h"
 
 /* STORE_TICKET_COLUMNS, then the desk's columns from index 17 on. Inside
  * the subqueries, assignee_id and "tickets" name the outer row. */
-#define STORE_DESK_RECORD_COLUMNS STORE_TICKET_COLUMNS ", assignee_id,"	\
+#define STORE_CASEWORK_RECORD_COLUMNS STORE_TICKET_COLUMNS ", assignee_id,"	\
 	" (SELECT username FROM agents WHERE agents.id = assignee_id),"	\
 	" (SELECT display_name FROM agents WHERE agents.id = assignee_id),"	\
 	" merged_into, (SELECT code FROM tickets AS target"		\
 	" WHERE target.id = tickets.merged_into), resolved_at, closed_at"
 
 enum {
-	STORE_DESK_COLUMN_ASSIGNEE = 17,
-	STORE_DESK_COLUMN_USERNAME,
-	STORE_DESK_COLUMN_DISPLAY_NAME,
-	STORE_DESK_COLUMN_MERGED_INTO,
-	STORE_DESK_COLUMN_MERGED_CODE,
-	STORE_DESK_COLUMN_RESOLVED_AT,
-	STORE_DESK_COLUMN_CLOSED_AT,
+	STORE_CASEWORK_COLUMN_ASSIGNEE = 17,
+	STORE_CASEWORK_COLUMN_USERNAME,
+	STORE_CASEWORK_COLUMN_DISPLAY_NAME,
+	STORE_CASEWORK_COLUMN_MERGED_INTO,
+	STORE_CASEWORK_COLUMN_MERGED_CODE,
+	STORE_CASEWORK_COLUMN_RESOLVED_AT,
+	STORE_CASEWORK_COLUMN_CLOSED_AT,
 };
 
 static const char *
-store_desk_text(sqlite3_stmt *stmt, int column)
+store_casework_text(sqlite3_stmt *stmt, int column)
 {
 	return (const char *)sqlite3_column_text(stmt, column);
 }
 
 /* An agent as {id, username, display_name}, or null for id 0. */
 static json_t *
-store_desk_agent(int64_t id, const char *username, const char *display_name)
+store_casework_agent(int64_t id, const char *username, const char *display_name)
 {
 	if (id == 0)
 		return json_null();
@@ -49,34 +49,34 @@ store_desk_agent(int64_t id, const char *username, const char *display_name)
 }
 
 static json_t *
-store_desk_id_or_null(int64_t id)
+store_casework_id_or_null(int64_t id)
 {
 	return id != 0 ? json_integer(id) : json_null();
 }
 
 static json_t *
-store_desk_tag_row(sqlite3_stmt *stmt)
+store_casework_tag_row(sqlite3_stmt *stmt)
 {
-	return json_string(store_desk_text(stmt, 0));
+	return json_string(store_casework_text(stmt, 0));
 }
 
 static json_t *
-store_desk_tags(struct store *store, int64_t ticket_id)
+store_casework_tags(struct store *store, int64_t ticket_id)
 {
 	static const char sql[] = "SELECT tag FROM ticket_tags"
 	    " WHERE ticket_id = ? ORDER BY tag";
 
 	return store_json_rows(store, store_sqlite_query(&store->reader, sql,
-	    "i", ticket_id), store_desk_tag_row);
+	    "i", ticket_id), store_casework_tag_row);
 }
 
 static json_t *
-store_desk_contact_row(sqlite3_stmt *stmt)
+store_casework_contact_row(sqlite3_stmt *stmt)
 {
 	return json_pack("{s:I, s:s?, s:s?, s:b, s:b}",
 	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
-	    "kind", store_desk_text(stmt, 1),
-	    "value", store_desk_text(stmt, 2),
+	    "kind", store_casework_text(stmt, 1),
+	    "value", store_casework_text(stmt, 2),
 	    "verified", sqlite3_column_int(stmt, 3) != 0,
 	    "blocked", sqlite3_column_type(stmt, 4) != SQLITE_NULL);
 }
@@ -84,7 +84,7 @@ store_desk_contact_row(sqlite3_stmt *stmt)
 /* The citizen's contacts and the ticket's own (the one that opened it and
  * those added), oldest first, as the operators' read API lists them. */
 static json_t *
-store_desk_ticket_contacts(struct store *store, int64_t ticket_id)
+store_casework_ticket_contacts(struct store *store, int64_t ticket_id)
 {
 	static const char sql[] = "SELECT id, kind, value, verified, blocked_at"
 	    " FROM contacts WHERE citizen_id = (SELECT citizen_id FROM tickets"
@@ -93,43 +93,43 @@ store_desk_ticket_contacts(struct store *store, int64_t ticket_id)
 	    " WHERE ticket_id = ?1) ORDER BY id";
 
 	return store_json_rows(store, store_sqlite_query(&store->reader, sql,
-	    "i", ticket_id), store_desk_contact_row);
+	    "i", ticket_id), store_casework_contact_row);
 }
 
 /* Adds the desk's columns of the row and the tags to record. */
 static int
-store_desk_add_columns(struct store *store, json_t *record,
+store_casework_add_columns(struct store *store, json_t *record,
     sqlite3_stmt *stmt, const struct store_ticket *ticket, int64_t now)
 {
-	int64_t assignee = sqlite3_column_int64(stmt, STORE_DESK_COLUMN_ASSIGNEE);
+	int64_t assignee = sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_ASSIGNEE);
 	bool open = strcmp(ticket->status, "resolved") != 0 &&
 	    strcmp(ticket->status, "closed") != 0;
 
 	if (json_object_set_new(record, "assignee_id",
-	    store_desk_id_or_null(assignee)) != 0 ||
-	    json_object_set_new(record, "assignee", store_desk_agent(assignee,
-	    store_desk_text(stmt, STORE_DESK_COLUMN_USERNAME),
-	    store_desk_text(stmt, STORE_DESK_COLUMN_DISPLAY_NAME))) != 0 ||
-	    json_object_set_new(record, "merged_into", store_desk_id_or_null(
-	    sqlite3_column_int64(stmt, STORE_DESK_COLUMN_MERGED_INTO))) != 0 ||
+	    store_casework_id_or_null(assignee)) != 0 ||
+	    json_object_set_new(record, "assignee", store_casework_agent(assignee,
+	    store_casework_text(stmt, STORE_CASEWORK_COLUMN_USERNAME),
+	    store_casework_text(stmt, STORE_CASEWORK_COLUMN_DISPLAY_NAME))) != 0 ||
+	    json_object_set_new(record, "merged_into", store_casework_id_or_null(
+	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_MERGED_INTO))) != 0 ||
 	    json_object_set_new(record, "merged_into_code", json_pack("s?",
-	    store_desk_text(stmt, STORE_DESK_COLUMN_MERGED_CODE))) != 0 ||
+	    store_casework_text(stmt, STORE_CASEWORK_COLUMN_MERGED_CODE))) != 0 ||
 	    json_object_set_new(record, "resolved_at", store_json_time(
-	    sqlite3_column_int64(stmt, STORE_DESK_COLUMN_RESOLVED_AT))) != 0 ||
+	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_RESOLVED_AT))) != 0 ||
 	    json_object_set_new(record, "closed_at", store_json_time(
-	    sqlite3_column_int64(stmt, STORE_DESK_COLUMN_CLOSED_AT))) != 0 ||
+	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_CLOSED_AT))) != 0 ||
 	    json_object_set_new(record, "overdue", json_boolean(open &&
 	    ticket->due_at != 0 && ticket->due_at < now)) != 0 ||
-	    json_object_set_new(record, "tags", store_desk_tags(store,
+	    json_object_set_new(record, "tags", store_casework_tags(store,
 	    ticket->id)) != 0)
 		return -1;
 	return 0;
 }
 
-/* The desk record of the current row of a STORE_DESK_RECORD_COLUMNS query,
+/* The desk record of the current row of a STORE_CASEWORK_RECORD_COLUMNS query,
  * with the ticket's contacts when with_contacts. */
 static json_t *
-store_desk_record(struct store *store, sqlite3_stmt *stmt, int64_t now,
+store_casework_record(struct store *store, sqlite3_stmt *stmt, int64_t now,
     bool with_contacts)
 {
 	struct store_ticket ticket;
@@ -138,9 +138,9 @@ store_desk_record(struct store *store, sqlite3_stmt *stmt, int64_t now,
 	if (store_read_ticket_row(stmt, &ticket) != 0)
 		return NULL;
 	record = store_json_ticket(&ticket);
-	if (record != NULL && (store_desk_add_columns(store, record, stmt,
+	if (record != NULL && (store_casework_add_columns(store, record, stmt,
 	    &ticket, now) != 0 || (with_contacts && json_object_set_new(record,
-	    "contacts", store_desk_ticket_contacts(store, ticket.id)) != 0))) {
+	    "contacts", store_casework_ticket_contacts(store, ticket.id)) != 0))) {
 		json_decref(record);
 		record = NULL;
 	}
@@ -150,12 +150,12 @@ store_desk_record(struct store *store, sqlite3_stmt *stmt, int64_t now,
 
 /* terms is NULL, or the JSON array of FTS5 terms of a search. */
 static sqlite3_stmt *
-store_desk_list_query(struct store *store,
-    const struct store_desk_filter *filter, const char *terms)
+store_casework_list_query(struct store *store,
+    const struct store_casework_filter *filter, const char *terms)
 {
 	/* A ticket matches a search when each term matches one of its rows,
 	 * so the words may come from its subject and its messages. */
-	static const char sql[] = "SELECT " STORE_DESK_RECORD_COLUMNS
+	static const char sql[] = "SELECT " STORE_CASEWORK_RECORD_COLUMNS
 	    " FROM tickets WHERE (?1 IS NULL OR status = ?1)"
 	    " AND (?2 IS NULL OR department = ?2)"
 	    " AND (?3 IS NULL OR department IN (SELECT value FROM json_each(?3)))"
@@ -187,10 +187,10 @@ store_desk_list_query(struct store *store,
 }
 
 static json_t *
-store_desk_list_rows(struct store *store,
-    const struct store_desk_filter *filter, const char *terms)
+store_casework_list_rows(struct store *store,
+    const struct store_casework_filter *filter, const char *terms)
 {
-	sqlite3_stmt *stmt = store_desk_list_query(store, filter, terms);
+	sqlite3_stmt *stmt = store_casework_list_query(store, filter, terms);
 	json_t *array;
 	int rc;
 
@@ -200,7 +200,7 @@ store_desk_list_rows(struct store *store,
 		return NULL;
 	}
 	while ((rc = store_sqlite_row(&store->reader, stmt)) == 1) {
-		if (json_array_append_new(array, store_desk_record(store, stmt,
+		if (json_array_append_new(array, store_casework_record(store, stmt,
 		    filter->now, filter->with_contacts)) != 0) {
 			sqlite3_reset(stmt);
 			rc = -1;
@@ -216,30 +216,30 @@ store_desk_list_rows(struct store *store,
 }
 
 json_t *
-store_desk_tickets_json(struct store *store,
-    const struct store_desk_filter *filter)
+store_casework_tickets_json(struct store *store,
+    const struct store_casework_filter *filter)
 {
 	char *terms;
 	size_t count;
 	json_t *array;
 
 	if (filter->search == NULL)
-		return store_desk_list_rows(store, filter, NULL);
+		return store_casework_list_rows(store, filter, NULL);
 	if ((terms = store_search_terms(filter->search, &count)) == NULL)
 		return NULL;
 	/* A query with no word left after folding matches nothing. */
 	array = count == 0 ? json_array() :
-	    store_desk_list_rows(store, filter, terms);
+	    store_casework_list_rows(store, filter, terms);
 	free(terms);
 	return array;
 }
 
 /* The record of ticket_id; errno is ENOENT when there is none. */
 static json_t *
-store_desk_record_get(struct store *store, int64_t ticket_id, int64_t now,
+store_casework_record_get(struct store *store, int64_t ticket_id, int64_t now,
     bool with_contacts)
 {
-	static const char sql[] = "SELECT " STORE_DESK_RECORD_COLUMNS
+	static const char sql[] = "SELECT " STORE_CASEWORK_RECORD_COLUMNS
 	    " FROM tickets WHERE id = ?";
 	sqlite3_stmt *stmt = store_sqlite_query(&store->reader, sql, "i",
 	    ticket_id);
@@ -254,7 +254,7 @@ store_desk_record_get(struct store *store, int64_t ticket_id, int64_t now,
 		errno = ENOENT;
 		return NULL;
 	}
-	record = store_desk_record(store, stmt, now, with_contacts);
+	record = store_casework_record(store, stmt, now, with_contacts);
 	sqlite3_reset(stmt);
 	if (record == NULL)
 		errno = EIO;
@@ -262,34 +262,34 @@ store_desk_record_get(struct store *store, int64_t ticket_id, int64_t now,
 }
 
 json_t *
-store_desk_ticket_json(struct store *store, int64_t ticket_id, int64_t now)
+store_casework_ticket_json(struct store *store, int64_t ticket_id, int64_t now)
 {
-	return store_desk_record_get(store, ticket_id, now, false);
+	return store_casework_record_get(store, ticket_id, now, false);
 }
 
 /* --- The detail --------------------------------------------------------- */
 
 static json_t *
-store_desk_message_row(sqlite3_stmt *stmt)
+store_casework_message_row(sqlite3_stmt *stmt)
 {
 	return json_pack("{s:I, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s?, s:s?,"
 	    " s:s?, s:o, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
-	    "direction", store_desk_text(stmt, 1),
-	    "kind", store_desk_text(stmt, 2),
-	    "channel", store_desk_text(stmt, 3),
-	    "contact_id", store_desk_id_or_null(sqlite3_column_int64(stmt, 4)),
-	    "agent_id", store_desk_id_or_null(sqlite3_column_int64(stmt, 5)),
-	    "agent", store_desk_agent(sqlite3_column_int64(stmt, 5),
-	    store_desk_text(stmt, 6), store_desk_text(stmt, 7)),
-	    "delivery_status", store_desk_text(stmt, 8),
-	    "delivery_detail", store_desk_text(stmt, 9),
-	    "body", store_desk_text(stmt, 10),
+	    "direction", store_casework_text(stmt, 1),
+	    "kind", store_casework_text(stmt, 2),
+	    "channel", store_casework_text(stmt, 3),
+	    "contact_id", store_casework_id_or_null(sqlite3_column_int64(stmt, 4)),
+	    "agent_id", store_casework_id_or_null(sqlite3_column_int64(stmt, 5)),
+	    "agent", store_casework_agent(sqlite3_column_int64(stmt, 5),
+	    store_casework_text(stmt, 6), store_casework_text(stmt, 7)),
+	    "delivery_status", store_casework_text(stmt, 8),
+	    "delivery_detail", store_casework_text(stmt, 9),
+	    "body", store_casework_text(stmt, 10),
 	    "created_at", store_json_time(sqlite3_column_int64(stmt, 11)),
 	    "delivered_at", store_json_time(sqlite3_column_int64(stmt, 12)));
 }
 
-#define STORE_DESK_MESSAGE_SELECT "SELECT messages.id, direction, kind,"	\
+#define STORE_CASEWORK_MESSAGE_SELECT "SELECT messages.id, direction, kind,"	\
 	" channel, contact_id, agent_id, agents.username,"		\
 	" agents.display_name, delivery_status, delivery_detail, body,"	\
 	" messages.created_at, delivered_at FROM messages"		\
@@ -298,24 +298,24 @@ store_desk_message_row(sqlite3_stmt *stmt)
 /* Messages are listed by id, which is the order they were stored in, also
  * across a merge. */
 static json_t *
-store_desk_conversation(struct store *store, int64_t ticket_id)
+store_casework_conversation(struct store *store, int64_t ticket_id)
 {
-	static const char sql[] = STORE_DESK_MESSAGE_SELECT
+	static const char sql[] = STORE_CASEWORK_MESSAGE_SELECT
 	    " WHERE messages.ticket_id = ? ORDER BY messages.id";
 
 	return store_json_rows(store, store_sqlite_query(&store->reader, sql,
-	    "i", ticket_id), store_desk_message_row);
+	    "i", ticket_id), store_casework_message_row);
 }
 
 json_t *
-store_desk_message_json(struct store *store, int64_t message_id)
+store_casework_message_json(struct store *store, int64_t message_id)
 {
-	static const char sql[] = STORE_DESK_MESSAGE_SELECT
+	static const char sql[] = STORE_CASEWORK_MESSAGE_SELECT
 	    " WHERE messages.id = ?";
 	json_t *rows, *message;
 
 	rows = store_json_rows(store, store_sqlite_query(&store->reader, sql,
-	    "i", message_id), store_desk_message_row);
+	    "i", message_id), store_casework_message_row);
 	if (rows == NULL || json_array_size(rows) == 0) {
 		json_decref(rows);
 		return NULL;
@@ -326,42 +326,42 @@ store_desk_message_json(struct store *store, int64_t message_id)
 }
 
 static json_t *
-store_desk_audit_row(sqlite3_stmt *stmt)
+store_casework_audit_row(sqlite3_stmt *stmt)
 {
 	return json_pack("{s:I, s:s?, s:s?, s:s?, s:o, s:o, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
-	    "actor", store_desk_text(stmt, 1),
-	    "action", store_desk_text(stmt, 2),
-	    "detail", store_desk_text(stmt, 3),
-	    "agent_id", store_desk_id_or_null(sqlite3_column_int64(stmt, 4)),
-	    "citizen_id", store_desk_id_or_null(sqlite3_column_int64(stmt, 5)),
+	    "actor", store_casework_text(stmt, 1),
+	    "action", store_casework_text(stmt, 2),
+	    "detail", store_casework_text(stmt, 3),
+	    "agent_id", store_casework_id_or_null(sqlite3_column_int64(stmt, 4)),
+	    "citizen_id", store_casework_id_or_null(sqlite3_column_int64(stmt, 5)),
 	    "created_at", store_json_time(sqlite3_column_int64(stmt, 6)));
 }
 
 static json_t *
-store_desk_audit(struct store *store, int64_t ticket_id)
+store_casework_audit(struct store *store, int64_t ticket_id)
 {
 	static const char sql[] = "SELECT id, actor, action, detail, agent_id,"
 	    " citizen_id, created_at FROM audit_events WHERE ticket_id = ?"
 	    " ORDER BY id";
 
 	return store_json_rows(store, store_sqlite_query(&store->reader, sql,
-	    "i", ticket_id), store_desk_audit_row);
+	    "i", ticket_id), store_casework_audit_row);
 }
 
 static json_t *
-store_desk_citizen_row(sqlite3_stmt *stmt)
+store_casework_citizen_row(sqlite3_stmt *stmt)
 {
 	return json_pack("{s:I, s:s?, s:s?, s:o}",
 	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
-	    "name", store_desk_text(stmt, 1),
-	    "language", store_desk_text(stmt, 2),
+	    "name", store_casework_text(stmt, 1),
+	    "language", store_casework_text(stmt, 2),
 	    "created_at", store_json_time(sqlite3_column_int64(stmt, 3)));
 }
 
 /* The ticket's citizen with every contact of theirs, or null. */
 static json_t *
-store_desk_citizen(struct store *store, int64_t ticket_id)
+store_casework_citizen(struct store *store, int64_t ticket_id)
 {
 	static const char sql[] = "SELECT id, name, language, created_at"
 	    " FROM citizens WHERE id = (SELECT citizen_id FROM tickets"
@@ -371,7 +371,7 @@ store_desk_citizen(struct store *store, int64_t ticket_id)
 	json_t *rows, *citizen;
 
 	rows = store_json_rows(store, store_sqlite_query(&store->reader, sql,
-	    "i", ticket_id), store_desk_citizen_row);
+	    "i", ticket_id), store_casework_citizen_row);
 	if (rows == NULL)
 		return NULL;
 	if (json_array_size(rows) == 0) {
@@ -383,7 +383,7 @@ store_desk_citizen(struct store *store, int64_t ticket_id)
 	if (json_object_set_new(citizen, "contacts", store_json_rows(store,
 	    store_sqlite_query(&store->reader, contacts, "i",
 	    json_integer_value(json_object_get(citizen, "id"))),
-	    store_desk_contact_row)) != 0) {
+	    store_casework_contact_row)) != 0) {
 		json_decref(citizen);
 		return NULL;
 	}
@@ -391,17 +391,17 @@ store_desk_citizen(struct store *store, int64_t ticket_id)
 }
 
 static json_t *
-store_desk_detail(struct store *store, int64_t ticket_id, int64_t now)
+store_casework_detail(struct store *store, int64_t ticket_id, int64_t now)
 {
-	json_t *record = store_desk_record_get(store, ticket_id, now, true);
+	json_t *record = store_casework_record_get(store, ticket_id, now, true);
 
 	if (record == NULL)
 		return NULL;
-	if (json_object_set_new(record, "citizen", store_desk_citizen(store,
+	if (json_object_set_new(record, "citizen", store_casework_citizen(store,
 	    ticket_id)) != 0 ||
-	    json_object_set_new(record, "messages", store_desk_conversation(
+	    json_object_set_new(record, "messages", store_casework_conversation(
 	    store, ticket_id)) != 0 ||
-	    json_object_set_new(record, "audit_events", store_desk_audit(store,
+	    json_object_set_new(record, "audit_events", store_casework_audit(store,
 	    ticket_id)) != 0) {
 		json_decref(record);
 		errno = EIO;
@@ -411,7 +411,7 @@ store_desk_detail(struct store *store, int64_t ticket_id, int64_t now)
 }
 
 json_t *
-store_desk_ticket_detail_json(struct store *store, int64_t ticket_id,
+store_casework_ticket_detail_json(struct store *store, int64_t ticket_id,
     int64_t now)
 {
 	json_t *record;
@@ -423,7 +423,7 @@ store_desk_ticket_detail_json(struct store *store, int64_t ticket_id,
 		errno = EIO;
 		return NULL;
 	}
-	record = store_desk_detail(store, ticket_id, now);
+	record = store_casework_detail(store, ticket_id, now);
 	saved = errno;
 	sqlite3_exec(store->reader.db, "COMMIT", NULL, NULL, NULL);
 	if (record == NULL && saved != ENOENT)

@@ -5,8 +5,8 @@
  * api_ticket_apply.c (the store jobs that carry out the changes).
  * Not for the rest of the daemon.
  */
-#ifndef HUB_API_DESK_H
-#define HUB_API_DESK_H
+#ifndef HUB_API_TICKETS_INTERNAL_H
+#define HUB_API_TICKETS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,29 +23,29 @@ struct api_context;
 struct evhttp_request;
 
 /* Path of one ticket; what follows the ticket's segment names an action. */
-#define API_DESK_TICKET_PATH "/api/v1/tickets/"
+#define API_TICKETS_TICKET_PATH "/api/v1/tickets/"
 
 /* Characters allowed in the id of a department, category or commune, as
  * the config allows them. */
-#define API_DESK_ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
-#define API_DESK_ID_MAX 32
+#define API_TICKETS_ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
+#define API_TICKETS_ID_MAX 32
 
-enum api_desk_action {
-	API_DESK_READ,		/* GET: the audit event of a read */
-	API_DESK_REPLY,
-	API_DESK_NOTE,
-	API_DESK_STATUS,
-	API_DESK_ASSIGN,
-	API_DESK_CLAIM,
-	API_DESK_MERGE,
-	API_DESK_TAGS_SET,
-	API_DESK_TAG_REMOVE,
+enum api_ticket_kind {
+	API_TICKET_READ,		/* GET: the audit event of a read */
+	API_TICKET_REPLY,
+	API_TICKET_NOTE,
+	API_TICKET_STATUS,
+	API_TICKET_ASSIGN,
+	API_TICKET_CLAIM,
+	API_TICKET_MERGE,
+	API_TICKET_TAGS_SET,
+	API_TICKET_TAG_REMOVE,
 };
 
-#define API_DESK_EVENTS_MAX 3
+#define API_TICKET_EVENTS_MAX 3
 
 /* An event to publish after the commit; payload is owned. */
-struct api_desk_event {
+struct api_ticket_event {
 	const char *name;
 	json_t *payload;
 };
@@ -57,13 +57,13 @@ struct api_desk_event {
  * change is made, 1 when a rule rejects it (error is set, and the savepoint
  * is rolled back so nothing changes), or -1 on a database error.
  */
-struct api_desk_job {
+struct api_ticket_job {
 	struct store_job job;
 	struct api_context *api;
 	struct evhttp_request *req;
 	struct auth_agent agent;
 	char actor[160];	/* auth_actor's text */
-	enum api_desk_action action;
+	enum api_ticket_kind action;
 	int64_t ticket_id;
 
 	/* Inputs; which ones are set depends on action. */
@@ -83,20 +83,20 @@ struct api_desk_job {
 	bool changed;		/* false when the request changed nothing */
 	int64_t message_id;	/* a reply or note */
 	int64_t citizen_id;
-	struct api_desk_event events[API_DESK_EVENTS_MAX];
+	struct api_ticket_event events[API_TICKET_EVENTS_MAX];
 	size_t event_count;
 };
 
 /* api_tickets.c */
 
 /* Sends an error reply with code, field (NULL for none) and limit. */
-void api_desk_error(struct evhttp_request *req, enum hub_error_code code,
+void api_tickets_error(struct evhttp_request *req, enum hub_error_code code,
     const char *field, long limit);
 
 /* Resolves a ticket's path segment or a merge's "into": up to nine digits
  * are the internal id, anything else must be a ticket code. Returns 1
  * found, 0 not found, -1 malformed, -2 on a store error. */
-int api_desk_resolve(struct api_context *api, const char *segment,
+int api_tickets_resolve(struct api_context *api, const char *segment,
     int64_t *ticket_id);
 
 /* api_tickets_list.c */
@@ -115,48 +115,48 @@ void api_ticket_action(struct api_context *api, struct evhttp_request *req,
 
 /* Allocates a job for action on ticket_id by agent. Returns NULL when out
  * of memory. */
-struct api_desk_job *api_desk_job_new(struct api_context *api,
+struct api_ticket_job *api_ticket_job_new(struct api_context *api,
     struct evhttp_request *req, const struct auth_agent *agent,
-    enum api_desk_action action, int64_t ticket_id);
+    enum api_ticket_kind action, int64_t ticket_id);
 
 /* Submits job to the store, or answers 503 and frees it. */
-void api_desk_job_submit(struct api_desk_job *job);
+void api_ticket_job_submit(struct api_ticket_job *job);
 
 /* api_ticket_input.c */
 
 /* Reads the request body as a JSON object whose members are among keys
  * (NULL-terminated). An empty body counts as {} when empty_ok. Returns a
  * new reference, or sends the error and returns NULL. */
-json_t *api_desk_body(struct api_context *api, struct evhttp_request *req,
+json_t *api_ticket_body(struct api_context *api, struct evhttp_request *req,
     const char *const *keys, bool empty_ok);
 
 /* Normalizes a tag: valid UTF-8 without control characters, NFC, trimmed,
- * in lower case, of 1 to STORE_DESK_TAG_CHARS code points. Returns a new
+ * in lower case, of 1 to STORE_CASEWORK_TAG_CHARS code points. Returns a new
  * string, or NULL when the tag is invalid or memory ran out. */
-char *api_desk_tag_normalize(const char *text, size_t length);
+char *api_ticket_tag_normalize(const char *text, size_t length);
 
 /* Read the inputs of one action from body into job. Each returns 0, or
  * sends the error and returns -1. */
-typedef int (*api_desk_parse_fn)(struct evhttp_request *req,
-    const json_t *body, struct api_desk_job *job);
-int api_desk_parse_reply(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
-int api_desk_parse_note(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
-int api_desk_parse_status(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
-int api_desk_parse_assign(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
-int api_desk_parse_claim(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
-int api_desk_parse_merge(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
-int api_desk_parse_tags(struct evhttp_request *req, const json_t *body,
-    struct api_desk_job *job);
+typedef int (*api_ticket_parse_fn)(struct evhttp_request *req,
+    const json_t *body, struct api_ticket_job *job);
+int api_ticket_parse_reply(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
+int api_ticket_parse_note(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
+int api_ticket_parse_status(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
+int api_ticket_parse_assign(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
+int api_ticket_parse_claim(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
+int api_ticket_parse_merge(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
+int api_ticket_parse_tags(struct evhttp_request *req, const json_t *body,
+    struct api_ticket_job *job);
 
 /* api_ticket_apply.c */
 
 /* The store job's apply function for every action. */
-int api_desk_apply(struct store_tx *tx, void *arg);
+int api_ticket_apply(struct store_tx *tx, void *arg);
 
 #endif
