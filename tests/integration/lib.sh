@@ -282,10 +282,7 @@ hub_config_write() {
 	},
 	"admin": { "token_file": "$HUB_TOKEN_FILE" },
 	${HUB_CONFIG_EXTRA:+$HUB_CONFIG_EXTRA,}
-	"channels": {
-		"web": { "min_fill_seconds": $HUB_MIN_FILL_SECONDS }
-		${HUB_CHANNELS_EXTRA:+, $HUB_CHANNELS_EXTRA}
-	}
+	"channels": { "web": { "min_fill_seconds": $HUB_MIN_FILL_SECONDS }${HUB_CHANNELS_EXTRA:+, $HUB_CHANNELS_EXTRA} }
 }
 JSON
 }
