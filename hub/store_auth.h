@@ -6,7 +6,8 @@
  * Reads run on the main thread's read connection (or citizenhubctl's) and
  * writes inside store jobs, as in store.h. Times are Unix milliseconds from
  * clock_now_ms, passed in by the caller. Functions return 0 on success and
- * -1 on a database error (logged), unless said otherwise.
+ * -1 on a database error (logged), unless their comment gives other
+ * values.
  */
 #ifndef HUB_STORE_AUTH_H
 #define HUB_STORE_AUTH_H
@@ -76,8 +77,6 @@ int store_agent_find(struct store *store, const char *username,
 int store_session_find(struct store *store,
     const uint8_t token_hash[AUTH_TOKEN_HASH_BYTES],
     struct store_session *session);
-int store_lockout_get(struct store *store, const char *key,
-    struct auth_lockout_state *state);
 
 /* Calls fn for every agent in id order until it returns non-zero. Returns
  * 0, fn's non-zero value, or -1 on error. */
