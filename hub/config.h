@@ -109,6 +109,9 @@ struct hub_config {
 	struct hub_config_auth auth;
 
 	struct hub_config_privacy privacy;
+	/* Ticket desk ("desk" section): days after a ticket is resolved during
+	 * which a citizen's message on it reopens it; 0 turns reopening off. */
+	int desk_reopen_days;
 
 	json_t *channels;	/* object: module name -> section (owned) */
 

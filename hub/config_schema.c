@@ -189,6 +189,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("calendar"),
 	CONFIG_SCHEMA_SECTION("auth"),
 	CONFIG_SCHEMA_SECTION("privacy"),
+	CONFIG_SCHEMA_SECTION("desk"),
 	{ .key = NULL },
 };
 
@@ -312,6 +313,11 @@ config_schema_check_privacy(const struct hub_config *config,
 	return -1;
 }
 
+static const struct config_field config_schema_desk[] = {
+	CONFIG_SCHEMA_INTEGER("reopen_days", 0, 365),
+	{ .key = NULL },
+};
+
 static const struct {
 	const char *key;
 	const struct config_field *fields;
@@ -326,6 +332,7 @@ static const struct {
 	{ "admin", config_schema_admin },
 	{ "auth", config_schema_auth },
 	{ "privacy", config_schema_privacy },
+	{ "desk", config_schema_desk },
 };
 
 /* Module names become file names ("web.so"), so they are kept to

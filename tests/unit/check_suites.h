@@ -19,5 +19,7 @@ Suite *log_suite(void);
 Suite *calendar_suite(void);
 Suite *auth_suite(void);
 Suite *privacy_suite(void);
+Suite *lifecycle_suite(void);
+Suite *casework_suite(void);
 
 #endif
