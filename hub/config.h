@@ -80,6 +80,11 @@ struct hub_config {
 
 	char *admin_token_file;	/* NULL: the admin read API is off */
 
+	/* Deadline timers: a reminder this many minutes before a ticket's due
+	 * time (0: none), and the seconds between two scans for timers. */
+	int deadline_remind_before_minutes;
+	int deadline_scan_interval_seconds;
+
 	json_t *channels;	/* object: module name -> section (owned) */
 
 	/* Departments, categories, communes and the working calendar. */

@@ -187,6 +187,7 @@ static const struct config_field config_schema_root[] = {
 	{ .key = "triage_department", .type = CONFIG_STRING,
 	  .expected = "the id of a department in departments" },
 	CONFIG_SCHEMA_SECTION("calendar"),
+	CONFIG_SCHEMA_SECTION("deadlines"),
 	{ .key = NULL },
 };
 
@@ -255,6 +256,12 @@ static const struct config_field config_schema_admin[] = {
 	{ .key = NULL },
 };
 
+static const struct config_field config_schema_deadlines[] = {
+	CONFIG_SCHEMA_INTEGER("remind_before_minutes", 0, 43200),
+	CONFIG_SCHEMA_INTEGER("scan_interval_seconds", 1, 3600),
+	{ .key = NULL },
+};
+
 static const struct {
 	const char *key;
 	const struct config_field *fields;
@@ -267,6 +274,7 @@ static const struct {
 	{ "outbox", config_schema_outbox },
 	{ "rate_limits", config_schema_rate_limits },
 	{ "admin", config_schema_admin },
+	{ "deadlines", config_schema_deadlines },
 };
 
 /* Module names become file names ("web.so"), so they are kept to
