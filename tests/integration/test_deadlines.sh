@@ -18,21 +18,23 @@ HUB_CONFIG_EXTRA=$(cat <<'JSON'
 		{ "id": "traffic", "name_vi": "Giao thông", "name_en": "Traffic",
 		  "keywords": ["ổ gà", "đèn giao thông"],
 		  "department": "quan-ly-do-thi",
-		  "deadline": { "working_hours": 4 } }
+		  "deadline": { "working_days": 1 } }
 	],
 	"calendar": { "holidays": ["2025-01-06"] },
 	"deadlines": { "remind_before_minutes": 120, "scan_interval_seconds": 1 }
 JSON
 )
-# Friday 3 January 2025, 16:30 in Vietnam. Four working hours: 30 minutes
-# on Friday until 17:00, none on the weekend or on the holiday Monday 6
-# January, then 07:30 to 11:00 on Tuesday 7 January. The reminder is due
-# two hours earlier, at 09:00.
+# Friday 3 January 2025, 16:30 in Vietnam, inside office hours, so counting
+# starts on Friday. One working day later is not Saturday or Sunday, nor
+# the holiday Monday 6 January, but Tuesday 7 January, due at the close of
+# its office hours, 17:00. The reminder is due two hours earlier, at 15:00.
+# A working-days deadline does not depend on the seconds that pass on the
+# test clock, which runs at the real pace, before the report is filed.
 FILED_AT=2025-01-03T16:30:00+07:00
-DUE_AT=2025-01-07T11:00:00+07:00
-AFTER_REMINDER=2025-01-07T09:30:00+07:00
-AFTER_DUE=2025-01-07T11:05:00+07:00
-LATER=2025-01-07T11:20:00+07:00
+DUE_AT=2025-01-07T17:00:00+07:00
+AFTER_REMINDER=2025-01-07T15:30:00+07:00
+AFTER_DUE=2025-01-07T17:05:00+07:00
+LATER=2025-01-07T17:20:00+07:00
 export CITIZENHUB_TEST_CLOCK=$FILED_AT
 
 # Whether the daemon started last runs on the test clock.
@@ -175,15 +177,15 @@ case_begin "deadlines reminder fires after restart"
 restart_at "$AFTER_REMINDER"
 wait_for reminded_at
 check_match "reminded_at" "$(json_get "$TICKET" reminded_at)" \
-	'^2025-01-07T09:3[0-9]:[0-9]{2}\+07:00$'
+	'^2025-01-07T15:3[0-9]:[0-9]{2}\+07:00$'
 check_equal "escalated_at" null "$(json_get "$TICKET" escalated_at)"
 check_equal "reminder notes" 1 "$(ticket_count "note:Nhắc hạn")"
 check_equal "reminder audit events" 1 "$(ticket_count audit:ticket.reminder)"
 check_equal "reminder outbox rows" 1 "$(outbox_count ticket.reminder)"
 REMINDER=$(note_body "Nhắc hạn")
-check_contains "reminder note" "$REMINDER" "11:00 ngày 07/01/2025"
+check_contains "reminder note" "$REMINDER" "17:00 ngày 07/01/2025"
 check_contains "reminder note" "$REMINDER" "Phòng Quản lý đô thị"
-check_contains "reminder note" "$REMINDER" "due at 2025-01-07 11:00"
+check_contains "reminder note" "$REMINDER" "due at 2025-01-07 17:00"
 check_contains "reminder note" "$REMINDER" "goes to Urban Management Office"
 check_equal "reminder outbox due_at" "$DUE_AT" \
 	"$(json_get "$(outbox_payload ticket.reminder)" due_at)"
@@ -194,7 +196,7 @@ REMINDED_AT=$(json_get "$TICKET" reminded_at)
 restart_at "$AFTER_DUE"
 wait_for escalated_at
 check_match "escalated_at" "$(json_get "$TICKET" escalated_at)" \
-	'^2025-01-07T11:0[5-9]:[0-9]{2}\+07:00$'
+	'^2025-01-07T17:0[5-9]:[0-9]{2}\+07:00$'
 check_equal "reminded_at kept" "$REMINDED_AT" "$(json_get "$TICKET" reminded_at)"
 check_equal "escalation notes" 1 "$(ticket_count "note:Quá hạn")"
 check_equal "escalation audit events" 1 \
