@@ -24,15 +24,20 @@ HUB_CONFIG_EXTRA='"departments": [
 eval "lib_$(declare -f hub_config_write)"
 hub_config_write() {
 	lib_hub_config_write "$1"
-	python3 - "$1" <<'PYTHON'
+	python3 - "$1" "$HUB_PUBLIC_URL" <<'PYTHON'
 import json, sys
 with open(sys.argv[1]) as f:
     config = json.load(f)
 config["http"]["trusted_proxies"] = ["127.0.0.1"]
+if len(sys.argv) > 2 and sys.argv[2]:
+    config["http"]["public_url"] = sys.argv[2]
 with open(sys.argv[1], "w") as f:
     json.dump(config, f, indent=1)
 PYTHON
 }
+# Set before hub_start: the http.public_url of the next config, when not
+# the default.
+HUB_PUBLIC_URL=""
 
 ADMIN_PASSWORD="admin password 1"
 SUP_PASSWORD="supervisor password"
@@ -376,6 +381,22 @@ login agent1 "$AGENT_PASSWORD" cookie -H "X-Forwarded-For: 192.0.2.14"
 check_status 201
 case_end
 
+case_begin "parallel attempts cannot pass the threshold"
+burst_pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 \
+		-H 'Content-Type: application/json' -H "X-Forwarded-For: 192.0.2.18" \
+		--data-binary '{"username":"burst","password":"wrong password"}' \
+		"$HUB_URL/api/v1/session" >"$TEST_TMP/burst-$i" &
+	burst_pids+=($!)
+done
+wait "${burst_pids[@]}"
+check_equal "401 replies of 8 parallel attempts" 3 \
+	"$(cat "$TEST_TMP"/burst-* | grep -c '^401$' || true)"
+check_equal "429 replies of 8 parallel attempts" 5 \
+	"$(cat "$TEST_TMP"/burst-* | grep -c '^429$' || true)"
+case_end
+
 case_begin "success clears the username counter"
 for _ in 1 2; do
 	api POST /api/v1/session \
@@ -601,6 +622,16 @@ check_equal "agent.updated audit events" $((audit_before + 3)) \
 	"$(audit_count agent.updated)"
 api GET /api/v1/agents/999999 "" -H "Authorization: Bearer $HUB_TOKEN"
 check_status 404
+case_end
+
+case_begin "cookie is Secure behind an https public_url"
+hub_stop
+HUB_PUBLIC_URL="https://127.0.0.1:8443"
+hub_start "$HUB_DATA"
+HUB_PUBLIC_URL=""
+login admin1 "$ADMIN_PASSWORD"
+check_status 201
+check_contains "Set-Cookie" "$(header Set-Cookie)" "; Secure"
 case_end
 
 case_begin "daemon stops cleanly"
