@@ -23,7 +23,7 @@
 	" AND agent.disabled = 0 AND agent.role IN ('agent','supervisor')" \
 	" AND agent.id <> ?2"
 
-/* Why an assignment changed, for the audit event. */
+/* Reason of an assignment change, written in its audit event. */
 enum store_assign_reason {
 	STORE_ASSIGN_NEW_TICKET,
 	STORE_ASSIGN_AGENT_AVAILABLE,
@@ -376,7 +376,8 @@ store_tx_assign_backlog(struct store_tx *tx, const char *department,
     enum desk_assignment assignment, int64_t agent_id, int limit,
     struct store_assign_changes *changes, bool *more)
 {
-	/* One more row than the limit tells whether tickets remain. */
+	/* The query reads one row more than the limit to find out whether
+	 * tickets remain. */
 	static const char sql[] = "SELECT id FROM tickets WHERE department = ?"
 	    " AND status = 'new' AND assignee_id IS NULL"
 	    " AND merged_into IS NULL ORDER BY id LIMIT ?";

@@ -61,7 +61,7 @@ enum desk_assignment store_assign_policy_of(
     const char *department);
 
 /* Chooses an agent for a ticket of department under assignment, other than
- * exclude_id (0 for none); round robin also moves the department's cursor
+ * exclude_id (0 for none). Round robin also moves the department's cursor
  * to the agent chosen. Returns 1 with *agent_id set, 0 when no agent
  * qualifies or the policy is manual, -1 on error. */
 int store_tx_assign_choose(struct store_tx *tx, const char *department,
@@ -82,10 +82,11 @@ int store_tx_assign_backlog(struct store_tx *tx, const char *department,
     enum desk_assignment assignment, int64_t agent_id, int limit,
     struct store_assign_changes *changes, bool *more);
 
-/* Moves the tickets of agent_id whose status is assigned or in_progress to
- * another qualifying agent by their department's policy, or unassigns them
- * (status new) when the policy is manual or no other agent qualifies, for
- * an agent who became unavailable or was disabled. Returns 0 or -1. */
+/* Moves the tickets of agent_id whose status is assigned or in_progress,
+ * for an agent who became unavailable or was disabled. Each goes to
+ * another qualifying agent by its department's policy, or loses its
+ * assignee (status new) when the policy is manual or no other agent
+ * qualifies. Returns 0 or -1. */
 int store_tx_assign_release(struct store_tx *tx, int64_t agent_id,
     const struct store_assign_policy *policies, size_t count,
     struct store_assign_changes *changes);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Automatic assignment: a round-robin department alternates between its two
+# Automatic assignment. A round-robin department alternates between its two
 # available agents, also for reports filed at the same time and across a
-# restart; a fewest-open department picks the agent with fewer open
-# tickets; without an available agent a ticket stays new until an agent
-# becomes available; an agent who becomes unavailable or is disabled hands
-# the tickets over to another agent, or back to new when nobody is left.
+# restart. A fewest-open department picks the agent with fewer open
+# tickets. Without an available agent a ticket stays new until an agent
+# becomes available. An agent who becomes unavailable or is disabled hands
+# the tickets over to another agent, or back to new when no agent is left.
 # Agents are created with citizenhubctl and made available through PATCH
 # /api/v1/agents/ID with the admin token.
 # shellcheck source-path=SCRIPTDIR source=lib.sh

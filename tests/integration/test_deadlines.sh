@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Deadlines, reminders and escalation: a report filed on a Friday afternoon
-# before a holiday Monday is due on Tuesday; the daemon is restarted with
+# Deadlines, reminders and escalation. A report filed on a Friday afternoon
+# before a holiday Monday is due on Tuesday. The daemon is restarted with
 # its clock past the reminder time, then past the due time, then later
 # still, and each timer fires once: an internal note, an audit event, an
 # outbox row and the ticket's reminded_at or escalated_at. The clock is
