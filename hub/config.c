@@ -311,8 +311,8 @@ config_apply_limits(struct hub_config *config, const json_t *limits)
 	    (int)config_integer(limits, "external_id_chars", 200);
 }
 
-/* Copies the integer settings of store, dedupe, outbox, rate_limits and
- * desk. */
+/* Copies the integer settings of store, dedupe, outbox, rate_limits, desk
+ * and deadlines. */
 static int
 config_apply_numbers(struct hub_config *config, const json_t *root)
 {
@@ -338,6 +338,10 @@ config_apply_numbers(struct hub_config *config, const json_t *root)
 	config->rate_exempt = config_string_array(rate, "exempt");
 	config->desk_reopen_days = (int)config_integer(
 	    json_object_get(root, "desk"), "reopen_days", 7);
+	config->deadline_remind_before_minutes = (int)config_integer(
+	    json_object_get(root, "deadlines"), "remind_before_minutes", 120);
+	config->deadline_scan_interval_seconds = (int)config_integer(
+	    json_object_get(root, "deadlines"), "scan_interval_seconds", 60);
 	return config->rate_exempt != NULL ? 0 : -1;
 }
 

@@ -106,6 +106,11 @@ struct hub_config {
 
 	char *admin_token_file;	/* NULL: the admin read API is off */
 
+	/* Deadline timers: a reminder this many minutes before a ticket's due
+	 * time (0: none), and the seconds between two scans for timers. */
+	int deadline_remind_before_minutes;
+	int deadline_scan_interval_seconds;
+
 	struct hub_config_auth auth;
 
 	struct hub_config_privacy privacy;

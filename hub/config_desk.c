@@ -71,6 +71,34 @@ config_desk_check_date(const json_t *value)
 	return NULL;
 }
 
+static const char *
+config_desk_check_assignment(const json_t *value)
+{
+	enum desk_assignment assignment;
+
+	if (desk_assignment_parse(json_string_value(value), &assignment) != 0)
+		return "one of manual, round_robin, fewest_open";
+	return NULL;
+}
+
+int
+desk_assignment_parse(const char *name, enum desk_assignment *assignment)
+{
+	static const char *const names[] = {
+		[DESK_ASSIGNMENT_MANUAL] = "manual",
+		[DESK_ASSIGNMENT_ROUND_ROBIN] = "round_robin",
+		[DESK_ASSIGNMENT_FEWEST_OPEN] = "fewest_open",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, names[i]) == 0) {
+			*assignment = (enum desk_assignment)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 #define CONFIG_DESK_ID { \
 	.key = "id", .type = CONFIG_STRING, .check = config_desk_check_id, \
 	.expected = CONFIG_DESK_ID_FORM, \
@@ -94,6 +122,9 @@ static const struct config_field config_desk_department_fields[] = {
 	CONFIG_DESK_ID,
 	CONFIG_DESK_NAME("name_vi"),
 	CONFIG_DESK_NAME("name_en"),
+	{ .key = "assignment", .type = CONFIG_STRING,
+	  .check = config_desk_check_assignment,
+	  .expected = "one of manual, round_robin, fewest_open" },
 	{ .key = NULL },
 };
 

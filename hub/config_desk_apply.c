@@ -61,6 +61,10 @@ config_desk_apply_departments(struct hub_config_desk *desk,
 		if (department->id == NULL || department->name_vi == NULL ||
 		    department->name_en == NULL)
 			return -1;
+		department->assignment = DESK_ASSIGNMENT_MANUAL;
+		if (json_object_get(element, "assignment") != NULL)
+			desk_assignment_parse(json_string_value(json_object_get(
+			    element, "assignment")), &department->assignment);
 	}
 	return 0;
 }

@@ -190,6 +190,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("auth"),
 	CONFIG_SCHEMA_SECTION("privacy"),
 	CONFIG_SCHEMA_SECTION("desk"),
+	CONFIG_SCHEMA_SECTION("deadlines"),
 	{ .key = NULL },
 };
 
@@ -255,6 +256,12 @@ static const struct config_field config_schema_rate_limits[] = {
 
 static const struct config_field config_schema_admin[] = {
 	CONFIG_SCHEMA_PATH("token_file"),
+	{ .key = NULL },
+};
+
+static const struct config_field config_schema_deadlines[] = {
+	CONFIG_SCHEMA_INTEGER("remind_before_minutes", 0, 43200),
+	CONFIG_SCHEMA_INTEGER("scan_interval_seconds", 1, 3600),
 	{ .key = NULL },
 };
 
@@ -330,6 +337,7 @@ static const struct {
 	{ "outbox", config_schema_outbox },
 	{ "rate_limits", config_schema_rate_limits },
 	{ "admin", config_schema_admin },
+	{ "deadlines", config_schema_deadlines },
 	{ "auth", config_schema_auth },
 	{ "privacy", config_schema_privacy },
 	{ "desk", config_schema_desk },

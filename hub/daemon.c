@@ -14,11 +14,13 @@
 #include "api.h"
 #include "api_auth.h"
 #include "api_citizens.h"
+#include "assign.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon_internal.h"
 #include "datadir.h"
+#include "desk_timer.h"
 #include "events.h"
 #include "http_server.h"
 #include "log.h"
@@ -258,6 +260,23 @@ daemon_listen(struct daemon *daemon)
 	return 0;
 }
 
+/* Starts automatic assignment and the deadline timers, once the store and
+ * the event bus run. */
+static int
+daemon_start_desk(struct daemon *daemon)
+{
+	daemon->assign = assign_start(daemon->store, daemon->events,
+	    daemon->config);
+	daemon->desk_timer = desk_timer_start(daemon->base, daemon->store,
+	    daemon->events, daemon->config);
+	if (daemon->assign == NULL || daemon->desk_timer == NULL) {
+		log_error("daemon", "assignment or deadline timers not "
+		    "started: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* --- Run and clean up --------------------------------------------------- */
 
 static void
@@ -272,11 +291,15 @@ daemon_free(struct daemon *daemon)
 		event_free(daemon->drain_timer);
 	if (daemon->pipeline != NULL)
 		pipeline_close(daemon->pipeline);
+	assign_stop(daemon->assign);
+	desk_timer_stop(daemon->desk_timer);
 	/* The store commits what is queued and runs the completions, which
 	 * still reply through the HTTP server and the pipeline. */
 	if (daemon->store != NULL)
 		store_close(daemon->store);
 	privacy_retention_free(daemon->retention);
+	assign_free(daemon->assign);
+	desk_timer_free(daemon->desk_timer);
 	module_free_all(daemon->modules);
 	if (daemon->http != NULL)
 		http_server_free(daemon->http);
@@ -308,7 +331,8 @@ daemon_start(struct daemon *daemon)
 	}
 	if (daemon_open_store(daemon) != 0 || daemon_create_parts(daemon) != 0 ||
 	    daemon_start_http(daemon) != 0 || daemon_start_channels(daemon) != 0 ||
-	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0)
+	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0 ||
+	    daemon_start_desk(daemon) != 0)
 		return -1;
 	daemon_start_prune(daemon);
 	daemon->retention = privacy_retention_start(daemon->base,

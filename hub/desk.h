@@ -11,10 +11,19 @@
 
 #include "calendar.h"
 
+/* How the tickets of a department get an assignee. */
+enum desk_assignment {
+	DESK_ASSIGNMENT_MANUAL,		/* by an agent or supervisor */
+	DESK_ASSIGNMENT_ROUND_ROBIN,	/* the next available agent by id */
+	DESK_ASSIGNMENT_FEWEST_OPEN,	/* the available agent with the fewest
+					 * open tickets */
+};
+
 struct desk_department {
 	char *id;
 	char *name_vi;
 	char *name_en;
+	enum desk_assignment assignment;
 };
 
 struct desk_category {
@@ -53,5 +62,9 @@ const struct desk_department *desk_department_find(
     const struct hub_config_desk *desk, const char *id);
 const struct desk_category *desk_category_find(
     const struct hub_config_desk *desk, const char *id);
+
+/* Parses an assignment policy name ("manual", "round_robin",
+ * "fewest_open"). Returns 0, or -1 for another text. */
+int desk_assignment_parse(const char *name, enum desk_assignment *assignment);
 
 #endif

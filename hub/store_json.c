@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "store_assign.h"
 #include "store_sqlite.h"
 
 /* A time as "2026-12-04T20:15:25+07:00", or null for 0 (none). */
@@ -161,7 +162,8 @@ store_ticket_messages_json(struct store *store, int64_t ticket_id,
 	    "ii", ticket_id, (int64_t)include_notes), store_json_message_row);
 }
 
-/* A ticket's record with its contacts (operators' view). */
+/* A ticket's record with its contacts, assignee and deadline timers
+ * (operators' view). */
 static json_t *
 store_json_ticket_full(struct store *store, const struct store_ticket *ticket)
 {
@@ -169,7 +171,8 @@ store_json_ticket_full(struct store *store, const struct store_ticket *ticket)
 
 	if (record == NULL ||
 	    json_object_set_new(record, "contacts",
-	    store_json_contacts(store, ticket)) != 0) {
+	    store_json_contacts(store, ticket)) != 0 ||
+	    store_assign_json_add(store, record, ticket->id) != 0) {
 		json_decref(record);
 		return NULL;
 	}

@@ -195,9 +195,12 @@ END_TEST
 /* --- The rules matcher ------------------------------------------------------- */
 
 static struct desk_department test_departments[] = {
-	{ "moi-truong", "Phòng Tài nguyên và Môi trường", "Environment" },
-	{ "giao-thong", "Phòng Quản lý đô thị", "Urban management" },
-	{ "tiep-nhan", "Bộ phận tiếp nhận", "Intake desk" },
+	{ "moi-truong", "Phòng Tài nguyên và Môi trường", "Environment",
+	  DESK_ASSIGNMENT_MANUAL },
+	{ "giao-thong", "Phòng Quản lý đô thị", "Urban management",
+	  DESK_ASSIGNMENT_MANUAL },
+	{ "tiep-nhan", "Bộ phận tiếp nhận", "Intake desk",
+	  DESK_ASSIGNMENT_MANUAL },
 };
 
 struct test_desk {

@@ -21,5 +21,6 @@ Suite *auth_suite(void);
 Suite *privacy_suite(void);
 Suite *lifecycle_suite(void);
 Suite *casework_suite(void);
+Suite *assign_suite(void);
 
 #endif
