@@ -60,9 +60,11 @@ pipeline_apply(struct store_tx *tx, void *arg)
 		return -1;
 	if (pipeline_thread(tx, request->message, &identity, &ticket_id) != 0)
 		return -1;
-	/* A message that joins a ticket keeps the ticket's classification. */
+	/* A message that joins a ticket keeps the ticket's classification.
+	 * The desk is taken once, so that classify, route and deadline use one
+	 * version of it even while an admin edit is swapped in. */
 	if (ticket_id == 0 && pipeline_classify(
-	    &request->pipeline->context.config->desk, request->message,
+	    desk_current(request->pipeline->context.config), request->message,
 	    &routing) != 0)
 		return -1;
 	rc = pipeline_persist(tx, request->message, &identity, ticket_id,
