@@ -12,11 +12,13 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_desk.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon_internal.h"
 #include "datadir.h"
+#include "desk_edit.h"
 #include "events.h"
 #include "http_server.h"
 #include "log.h"
@@ -124,6 +126,21 @@ daemon_open_store(struct daemon *daemon)
 	return 0;
 }
 
+/* Puts the desk sections edited through the admin API in place of the
+ * config file's, before anything reads the desk. */
+static int
+daemon_load_desk(struct daemon *daemon)
+{
+	char err[CONFIG_ERROR_MAX + 256];
+
+	if (desk_edit_load_stored(daemon->config, daemon->store, err,
+	    sizeof(err)) != 0) {
+		log_error("daemon", "desk settings not loaded: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 daemon_observe_batch(int size, double seconds, void *arg)
 {
@@ -197,7 +214,8 @@ daemon_start_http(struct daemon *daemon)
 		.readiness_arg = daemon,
 	};
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
-	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0) {
+	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
 	}
@@ -298,7 +316,8 @@ daemon_start(struct daemon *daemon)
 		log_error("daemon", "event loop not created");
 		return -1;
 	}
-	if (daemon_open_store(daemon) != 0 || daemon_create_parts(daemon) != 0 ||
+	if (daemon_open_store(daemon) != 0 || daemon_load_desk(daemon) != 0 ||
+	    daemon_create_parts(daemon) != 0 ||
 	    daemon_start_http(daemon) != 0 || daemon_start_channels(daemon) != 0 ||
 	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0)
 		return -1;
