@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <event2/http.h>
-#include <sodium.h>
 
 #include "api_desk.h"
 #include "api_desk_internal.h"
@@ -93,61 +91,16 @@ api_desk_method_not_allowed(struct evhttp_request *req, const char *allow)
 
 /* --- Callers ------------------------------------------------------------ */
 
-/*
- * Identifies the caller as an admin by the bootstrap admin token of
- * admin.token_file, compared by hash in constant time. Sends 401 and
- * returns false for a missing or wrong token.
- *
- * TODO: replace with auth_request once hub/auth.c is merged, so that
- * agents and supervisors read and only admins write.
- */
-static bool
-api_desk_authenticate(struct api_context *api, struct evhttp_request *req,
-    struct auth_agent *agent)
-{
-	const char *header = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Authorization");
-	uint8_t hash[API_TOKEN_HASH_BYTES];
-	const char *token;
-	size_t length;
-
-	if (api->admin_enabled && header != NULL &&
-	    strncasecmp(header, "Bearer ", 7) == 0) {
-		token = header + 7;
-		while (*token == ' ')
-			token++;
-		length = strlen(token);
-		while (length > 0 && token[length - 1] == ' ')
-			length--;
-		crypto_generichash(hash, sizeof hash,
-		    (const unsigned char *)token, length, NULL, 0);
-		if (length > 0 && sodium_memcmp(hash, api->admin_token_hash,
-		    sizeof hash) == 0) {
-			memset(agent, 0, sizeof(*agent));
-			snprintf(agent->username, sizeof(agent->username),
-			    "admin-token");
-			agent->role = AUTH_ROLE_ADMIN;
-			return true;
-		}
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "WWW-Authenticate", "Bearer realm=\"citizenhub\"");
-	api_desk_error(req, HUB_ERR_UNAUTHORIZED, "Authorization", 0);
-	return false;
-}
-
 /* Identifies the caller; every agent may read, only admins may edit.
  * Returns false when a reply has been sent. */
 static bool
 api_desk_caller(struct api_context *api, struct evhttp_request *req,
     bool edit, struct auth_agent *agent)
 {
-	if (!api_desk_authenticate(api, req, agent))
+	if (!auth_request(api, req, agent))
 		return false;
-	if (edit && agent->role != AUTH_ROLE_ADMIN) {
-		api_desk_error(req, HUB_ERR_FORBIDDEN, NULL, 0);
-		return false;
-	}
+	if (edit && !auth_has_role(agent, AUTH_ROLE_ADMIN))
+		return auth_forbid(req);
 	return true;
 }
 

@@ -21,8 +21,8 @@
 #include "api.h"
 
 /* Mounts /api/v1/desk and /api/v1/desk/. Call after api_tickets_mount,
- * which loads the admin token. Returns 0, or -1 with a message in err
- * when a path is taken. */
+ * which loads the admin token that auth_request accepts. Returns 0, or -1
+ * with a message in err when a path is taken. */
 int api_desk_mount(struct api_context *api, char *err, size_t err_size);
 
 #endif

@@ -301,11 +301,7 @@ api_desk_edit_submit(struct api_context *api, struct evhttp_request *req,
 	edit->target = *target;
 	edit->body = body;
 	edit->agent_id = agent->id;
-	if (agent->id != 0)
-		snprintf(edit->actor, sizeof(edit->actor), "agent:%lld:%s",
-		    (long long)agent->id, agent->username);
-	else
-		snprintf(edit->actor, sizeof(edit->actor), "admin-token");
+	auth_actor(agent, edit->actor, sizeof(edit->actor));
 
 	if (api_desk_queue.tail != NULL)
 		api_desk_queue.tail->next = edit;

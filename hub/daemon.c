@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_auth.h"
 #include "api_desk.h"
 #include "clock.h"
 #include "config.h"
@@ -215,6 +216,7 @@ daemon_start_http(struct daemon *daemon)
 	};
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_session_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
