@@ -137,8 +137,6 @@ api_desk_edit_build(struct api_desk_edit *edit, struct desk_edit_error *error)
 	json_t *sections;
 	const json_t *element;
 
-	if (api_desk_edit_check_agents(edit, error) != 0)
-		return -1;
 	if (edit->body != NULL)
 		sections = desk_edit_put(current, target->section, target->id,
 		    edit->body, &edit->created, error);
@@ -147,6 +145,10 @@ api_desk_edit_build(struct api_desk_edit *edit, struct desk_edit_error *error)
 		    target->id, error);
 	if (sections == NULL)
 		return -1;
+	if (api_desk_edit_check_agents(edit, error) != 0) {
+		json_decref(sections);
+		return -1;
+	}
 
 	edit->desk = desk_edit_build(sections, error);
 	element = desk_edit_find(sections, target->section, target->id);

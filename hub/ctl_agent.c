@@ -65,8 +65,9 @@ const struct ctl_command ctl_agent_command = {
 	    "\n"
 	    "Department ids are checked against the config file's departments,"
 	    " or those\nedited through the admin API when the database holds"
-	    " any, so give -c CONFIG.\nEvery command is safe while the daemon runs, and the"
-	    " daemon applies the\nchange from its next request on.\n",
+	    " any, so give -c CONFIG.\nEvery command is safe while the daemon"
+	    " runs, and the daemon applies the\nchange from its next request"
+	    " on.\n",
 	.run = ctl_agent_run,
 };
 
