@@ -59,9 +59,9 @@ api_desk_send_error(struct evhttp_request *req,
 	struct hub_error error;
 	json_t *detail, *body = NULL;
 
-	/* hub_error keeps 63 bytes of a field, and its messages quote the
-	 * field; a longer path gets the messages without a field, and the
-	 * whole path goes into "field" below. */
+	/* hub_error keeps 63 bytes of a field and its messages quote the
+	 * field. A longer path therefore gets the messages without a field,
+	 * and the whole path goes into "field" below. */
 	hub_error_set(&error, code, strlen(edit_error->path) <
 	    sizeof(error.field) ? edit_error->path : NULL, 0);
 	detail = api_error_json(&error);

@@ -1,8 +1,8 @@
 /*
- * Edits of the desk through the API, one at a time: each is built on the
- * desk in force, checked, stored in desk_settings with an audit event on
- * the store thread, and swapped in on the main thread after the commit,
- * before its reply. A second edit that arrives meanwhile waits in a queue,
+ * Edits of the desk through the API, one at a time. Each is built on the
+ * desk in force and checked, then stored in desk_settings with an audit
+ * event on the store thread. After the commit the main thread swaps it in
+ * and only then replies. A second edit that arrives meanwhile waits in a queue,
  * so that it starts from the desk that the first one left instead of
  * undoing it.
  */

@@ -18,7 +18,7 @@ struct evhttp_request;
 /* Ids follow the config file's rule: 1 to 32 of a-z, 0-9, _ and -. */
 #define API_DESK_ID_MAX 32
 
-/* What a request under /api/v1/desk/ names. */
+/* The section and the id that a request under /api/v1/desk/ names. */
 struct api_desk_target {
 	enum desk_section section;
 	char id[API_DESK_ID_MAX + 1];	/* "" for the triage department */

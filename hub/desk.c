@@ -4,8 +4,8 @@
  *
  * Old desks are kept until config_free and never freed earlier. A reader
  * on the store thread may hold a desk for a whole job (the routing it
- * builds points into it), and nothing tells the main thread when that job
- * has let go of it. Edits are rare admin actions, and a desk takes from a
+ * builds points into it), and the main thread is not notified when that
+ * job is done with it. Edits are rare admin actions, and a desk takes from a
  * few kilobytes to some hundreds (an estimate for a province's list of
  * categories and keywords), so keeping them costs little.
  */

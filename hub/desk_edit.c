@@ -17,7 +17,6 @@
 #include "text.h"
 
 #define DESK_EDIT_SECTION_COUNT 4
-#define DESK_EDIT_ARRAY_COUNT 3		/* the sections that are arrays */
 #define DESK_EDIT_MISSING_PREFIX "missing key \""
 
 static const char *const desk_edit_section_names[DESK_EDIT_SECTION_COUNT] = {
@@ -145,13 +144,13 @@ static json_t *
 desk_edit_element(enum desk_section section, const char *id,
     const json_t *body, struct desk_edit_error *error)
 {
-	const json_t *given = json_object_get(body, "id");
+	const json_t *body_id = json_object_get(body, "id");
 	const char *key;
 	json_t *element, *value;
 	char path[DESK_EDIT_PATH_MAX];
 
-	if (given != NULL && (!json_is_string(given) ||
-	    strcmp(json_string_value(given), id) != 0)) {
+	if (body_id != NULL && (!json_is_string(body_id) ||
+	    strcmp(json_string_value(body_id), id) != 0)) {
 		snprintf(path, sizeof(path), "%s.%s.id",
 		    desk_section_name(section), id);
 		desk_edit_fail(error, DESK_EDIT_INVALID, path, "the id in the "

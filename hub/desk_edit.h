@@ -1,7 +1,7 @@
 /*
  * Edits of the service desk through the admin API: put or delete one
  * department, category or commune, or set the triage department. An edit
- * is applied to a copy of the desk's sections and the whole result is
+ * is applied to a copy of the desk's sections. The whole result is then
  * checked by config_desk_check, the code that checks the config file, so
  * an edit can never produce a desk that the config file could not hold.
  *
@@ -42,7 +42,7 @@ enum desk_edit_status {
 
 #define DESK_EDIT_PATH_MAX 128
 
-/* Why an edit was rejected. path names the value at fault by element id,
+/* The reason for a rejected edit. path names the value at fault by element id,
  * as in "categories.traffic.deadline.working_days"; for a conflict it
  * names the user of the department ("communes.my-tho.department"). detail
  * is the config checker's explanation in English ("value 0 out of range;

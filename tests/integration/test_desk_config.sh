@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Editing the desk configuration through the admin API without a restart:
-# a new category classifies and routes the next report, a renamed
-# department shows on the status page, a bad edit is rejected with the
-# field's path and changes nothing, agents may read but not edit, a
-# department in use cannot be deleted, concurrent edits all apply, and the
+# Editing the desk configuration through the admin API without a restart.
+# A new category classifies and routes the next report, and a renamed
+# department shows on the status page. A bad edit is rejected with the
+# field's path and changes nothing. Agents may read but not edit, and a
+# department in use cannot be deleted. Concurrent edits all apply, and the
 # edits survive a restart and win over the config file.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -1,13 +1,14 @@
 /*
- * Tests of the desk snapshot and its edits: desk_current and desk_replace
- * with a reader on another thread, puts and deletes of departments,
- * categories, communes and the triage department, the path and kind of
- * every rejected value, and the stored sections that replace the config
- * file's at start-up.
+ * Tests of the desk snapshot and its edits. They cover desk_current and
+ * desk_replace with a reader on another thread, puts and deletes of
+ * departments, categories, communes and the triage department, and the
+ * path and kind of every rejected value. The last ones load stored
+ * sections in place of the config file's, as at start-up.
  */
 #include "desk_edit.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -112,7 +113,7 @@ END_TEST
 struct desk_test_reader {
 	const struct hub_config *config;
 	atomic_bool stop;
-	long reads;
+	atomic_long reads;
 	long mixed;	/* desks whose parts came from two versions */
 };
 
@@ -130,7 +131,7 @@ desk_test_read(void *arg)
 		if (category->department != &desk->departments[0] ||
 		    strcmp(category->name_en, desk->departments[0].name_en) != 0)
 			reader->mixed++;
-		reader->reads++;
+		atomic_fetch_add(&reader->reads, 1);
 	}
 	return NULL;
 }
@@ -159,17 +160,23 @@ START_TEST(desk_replace_under_concurrent_reader)
 	config.desk = desk_state_new(desk_test_build(sections));
 	json_decref(sections);
 	atomic_init(&reader.stop, false);
+	atomic_init(&reader.reads, 0);
 	ck_assert_int_eq(pthread_create(&thread, NULL, desk_test_read,
 	    &reader), 0);
 	for (int version = 1; version <= 300; version++) {
+		long seen = atomic_load(&reader.reads);
+
 		sections = desk_test_version(version);
 		desk_replace(&config, desk_test_build(sections));
 		json_decref(sections);
+		/* Let the reader run between two swaps. */
+		while (atomic_load(&reader.reads) == seen)
+			sched_yield();
 	}
 	atomic_store(&reader.stop, true);
 	ck_assert_int_eq(pthread_join(thread, NULL), 0);
 
-	ck_assert_int_gt(reader.reads, 0);
+	ck_assert_int_ge(atomic_load(&reader.reads), 300);
 	ck_assert_int_eq(reader.mixed, 0);
 	ck_assert_str_eq(desk_current(&config)->categories[0].name_en, "v300");
 	desk_state_free(config.desk);
@@ -491,7 +498,7 @@ START_TEST(desk_stored_sections_win_over_file)
 	ck_assert_uint_eq(desk->department_count, 1);
 	ck_assert_str_eq(desk->categories[0].id, "noise");
 	ck_assert_uint_eq(desk->commune_count, 0);
-	/* Not stored: no triage department, whatever the file says. */
+	/* Not stored: no triage department, whatever the file sets. */
 	ck_assert_ptr_null(desk->triage_department);
 	/* The calendar stays the file's. */
 	ck_assert(desk->calendar.weekend[0]);
