@@ -125,8 +125,8 @@ api_desk_calendar_json(const struct hub_config_desk *desk)
 	    "thu", "fri", "sat" };
 	const struct calendar *calendar = &desk->calendar;
 	const json_t *section = json_object_get(desk->sections, "calendar");
-	const json_t *holidays = json_object_get(section, "holidays");
-	const json_t *working_days = json_object_get(section, "working_days");
+	json_t *holidays = json_object_get(section, "holidays");
+	json_t *working_days = json_object_get(section, "working_days");
 	json_t *hours = json_array(), *weekend = json_array();
 	char start[16], end[16];
 
@@ -143,11 +143,13 @@ api_desk_calendar_json(const struct hub_config_desk *desk)
 		if (calendar->weekend[day])
 			json_array_append_new(weekend, json_string(days[day]));
 	}
-	/* "o" steals hours and weekend, also when packing fails. */
-	return json_pack("{s:o, s:o, s:O, s:O}", "office_hours", hours,
+	/* "o" steals its value, also when packing fails, so the file's
+	 * arrays are lent with a new reference. */
+	return json_pack("{s:o, s:o, s:o, s:o}", "office_hours", hours,
 	    "weekend", weekend,
-	    "holidays", holidays != NULL ? holidays : json_array(),
-	    "working_days", working_days != NULL ? working_days : json_array());
+	    "holidays", holidays != NULL ? json_incref(holidays) : json_array(),
+	    "working_days", working_days != NULL ? json_incref(working_days) :
+	    json_array());
 }
 
 /* The whole desk: its editable sections, the calendar, and when and by

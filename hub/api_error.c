@@ -532,6 +532,21 @@ static const struct {
 	{ "Idempotency-Key",
 	  "cần từ 1 đến 255 ký tự ASCII nhìn thấy được",
 	  "expected 1 to 255 visible ASCII characters" },
+	{ "username",
+	  "cần từ 1 đến 64 ký tự a-z, 0-9, dấu chấm, gạch dưới hoặc gạch "
+	  "ngang",
+	  "expected 1 to 64 of a-z, 0-9, dot, underscore and hyphen" },
+	{ "password",
+	  "mật khẩu cần ít nhất 10 ký tự",
+	  "a password needs at least 10 characters" },
+	{ "role",
+	  "cần một trong agent, supervisor, admin",
+	  "expected one of agent, supervisor, admin" },
+	{ "departments",
+	  "cần một mảng mã phòng ban có trong departments của tệp cấu hình, "
+	  "ít nhất một mã trừ khi vai trò là admin",
+	  "expected an array of department ids from departments in the config "
+	  "file, at least one unless the role is admin" },
 };
 
 /*

@@ -2,11 +2,12 @@
  * POST, GET and DELETE /api/v1/session: logging in with a username and a
  * password, the caller's identity, and logging out.
  *
- * A login checks the lockout first, then verifies the password on the
- * worker pool (argon2id costs tens of milliseconds and 64 MiB), then
- * stores the session or the failure in a store job, and replies only after
- * that job committed, so that a failure counts before the client can try
- * again.
+ * A login runs in three steps: a store job checks the lockout and counts
+ * the attempt as a failure, a worker verifies the password (argon2id costs
+ * tens of milliseconds and 64 MiB of memory, too much for the event loop),
+ * and for a good password a second store job takes the failure back and
+ * stores the session. Each reply goes out after the job before it
+ * committed, so a failure counts before the client can try again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,8 @@ struct api_login {
 	char hash[AUTH_PASSWORD_HASH_SIZE];
 	char *password;
 	bool verified;		/* set by the worker */
+	int64_t locked_user;	/* seconds left of a lock, 0 for none */
+	int64_t locked_address;
 
 	char user_key[AUTH_LOCKOUT_KEY_SIZE];
 	char address_key[AUTH_LOCKOUT_KEY_SIZE];
@@ -149,7 +152,7 @@ api_session_no_store(struct evhttp_request *req)
 	    "Cache-Control", "no-store");
 }
 
-/* --- Login: after the store job ------------------------------------------ */
+/* --- Login: replies ------------------------------------------------------- */
 
 static void
 api_login_reply_created(struct api_login *login)
@@ -175,6 +178,47 @@ api_login_reply_created(struct api_login *login)
 	http_send_json(login->req, 201, body);
 }
 
+/* --- Login: the session, after a verified password ------------------------ */
+
+/*
+ * Clears the username's counter and takes back the failure that the
+ * attempt counted for the address, so that successful logins from one
+ * office do not lock it; the address's lock goes too when the count falls
+ * below the threshold, because only this attempt can have set it then.
+ */
+static int
+api_login_success_apply(struct store_tx *tx, void *arg)
+{
+	struct api_login *login = arg;
+	struct auth_lockout_policy address = api_session_policy(
+	    &login->api->config->auth, true);
+	struct auth_lockout_state state;
+	char detail[64];
+	int found;
+
+	if (store_tx_lockout_clear(tx, login->user_key) != 0)
+		return -1;
+	if (login->address_key[0] != '\0') {
+		if ((found = store_tx_lockout_get(tx, login->address_key,
+		    &state)) < 0)
+			return -1;
+		if (found == 1 && state.failures > 0) {
+			state.failures--;
+			if (state.failures < address.failures)
+				state.locked_until = 0;
+			if (store_tx_lockout_put(tx, login->address_key,
+			    &state) != 0)
+				return -1;
+		}
+	}
+	if (store_tx_session_create(tx, &login->session) != 0)
+		return -1;
+	snprintf(detail, sizeof detail, "{\"kind\":\"%s\",\"session_id\":%lld}",
+	    login->bearer ? "bearer" : "cookie", (long long)login->session.id);
+	return store_tx_agent_audit(tx, login->agent_id, login->actor,
+	    "session.created", detail);
+}
+
 static void
 api_login_stored(int result, void *arg)
 {
@@ -184,70 +228,14 @@ api_login_stored(int result, void *arg)
 		log_error("auth", "storing a login failed agent=%lld",
 		    (long long)login->agent_id);
 		api_auth_error(login->req, HUB_ERR_INTERNAL, NULL, 0);
-	} else if (login->verified) {
+	} else {
 		log_info("auth", "login agent=%lld kind=%s session=%lld",
 		    (long long)login->agent_id,
 		    login->bearer ? "bearer" : "cookie",
 		    (long long)login->session.id);
 		api_login_reply_created(login);
-	} else {
-		api_auth_error(login->req, HUB_ERR_LOGIN_FAILED, NULL, 0);
 	}
 	api_login_free(login);
-}
-
-/* --- Login: store jobs ----------------------------------------------------- */
-
-static int
-api_login_count_failure(struct store_tx *tx, const char *key,
-    const struct auth_lockout_policy *policy, int64_t now)
-{
-	struct auth_lockout_state state;
-
-	if (store_tx_lockout_get(tx, key, &state) < 0)
-		return -1;
-	if (auth_lockout_record(policy, &state, now))
-		log_info("auth", "login locked key_kind=%.4s failures=%lld",
-		    key, (long long)state.failures);
-	return store_tx_lockout_put(tx, key, &state);
-}
-
-static int
-api_login_failure_apply(struct store_tx *tx, void *arg)
-{
-	struct api_login *login = arg;
-	const struct hub_config_auth *auth = &login->api->config->auth;
-	struct auth_lockout_policy user = api_session_policy(auth, false);
-	struct auth_lockout_policy address = api_session_policy(auth, true);
-
-	if (login->prune && store_tx_lockout_prune(tx, user.window_ms,
-	    login->now) != 0)
-		return -1;
-	if (api_login_count_failure(tx, login->user_key, &user,
-	    login->now) != 0)
-		return -1;
-	if (login->address_key[0] != '\0' && api_login_count_failure(tx,
-	    login->address_key, &address, login->now) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-api_login_success_apply(struct store_tx *tx, void *arg)
-{
-	struct api_login *login = arg;
-	char detail[64];
-
-	if (login->prune && store_tx_sessions_prune(tx,
-	    login->now - API_SESSION_KEEP_MS) != 0)
-		return -1;
-	if (store_tx_lockout_clear(tx, login->user_key) != 0 ||
-	    store_tx_session_create(tx, &login->session) != 0)
-		return -1;
-	snprintf(detail, sizeof detail, "{\"kind\":\"%s\",\"session_id\":%lld}",
-	    login->bearer ? "bearer" : "cookie", (long long)login->session.id);
-	return store_tx_agent_audit(tx, login->agent_id, login->actor,
-	    "session.created", detail);
 }
 
 /* Makes the tokens of a verified login and their hashes. */
@@ -294,19 +282,98 @@ api_login_verified(void *arg)
 
 	auth_password_free(login->password);
 	login->password = NULL;
+	if (!login->verified) {
+		/* The attempt already counted as a failure. */
+		api_auth_error(login->req, HUB_ERR_LOGIN_FAILED, NULL, 0);
+		api_login_free(login);
+		return;
+	}
 	/* The clock moves while the worker runs. */
 	login->now = clock_now_ms();
-	if (login->verified)
-		api_login_prepare_session(login);
-	login->job = (struct store_job){
-		.apply = login->verified ? api_login_success_apply :
-		    api_login_failure_apply,
-		.done = api_login_stored, .arg = login,
-	};
+	api_login_prepare_session(login);
+	login->job = (struct store_job){ .apply = api_login_success_apply,
+	    .done = api_login_stored, .arg = login };
 	if (store_submit(login->api->store, &login->job) != 0) {
 		api_auth_error(login->req, HUB_ERR_UNAVAILABLE, NULL, 0);
 		api_login_free(login);
 	}
+}
+
+/* --- Login: the lockout, before the password check -------------------------- */
+
+/* Counts a failure in state, which belongs to key. */
+static int
+api_login_count(struct store_tx *tx, const char *key,
+    const struct auth_lockout_policy *policy,
+    struct auth_lockout_state *state, int64_t now)
+{
+	if (auth_lockout_record(policy, state, now))
+		log_info("auth", "login locked key_kind=%.4s failures=%lld",
+		    key, (long long)state->failures);
+	return store_tx_lockout_put(tx, key, state);
+}
+
+/*
+ * Checks the locks of the username and of the address and, unless one
+ * holds, counts the attempt as a failure of both before the password is
+ * checked; a success takes the failures back. Because jobs run one at a
+ * time on the store thread, attempts sent in parallel cannot pass the
+ * threshold while their passwords are being checked. The reply is the same
+ * whether or not the username exists.
+ */
+static int
+api_login_attempt_apply(struct store_tx *tx, void *arg)
+{
+	struct api_login *login = arg;
+	const struct hub_config_auth *auth = &login->api->config->auth;
+	struct auth_lockout_policy user = api_session_policy(auth, false);
+	struct auth_lockout_policy address = api_session_policy(auth, true);
+	struct auth_lockout_state user_state, address_state;
+	bool has_address = login->address_key[0] != '\0';
+
+	if (login->prune && (store_tx_lockout_prune(tx, user.window_ms,
+	    login->now) != 0 || store_tx_sessions_prune(tx,
+	    login->now - API_SESSION_KEEP_MS) != 0))
+		return -1;
+
+	memset(&address_state, 0, sizeof address_state);
+	if (store_tx_lockout_get(tx, login->user_key, &user_state) < 0 ||
+	    (has_address && store_tx_lockout_get(tx, login->address_key,
+	    &address_state) < 0))
+		return -1;
+	login->locked_user = auth_lockout_remaining(&user_state, login->now);
+	login->locked_address = auth_lockout_remaining(&address_state,
+	    login->now);
+	if (login->locked_user > 0 || login->locked_address > 0)
+		return 0;
+
+	if (api_login_count(tx, login->user_key, &user, &user_state,
+	    login->now) != 0)
+		return -1;
+	return has_address ? api_login_count(tx, login->address_key, &address,
+	    &address_state, login->now) : 0;
+}
+
+static void
+api_login_attempted(int result, void *arg)
+{
+	struct api_login *login = arg;
+
+	if (result != 0) {
+		log_error("auth", "counting a login attempt failed");
+		api_auth_error(login->req, HUB_ERR_INTERNAL, NULL, 0);
+	} else if (login->locked_user > 0) {
+		api_auth_locked(login->req, "username",
+		    (long)login->locked_user);
+	} else if (login->locked_address > 0) {
+		api_auth_locked(login->req, NULL, (long)login->locked_address);
+	} else if (worker_pool_submit(login->api->workers, api_login_verify,
+	    api_login_verified, login) != 0) {
+		api_auth_error(login->req, HUB_ERR_UNAVAILABLE, NULL, 0);
+	} else {
+		return;
+	}
+	api_login_free(login);
 }
 
 /* --- Login: the request ---------------------------------------------------- */
@@ -365,38 +432,6 @@ api_login_parse(struct api_login *login, json_t *body, const char **username)
 	return true;
 }
 
-/* Seconds left of the lock of key, 0 when none, or -1 on a store error. */
-static int64_t
-api_login_lock_remaining(struct api_login *login, const char *key)
-{
-	struct auth_lockout_state state;
-
-	if (store_lockout_get(login->api->store, key, &state) < 0)
-		return -1;
-	return auth_lockout_remaining(&state, login->now);
-}
-
-/* Sends 429 when the username or the client address is locked. The reply
- * is the same whether or not the username exists. */
-static bool
-api_login_locked(struct api_login *login)
-{
-	int64_t user = api_login_lock_remaining(login, login->user_key);
-	int64_t address = 0;
-
-	if (user == 0 && login->address_key[0] != '\0')
-		address = api_login_lock_remaining(login, login->address_key);
-	if (user < 0 || address < 0) {
-		api_auth_error(login->req, HUB_ERR_INTERNAL, NULL, 0);
-		return true;
-	}
-	if (user > 0)
-		api_auth_locked(login->req, "username", (long)user);
-	else if (address > 0)
-		api_auth_locked(login->req, NULL, (long)address);
-	return user > 0 || address > 0;
-}
-
 /* Looks the account up; an unknown or malformed username leaves agent_id
  * at 0. Returns false when an error was sent. */
 static bool
@@ -448,7 +483,7 @@ api_session_login(struct api_context *api, struct evhttp_request *req)
 		login->address[0] = '\0';
 
 	if (!api_login_parse(login, body, &username) ||
-	    api_login_locked(login) || !api_login_find(login, username)) {
+	    !api_login_find(login, username)) {
 		json_decref(body);
 		api_login_free(login);
 		return;
@@ -459,8 +494,9 @@ api_session_login(struct api_context *api, struct evhttp_request *req)
 		login->prune = true;
 		api_session_pruned_at = login->now;
 	}
-	if (worker_pool_submit(api->workers, api_login_verify,
-	    api_login_verified, login) != 0) {
+	login->job = (struct store_job){ .apply = api_login_attempt_apply,
+	    .done = api_login_attempted, .arg = login };
+	if (store_submit(api->store, &login->job) != 0) {
 		api_auth_error(req, HUB_ERR_UNAVAILABLE, NULL, 0);
 		api_login_free(login);
 	}

@@ -217,6 +217,7 @@ daemon_start_http(struct daemon *daemon)
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_session_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;

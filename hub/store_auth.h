@@ -76,8 +76,6 @@ int store_agent_find(struct store *store, const char *username,
 int store_session_find(struct store *store,
     const uint8_t token_hash[AUTH_TOKEN_HASH_BYTES],
     struct store_session *session);
-int store_lockout_get(struct store *store, const char *key,
-    struct auth_lockout_state *state);
 
 /* Calls fn for every agent in id order until it returns non-zero. Returns
  * 0, fn's non-zero value, or -1 on error. */

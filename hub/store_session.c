@@ -65,13 +65,6 @@ store_lockout_read(struct store_conn *conn, const char *key,
 	return 1;
 }
 
-int
-store_lockout_get(struct store *store, const char *key,
-    struct auth_lockout_state *state)
-{
-	return store_lockout_read(&store->reader, key, state);
-}
-
 /* --- Writing -------------------------------------------------------------- */
 
 static int

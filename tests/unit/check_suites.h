@@ -18,5 +18,6 @@ Suite *http_suite(void);
 Suite *log_suite(void);
 Suite *calendar_suite(void);
 Suite *desk_edit_suite(void);
+Suite *auth_suite(void);
 
 #endif
