@@ -2,12 +2,13 @@
  * POST, GET and DELETE /api/v1/session: logging in with a username and a
  * password, the caller's identity, and logging out.
  *
- * A login runs in three steps: a store job checks the lockout and counts
- * the attempt as a failure, a worker verifies the password (argon2id costs
- * tens of milliseconds and 64 MiB of memory, too much for the event loop),
- * and for a good password a second store job takes the failure back and
- * stores the session. Each reply goes out after the job before it
- * committed, so a failure counts before the client can try again.
+ * A login runs in three steps. A store job checks the lockout and counts
+ * the attempt as a failure. A worker verifies the password, because
+ * argon2id costs tens of milliseconds and 64 MiB of memory, too much for
+ * the event loop. For a good password a second store job takes the
+ * failure back and stores the session. Each reply goes out after the job
+ * before it committed, so a failure counts before the client can try
+ * again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,7 +184,7 @@ api_login_reply_created(struct api_login *login)
 /*
  * Clears the username's counter and takes back the failure that the
  * attempt counted for the address, so that successful logins from one
- * office do not lock it; the address's lock goes too when the count falls
+ * office do not lock it. The address's lock goes too when the count falls
  * below the threshold, because only this attempt can have set it then.
  */
 static int
@@ -314,12 +315,12 @@ api_login_count(struct store_tx *tx, const char *key,
 }
 
 /*
- * Checks the locks of the username and of the address and, unless one
- * holds, counts the attempt as a failure of both before the password is
- * checked; a success takes the failures back. Because jobs run one at a
- * time on the store thread, attempts sent in parallel cannot pass the
- * threshold while their passwords are being checked. The reply is the same
- * whether or not the username exists.
+ * Checks the locks of the username and of the address. Unless one holds,
+ * counts the attempt as a failure of both before the password is checked,
+ * and a success takes the failures back later. Jobs run one at a time on
+ * the store thread, so attempts sent in parallel cannot pass the threshold
+ * while their passwords are being checked. The reply is the same whether
+ * or not the username exists.
  */
 static int
 api_login_attempt_apply(struct store_tx *tx, void *arg)

@@ -1,8 +1,9 @@
 /*
  * Identifies the caller of a desk API request: the bootstrap admin token,
- * a bearer token or a session cookie, each checked against the store on
- * every request, so that a change made by citizenhubctl or another request
- * (a disabled agent, a revoked session) applies to the next request.
+ * a bearer token or a session cookie. Sessions and agents are read from
+ * the store on every request, so a change made by citizenhubctl or by
+ * another request (a disabled agent, a revoked session) applies to the
+ * next request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,15 +207,16 @@ auth_touch_done(int result, void *arg)
 	free(touch);
 }
 
-/* Whether a write of last_seen_at for session_id was submitted since
- * since; remembers now as its time otherwise. */
+/* Whether a write of last_seen_at for session_id was submitted after
+ * after; otherwise remembers now as the time of the write about to be
+ * submitted. */
 static bool
-auth_touch_recently(int64_t session_id, int64_t since, int64_t now)
+auth_touch_recently(int64_t session_id, int64_t after, int64_t now)
 {
 	size_t slot = (size_t)session_id % AUTH_TOUCH_RECENT;
 
 	if (auth_touch_recent[slot].session_id == session_id &&
-	    auth_touch_recent[slot].at > since)
+	    auth_touch_recent[slot].at > after)
 		return true;
 	auth_touch_recent[slot].session_id = session_id;
 	auth_touch_recent[slot].at = now;
@@ -278,8 +280,8 @@ auth_csrf_valid(struct api_context *api, struct evhttp_request *req,
 
 /*
  * Whether the session has ended. last_seen_at lags the last request by up
- * to the touch interval, so a cookie session ends after between the idle
- * timeout and the idle timeout plus that interval without requests.
+ * to the touch interval, so an idle cookie session is given that interval
+ * on top of the idle timeout.
  */
 static bool
 auth_session_expired(struct api_context *api,

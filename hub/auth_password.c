@@ -36,8 +36,8 @@ auth_password_setup(bool moderate)
 
 	auth_password_set_cost(moderate);
 
-	/* A random password nobody knows: the dummy hash exists only to
-	 * spend the time of one verification. */
+	/* The password is random and discarded, because the dummy hash
+	 * exists only to spend the time of one verification. */
 	auth_token_generate(password);
 	result = auth_password_hash(password, auth_password_dummy);
 	sodium_memzero(password, sizeof password);

@@ -96,7 +96,7 @@ auth_lockout_username_key(const char *username,
 	free(folded);
 
 	/* Case folding can lengthen a text (ß to ss), so the result is cut
-	 * at the buffer; two names that differ only past the cut share a
+	 * at the buffer. Two names that differ only past the cut share a
 	 * counter, which is harmless. */
 	memcpy(out, "user:", 5);
 	text_truncate(text, out + 5, AUTH_LOCKOUT_KEY_SIZE - 5);

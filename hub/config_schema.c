@@ -177,7 +177,6 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("outbox"),
 	CONFIG_SCHEMA_SECTION("rate_limits"),
 	CONFIG_SCHEMA_SECTION("admin"),
-	CONFIG_SCHEMA_SECTION("auth"),
 	CONFIG_SCHEMA_SECTION("channels"),
 	{ .key = "departments", .type = CONFIG_ARRAY,
 	  .expected = "an array of departments" },
@@ -188,6 +187,7 @@ static const struct config_field config_schema_root[] = {
 	{ .key = "triage_department", .type = CONFIG_STRING,
 	  .expected = "the id of a department in departments" },
 	CONFIG_SCHEMA_SECTION("calendar"),
+	CONFIG_SCHEMA_SECTION("auth"),
 	{ .key = NULL },
 };
 

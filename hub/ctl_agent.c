@@ -3,10 +3,13 @@
  *
  * Changes are written to the database directly, in one transaction each,
  * on a connection of this program (store_auth_direct). That is safe while
- * the daemon runs: SQLite in WAL mode makes this writer wait for the
- * daemon's commits (busy timeout), and the daemon reads agents and sessions
+ * the daemon runs, because SQLite in WAL mode makes this writer wait for
+ * the daemon's commits (busy timeout). The daemon reads agents and sessions
  * from the database on every request, so a change applies from the next
  * request on without a restart.
+ *
+ * NOTE: the daemon is not told of these changes, so disabling an agent
+ * here publishes no agent.availability event; the API's PATCH does.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -6,7 +6,8 @@
  * Reads run on the main thread's read connection (or citizenhubctl's) and
  * writes inside store jobs, as in store.h. Times are Unix milliseconds from
  * clock_now_ms, passed in by the caller. Functions return 0 on success and
- * -1 on a database error (logged), unless said otherwise.
+ * -1 on a database error (logged), unless their comment gives other
+ * values.
  */
 #ifndef HUB_STORE_AUTH_H
 #define HUB_STORE_AUTH_H

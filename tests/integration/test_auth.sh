@@ -62,17 +62,10 @@ print(json.dumps({"username": sys.argv[1], "password": sys.argv[2],
 	TOKEN=$(json_get "$API_BODY" token || true)
 }
 
-# header NAME: the value of header NAME in the last reply of login or
-# api_headers.
+# header NAME: the value of header NAME in the reply whose headers were
+# saved with -D "$HEADERS" (login does that).
 header() {
 	grep -i "^$1:" "$HEADERS" | head -n 1 | cut -d' ' -f2- | tr -d '\r' || true
-}
-
-# api_headers METHOD PATH [BODY [CURL_ARGS...]]: api, keeping the headers.
-api_headers() {
-	local method=$1 path=$2 body=${3:-}
-	shift 3 2>/dev/null || shift $#
-	api "$method" "$path" "$body" -D "$HEADERS" "$@"
 }
 
 # admin_agents: sets AGENTS to the list of agents read with the admin

@@ -1,10 +1,13 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "auth_internal.h"
 #include "check_suites.h"
+#include "config.h"
 
 /* --- Tokens ------------------------------------------------------------------ */
 
@@ -319,6 +322,89 @@ START_TEST(password_hash_and_verify)
 }
 END_TEST
 
+/* --- The auth section of the config ----------------------------------------- */
+
+/* Loads text as a config file. Returns the config, or NULL with err
+ * filled in. */
+static struct hub_config *
+auth_config_load(const char *text, struct config_error *err)
+{
+	char path[] = "/tmp/check_auth.XXXXXX";
+	struct hub_config *config = NULL;
+	int fd = mkstemp(path);
+	FILE *file;
+
+	ck_assert_int_ge(fd, 0);
+	file = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	if (config_load(path, &config, err) != 0)
+		config = NULL;
+	unlink(path);
+	return config;
+}
+
+START_TEST(config_auth_defaults)
+{
+	struct config_error err;
+	struct hub_config *config = auth_config_load("{}\n", &err);
+
+	ck_assert_msg(config != NULL, "load failed: %s", err.message);
+	ck_assert_int_eq(config->auth.session_idle_seconds, 1800);
+	ck_assert_int_eq(config->auth.session_max_hours, 12);
+	ck_assert_int_eq(config->auth.bearer_days, 30);
+	ck_assert_int_eq(config->auth.lockout_failures, 5);
+	ck_assert_int_eq(config->auth.lockout_address_failures, 50);
+	ck_assert_int_eq(config->auth.lockout_window_seconds, 900);
+	ck_assert_int_eq(config->auth.lockout_seconds, 900);
+	ck_assert(!config->auth.password_moderate);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(config_auth_values_load)
+{
+	struct config_error err;
+	struct hub_config *config = auth_config_load(
+	    "{\"auth\": {\"session_idle_seconds\": 3,"
+	    " \"lockout_failures\": 7, \"password_cost\": \"moderate\"}}\n",
+	    &err);
+
+	ck_assert_msg(config != NULL, "load failed: %s", err.message);
+	ck_assert_int_eq(config->auth.session_idle_seconds, 3);
+	ck_assert_int_eq(config->auth.lockout_failures, 7);
+	ck_assert(config->auth.password_moderate);
+	config_free(config);
+}
+END_TEST
+
+START_TEST(config_auth_errors_name_key_and_line)
+{
+	struct config_error err;
+
+	ck_assert_ptr_null(auth_config_load(
+	    "{\n  \"auth\": {\n    \"lockout_failures\": 0\n  }\n}\n", &err));
+	ck_assert_str_eq(err.path, "auth.lockout_failures");
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_msg(strstr(err.message, "expected an integer from 1 to "
+	    "1000") != NULL, "message: %s", err.message);
+
+	ck_assert_ptr_null(auth_config_load(
+	    "{\n  \"auth\": {\n    \"password_cost\": \"high\"\n  }\n}\n",
+	    &err));
+	ck_assert_str_eq(err.path, "auth.password_cost");
+	ck_assert_int_eq(err.line, 3);
+
+	ck_assert_ptr_null(auth_config_load(
+	    "{\n  \"auth\": {\n    \"session_idle_minutes\": 5\n  }\n}\n",
+	    &err));
+	ck_assert_str_eq(err.path, "auth.session_idle_minutes");
+	ck_assert_msg(strstr(err.message, "unknown key") != NULL, "message: %s",
+	    err.message);
+}
+END_TEST
+
 Suite *
 auth_suite(void)
 {
@@ -327,6 +413,7 @@ auth_suite(void)
 	TCase *names = tcase_create("names");
 	TCase *lockout = tcase_create("lockout");
 	TCase *passwords = tcase_create("passwords");
+	TCase *config = tcase_create("config");
 
 	tcase_add_test(tokens, token_generate_form);
 	tcase_add_test(tokens, token_well_formed_rejects);
@@ -352,5 +439,10 @@ auth_suite(void)
 	tcase_add_test(passwords, password_normalized_to_nfc);
 	tcase_add_test(passwords, password_hash_and_verify);
 	suite_add_tcase(suite, passwords);
+
+	tcase_add_test(config, config_auth_defaults);
+	tcase_add_test(config, config_auth_values_load);
+	tcase_add_test(config, config_auth_errors_name_key_and_line);
+	suite_add_tcase(suite, config);
 	return suite;
 }
