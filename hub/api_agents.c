@@ -149,7 +149,7 @@ api_agents_list(struct api_context *api, struct evhttp_request *req,
 static bool
 api_agents_parse_departments(struct api_agent_change *change, json_t *value)
 {
-	const struct hub_config_desk *desk = &change->api->config->desk;
+	const struct hub_config_desk *desk = desk_current(change->api->config);
 	struct store_agent *agent = &change->values;
 	size_t index;
 	json_t *item;

@@ -100,7 +100,7 @@ static int
 assign_policies_load(struct assign *assign)
 {
 	struct assign_policies *policies =
-	    assign_policies_copy(&assign->config->desk);
+	    assign_policies_copy(desk_current(assign->config));
 
 	if (policies == NULL) {
 		log_error("assign", "reading the assignment policies failed: "

@@ -107,7 +107,7 @@ static void
 channel_add_names(const struct hub_config *config,
     const struct store_ticket *ticket, json_t *view)
 {
-	const struct hub_config_desk *desk = &config->desk;
+	const struct hub_config_desk *desk = desk_current(config);
 	const struct desk_category *category = ticket->category != NULL ?
 	    desk_category_find(desk, ticket->category) : NULL;
 	const struct desk_department *department = ticket->department != NULL ?

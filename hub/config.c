@@ -462,7 +462,7 @@ config_free(struct hub_config *config)
 	config_string_array_free(config->rate_exempt);
 	free(config->admin_token_file);
 	json_decref(config->channels);
-	config_desk_free(&config->desk);
+	desk_state_free(config->desk);
 	free(config);
 }
 

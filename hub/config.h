@@ -120,8 +120,9 @@ struct hub_config {
 
 	json_t *channels;	/* object: module name -> section (owned) */
 
-	/* Departments, categories, communes and the working calendar. */
-	struct hub_config_desk desk;
+	/* Departments, categories, communes and the working calendar: read
+	 * them with desk_current(config), never through this field. */
+	struct desk_state *desk;
 };
 
 /* Loads and validates path. On success returns 0 and a config the caller

@@ -219,11 +219,45 @@ config_desk_apply_calendar(struct calendar *calendar, const json_t *section)
 	    &calendar->working_days, &calendar->working_day_count);
 }
 
-int
-config_desk_apply(struct hub_config *config, const json_t *root)
+/* Copies the desk's sections of root, so that the admin API can show them
+ * and edit a copy. Absent arrays become empty ones. */
+static json_t *
+config_desk_sections(const json_t *root)
 {
-	struct hub_config_desk *desk = &config->desk;
+	static const char *const arrays[] = { "departments", "categories",
+	    "communes" };
+	static const char *const optional[] = { "triage_department",
+	    "calendar" };
+	json_t *sections = json_object();
 
+	for (size_t i = 0; sections != NULL && i < 3; i++) {
+		const json_t *array = json_object_get(root, arrays[i]);
+
+		if (json_object_set_new(sections, arrays[i], array != NULL ?
+		    json_deep_copy(array) : json_array()) != 0) {
+			json_decref(sections);
+			return NULL;
+		}
+	}
+	for (size_t i = 0; sections != NULL && i < 2; i++) {
+		const json_t *value = json_object_get(root, optional[i]);
+
+		if (value != NULL && json_object_set_new(sections, optional[i],
+		    json_deep_copy(value)) != 0) {
+			json_decref(sections);
+			return NULL;
+		}
+	}
+	return sections;
+}
+
+struct hub_config_desk *
+config_desk_build(const json_t *root)
+{
+	struct hub_config_desk *desk = calloc(1, sizeof(*desk));
+
+	if (desk == NULL)
+		return NULL;
 	if (config_desk_apply_departments(desk,
 	    json_object_get(root, "departments")) == -1 ||
 	    config_desk_apply_categories(desk,
@@ -231,10 +265,28 @@ config_desk_apply(struct hub_config *config, const json_t *root)
 	    config_desk_apply_communes(desk,
 	    json_object_get(root, "communes")) == -1 ||
 	    config_desk_apply_calendar(&desk->calendar,
-	    json_object_get(root, "calendar")) == -1)
-		return -1;
+	    json_object_get(root, "calendar")) == -1 ||
+	    (desk->sections = config_desk_sections(root)) == NULL) {
+		desk_free(desk);
+		return NULL;
+	}
 	desk->triage_department = desk_department_find(desk,
 	    json_string_value(json_object_get(root, "triage_department")));
+	return desk;
+}
+
+int
+config_desk_apply(struct hub_config *config, const json_t *root)
+{
+	struct hub_config_desk *desk = config_desk_build(root);
+
+	if (desk == NULL)
+		return -1;
+	config->desk = desk_state_new(desk);
+	if (config->desk == NULL) {
+		desk_free(desk);
+		return -1;
+	}
 	return 0;
 }
 
@@ -269,5 +321,6 @@ config_desk_free(struct hub_config_desk *desk)
 	free(desk->categories);
 	free(desk->communes);
 	calendar_clear(&desk->calendar);
+	json_decref(desk->sections);
 	memset(desk, 0, sizeof(*desk));
 }

@@ -1,6 +1,7 @@
 /*
  * Declarations shared by the config loader's files (config.c, config_check.c,
- * config_schema.c, config_position.c). Not for the rest of the daemon.
+ * config_schema.c, config_position.c, config_desk*.c) and the desk's own
+ * files (desk.c, desk_edit.c). Not for the rest of the daemon.
  */
 #ifndef HUB_CONFIG_INTERNAL_H
 #define HUB_CONFIG_INTERNAL_H
@@ -64,10 +65,16 @@ int config_position_path_at(const char *text, size_t offset, char *path,
 int config_desk_check(const struct hub_config *config, const json_t *root,
     struct config_error *err);
 
-/* Copies the checked desk sections, or their defaults, into config->desk
- * (config_desk_apply.c). Returns 0, or -1 on allocation failure. */
+/* Builds a desk from the checked desk sections of root, or their defaults
+ * (config_desk_apply.c). Returns a desk for desk_free, or NULL on
+ * allocation failure. */
+struct hub_config_desk *config_desk_build(const json_t *root);
+
+/* Builds the desk of the config file into config->desk. Returns 0, or -1
+ * on allocation failure. */
 int config_desk_apply(struct hub_config *config, const json_t *root);
 
+/* Frees what desk owns and zeroes it; desk itself is the caller's. */
 void config_desk_free(struct hub_config_desk *desk);
 
 #endif

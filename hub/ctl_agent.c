@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
+#include "desk_edit.h"
 #include "store_auth.h"
 #include "text.h"
 
@@ -50,9 +51,8 @@ const struct ctl_command ctl_agent_command = {
 	    "agent add creates an agent. USERNAME is 1 to 64 of a-z, 0-9, '.',"
 	    " '_' and '-'\n(upper case is lowered).\n"
 	    "  --role ROLE       agent, supervisor or admin\n"
-	    "  --department ID   a department of the config file's departments;"
-	    " repeat it\n                    for several; required except for"
-	    " admins\n"
+	    "  --department ID   a department of the desk; repeat it for"
+	    " several; required\n                    except for admins\n"
 	    "  --name NAME       the name shown to others (default: USERNAME)\n"
 	    "  --language LANG   vi (default) or en\n"
 	    "agent passwd sets a new password and ends the agent's sessions.\n"
@@ -66,9 +66,11 @@ const struct ctl_command ctl_agent_command = {
 	    " echo. A password\nis never taken from the command line, where"
 	    " other users could see it.\n"
 	    "\n"
-	    "Department ids are checked against the config file, so give -c"
-	    " CONFIG.\nEvery command is safe while the daemon runs, and the"
-	    " daemon applies the\nchange from its next request on.\n",
+	    "Department ids are checked against the config file's departments,"
+	    " or those\nedited through the admin API when the database holds"
+	    " any, so give -c CONFIG.\nEvery command is safe while the daemon"
+	    " runs, and the daemon applies the\nchange from its next request"
+	    " on.\n",
 	.run = ctl_agent_run,
 };
 
@@ -251,6 +253,25 @@ ctl_agent_commit(struct ctl *ctl, struct ctl_agent_job *job)
 
 /* --- agent add ------------------------------------------------------------ */
 
+/* Puts the desk sections edited through the admin API in place of the
+ * config file's, as the daemon does at start-up, so that department ids
+ * are checked against the desk in force. A data directory without a
+ * database has none. */
+static int
+ctl_agent_load_desk(struct ctl *ctl)
+{
+	char err[CONFIG_ERROR_MAX + 256];
+	struct store *store;
+	int rc;
+
+	store = store_open_readonly(ctl_data_dir(ctl), err, sizeof err);
+	if (store == NULL)
+		return CTL_EXIT_OK;
+	rc = desk_edit_load_stored(ctl->config, store, err, sizeof err);
+	store_close(store);
+	return rc == 0 ? CTL_EXIT_OK : ctl_error("%s", err);
+}
+
 static int
 ctl_agent_add_department(const struct ctl_command *command, struct ctl *ctl,
     struct store_agent *agent, const char *id)
@@ -259,10 +280,10 @@ ctl_agent_add_department(const struct ctl_command *command, struct ctl *ctl,
 		return ctl_usage_error(command, "checking department \"%s\""
 		    " needs the config file: give -c CONFIG before the"
 		    " command", id);
-	if (desk_department_find(&ctl->config->desk, id) == NULL)
+	if (desk_department_find(desk_current(ctl->config), id) == NULL)
 		return ctl_usage_error(command, "unknown department \"%s\":"
-		    " it is not in the departments of %s", id,
-		    ctl->config_path);
+		    " it is not in the departments of %s nor in those edited"
+		    " through the admin API", id, ctl->config_path);
 	for (size_t i = 0; i < agent->department_count; i++) {
 		if (strcmp(agent->departments[i], id) == 0)
 			return CTL_EXIT_OK;
@@ -325,7 +346,9 @@ ctl_agent_add(struct ctl *ctl, int argc, char **argv)
 
 	snprintf(job.agent.language, sizeof job.agent.language, "vi");
 	/* The config is loaded first, to check department ids. */
-	if (ctl->config_path != NULL && ctl_data_dir(ctl) == NULL)
+	if (ctl->config_path != NULL && (ctl_data_dir(ctl) == NULL ||
+	    (ctl->config != NULL &&
+	    ctl_agent_load_desk(ctl) != CTL_EXIT_OK)))
 		return CTL_EXIT_ERROR;
 	while ((option = getopt_long(argc, argv, "r:D:n:l:", options,
 	    NULL)) != -1) {

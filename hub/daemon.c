@@ -15,12 +15,14 @@
 #include "api_auth.h"
 #include "api_citizens.h"
 #include "assign.h"
+#include "api_desk.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon_internal.h"
 #include "datadir.h"
 #include "desk_timer.h"
+#include "desk_edit.h"
 #include "events.h"
 #include "http_server.h"
 #include "log.h"
@@ -129,6 +131,21 @@ daemon_open_store(struct daemon *daemon)
 	return 0;
 }
 
+/* Puts the desk sections edited through the admin API in place of the
+ * config file's, before anything reads the desk. */
+static int
+daemon_load_desk(struct daemon *daemon)
+{
+	char err[CONFIG_ERROR_MAX + 256];
+
+	if (desk_edit_load_stored(daemon->config, daemon->store, err,
+	    sizeof(err)) != 0) {
+		log_error("daemon", "desk settings not loaded: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 daemon_observe_batch(int size, double seconds, void *arg)
 {
@@ -206,7 +223,8 @@ daemon_start_http(struct daemon *daemon)
 	    api_session_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_citizens_mount(&daemon->api, err, sizeof(err)) != 0 ||
-	    api_audit_mount(&daemon->api, err, sizeof(err)) != 0) {
+	    api_audit_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
 	}
@@ -329,7 +347,8 @@ daemon_start(struct daemon *daemon)
 		log_error("daemon", "event loop not created");
 		return -1;
 	}
-	if (daemon_open_store(daemon) != 0 || daemon_create_parts(daemon) != 0 ||
+	if (daemon_open_store(daemon) != 0 || daemon_load_desk(daemon) != 0 ||
+	    daemon_create_parts(daemon) != 0 ||
 	    daemon_start_http(daemon) != 0 || daemon_start_channels(daemon) != 0 ||
 	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0 ||
 	    daemon_start_desk(daemon) != 0)

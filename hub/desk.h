@@ -1,15 +1,25 @@
 /*
  * The service desk's configuration: departments, categories with their
  * keywords and deadlines, communes, the triage department and the working
- * calendar. Loaded and checked by config_desk.c, read-only afterwards, so
- * the store thread reads it without a lock.
+ * calendar. Loaded and checked by config_desk.c from the config file, and
+ * replaced by the admin API (desk_edit.c, api_desk.c).
+ *
+ * A struct hub_config_desk is an immutable snapshot. An edit builds a new
+ * one and desk_replace swaps it in with one atomic store, so a reader on
+ * any thread (the store thread's classify, route and deadline stages, the
+ * public status page, the API) sees either the old desk or the new one,
+ * never half of an edit, and needs no lock.
  */
 #ifndef HUB_DESK_H
 #define HUB_DESK_H
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "calendar.h"
+
+struct hub_config;
 
 /* How the tickets of a department get an assignee. */
 enum desk_assignment {
@@ -54,7 +64,42 @@ struct hub_config_desk {
 	size_t commune_count;
 	const struct desk_department *triage_department;	/* may be NULL */
 	struct calendar calendar;
+
+	/* The checked sections this desk was built from: "departments",
+	 * "categories" and "communes" always, "triage_department" and
+	 * "calendar" when set. The admin API shows them and an edit starts
+	 * from a copy. Main thread only, because jansson is not thread-safe. */
+	json_t *sections;
+	/* The desk this one replaced, kept until config_free (desk.c). */
+	struct hub_config_desk *previous;
 };
+
+/* The desk in force and the desks it replaced (desk.c). */
+struct desk_state;
+
+/* Returns the desk in force for config. A reader takes it once per use (a
+ * message, a page, a reply) and reads only through that pointer, so one
+ * use never mixes two versions. The desk stays valid until config_free.
+ * A config made without config_load, as in unit tests, reads as an empty
+ * desk. Any thread. */
+const struct hub_config_desk *desk_current(const struct hub_config *config);
+
+/* Makes desk (ownership taken) the desk in force for config. The desk it
+ * replaces is kept, not freed, until config_free, because a reader on
+ * another thread may still hold it. Main thread only. */
+void desk_replace(const struct hub_config *config,
+    struct hub_config_desk *desk);
+
+/* Creates the state of config->desk with desk (ownership taken) in force.
+ * Returns NULL on allocation failure, desk then untouched. */
+struct desk_state *desk_state_new(struct hub_config_desk *desk);
+
+/* Frees the desk in force and every desk it replaced. */
+void desk_state_free(struct desk_state *state);
+
+/* Frees desk and everything it owns (not the desks it replaced). NULL is
+ * ignored. */
+void desk_free(struct hub_config_desk *desk);
 
 /* Finds a department or a category by id. Returns NULL when there is
  * none. */

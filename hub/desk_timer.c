@@ -272,7 +272,7 @@ desk_timer_item_init(struct desk_timer *timer, struct desk_timer_item *item,
     const struct store_deadline_due *due, int64_t now)
 {
 	const struct desk_department *department =
-	    desk_department_find(&timer->config->desk, due->department);
+	    desk_department_find(desk_current(timer->config), due->department);
 
 	item->fire.ticket_id = due->ticket_id;
 	item->fire.timer = due->timer;

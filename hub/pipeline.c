@@ -67,9 +67,12 @@ pipeline_apply(struct store_tx *tx, void *arg)
 	if (pipeline_thread(tx, request->message, &identity, reopen_window_ms,
 	    &target) != 0)
 		return -1;
-	/* A message that joins a ticket keeps the ticket's classification. */
-	if (target.ticket_id == 0 && pipeline_classify(&config->desk,
-	    request->message, &routing) != 0)
+	/* A message that joins a ticket keeps the ticket's classification.
+	 * The desk is taken once, so that classify, route and deadline use one
+	 * version of it even while an admin edit is swapped in. */
+	if (target.ticket_id == 0 && pipeline_classify(
+	    desk_current(request->pipeline->context.config), request->message,
+	    &routing) != 0)
 		return -1;
 	rc = pipeline_persist(tx, request->message, &identity,
 	    target.ticket_id, &routing, result);

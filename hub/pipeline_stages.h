@@ -85,8 +85,8 @@ int pipeline_thread(struct store_tx *tx, const struct hub_message *message,
 
 /* --- classify, route, deadline (store thread, new tickets only) --- */
 
-/* Where a new ticket goes. The strings point into the configuration, which
- * stays loaded and unchanged while the daemon runs. */
+/* Where a new ticket goes. The strings point into the desk given to
+ * pipeline_classify, which desk.c keeps until the config is freed. */
 struct pipeline_routing {
 	const char *category;	/* category id, NULL when unclassified */
 	const char *department;	/* department id, NULL for none */

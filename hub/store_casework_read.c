@@ -20,7 +20,8 @@
 	" (SELECT username FROM agents WHERE agents.id = assignee_id),"	\
 	" (SELECT display_name FROM agents WHERE agents.id = assignee_id),"	\
 	" merged_into, (SELECT code FROM tickets AS target"		\
-	" WHERE target.id = tickets.merged_into), resolved_at, closed_at"
+	" WHERE target.id = tickets.merged_into), resolved_at, closed_at,"	\
+	" reminded_at, escalated_at"
 
 enum {
 	STORE_CASEWORK_COLUMN_ASSIGNEE = 17,
@@ -30,6 +31,8 @@ enum {
 	STORE_CASEWORK_COLUMN_MERGED_CODE,
 	STORE_CASEWORK_COLUMN_RESOLVED_AT,
 	STORE_CASEWORK_COLUMN_CLOSED_AT,
+	STORE_CASEWORK_COLUMN_REMINDED_AT,
+	STORE_CASEWORK_COLUMN_ESCALATED_AT,
 };
 
 static const char *
@@ -118,6 +121,10 @@ store_casework_add_columns(struct store *store, json_t *record,
 	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_RESOLVED_AT))) != 0 ||
 	    json_object_set_new(record, "closed_at", store_json_time(
 	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_CLOSED_AT))) != 0 ||
+	    json_object_set_new(record, "reminded_at", store_json_time(
+	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_REMINDED_AT))) != 0 ||
+	    json_object_set_new(record, "escalated_at", store_json_time(
+	    sqlite3_column_int64(stmt, STORE_CASEWORK_COLUMN_ESCALATED_AT))) != 0 ||
 	    json_object_set_new(record, "overdue", json_boolean(open &&
 	    ticket->due_at != 0 && ticket->due_at < now)) != 0 ||
 	    json_object_set_new(record, "tags", store_casework_tags(store,

@@ -1035,11 +1035,11 @@ START_TEST(test_config_assignment_keys)
 
 	ck_assert_msg(config_load(path, &config, &err) == 0, "%s",
 	    err.message);
-	ck_assert_int_eq(config->desk.departments[0].assignment,
+	ck_assert_int_eq(desk_current(config)->departments[0].assignment,
 	    DESK_ASSIGNMENT_MANUAL);
-	ck_assert_int_eq(config->desk.departments[1].assignment,
+	ck_assert_int_eq(desk_current(config)->departments[1].assignment,
 	    DESK_ASSIGNMENT_ROUND_ROBIN);
-	ck_assert_int_eq(config->desk.departments[2].assignment,
+	ck_assert_int_eq(desk_current(config)->departments[2].assignment,
 	    DESK_ASSIGNMENT_FEWEST_OPEN);
 	ck_assert_int_eq(config->deadline_remind_before_minutes, 30);
 	ck_assert_int_eq(config->deadline_scan_interval_seconds, 1);

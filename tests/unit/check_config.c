@@ -839,7 +839,7 @@ static const char config_test_desk[] =
 START_TEST(config_desk_sections_load)
 {
 	struct hub_config *config = config_test_load(config_test_desk);
-	const struct hub_config_desk *desk = &config->desk;
+	const struct hub_config_desk *desk = desk_current(config);
 
 	ck_assert_int_eq(desk->department_count, 2);
 	ck_assert_int_eq(desk->category_count, 1);
@@ -864,11 +864,12 @@ END_TEST
 START_TEST(config_desk_empty_by_default)
 {
 	struct hub_config *config = config_test_load("{}");
+	const struct hub_config_desk *desk = desk_current(config);
 
-	ck_assert_int_eq(config->desk.category_count, 0);
-	ck_assert_ptr_null(config->desk.triage_department);
-	ck_assert_int_eq(config->desk.calendar.period_count, 2);
-	ck_assert(config->desk.calendar.weekend[6]);
+	ck_assert_int_eq(desk->category_count, 0);
+	ck_assert_ptr_null(desk->triage_department);
+	ck_assert_int_eq(desk->calendar.period_count, 2);
+	ck_assert(desk->calendar.weekend[6]);
 	config_free(config);
 }
 END_TEST

@@ -745,7 +745,7 @@ START_TEST(pipeline_classifies_new_tickets_only)
 	ticket_expect(unclassified.answer.ticket_id, NULL, "tiep-nhan", NULL, 0);
 
 	clock_set_fixed_ms(0);
-	memset(&fx.config.desk, 0, sizeof(fx.config.desk));
+	fx.config.desk = NULL;
 	config_free(loaded);
 }
 END_TEST

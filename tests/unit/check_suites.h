@@ -17,6 +17,7 @@ Suite *ratelimit_suite(void);
 Suite *http_suite(void);
 Suite *log_suite(void);
 Suite *calendar_suite(void);
+Suite *desk_edit_suite(void);
 Suite *auth_suite(void);
 Suite *privacy_suite(void);
 Suite *lifecycle_suite(void);
