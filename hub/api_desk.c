@@ -166,10 +166,12 @@ api_desk_json(struct api_context *api, const struct hub_config_desk *desk)
 	found = store_desk_setting_get(api->store, STORE_DESK_KEY, &setting);
 	if (found < 0)
 		return NULL;
-	body = json_pack("{s:O, s:O, s:O, s:O, s:o, s:o, s:o}",
+	body = json_pack("{s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o}",
 	    "departments", json_object_get(sections, "departments"),
 	    "categories", json_object_get(sections, "categories"),
 	    "communes", json_object_get(sections, "communes"),
+	    "channel_categories", json_object_get(sections,
+	    "channel_categories"),
 	    "triage_department", triage != NULL ? triage : json_null(),
 	    "calendar", api_desk_calendar_json(desk),
 	    "updated_at", api_desk_time_json(found == 1 ?
@@ -186,6 +188,7 @@ static const char *const api_desk_singular[] = {
 	[DESK_SECTION_CATEGORIES] = "category",
 	[DESK_SECTION_COMMUNES] = "commune",
 	[DESK_SECTION_TRIAGE] = "triage_department",
+	[DESK_SECTION_CHANNEL_CATEGORIES] = "channel_categories",
 };
 
 json_t *
@@ -255,7 +258,7 @@ api_desk_target(struct evhttp_request *req, struct api_desk_target *target)
 	if (desk_section_parse(name, &target->section) != 0)
 		return -1;
 	target->id[0] = '\0';
-	if (target->section == DESK_SECTION_TRIAGE)
+	if (desk_section_single(target->section))
 		return slash == NULL ? 0 : -1;
 	if (slash == NULL || strchr(slash + 1, '/') != NULL)
 		return -1;

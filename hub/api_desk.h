@@ -1,13 +1,14 @@
 /*
- * The desk configuration API: departments, categories, communes and the
- * triage department, read by every agent and edited by admins without a
- * restart (desk_edit.h):
+ * The desk configuration API: departments, categories, communes, the
+ * channels' default categories and the triage department, read by every
+ * agent and edited by admins without a restart (desk_edit.h):
  *
  *   GET    /api/v1/desk                        the whole desk, calendar too
  *   GET    /api/v1/desk/SECTION/ID             one element
  *   PUT    /api/v1/desk/SECTION/ID             create or replace it
  *   DELETE /api/v1/desk/SECTION/ID             delete it
  *   GET, PUT, DELETE /api/v1/desk/triage_department
+ *   GET, PUT, DELETE /api/v1/desk/channel_categories   the whole object
  *
  * SECTION is departments, categories or communes. An edit is stored in
  * desk_settings with an audit event, then swapped in and published as

@@ -73,6 +73,9 @@ api_desk_edit_action(const struct api_desk_edit *edit)
 		    "desk.commune.delete" },
 		[DESK_SECTION_TRIAGE] = { "desk.triage_department.put",
 		    "desk.triage_department.delete" },
+		[DESK_SECTION_CHANNEL_CATEGORIES] = {
+		    "desk.channel_categories.put",
+		    "desk.channel_categories.delete" },
 	};
 
 	return actions[edit->target.section][edit->body == NULL];

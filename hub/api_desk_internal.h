@@ -21,7 +21,7 @@ struct evhttp_request;
 /* The section and the id that a request under /api/v1/desk/ names. */
 struct api_desk_target {
 	enum desk_section section;
-	char id[API_DESK_ID_MAX + 1];	/* "" for the triage department */
+	char id[API_DESK_ID_MAX + 1];	/* "" for a single-value section */
 };
 
 /* Sends the error of a rejected edit: 422 invalid_field or missing_field,
@@ -30,8 +30,9 @@ struct api_desk_target {
 void api_desk_send_error(struct evhttp_request *req,
     const struct desk_edit_error *error);
 
-/* The reply body of one element: {"category": {...}}, or for the triage
- * department {"triage_department": ID or null}. element is borrowed.
+/* The reply body of one element: {"category": {...}}, for the triage
+ * department {"triage_department": ID or null}, and for the default
+ * categories {"channel_categories": {...}}. element is borrowed.
  * Returns a new reference or NULL. */
 json_t *api_desk_element_json(enum desk_section section,
     const json_t *element);

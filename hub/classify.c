@@ -1,5 +1,6 @@
 #include "classify.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,11 @@
 #include <unistr.h>
 
 #include "text.h"
+
+/* How far from an edge of an area a point still counts as on it, in
+ * degrees: 1e-9 degrees is about 0.1 mm on the ground, far below the
+ * precision of a phone's GPS, so it only absorbs rounding errors. */
+#define CLASSIFY_EDGE_DEGREES 1e-9
 
 char *
 classify_words(const char *text)
@@ -92,7 +98,7 @@ classify_hits(const struct desk_category *category, const char *words)
 
 int
 classify_category(const struct hub_config_desk *desk, const char *hint,
-    const char *subject, const char *body,
+    const char *channel, const char *subject, const char *body,
     const struct desk_category **category)
 {
 	size_t best_hits = 0;
@@ -112,16 +118,79 @@ classify_category(const struct hub_config_desk *desk, const char *hint,
 		}
 	}
 	free(words);
+	if (*category == NULL)
+		*category = desk_channel_category_find(desk, channel);
 	return 0;
 }
 
+/* Tests whether point lies on the segment from a to b, within
+ * CLASSIFY_EDGE_DEGREES. */
+static bool
+classify_on_segment(const struct desk_point *a, const struct desk_point *b,
+    double latitude, double longitude)
+{
+	double dx = b->longitude - a->longitude;
+	double dy = b->latitude - a->latitude;
+	double length2 = dx * dx + dy * dy;
+	double t = 0.0;
+
+	/* t is the position along the segment of the point nearest to the
+	 * given one, 0 at a and 1 at b. */
+	if (length2 > 0.0) {
+		t = ((longitude - a->longitude) * dx +
+		    (latitude - a->latitude) * dy) / length2;
+		t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
+	}
+	return hypot(longitude - (a->longitude + t * dx),
+	    latitude - (a->latitude + t * dy)) <= CLASSIFY_EDGE_DEGREES;
+}
+
+bool
+classify_area_contains(const struct desk_point *area, size_t count,
+    double latitude, double longitude)
+{
+	bool inside = false;
+
+	if (count < 3)
+		return false;
+	/* Even-odd rule: count the edges that a ray from the point towards
+	 * growing longitude crosses. An edge counts when one end lies above
+	 * the point's latitude and the other at or below it, so a ray through
+	 * a vertex counts that vertex once. */
+	for (size_t i = 0, j = count - 1; i < count; j = i++) {
+		const struct desk_point *a = &area[j], *b = &area[i];
+		double crossing;
+
+		if (classify_on_segment(a, b, latitude, longitude))
+			return true;
+		if ((a->latitude > latitude) == (b->latitude > latitude))
+			continue;
+		crossing = a->longitude + (latitude - a->latitude) *
+		    (b->longitude - a->longitude) / (b->latitude - a->latitude);
+		if (longitude < crossing)
+			inside = !inside;
+	}
+	return inside;
+}
+
 int
-classify_commune(const struct hub_config_desk *desk, const char *address,
+classify_commune(const struct hub_config_desk *desk,
+    const struct desk_point *location, const char *address,
     const struct desk_commune **commune)
 {
 	char *words;
 
 	*commune = NULL;
+	for (size_t i = 0; location != NULL && i < desk->commune_count; i++) {
+		const struct desk_commune *candidate = &desk->communes[i];
+
+		if (classify_area_contains(candidate->area,
+		    candidate->area_count, location->latitude,
+		    location->longitude)) {
+			*commune = candidate;
+			return 0;
+		}
+	}
 	if (address == NULL || desk->commune_count == 0)
 		return 0;
 	if ((words = classify_words(address)) == NULL)

@@ -7,6 +7,7 @@
 #ifndef HUB_CLASSIFY_H
 #define HUB_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "desk.h"
@@ -21,19 +22,33 @@ char *classify_words(const char *text);
  * occurrences may share no word. */
 size_t classify_count(const char *words, const char *phrase);
 
-/* Picks the category of a new ticket. An explicit hint equal to a
- * configured category id wins. Otherwise the category whose keywords occur
- * most often in subject and body wins, a tie going to the category listed
- * first; no occurrence at all leaves *category NULL. subject and hint may
- * be NULL. Returns 0, or -1 on allocation failure. */
+/* Picks the category of a new ticket, in this order:
+ *   1. an explicit hint from the channel equal to a configured category id;
+ *   2. the category whose keywords occur most often in subject and body, a
+ *      tie going to the category listed first;
+ *   3. the default category of channel (channel_categories);
+ *   4. none: *category is NULL and the ticket goes to triage.
+ * hint, channel and subject may be NULL. Returns 0, or -1 on allocation
+ * failure. */
 int classify_category(const struct hub_config_desk *desk, const char *hint,
-    const char *subject, const char *body,
+    const char *channel, const char *subject, const char *body,
     const struct desk_category **category);
 
-/* Finds the first configured commune whose name occurs in address as whole
- * words. address may be NULL; *commune is NULL when none matches. Returns
- * 0, or -1 on allocation failure. */
-int classify_commune(const struct hub_config_desk *desk, const char *address,
+/* Tests whether the point lies in the polygon area of count points (WGS 84
+ * degrees, latitude and longitude taken as plane coordinates) by the
+ * even-odd rule. A point on an edge or a vertex, within 1e-9 degrees
+ * (about 0.1 mm), counts as inside. A polygon of fewer than 3
+ * points contains nothing. */
+bool classify_area_contains(const struct desk_point *area, size_t count,
+    double latitude, double longitude);
+
+/* Finds the commune of a new ticket: with a location, the first configured
+ * commune whose area contains it; else, and when no area contains it, the
+ * first commune whose name occurs in address as whole words. location and
+ * address may be NULL; *commune is NULL when none matches. Returns 0, or
+ * -1 on allocation failure. */
+int classify_commune(const struct hub_config_desk *desk,
+    const struct desk_point *location, const char *address,
     const struct desk_commune **commune);
 
 #endif

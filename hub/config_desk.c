@@ -1,13 +1,15 @@
 /*
  * The service desk's config sections: "departments", "categories",
- * "communes", "triage_department" and "calendar". Each element is checked
- * with a field table, then ids, required keys, references between sections
- * and office hours are checked here, so that every error names the path and
- * line of the value at fault. All sections are optional: without them no
- * ticket gets a category, a department or a deadline.
+ * "communes", "channel_categories", "triage_department" and "calendar".
+ * Each element is checked with a field table, then ids, required keys,
+ * references between sections, commune areas and office hours are checked
+ * here, so that every error names the path and line of the value at fault.
+ * All sections are optional: without them no ticket gets a category, a
+ * department or a deadline.
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,11 @@
 #define CONFIG_DESK_KEYWORDS_MAX 500
 #define CONFIG_DESK_DATES_MAX 2000
 #define CONFIG_DESK_PATH_MAX 192
+/* A commune boundary traced from a map has some hundreds to a few thousand
+ * points; the point-in-polygon test reads every point of every area for
+ * each new ticket with a location. */
+#define CONFIG_DESK_AREA_POINTS_MAX 10000
+#define CONFIG_DESK_CHANNELS_MAX 64
 
 #define CONFIG_DESK_ID_FORM "1 to 32 of a-z, 0-9, _ and -"
 
@@ -146,10 +153,15 @@ static const struct config_field config_desk_deadline_fields[] = {
 	{ .key = NULL },
 };
 
+#define CONFIG_DESK_AREA_FORM \
+	"an array of at least 3 [latitude, longitude] points"
+
 static const struct config_field config_desk_commune_fields[] = {
 	CONFIG_DESK_ID,
 	CONFIG_DESK_NAME("name"),
 	CONFIG_DESK_DEPARTMENT,
+	{ .key = "area", .type = CONFIG_ARRAY,
+	  .expected = CONFIG_DESK_AREA_FORM },
 	{ .key = NULL },
 };
 
@@ -248,8 +260,99 @@ config_desk_check_deadline(const struct hub_config *config, const char *path,
 	return 0;
 }
 
+int
+config_desk_area_points(const json_t *area)
+{
+	size_t count = json_array_size(area);
+	const json_t *first = json_array_get(area, 0);
+	const json_t *last = json_array_get(area, count - 1);
+
+	/* Compared as numbers, so that [10, 106] closes [10.0, 106.0]. */
+	if (count > 1 && json_number_value(json_array_get(first, 0)) ==
+	    json_number_value(json_array_get(last, 0)) &&
+	    json_number_value(json_array_get(first, 1)) ==
+	    json_number_value(json_array_get(last, 1)))
+		count--;
+	return (int)count;
+}
+
+/* Checks that coordinate, the element index of point at path, is a number
+ * from -limit to limit. */
+static int
+config_desk_check_coordinate(const struct hub_config *config,
+    const char *path, const json_t *coordinate, size_t index, double limit,
+    struct config_error *err)
+{
+	char at[CONFIG_DESK_PATH_MAX], problem[96], expected[64];
+	const char *name = index == 0 ? "latitude" : "longitude";
+	double value = json_number_value(coordinate);
+
+	snprintf(at, sizeof(at), "%s[%zu]", path, index);
+	snprintf(expected, sizeof(expected), "a %s from %g to %g", name,
+	    -limit, limit);
+	if (!json_is_number(coordinate)) {
+		snprintf(problem, sizeof(problem), "invalid type (%s)",
+		    config_check_type_name(coordinate));
+		config_error_set(config, at, err, problem, expected);
+		return -1;
+	}
+	if (!isfinite(value) || value < -limit || value > limit) {
+		snprintf(problem, sizeof(problem), "%s %g out of range", name,
+		    value);
+		config_error_set(config, at, err, problem, expected);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the "area" of a commune at path: at least 3 points besides a
+ * closing point equal to the first, each a [latitude, longitude] pair of
+ * WGS 84 degrees. */
+static int
+config_desk_check_area(const struct hub_config *config, const char *path,
+    const json_t *area, struct config_error *err)
+{
+	char at[CONFIG_DESK_PATH_MAX], problem[96];
+	size_t count = json_array_size(area);
+
+	snprintf(at, sizeof(at), "%.64s.area", path);
+	if (count > CONFIG_DESK_AREA_POINTS_MAX) {
+		snprintf(problem, sizeof(problem), "too many points (%zu)",
+		    count);
+		config_error_set(config, at, err, problem,
+		    "at most 10000 points");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const json_t *point = json_array_get(area, i);
+		char point_path[CONFIG_DESK_PATH_MAX];
+
+		snprintf(point_path, sizeof(point_path), "%.96s[%zu]", at, i);
+		if (!json_is_array(point) || json_array_size(point) != 2) {
+			config_error_set(config, point_path, err,
+			    "invalid point", "[latitude, longitude], two "
+			    "numbers in WGS 84 degrees");
+			return -1;
+		}
+		if (config_desk_check_coordinate(config, point_path,
+		    json_array_get(point, 0), 0, 90.0, err) == -1 ||
+		    config_desk_check_coordinate(config, point_path,
+		    json_array_get(point, 1), 1, 180.0, err) == -1)
+			return -1;
+	}
+	if (config_desk_area_points(area) < 3) {
+		snprintf(problem, sizeof(problem), "too few points (%d)",
+		    config_desk_area_points(area));
+		config_error_set(config, at, err, problem,
+		    CONFIG_DESK_AREA_FORM ", not counting a last point equal "
+		    "to the first");
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks every element of the array at key with fields, the required keys,
- * unique ids, and the department references. */
+ * unique ids, the department references, deadlines and areas. */
 static int
 config_desk_check_array(const struct hub_config *config, const json_t *root,
     const char *key, const struct config_field *fields,
@@ -266,7 +369,7 @@ config_desk_check_array(const struct hub_config *config, const json_t *root,
 	}
 	for (size_t i = 0; i < json_array_size(array); i++) {
 		const json_t *element = json_array_get(array, i);
-		const json_t *deadline;
+		const json_t *deadline, *area;
 
 		snprintf(path, sizeof(path), "%s[%zu]", key, i);
 		if (config_check_section(config, path, element, fields,
@@ -283,6 +386,79 @@ config_desk_check_array(const struct hub_config *config, const json_t *root,
 		if (deadline != NULL && config_desk_check_deadline(config,
 		    path, deadline, err) == -1)
 			return -1;
+		area = json_object_get(element, "area");
+		if (area != NULL && config_desk_check_area(config, path, area,
+		    err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static bool
+config_desk_category_exists(const json_t *categories, const char *id)
+{
+	for (size_t i = 0; i < json_array_size(categories); i++) {
+		const json_t *other = json_object_get(json_array_get(
+		    categories, i), "id");
+
+		if (strcmp(json_string_value(other), id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Checks "channel_categories": channel names as keys, each naming a
+ * configured category. */
+static int
+config_desk_check_channel_categories(const struct hub_config *config,
+    const json_t *root, struct config_error *err)
+{
+	const json_t *map = json_object_get(root, "channel_categories");
+	const json_t *categories = json_object_get(root, "categories");
+	char path[CONFIG_DESK_PATH_MAX], problem[96];
+	const char *channel;
+	json_t *value;
+
+	if (map == NULL)
+		return 0;
+	if (!json_is_object(map)) {
+		snprintf(problem, sizeof(problem), "invalid type (%s)",
+		    config_check_type_name(map));
+		config_error_set(config, "channel_categories", err, problem,
+		    "an object of channel names and category ids");
+		return -1;
+	}
+	if (json_object_size(map) > CONFIG_DESK_CHANNELS_MAX) {
+		config_error_set(config, "channel_categories", err,
+		    "too many channels", "at most 64 channels");
+		return -1;
+	}
+	/* jansson has no const iteration; the loop only reads map. */
+	json_object_foreach((json_t *)map, channel, value) {
+		snprintf(path, sizeof(path), "channel_categories.%.64s",
+		    channel);
+		if (!config_schema_channel_name_valid(channel)) {
+			config_error_set(config, path, err,
+			    "invalid channel name", "a lowercase letter, then "
+			    "up to 31 lowercase letters, digits or underscores");
+			return -1;
+		}
+		if (!json_is_string(value)) {
+			snprintf(problem, sizeof(problem), "invalid type (%s)",
+			    config_check_type_name(value));
+			config_error_set(config, path, err, problem,
+			    "the id of a category in categories");
+			return -1;
+		}
+		if (!config_desk_category_exists(categories,
+		    json_string_value(value))) {
+			snprintf(problem, sizeof(problem),
+			    "unknown category \"%.40s\"",
+			    json_string_value(value));
+			config_error_set(config, path, err, problem,
+			    "the id of a category in categories");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -366,7 +542,8 @@ config_desk_check(const struct hub_config *config, const json_t *root,
 		return -1;
 	if (config_desk_check_reference(config, "triage_department",
 	    json_object_get(root, "departments"),
-	    json_object_get(root, "triage_department"), err) == -1)
+	    json_object_get(root, "triage_department"), err) == -1 ||
+	    config_desk_check_channel_categories(config, root, err) == -1)
 		return -1;
 	return config_desk_check_calendar(config,
 	    json_object_get(root, "calendar"), err);

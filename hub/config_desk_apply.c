@@ -1,7 +1,8 @@
 /*
  * Copies the checked service desk sections into struct hub_config_desk:
- * keywords and commune names folded once here for the matcher, department
- * references resolved to pointers, holidays sorted for lookups.
+ * keywords and commune names folded once here for the matcher, commune
+ * areas read into points, department and category references resolved to
+ * pointers, holidays sorted for lookups.
  */
 #include "config.h"
 
@@ -37,6 +38,19 @@ desk_category_find(const struct hub_config_desk *desk, const char *id)
 	for (size_t i = 0; i < desk->category_count; i++) {
 		if (strcmp(desk->categories[i].id, id) == 0)
 			return &desk->categories[i];
+	}
+	return NULL;
+}
+
+const struct desk_category *
+desk_channel_category_find(const struct hub_config_desk *desk,
+    const char *channel)
+{
+	if (channel == NULL)
+		return NULL;
+	for (size_t i = 0; i < desk->channel_category_count; i++) {
+		if (strcmp(desk->channel_categories[i].channel, channel) == 0)
+			return desk->channel_categories[i].category;
 	}
 	return NULL;
 }
@@ -135,6 +149,31 @@ config_desk_apply_categories(struct hub_config_desk *desk,
 	return 0;
 }
 
+/* Copies a checked area into commune, without a closing point equal to
+ * the first. */
+static int
+config_desk_apply_area(struct desk_commune *commune, const json_t *area)
+{
+	size_t count;
+
+	if (area == NULL)
+		return 0;
+	count = (size_t)config_desk_area_points(area);
+	commune->area = calloc(count, sizeof(*commune->area));
+	if (commune->area == NULL)
+		return -1;
+	commune->area_count = count;
+	for (size_t i = 0; i < count; i++) {
+		const json_t *point = json_array_get(area, i);
+
+		commune->area[i].latitude = json_number_value(json_array_get(
+		    point, 0));
+		commune->area[i].longitude = json_number_value(json_array_get(
+		    point, 1));
+	}
+	return 0;
+}
+
 static int
 config_desk_apply_communes(struct hub_config_desk *desk, const json_t *array)
 {
@@ -151,10 +190,39 @@ config_desk_apply_communes(struct hub_config_desk *desk, const json_t *array)
 		commune->id = config_desk_string(element, "id");
 		commune->name = config_desk_string(element, "name");
 		if (commune->id == NULL || commune->name == NULL ||
-		    (commune->name_folded = classify_words(commune->name)) == NULL)
+		    (commune->name_folded = classify_words(commune->name)) ==
+		    NULL || config_desk_apply_area(commune,
+		    json_object_get(element, "area")) == -1)
 			return -1;
 		commune->department = desk_department_find(desk,
 		    json_string_value(json_object_get(element, "department")));
+	}
+	return 0;
+}
+
+static int
+config_desk_apply_channel_categories(struct hub_config_desk *desk,
+    const json_t *map)
+{
+	size_t count = json_object_size(map), i = 0;
+	const char *channel;
+	json_t *value;
+
+	desk->channel_categories = calloc(count + 1,
+	    sizeof(*desk->channel_categories));
+	if (desk->channel_categories == NULL)
+		return -1;
+	desk->channel_category_count = count;
+	/* jansson has no const iteration; the loop only reads map. */
+	json_object_foreach((json_t *)map, channel, value) {
+		struct desk_channel_category *entry =
+		    &desk->channel_categories[i++];
+
+		entry->channel = strdup(channel);
+		if (entry->channel == NULL)
+			return -1;
+		entry->category = desk_category_find(desk,
+		    json_string_value(value));
 	}
 	return 0;
 }
@@ -220,7 +288,8 @@ config_desk_apply_calendar(struct calendar *calendar, const json_t *section)
 }
 
 /* Copies the desk's sections of root, so that the admin API can show them
- * and edit a copy. Absent arrays become empty ones. */
+ * and edit a copy. Absent arrays become empty ones, and absent
+ * channel_categories an empty object. */
 static json_t *
 config_desk_sections(const json_t *root)
 {
@@ -228,6 +297,7 @@ config_desk_sections(const json_t *root)
 	    "communes" };
 	static const char *const optional[] = { "triage_department",
 	    "calendar" };
+	const json_t *channels = json_object_get(root, "channel_categories");
 	json_t *sections = json_object();
 
 	for (size_t i = 0; sections != NULL && i < 3; i++) {
@@ -238,6 +308,12 @@ config_desk_sections(const json_t *root)
 			json_decref(sections);
 			return NULL;
 		}
+	}
+	if (sections != NULL && json_object_set_new(sections,
+	    "channel_categories", channels != NULL ? json_deep_copy(channels) :
+	    json_object()) != 0) {
+		json_decref(sections);
+		return NULL;
 	}
 	for (size_t i = 0; sections != NULL && i < 2; i++) {
 		const json_t *value = json_object_get(root, optional[i]);
@@ -264,6 +340,8 @@ config_desk_build(const json_t *root)
 	    json_object_get(root, "categories")) == -1 ||
 	    config_desk_apply_communes(desk,
 	    json_object_get(root, "communes")) == -1 ||
+	    config_desk_apply_channel_categories(desk,
+	    json_object_get(root, "channel_categories")) == -1 ||
 	    config_desk_apply_calendar(&desk->calendar,
 	    json_object_get(root, "calendar")) == -1 ||
 	    (desk->sections = config_desk_sections(root)) == NULL) {
@@ -316,8 +394,13 @@ config_desk_free(struct hub_config_desk *desk)
 		free(desk->communes[i].id);
 		free(desk->communes[i].name);
 		free(desk->communes[i].name_folded);
+		free(desk->communes[i].area);
 	}
+	for (size_t i = 0; desk->channel_categories != NULL &&
+	    i < desk->channel_category_count; i++)
+		free(desk->channel_categories[i].channel);
 	free(desk->departments);
+	free(desk->channel_categories);
 	free(desk->categories);
 	free(desk->communes);
 	calendar_clear(&desk->calendar);

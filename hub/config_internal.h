@@ -6,6 +6,7 @@
 #ifndef HUB_CONFIG_INTERNAL_H
 #define HUB_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,10 @@ int config_schema_check(const struct hub_config *config, const json_t *root,
 int config_schema_split_listen(const char *listen, char *address,
     uint16_t *port);
 
+/* Tests whether name has the form of a channel module's name:
+ * [a-z][a-z0-9_]{0,31}. */
+bool config_schema_channel_name_valid(const char *name);
+
 /* Calls visit for every object key and array element of text, in order, with
  * its path ("http.trusted_proxies[1]"), the line it starts on and its byte
  * offset. visit returns non-zero to stop the walk. Keys whose path does not
@@ -64,6 +69,10 @@ int config_position_path_at(const char *text, size_t offset, char *path,
  * -1 with err filled in. */
 int config_desk_check(const struct hub_config *config, const json_t *root,
     struct config_error *err);
+
+/* Returns the number of points of a checked commune area, not counting a
+ * last point equal to the first (config_desk.c). */
+int config_desk_area_points(const json_t *area);
 
 /* Builds a desk from the checked desk sections of root, or their defaults
  * (config_desk_apply.c). Returns a desk for desk_free, or NULL on

@@ -186,6 +186,8 @@ static const struct config_field config_schema_root[] = {
 	  .expected = "an array of communes" },
 	{ .key = "triage_department", .type = CONFIG_STRING,
 	  .expected = "the id of a department in departments" },
+	{ .key = "channel_categories", .type = CONFIG_OBJECT,
+	  .expected = "an object of channel names and category ids" },
 	CONFIG_SCHEMA_SECTION("calendar"),
 	CONFIG_SCHEMA_SECTION("auth"),
 	CONFIG_SCHEMA_SECTION("privacy"),
@@ -345,7 +347,7 @@ static const struct {
 
 /* Module names become file names ("web.so"), so they are kept to
  * [a-z][a-z0-9_]{0,31}. */
-static bool
+bool
 config_schema_channel_name_valid(const char *name)
 {
 	size_t length = strlen(name);

@@ -1,7 +1,7 @@
 /*
  * The service desk's configuration: departments, categories with their
- * keywords and deadlines, communes, the triage department and the working
- * calendar. Loaded and checked by config_desk.c from the config file, and
+ * keywords and deadlines, communes with their areas, the channels' default
+ * categories, the triage department and the working calendar. Loaded and checked by config_desk.c from the config file, and
  * replaced by the admin API (desk_edit.c, api_desk.c).
  *
  * A struct hub_config_desk is an immutable snapshot. An edit builds a new
@@ -48,11 +48,28 @@ struct desk_category {
 	struct calendar_policy deadline;
 };
 
+/* A point in WGS 84 degrees. */
+struct desk_point {
+	double latitude;
+	double longitude;
+};
+
 struct desk_commune {
 	char *id;
 	char *name;		/* as configured: "Phường Mỹ Tho" */
 	char *name_folded;	/* " phuong my tho " */
 	const struct desk_department *department;	/* NULL for none */
+	/* The commune's boundary as a polygon of at least 3 points, without
+	 * a closing point equal to the first; NULL and 0 when not set. */
+	struct desk_point *area;
+	size_t area_count;
+};
+
+/* The category that a channel's new tickets get when neither the channel
+ * nor the keywords give one. */
+struct desk_channel_category {
+	char *channel;		/* module name: "web", "sms" */
+	const struct desk_category *category;
 };
 
 struct hub_config_desk {
@@ -62,12 +79,14 @@ struct hub_config_desk {
 	size_t category_count;
 	struct desk_commune *communes;
 	size_t commune_count;
+	struct desk_channel_category *channel_categories;
+	size_t channel_category_count;
 	const struct desk_department *triage_department;	/* may be NULL */
 	struct calendar calendar;
 
 	/* The checked sections this desk was built from: "departments",
-	 * "categories" and "communes" always, "triage_department" and
-	 * "calendar" when set. The admin API shows them and an edit starts
+	 * "categories", "communes" and "channel_categories" always,
+	 * "triage_department" and "calendar" when set. The admin API shows them and an edit starts
 	 * from a copy. Main thread only, because jansson is not thread-safe. */
 	json_t *sections;
 	/* The desk this one replaced, kept until config_free (desk.c). */
@@ -107,6 +126,11 @@ const struct desk_department *desk_department_find(
     const struct hub_config_desk *desk, const char *id);
 const struct desk_category *desk_category_find(
     const struct hub_config_desk *desk, const char *id);
+
+/* Returns the default category of channel, or NULL when it has none.
+ * channel may be NULL. */
+const struct desk_category *desk_channel_category_find(
+    const struct hub_config_desk *desk, const char *channel);
 
 /* Parses an assignment policy name ("manual", "round_robin",
  * "fewest_open"). Returns 0, or -1 for another text. */

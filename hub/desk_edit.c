@@ -16,7 +16,7 @@
 #include "store_desk.h"
 #include "text.h"
 
-#define DESK_EDIT_SECTION_COUNT 4
+#define DESK_EDIT_SECTION_COUNT 5
 #define DESK_EDIT_MISSING_PREFIX "missing key \""
 
 static const char *const desk_edit_section_names[DESK_EDIT_SECTION_COUNT] = {
@@ -24,6 +24,7 @@ static const char *const desk_edit_section_names[DESK_EDIT_SECTION_COUNT] = {
 	[DESK_SECTION_CATEGORIES] = "categories",
 	[DESK_SECTION_COMMUNES] = "communes",
 	[DESK_SECTION_TRIAGE] = "triage_department",
+	[DESK_SECTION_CHANNEL_CATEGORIES] = "channel_categories",
 };
 
 /* The file name that config errors carry: an edit through the API, or the
@@ -35,6 +36,13 @@ const char *
 desk_section_name(enum desk_section section)
 {
 	return desk_edit_section_names[section];
+}
+
+bool
+desk_section_single(enum desk_section section)
+{
+	return section == DESK_SECTION_TRIAGE ||
+	    section == DESK_SECTION_CHANNEL_CATEGORIES;
 }
 
 int
@@ -102,6 +110,8 @@ desk_edit_find(const json_t *sections, enum desk_section section,
 
 		return triage != NULL ? triage : json_null();
 	}
+	if (section == DESK_SECTION_CHANNEL_CATEGORIES)
+		return json_object_get(sections, "channel_categories");
 	array = json_object_get(sections, desk_section_name(section));
 	index = desk_edit_index(array, id);
 	return index != SIZE_MAX ? json_array_get(array, index) : NULL;
@@ -212,6 +222,23 @@ desk_edit_put_triage(const json_t *sections, const json_t *body,
 	return copy;
 }
 
+/* Replaces channel_categories with body. Its keys and values are checked
+ * by desk_edit_build with the rest of the desk. */
+static json_t *
+desk_edit_put_channel_categories(const json_t *sections, const json_t *body,
+    struct desk_edit_error *error)
+{
+	json_t *copy = json_deep_copy(sections);
+
+	if (copy == NULL || json_object_set_new(copy, "channel_categories",
+	    json_deep_copy(body)) != 0) {
+		json_decref(copy);
+		desk_edit_no_memory(error);
+		return NULL;
+	}
+	return copy;
+}
+
 json_t *
 desk_edit_put(const json_t *sections, enum desk_section section,
     const char *id, const json_t *element, bool *created,
@@ -224,6 +251,9 @@ desk_edit_put(const json_t *sections, enum desk_section section,
 	*created = false;
 	if (section == DESK_SECTION_TRIAGE)
 		return desk_edit_put_triage(sections, element, error);
+	if (section == DESK_SECTION_CHANNEL_CATEGORIES)
+		return desk_edit_put_channel_categories(sections, element,
+		    error);
 	if ((stored = desk_edit_element(section, id, element, error)) == NULL)
 		return NULL;
 	copy = json_deep_copy(sections);
@@ -291,6 +321,44 @@ desk_edit_department_used(const json_t *sections, const char *department,
 	return false;
 }
 
+/* Finds the first channel whose default category is category. Returns true
+ * with error naming it. */
+static bool
+desk_edit_category_used(const json_t *sections, const char *category,
+    struct desk_edit_error *error)
+{
+	const json_t *map = json_object_get(sections, "channel_categories");
+	char path[DESK_EDIT_PATH_MAX];
+	const char *channel;
+	json_t *value;
+
+	/* jansson has no const iteration; the loop only reads map. */
+	json_object_foreach((json_t *)map, channel, value) {
+		if (!json_is_string(value) ||
+		    strcmp(json_string_value(value), category) != 0)
+			continue;
+		snprintf(path, sizeof(path), "channel_categories.%s", channel);
+		desk_edit_fail(error, DESK_EDIT_CONFLICT, path,
+		    "category \"%s\" is the default category of channel "
+		    "\"%s\"; change or delete this first", category, channel);
+		return true;
+	}
+	return false;
+}
+
+/* Removes the single-value section of copy: no triage department, or no
+ * default categories. */
+static int
+desk_edit_clear(json_t *copy, enum desk_section section)
+{
+	if (section == DESK_SECTION_CHANNEL_CATEGORIES)
+		return json_object_set_new(copy, "channel_categories",
+		    json_object());
+	/* Fails only when no triage department was set: nothing to do. */
+	json_object_del(copy, "triage_department");
+	return 0;
+}
+
 json_t *
 desk_edit_delete(const json_t *sections, enum desk_section section,
     const char *id, struct desk_edit_error *error)
@@ -300,7 +368,7 @@ desk_edit_delete(const json_t *sections, enum desk_section section,
 	size_t index = 0;
 	char path[DESK_EDIT_PATH_MAX];
 
-	if (section != DESK_SECTION_TRIAGE) {
+	if (!desk_section_single(section)) {
 		index = desk_edit_index(json_object_get(sections, name), id);
 		if (index == SIZE_MAX) {
 			snprintf(path, sizeof(path), "%s.%s", name, id);
@@ -312,15 +380,17 @@ desk_edit_delete(const json_t *sections, enum desk_section section,
 	if (section == DESK_SECTION_DEPARTMENTS &&
 	    desk_edit_department_used(sections, id, error))
 		return NULL;
+	if (section == DESK_SECTION_CATEGORIES &&
+	    desk_edit_category_used(sections, id, error))
+		return NULL;
 
 	copy = json_deep_copy(sections);
 	if (copy == NULL) {
 		desk_edit_no_memory(error);
 		return NULL;
 	}
-	if (section == DESK_SECTION_TRIAGE)
-		json_object_del(copy, name);
-	else if (json_array_remove(json_object_get(copy, name), index) != 0) {
+	if (desk_section_single(section) ? desk_edit_clear(copy, section) != 0 :
+	    json_array_remove(json_object_get(copy, name), index) != 0) {
 		json_decref(copy);
 		desk_edit_no_memory(error);
 		return NULL;
@@ -467,12 +537,13 @@ desk_edit_stored_shape(const json_t *stored, char *err, size_t err_size)
 	json_object_foreach((json_t *)stored, key, value) {
 		if (desk_section_parse(key, &section) != 0) {
 			snprintf(err, err_size, "%.64s: unknown key; expected "
-			    "departments, categories, communes or "
-			    "triage_department", key);
+			    "departments, categories, communes, "
+			    "channel_categories or triage_department", key);
 			return -1;
 		}
 		if (section == DESK_SECTION_TRIAGE ? !json_is_string(value) :
-		    !json_is_array(value)) {
+		    section == DESK_SECTION_CHANNEL_CATEGORIES ?
+		    !json_is_object(value) : !json_is_array(value)) {
 			snprintf(err, err_size, "%s: invalid type (%s)", key,
 			    config_check_type_name(value));
 			return -1;
@@ -482,8 +553,8 @@ desk_edit_stored_shape(const json_t *stored, char *err, size_t err_size)
 }
 
 /* Returns the file's sections with the stored ones in their place: the
- * arrays (empty when not stored) and the triage department (none when not
- * stored). */
+ * arrays (empty when not stored), channel_categories (none when not stored)
+ * and the triage department (none when not stored). */
 static json_t *
 desk_edit_merge(const json_t *file_sections, const json_t *stored)
 {
@@ -500,6 +571,8 @@ desk_edit_merge(const json_t *file_sections, const json_t *stored)
 		else if (i == DESK_SECTION_TRIAGE)
 			rc = json_object_get(merged, name) == NULL ? 0 :
 			    json_object_del(merged, name);
+		else if (i == DESK_SECTION_CHANNEL_CATEGORIES)
+			rc = json_object_set_new(merged, name, json_object());
 		else
 			rc = json_object_set_new(merged, name, json_array());
 		if (rc != 0) {
@@ -548,8 +621,8 @@ desk_edit_log_stored(const json_t *file_sections, const json_t *merged,
 		snprintf(by, sizeof(by), "agent:%lld",
 		    (long long)setting->updated_by);
 	log_info("desk", "desk settings from the database replace the config "
-	    "file's departments, categories, communes and triage_department "
-	    "updated_at=%s updated_by=%s", when, by);
+	    "file's departments, categories, communes, channel_categories and "
+	    "triage_department updated_at=%s updated_by=%s", when, by);
 
 	desk_edit_differences(file_sections, merged, differences,
 	    sizeof(differences));

@@ -1,14 +1,15 @@
 /*
  * Edits of the service desk through the admin API: put or delete one
- * department, category or commune, or set the triage department. An edit
- * is applied to a copy of the desk's sections. The whole result is then
- * checked by config_desk_check, the code that checks the config file, so
- * an edit can never produce a desk that the config file could not hold.
+ * department, category or commune, or set the triage department or the
+ * channels' default categories. An edit is applied to a copy of the desk's
+ * sections. The whole result is then checked by config_desk_check, the code
+ * that checks the config file, so an edit can never produce a desk that the
+ * config file could not hold.
  *
  * The edited sections are stored in desk_settings under STORE_DESK_KEY. At
  * start-up they replace the config file's departments, categories,
- * communes and triage_department (desk_edit_load_stored); the calendar
- * always comes from the file.
+ * communes, channel_categories and triage_department
+ * (desk_edit_load_stored); the calendar always comes from the file.
  *
  * Main thread only, because the sections are jansson values.
  */
@@ -29,7 +30,13 @@ enum desk_section {
 	DESK_SECTION_CATEGORIES,
 	DESK_SECTION_COMMUNES,
 	DESK_SECTION_TRIAGE,	/* triage_department, a single value */
+	DESK_SECTION_CHANNEL_CATEGORIES,	/* channel_categories, one object
+						 * edited as a whole */
 };
+
+/* Tests whether section is one value edited as a whole, without element
+ * ids: the triage department and the channels' default categories. */
+bool desk_section_single(enum desk_section section);
 
 enum desk_edit_status {
 	DESK_EDIT_OK,
@@ -44,7 +51,8 @@ enum desk_edit_status {
 
 /* The reason for a rejected edit. path names the value at fault by element id,
  * as in "categories.traffic.deadline.working_days"; for a conflict it
- * names the user of the department ("communes.my-tho.department"). detail
+ * names the user of the department or category
+ * ("communes.my-tho.department", "channel_categories.sms"). detail
  * is the config checker's explanation in English ("value 0 out of range;
  * expected an integer from 1 to 365"). */
 struct desk_edit_error {
@@ -63,6 +71,9 @@ int desk_section_parse(const char *name, enum desk_section *section);
  * one (*created true). element is an object of the section's keys; its
  * strings are put in NFC and trimmed, and an "id" in it must equal id. For
  * DESK_SECTION_TRIAGE, id is ignored and element is {"department": ID}.
+ * For DESK_SECTION_CHANNEL_CATEGORIES, id is ignored and element is the
+ * whole object of channel names and category ids that replaces the
+ * current one.
  * The result is not checked yet: pass it to desk_edit_build. Returns NULL
  * with error filled in. */
 json_t *desk_edit_put(const json_t *sections, enum desk_section section,
@@ -70,10 +81,11 @@ json_t *desk_edit_put(const json_t *sections, enum desk_section section,
     struct desk_edit_error *error);
 
 /* Returns new sections: a copy of sections without the element id of
- * section (for DESK_SECTION_TRIAGE, without a triage department). A
- * department that a category, a commune or triage_department names is
- * kept and the edit fails with DESK_EDIT_CONFLICT naming that user.
- * Agents are the caller's to check. Returns NULL with error filled in. */
+ * section (for DESK_SECTION_TRIAGE, without a triage department; for
+ * DESK_SECTION_CHANNEL_CATEGORIES, with no default category). A department
+ * that a category, a commune or triage_department names, and a category
+ * that channel_categories names, is kept and the edit fails with
+ * DESK_EDIT_CONFLICT naming that user. Agents are the caller's to check. Returns NULL with error filled in. */
 json_t *desk_edit_delete(const json_t *sections, enum desk_section section,
     const char *id, struct desk_edit_error *error);
 
@@ -84,12 +96,14 @@ struct hub_config_desk *desk_edit_build(const json_t *sections,
     struct desk_edit_error *error);
 
 /* Returns the element id of section in sections (for DESK_SECTION_TRIAGE
- * the department id, or JSON null), borrowed, or NULL when there is none. */
+ * the department id, or JSON null; for DESK_SECTION_CHANNEL_CATEGORIES the
+ * whole object), borrowed, or NULL when there is none. */
 const json_t *desk_edit_find(const json_t *sections, enum desk_section section,
     const char *id);
 
 /* Returns the part of sections that desk_settings stores: departments,
- * categories, communes, and triage_department when set. New reference, or
+ * categories, communes, channel_categories, and triage_department when
+ * set. New reference, or
  * NULL on allocation failure. */
 json_t *desk_edit_stored(const json_t *sections);
 

@@ -13,11 +13,14 @@ pipeline_classify(const struct hub_config_desk *desk,
 	const struct desk_category *category;
 	const struct desk_department *department;
 	const struct desk_commune *commune;
+	const struct desk_point location = { message->latitude,
+	    message->longitude };
 
 	*routing = (struct pipeline_routing){ 0 };
-	if (classify_category(desk, message->category_hint, message->subject,
-	    message->body, &category) != 0 ||
-	    classify_commune(desk, message->address, &commune) != 0)
+	if (classify_category(desk, message->category_hint, message->channel,
+	    message->subject, message->body, &category) != 0 ||
+	    classify_commune(desk, message->has_location ? &location : NULL,
+	    message->address, &commune) != 0)
 		return -1;
 
 	department = category != NULL && category->department != NULL ?

@@ -258,8 +258,8 @@ classify_test(const struct test_desk *test, const char *hint,
 {
 	const struct desk_category *category = NULL;
 
-	ck_assert_int_eq(classify_category(&test->desk, hint, subject, body,
-	    &category), 0);
+	ck_assert_int_eq(classify_category(&test->desk, hint, NULL, subject,
+	    body, &category), 0);
 	return category != NULL ? category->id : "";
 }
 
@@ -362,20 +362,185 @@ START_TEST(classify_commune_from_address)
 	struct test_desk test;
 
 	test_desk_init(&test);
-	ck_assert_int_eq(classify_commune(&test.desk,
+	ck_assert_int_eq(classify_commune(&test.desk, NULL,
 	    "12 Lê Lợi, phường Mỹ Tho, Đồng Tháp", &commune), 0);
 	ck_assert_ptr_nonnull(commune);
 	ck_assert_str_eq(commune->id, "my-tho");
-	ck_assert_int_eq(classify_commune(&test.desk,
+	ck_assert_int_eq(classify_commune(&test.desk, NULL,
 	    "12 Lê Lợi, phường Mỹ Thọ Tây", &commune), 0);
 	/* NOTE: folding cannot tell "Mỹ Tho" from "Mỹ Thọ"; the first
 	 * commune in the config that matches wins. */
 	ck_assert_ptr_nonnull(commune);
-	ck_assert_int_eq(classify_commune(&test.desk,
+	ck_assert_int_eq(classify_commune(&test.desk, NULL,
 	    "xã Mỹ Phước", &commune), 0);
 	ck_assert_ptr_null(commune);
-	ck_assert_int_eq(classify_commune(&test.desk, NULL, &commune), 0);
+	ck_assert_int_eq(classify_commune(&test.desk, NULL, NULL, &commune), 0);
 	ck_assert_ptr_null(commune);
+	test_desk_free(&test);
+}
+END_TEST
+
+START_TEST(classify_channel_default_comes_third)
+{
+	struct test_desk test;
+	struct desk_channel_category defaults[] = {
+		{ "web", &test.categories[1] },
+		{ "sms", &test.categories[0] },
+	};
+	const struct desk_category *category;
+
+	test_desk_init(&test);
+	test.desk.channel_categories = defaults;
+	test.desk.channel_category_count = 2;
+
+	/* 1. An explicit category from the channel wins over the default. */
+	ck_assert_int_eq(classify_category(&test.desk, "environment", "web",
+	    NULL, "không có từ khóa", &category), 0);
+	ck_assert_str_eq(category->id, "environment");
+	/* 2. Keywords win over the default. */
+	ck_assert_int_eq(classify_category(&test.desk, NULL, "web", NULL,
+	    "rác ở chợ", &category), 0);
+	ck_assert_str_eq(category->id, "environment");
+	/* 3. Without either, the channel's default. */
+	ck_assert_int_eq(classify_category(&test.desk, NULL, "web", NULL,
+	    "hỏi thủ tục", &category), 0);
+	ck_assert_str_eq(category->id, "traffic");
+	ck_assert_int_eq(classify_category(&test.desk, NULL, "sms", NULL,
+	    "hỏi thủ tục", &category), 0);
+	ck_assert_str_eq(category->id, "environment");
+	/* A hint that is no configured id falls through to the default. */
+	ck_assert_int_eq(classify_category(&test.desk, "Giao thông", "sms",
+	    NULL, "hỏi thủ tục", &category), 0);
+	ck_assert_str_eq(category->id, "environment");
+	/* 4. A channel without a default, or none at all: triage. */
+	ck_assert_int_eq(classify_category(&test.desk, NULL, "email", NULL,
+	    "hỏi thủ tục", &category), 0);
+	ck_assert_ptr_null(category);
+	ck_assert_int_eq(classify_category(&test.desk, NULL, NULL, NULL,
+	    "hỏi thủ tục", &category), 0);
+	ck_assert_ptr_null(category);
+	test_desk_free(&test);
+}
+END_TEST
+
+/* Polygons as [latitude, longitude] points. */
+static const struct desk_point area_square[] = {
+	{ 0, 0 }, { 0, 10 }, { 10, 10 }, { 10, 0 },
+};
+
+/* A "U" open towards growing latitude: the notch from latitude 3 to 9 and
+ * longitude 3 to 6 lies outside. */
+static const struct desk_point area_concave[] = {
+	{ 0, 0 }, { 0, 9 }, { 9, 9 }, { 9, 6 }, { 3, 6 }, { 3, 3 }, { 9, 3 },
+	{ 9, 0 },
+};
+
+/* A diamond whose side vertices lie on the ray of a point at latitude 5. */
+static const struct desk_point area_diamond[] = {
+	{ 0, 5 }, { 5, 10 }, { 10, 5 }, { 5, 0 },
+};
+
+/* The square again with a closing point equal to the first. */
+static const struct desk_point area_closed[] = {
+	{ 0, 0 }, { 0, 10 }, { 10, 10 }, { 10, 0 }, { 0, 0 },
+};
+
+#define AREA(points) (points), sizeof(points) / sizeof((points)[0])
+
+static const struct area_case {
+	const char *name;
+	const struct desk_point *area;
+	size_t count;
+	double latitude;
+	double longitude;
+	bool inside;
+} area_cases[] = {
+	{ "square centre", AREA(area_square), 5, 5, true },
+	{ "square outside east", AREA(area_square), 5, 11, false },
+	{ "square outside west", AREA(area_square), 5, -1, false },
+	{ "square outside north", AREA(area_square), 10.5, 5, false },
+	{ "square south edge", AREA(area_square), 0, 5, true },
+	{ "square north edge", AREA(area_square), 10, 5, true },
+	{ "square east edge", AREA(area_square), 5, 10, true },
+	{ "square west edge", AREA(area_square), 5, 0, true },
+	{ "square vertex", AREA(area_square), 0, 0, true },
+	{ "square far vertex", AREA(area_square), 10, 10, true },
+	{ "square just outside edge", AREA(area_square), -1e-6, 5, false },
+	{ "square just inside edge", AREA(area_square), 1e-6, 5, true },
+	{ "square edge line beyond", AREA(area_square), 0, 11, false },
+	{ "concave base", AREA(area_concave), 1, 4.5, true },
+	{ "concave west arm", AREA(area_concave), 6, 1.5, true },
+	{ "concave east arm", AREA(area_concave), 6, 7.5, true },
+	{ "concave notch", AREA(area_concave), 6, 4.5, false },
+	{ "concave notch opening", AREA(area_concave), 9, 4.5, false },
+	{ "concave notch bottom edge", AREA(area_concave), 3, 4.5, true },
+	{ "concave notch side edge", AREA(area_concave), 6, 3, true },
+	{ "concave notch corner", AREA(area_concave), 3, 6, true },
+	{ "concave beyond east arm", AREA(area_concave), 6, 9.5, false },
+	{ "diamond ray through vertices", AREA(area_diamond), 5, 2, true },
+	{ "diamond west of vertex", AREA(area_diamond), 5, -1, false },
+	{ "diamond east of vertex", AREA(area_diamond), 5, 12, false },
+	{ "diamond side vertex", AREA(area_diamond), 5, 10, true },
+	{ "diamond sloped edge", AREA(area_diamond), 2.5, 7.5, true },
+	{ "diamond corner outside", AREA(area_diamond), 1, 1, false },
+	{ "closed ring centre", AREA(area_closed), 5, 5, true },
+	{ "closed ring outside", AREA(area_closed), 5, 11, false },
+	{ "closed ring edge", AREA(area_closed), 0, 5, true },
+	{ "two points contain nothing", area_square, 2, 0, 5, false },
+};
+
+START_TEST(classify_area_contains_table)
+{
+	const struct area_case *test = &area_cases[_i];
+
+	ck_assert_msg(classify_area_contains(test->area, test->count,
+	    test->latitude, test->longitude) == test->inside,
+	    "%s: (%g, %g) expected %s", test->name, test->latitude,
+	    test->longitude, test->inside ? "inside" : "outside");
+}
+END_TEST
+
+START_TEST(classify_commune_location_before_address)
+{
+	struct desk_point my_phong_area[] = {
+		{ 10.36, 106.30 }, { 10.36, 106.34 }, { 10.40, 106.34 },
+		{ 10.40, 106.30 },
+	};
+	struct desk_commune communes[2];
+	const struct desk_commune *commune;
+	struct desk_point inside = { 10.38, 106.32 };
+	struct desk_point outside = { 10.20, 106.32 };
+	struct test_desk test;
+
+	test_desk_init(&test);
+	communes[0] = test.communes[0];
+	communes[1] = (struct desk_commune){ .id = "my-phong",
+	    .name = "Xã Mỹ Phong",
+	    .name_folded = classify_words("Xã Mỹ Phong"),
+	    .area = my_phong_area, .area_count = 4 };
+	test.desk.communes = communes;
+	test.desk.commune_count = 2;
+
+	/* The area wins over the commune the address names. */
+	ck_assert_int_eq(classify_commune(&test.desk, &inside,
+	    "12 Lê Lợi, phường Mỹ Tho", &commune), 0);
+	ck_assert_ptr_nonnull(commune);
+	ck_assert_str_eq(commune->id, "my-phong");
+	/* Outside every area: the address decides. */
+	ck_assert_int_eq(classify_commune(&test.desk, &outside,
+	    "12 Lê Lợi, phường Mỹ Tho", &commune), 0);
+	ck_assert_ptr_nonnull(commune);
+	ck_assert_str_eq(commune->id, "my-tho");
+	/* Without a location: the address decides. */
+	ck_assert_int_eq(classify_commune(&test.desk, NULL,
+	    "12 Lê Lợi, phường Mỹ Tho", &commune), 0);
+	ck_assert_str_eq(commune->id, "my-tho");
+	/* Outside every area and no address: none. */
+	ck_assert_int_eq(classify_commune(&test.desk, &outside, NULL,
+	    &commune), 0);
+	ck_assert_ptr_null(commune);
+
+	free(communes[1].name_folded);
 	test_desk_free(&test);
 }
 END_TEST
@@ -406,6 +571,10 @@ calendar_suite(void)
 	tcase_add_test(classify, classify_explicit_category_wins);
 	tcase_add_test(classify, classify_most_hits_then_order);
 	tcase_add_test(classify, classify_commune_from_address);
+	tcase_add_test(classify, classify_channel_default_comes_third);
+	tcase_add_loop_test(classify, classify_area_contains_table, 0,
+	    (int)(sizeof(area_cases) / sizeof(area_cases[0])));
+	tcase_add_test(classify, classify_commune_location_before_address);
 	suite_add_tcase(suite, classify);
 	return suite;
 }

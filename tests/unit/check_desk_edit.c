@@ -302,6 +302,82 @@ START_TEST(desk_delete_department_in_use_names_user)
 }
 END_TEST
 
+START_TEST(desk_channel_categories_put_and_delete)
+{
+	json_t *sections = desk_test_load(desk_test_sections);
+	json_t *body = desk_test_load("{\"web\": \"traffic\", \"sms\": "
+	    "\"traffic\"}");
+	struct desk_edit_error error;
+	struct hub_config_desk *desk;
+	json_t *edited, *cleared, *without;
+	bool created;
+
+	edited = desk_edit_put(sections, DESK_SECTION_CHANNEL_CATEGORIES, "",
+	    body, &created, &error);
+	ck_assert_ptr_nonnull(edited);
+	ck_assert(!created);
+	desk = desk_test_build(edited);
+	ck_assert_uint_eq(desk->channel_category_count, 2);
+	ck_assert_ptr_nonnull(desk_channel_category_find(desk, "web"));
+	ck_assert_str_eq(desk_channel_category_find(desk, "web")->id,
+	    "traffic");
+	ck_assert_ptr_null(desk_channel_category_find(desk, "email"));
+	ck_assert_ptr_null(desk_channel_category_find(desk, NULL));
+	desk_free(desk);
+
+	/* A category that a channel default names cannot be deleted. */
+	ck_assert_ptr_null(desk_edit_delete(edited, DESK_SECTION_CATEGORIES,
+	    "traffic", &error));
+	ck_assert_int_eq(error.status, DESK_EDIT_CONFLICT);
+	ck_assert_str_eq(error.path, "channel_categories.web");
+
+	cleared = desk_edit_delete(edited, DESK_SECTION_CHANNEL_CATEGORIES, "",
+	    &error);
+	ck_assert_ptr_nonnull(cleared);
+	ck_assert_uint_eq(json_object_size(desk_edit_find(cleared,
+	    DESK_SECTION_CHANNEL_CATEGORIES, "")), 0);
+	without = desk_edit_delete(cleared, DESK_SECTION_CATEGORIES, "traffic",
+	    &error);
+	ck_assert_ptr_nonnull(without);
+
+	json_decref(without);
+	json_decref(cleared);
+	json_decref(edited);
+	json_decref(body);
+	json_decref(sections);
+}
+END_TEST
+
+START_TEST(desk_put_commune_area)
+{
+	json_t *sections = desk_test_load(desk_test_sections);
+	json_t *body = desk_test_load("{\"name\": \"Xã Mỹ Phong\", \"area\": "
+	    "[[10.36, 106.30], [10.36, 106.34], [10.40, 106.34], [10, 106],"
+	    " [10.36, 106.3]]}");
+	struct desk_edit_error error;
+	struct hub_config_desk *desk;
+	json_t *edited;
+	bool created;
+
+	edited = desk_edit_put(sections, DESK_SECTION_COMMUNES, "my-phong",
+	    body, &created, &error);
+	ck_assert_ptr_nonnull(edited);
+	desk = desk_test_build(edited);
+	/* The closing point, equal to the first in value, is dropped. */
+	ck_assert_uint_eq(desk->communes[1].area_count, 4);
+	ck_assert(desk->communes[1].area[2].latitude == 10.40);
+	ck_assert(desk->communes[1].area[3].longitude == 106.0);
+	/* A commune without an area has none. */
+	ck_assert_ptr_null(desk->communes[0].area);
+	ck_assert_uint_eq(desk->communes[0].area_count, 0);
+
+	desk_free(desk);
+	json_decref(edited);
+	json_decref(body);
+	json_decref(sections);
+}
+END_TEST
+
 /* --- Rejected values ---------------------------------------------------------- */
 
 struct desk_test_bad {
@@ -398,6 +474,43 @@ static const struct desk_test_bad desk_test_bad_values[] = {
 	  DESK_EDIT_INVALID, "triage_department", "invalid type (integer)" },
 	{ DESK_SECTION_TRIAGE, "", "{\"dept\": \"rieng\"}",
 	  DESK_EDIT_INVALID, "triage_department", "{\"department\": ID}" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": [[10.3, 106.3], [10.4, 106.3]]}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area", "too few points (2)" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": [[10.3, 106.3], [10.4, 106.3],"
+	  " [10.3, 106.3]]}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area", "too few points (2)" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": [[10.3, 106.3], [91, 106.3],"
+	  " [10.4, 106.4]]}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area[1][0]",
+	  "latitude 91 out of range; expected a latitude from -90 to 90" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": [[10.3, 106.3], [10.4, 106.3],"
+	  " [10.4, -180.5]]}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area[2][1]",
+	  "longitude -180.5 out of range" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": [[10.3, 106.3], [10.4, \"106\"],"
+	  " [10.4, 106.4]]}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area[1][1]",
+	  "invalid type (string)" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": [[10.3, 106.3, 0], [10.4, 106.3],"
+	  " [10.4, 106.4]]}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area[0]", "invalid point" },
+	{ DESK_SECTION_COMMUNES, "xa-moi",
+	  "{\"name\": \"Xã Mới\", \"area\": {\"lat\": 10}}",
+	  DESK_EDIT_INVALID, "communes.xa-moi.area", "invalid type (object)" },
+	{ DESK_SECTION_CHANNEL_CATEGORIES, "", "{\"web\": \"khong-co\"}",
+	  DESK_EDIT_INVALID, "channel_categories.web",
+	  "unknown category \"khong-co\"" },
+	{ DESK_SECTION_CHANNEL_CATEGORIES, "", "{\"web\": 3}",
+	  DESK_EDIT_INVALID, "channel_categories.web", "invalid type (integer)" },
+	{ DESK_SECTION_CHANNEL_CATEGORIES, "", "{\"Web Form\": \"traffic\"}",
+	  DESK_EDIT_INVALID, "channel_categories.Web Form",
+	  "invalid channel name" },
 };
 
 /* Applies one bad value with put and build, as the API does, and checks
@@ -510,6 +623,37 @@ START_TEST(desk_stored_sections_win_over_file)
 }
 END_TEST
 
+START_TEST(desk_stored_channel_categories_win)
+{
+	json_t *sections = desk_test_load(desk_test_sections);
+	struct store *store = desk_test_store(
+	    "{\"departments\": [], \"categories\": [{\"id\": \"noise\","
+	    " \"name_vi\": \"Tiếng ồn\", \"name_en\": \"Noise\"}],"
+	    " \"communes\": [], \"channel_categories\": {\"sms\": \"noise\"}}");
+	struct hub_config config = { 0 };
+	const struct hub_config_desk *desk;
+	json_t *stored;
+	char err[1024];
+
+	config.desk = desk_state_new(desk_test_build(sections));
+	ck_assert_msg(desk_edit_load_stored(&config, store, err,
+	    sizeof(err)) == 0, "%s", err);
+	desk = desk_current(&config);
+	ck_assert_uint_eq(desk->channel_category_count, 1);
+	ck_assert_str_eq(desk_channel_category_find(desk, "sms")->id, "noise");
+	/* An edit after start-up stores them again. */
+	stored = desk_edit_stored(desk->sections);
+	ck_assert_ptr_nonnull(stored);
+	ck_assert(json_equal(json_object_get(stored, "channel_categories"),
+	    json_object_get(desk->sections, "channel_categories")));
+
+	json_decref(stored);
+	store_close(store);
+	desk_state_free(config.desk);
+	json_decref(sections);
+}
+END_TEST
+
 START_TEST(desk_stored_invalid_sections_rejected)
 {
 	json_t *sections = desk_test_load(desk_test_sections);
@@ -550,6 +694,8 @@ desk_edit_suite(void)
 	tcase_add_test(edit, desk_put_category_creates_and_normalizes);
 	tcase_add_test(edit, desk_delete_category_and_triage);
 	tcase_add_test(edit, desk_delete_department_in_use_names_user);
+	tcase_add_test(edit, desk_channel_categories_put_and_delete);
+	tcase_add_test(edit, desk_put_commune_area);
 	tcase_add_loop_test(edit, desk_put_bad_value_names_path, 0,
 	    (int)(sizeof(desk_test_bad_values) /
 	    sizeof(desk_test_bad_values[0])));
@@ -558,6 +704,7 @@ desk_edit_suite(void)
 	tcase_add_checked_fixture(stored, desk_test_store_setup,
 	    desk_test_store_teardown);
 	tcase_add_test(stored, desk_stored_sections_win_over_file);
+	tcase_add_test(stored, desk_stored_channel_categories_win);
 	tcase_add_test(stored, desk_stored_invalid_sections_rejected);
 	suite_add_tcase(suite, stored);
 	return suite;
