@@ -139,7 +139,10 @@ classify_on_segment(const struct desk_point *a, const struct desk_point *b,
 	if (length2 > 0.0) {
 		t = ((longitude - a->longitude) * dx +
 		    (latitude - a->latitude) * dy) / length2;
-		t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
+		if (t < 0.0)
+			t = 0.0;
+		else if (t > 1.0)
+			t = 1.0;
 	}
 	return hypot(longitude - (a->longitude + t * dx),
 	    latitude - (a->latitude + t * dy)) <= CLASSIFY_EDGE_DEGREES;

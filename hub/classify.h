@@ -42,11 +42,11 @@ int classify_category(const struct hub_config_desk *desk, const char *hint,
 bool classify_area_contains(const struct desk_point *area, size_t count,
     double latitude, double longitude);
 
-/* Finds the commune of a new ticket: with a location, the first configured
- * commune whose area contains it; else, and when no area contains it, the
- * first commune whose name occurs in address as whole words. location and
- * address may be NULL; *commune is NULL when none matches. Returns 0, or
- * -1 on allocation failure. */
+/* Finds the commune of a new ticket. With a location, it is the first
+ * configured commune whose area contains it. Without one, or when no area
+ * contains it, it is the first commune whose name occurs in address as
+ * whole words. location and address may be NULL, and *commune is NULL when
+ * none matches. Returns 0, or -1 on allocation failure. */
 int classify_commune(const struct hub_config_desk *desk,
     const struct desk_point *location, const char *address,
     const struct desk_commune **commune);

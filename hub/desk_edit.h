@@ -95,9 +95,9 @@ json_t *desk_edit_delete(const json_t *sections, enum desk_section section,
 struct hub_config_desk *desk_edit_build(const json_t *sections,
     struct desk_edit_error *error);
 
-/* Returns the element id of section in sections (for DESK_SECTION_TRIAGE
- * the department id, or JSON null; for DESK_SECTION_CHANNEL_CATEGORIES the
- * whole object), borrowed, or NULL when there is none. */
+/* Returns the element id of section in sections, borrowed, or NULL when
+ * there is none. For DESK_SECTION_TRIAGE it is the department id or JSON
+ * null, and for DESK_SECTION_CHANNEL_CATEGORIES the whole object. */
 const json_t *desk_edit_find(const json_t *sections, enum desk_section section,
     const char *id);
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Channel default categories and communes found from a location. A web
 # report that names no category and matches no keyword gets the default
-# category of the web channel; keywords and the form's category still come
-# first. A report whose location lies in a commune's area gets that commune
-# even when its address names another one. Both are edited through the
-# admin API, survive a restart, and a bad value stops start-up or is
-# rejected with the path of the value at fault.
+# category of the web channel, but keywords and the form's category still
+# come first. A report whose location lies in a commune's area gets that
+# commune even when its address names another one. Both are edited through
+# the admin API and survive a restart. A bad value stops start-up, or is
+# rejected by the API, with the path of the value at fault.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
