@@ -42,6 +42,21 @@ struct hub_config_limits {
 	int external_id_chars;
 };
 
+/* The send queue of outbound messages and the notices to citizens
+ * ("replies" section). */
+struct hub_config_replies {
+	int poll_interval_seconds;	/* the longest wait between two scans */
+	int max_in_flight;		/* sends waiting for their outcome */
+	int max_attempts;		/* sends of one message before "failed" */
+	int retry_base_seconds;		/* wait after the first failure */
+	int retry_max_seconds;		/* the longest wait between attempts */
+	int send_timeout_seconds;	/* wait for a channel's outcome */
+	bool paused;			/* keep messages queued, send nothing */
+	bool show_agent_names;		/* citizens see who replied */
+	char **notice_statuses;		/* statuses announced to the citizen,
+					 * NULL-terminated, never NULL itself */
+};
+
 struct hub_config {
 	char *path;		/* the file as given */
 	char *text;		/* its raw text, for positions of module keys */
@@ -79,6 +94,8 @@ struct hub_config {
 				 * never NULL itself */
 
 	char *admin_token_file;	/* NULL: the admin read API is off */
+
+	struct hub_config_replies replies;
 
 	json_t *channels;	/* object: module name -> section (owned) */
 

@@ -22,7 +22,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "module.h"
+#include "notice.h"
 #include "pipeline.h"
+#include "sendq.h"
 #include "store.h"
 #include "template.h"
 #include "worker.h"
@@ -165,6 +167,64 @@ daemon_create_parts(struct daemon *daemon)
 	return daemon->pipeline != NULL ? 0 : -1;
 }
 
+/* The send queue's lookup of channels, in the module set loaded later. */
+static struct hub_channel *
+daemon_find_channel(const char *name, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	return module_channel_find(daemon->modules, name);
+}
+
+static void
+daemon_replies_context(struct daemon *daemon, struct replies_context *context)
+{
+	*context = (struct replies_context){
+		.base = daemon->base,
+		.store = daemon->store,
+		.templates = daemon->templates,
+		.events = daemon->events,
+		.metrics = daemon->metrics,
+		.config = daemon->config,
+		.find_channel = daemon_find_channel,
+		.find_channel_arg = daemon,
+	};
+}
+
+/* Creates the send queue, which the channels' host hands to modules. */
+static int
+daemon_create_sendq(struct daemon *daemon)
+{
+	struct replies_context context;
+	struct sendq_options options;
+
+	daemon_replies_context(daemon, &context);
+	sendq_options_from_config(daemon->config, &options);
+	daemon->sendq = sendq_new(&context, &options);
+	if (daemon->sendq == NULL) {
+		log_error("daemon", "send queue not created: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts sending queued messages and queueing notices of status changes,
+ * once the channels run. */
+static int
+daemon_start_replies(struct daemon *daemon)
+{
+	struct replies_context context;
+
+	daemon_replies_context(daemon, &context);
+	daemon->notices = notice_start(&context);
+	if (daemon->notices == NULL || sendq_start(daemon->sendq) != 0) {
+		log_error("daemon", "replies not started: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 daemon_readiness(void *arg)
 {
@@ -215,6 +275,7 @@ daemon_fill_host(struct daemon *daemon)
 		.store = daemon->store,
 		.templates = daemon->templates,
 		.workers = daemon->workers,
+		.sendq = daemon->sendq,
 	};
 }
 
@@ -265,11 +326,17 @@ daemon_free(struct daemon *daemon)
 		event_free(daemon->drain_timer);
 	if (daemon->pipeline != NULL)
 		pipeline_close(daemon->pipeline);
+	notice_stop(daemon->notices);
+	sendq_close(daemon->sendq);
 	/* The store commits what is queued and runs the completions, which
-	 * still reply through the HTTP server and the pipeline. */
+	 * still reply through the HTTP server and the pipeline and publish
+	 * through the send queue and the notices. */
 	if (daemon->store != NULL)
 		store_close(daemon->store);
 	module_free_all(daemon->modules);
+	/* A module may report an outcome while it stops. */
+	sendq_free(daemon->sendq);
+	notice_free(daemon->notices);
 	if (daemon->http != NULL)
 		http_server_free(daemon->http);
 	pipeline_free(daemon->pipeline);
@@ -299,7 +366,9 @@ daemon_start(struct daemon *daemon)
 		return -1;
 	}
 	if (daemon_open_store(daemon) != 0 || daemon_create_parts(daemon) != 0 ||
+	    daemon_create_sendq(daemon) != 0 ||
 	    daemon_start_http(daemon) != 0 || daemon_start_channels(daemon) != 0 ||
+	    daemon_start_replies(daemon) != 0 ||
 	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0)
 		return -1;
 	daemon_start_prune(daemon);

@@ -31,6 +31,8 @@ struct daemon {
 	struct api_context api;
 	struct module_set *modules;
 	struct hub_host host;
+	struct sendq *sendq;
+	struct notices *notices;
 
 	struct event *signals[4];
 	struct event *prune_timer;

@@ -17,5 +17,6 @@ Suite *ratelimit_suite(void);
 Suite *http_suite(void);
 Suite *log_suite(void);
 Suite *calendar_suite(void);
+Suite *sendq_suite(void);
 
 #endif
