@@ -553,6 +553,21 @@ static const struct {
 	  "cần một số nguyên từ 1 (rất không hài lòng) đến 5 (rất hài lòng)",
 	  "expected a whole number from 1 (very dissatisfied) to 5 (very "
 	  "satisfied)" },
+	{ "username",
+	  "cần từ 1 đến 64 ký tự a-z, 0-9, dấu chấm, gạch dưới hoặc gạch "
+	  "ngang",
+	  "expected 1 to 64 of a-z, 0-9, dot, underscore and hyphen" },
+	{ "password",
+	  "mật khẩu cần ít nhất 10 ký tự",
+	  "a password needs at least 10 characters" },
+	{ "role",
+	  "cần một trong agent, supervisor, admin",
+	  "expected one of agent, supervisor, admin" },
+	{ "departments",
+	  "cần một mảng mã phòng ban có trong departments của tệp cấu hình, "
+	  "ít nhất một mã trừ khi vai trò là admin",
+	  "expected an array of department ids from departments in the config "
+	  "file, at least one unless the role is admin" },
 };
 
 /*

@@ -392,12 +392,35 @@ config_apply_channels(struct hub_config *config, const json_t *root)
 	return config->channels != NULL ? 0 : -1;
 }
 
+/* Copies the auth section, or its defaults. */
+static void
+config_apply_auth(struct hub_config *config, const json_t *auth)
+{
+	struct hub_config_auth *to = &config->auth;
+	const json_t *cost = json_object_get(auth, "password_cost");
+
+	to->session_idle_seconds =
+	    (int)config_integer(auth, "session_idle_seconds", 1800);
+	to->session_max_hours = (int)config_integer(auth, "session_max_hours",
+	    12);
+	to->bearer_days = (int)config_integer(auth, "bearer_days", 30);
+	to->lockout_failures = (int)config_integer(auth, "lockout_failures", 5);
+	to->lockout_address_failures =
+	    (int)config_integer(auth, "lockout_address_failures", 50);
+	to->lockout_window_seconds =
+	    (int)config_integer(auth, "lockout_window_seconds", 900);
+	to->lockout_seconds = (int)config_integer(auth, "lockout_seconds", 900);
+	to->password_moderate = cost != NULL &&
+	    strcmp(json_string_value(cost), "moderate") == 0;
+}
+
 /* Copies the checked document into config. Every value has passed
  * config_schema_check, so only allocation can fail here. */
 static int
 config_apply(struct hub_config *config, const json_t *root,
     struct config_error *err)
 {
+	config_apply_auth(config, json_object_get(root, "auth"));
 	if (config_apply_paths(config, root) == -1 ||
 	    config_apply_log(config, json_object_get(root, "log")) == -1 ||
 	    config_apply_http(config, json_object_get(root, "http")) == -1 ||

@@ -57,6 +57,19 @@ struct hub_config_replies {
 					 * NULL-terminated, never NULL itself */
 };
 
+/* Agents' sessions and the login lockout: the "auth" section. */
+struct hub_config_auth {
+	int session_idle_seconds;	/* cookie sessions end unused this long */
+	int session_max_hours;		/* and this long after login at most */
+	int bearer_days;		/* lifetime of a bearer token */
+	int lockout_failures;		/* per username, within the window */
+	int lockout_address_failures;	/* per client address */
+	int lockout_window_seconds;
+	int lockout_seconds;		/* how long a lock lasts */
+	bool password_moderate;		/* argon2id cost: moderate, else
+					 * interactive */
+};
+
 struct hub_config {
 	char *path;		/* the file as given */
 	char *text;		/* its raw text, for positions of module keys */
@@ -96,6 +109,7 @@ struct hub_config {
 	char *admin_token_file;	/* NULL: the admin read API is off */
 
 	struct hub_config_replies replies;
+	struct hub_config_auth auth;
 
 	json_t *channels;	/* object: module name -> section (owned) */
 

@@ -178,6 +178,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("rate_limits"),
 	CONFIG_SCHEMA_SECTION("admin"),
 	CONFIG_SCHEMA_SECTION("replies"),
+	CONFIG_SCHEMA_SECTION("auth"),
 	CONFIG_SCHEMA_SECTION("channels"),
 	{ .key = "departments", .type = CONFIG_ARRAY,
 	  .expected = "an array of departments" },
@@ -287,6 +288,30 @@ static const struct config_field config_schema_replies[] = {
 	{ .key = NULL },
 };
 
+static const char *
+config_schema_check_password_cost(const json_t *value)
+{
+	const char *text = json_string_value(value);
+
+	if (strcmp(text, "interactive") == 0 || strcmp(text, "moderate") == 0)
+		return NULL;
+	return "\"interactive\" or \"moderate\"";
+}
+
+static const struct config_field config_schema_auth[] = {
+	CONFIG_SCHEMA_INTEGER("session_idle_seconds", 1, 604800),
+	CONFIG_SCHEMA_INTEGER("session_max_hours", 1, 8760),
+	CONFIG_SCHEMA_INTEGER("bearer_days", 1, 3650),
+	CONFIG_SCHEMA_INTEGER("lockout_failures", 1, 1000),
+	CONFIG_SCHEMA_INTEGER("lockout_address_failures", 1, 100000),
+	CONFIG_SCHEMA_INTEGER("lockout_window_seconds", 1, 86400),
+	CONFIG_SCHEMA_INTEGER("lockout_seconds", 1, 86400),
+	{ .key = "password_cost", .type = CONFIG_STRING,
+	  .check = config_schema_check_password_cost,
+	  .expected = "\"interactive\" or \"moderate\"" },
+	{ .key = NULL },
+};
+
 static const struct {
 	const char *key;
 	const struct config_field *fields;
@@ -300,6 +325,7 @@ static const struct {
 	{ "rate_limits", config_schema_rate_limits },
 	{ "admin", config_schema_admin },
 	{ "replies", config_schema_replies },
+	{ "auth", config_schema_auth },
 };
 
 /* Module names become file names ("web.so"), so they are kept to

@@ -25,6 +25,7 @@ static const struct ctl_command *const ctl_commands[] = {
 	&ctl_stats_command,
 	&ctl_backup_command,
 	&ctl_restore_command,
+	&ctl_agent_command,
 };
 
 #define CTL_COMMAND_COUNT (sizeof(ctl_commands) / sizeof(ctl_commands[0]))

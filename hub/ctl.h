@@ -51,6 +51,7 @@ extern const struct ctl_command ctl_tickets_command;
 extern const struct ctl_command ctl_stats_command;
 extern const struct ctl_command ctl_backup_command;
 extern const struct ctl_command ctl_restore_command;
+extern const struct ctl_command ctl_agent_command;
 
 /* Prints "citizenhubctl: MESSAGE" on standard error. Returns
  * CTL_EXIT_ERROR so that callers can return it. */

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_auth.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -257,7 +258,9 @@ daemon_start_http(struct daemon *daemon)
 		.readiness_arg = daemon,
 	};
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
-	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0) {
+	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_session_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
 	}
