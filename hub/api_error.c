@@ -568,6 +568,27 @@ static const struct {
 	  "ít nhất một mã trừ khi vai trò là admin",
 	  "expected an array of department ids from departments in the config "
 	  "file, at least one unless the role is admin" },
+	{ "status",
+	  "cần một trong các trạng thái new, assigned, in_progress, waiting, "
+	  "resolved, closed",
+	  "expected one of new, assigned, in_progress, waiting, resolved, "
+	  "closed" },
+	{ "agent_id",
+	  "cần mã của một cán bộ đang hoạt động thuộc đơn vị của phản ánh, "
+	  "hoặc null để bỏ giao việc",
+	  "expected the id of an enabled agent of the ticket's department, or "
+	  "null to unassign" },
+	{ "into",
+	  "cần mã số hoặc mã phản ánh của một phản ánh khác, chưa đóng, của "
+	  "cùng người dân",
+	  "expected the id or code of another ticket of the same citizen that "
+	  "is not closed" },
+	{ "tags",
+	  "cần một mảng tối đa 20 nhãn, mỗi nhãn từ 1 đến 32 ký tự",
+	  "expected an array of at most 20 tags of 1 to 32 characters each" },
+	{ "contact_id",
+	  "cần mã của một liên hệ của người dân gửi phản ánh",
+	  "expected the id of a contact of the ticket's citizen" },
 };
 
 /*

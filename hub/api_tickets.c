@@ -1,3 +1,9 @@
+/*
+ * The ticket desk API's routing and its ticket detail: GET /api/v1/tickets
+ * (api_tickets_list.c), GET /api/v1/tickets/ID, and the changes below it
+ * (api_ticket_actions.c). Every request names its caller through auth.h;
+ * the bootstrap admin token of admin.token_file counts as an admin.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,28 +19,49 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "api_tickets_internal.h"
 #include "api_error.h"
+#include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "http_server.h"
 #include "log.h"
 #include "store.h"
-#include "text.h"
+#include "store_casework.h"
 #include "ticket_code.h"
 
 #define API_TICKETS_PATH "/api/v1/tickets"
-#define API_TICKETS_DETAIL_PATH "/api/v1/tickets/"
 #define API_TICKETS_TOKEN_FILE_MAX 4096
 #define API_TICKETS_SEGMENT_MAX 32
-#define API_TICKETS_CHANNEL_MAX 32
+#define API_TICKETS_TAG_BYTES_MAX 512	/* a tag segment before decoding */
 #define API_TICKETS_ID_DIGITS_MAX 9	/* longer digit strings are codes */
 
-static const char *const api_tickets_statuses[] = {
-	"new", "assigned", "in_progress", "waiting", "resolved", "closed",
+/* A request path below /api/v1/tickets/, split at its slashes and
+ * decoded. */
+struct tickets_path {
+	char *ticket;	/* id or code */
+	char *action;	/* NULL for the ticket itself */
+	char *tag;	/* the TAG of .../tags/TAG, else NULL */
 };
 
-/* --- Replies ------------------------------------------------------------ */
+/* The methods each kind of path takes. */
+static const struct {
+	const char *action;	/* NULL: the ticket; "tags/": a tag */
+	int methods;		/* enum evhttp_cmd_type flags */
+	const char *allow;
+} api_tickets_methods[] = {
+	{ NULL, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "GET, HEAD" },
+	{ "replies", EVHTTP_REQ_POST, "POST" },
+	{ "notes", EVHTTP_REQ_POST, "POST" },
+	{ "status", EVHTTP_REQ_POST, "POST" },
+	{ "assign", EVHTTP_REQ_POST, "POST" },
+	{ "claim", EVHTTP_REQ_POST, "POST" },
+	{ "merge", EVHTTP_REQ_POST, "POST" },
+	{ "tags", EVHTTP_REQ_PUT, "PUT" },
+	{ "tags/", EVHTTP_REQ_DELETE, "DELETE" },
+};
 
-static void
+void
 api_tickets_error(struct evhttp_request *req, enum hub_error_code code,
     const char *field, long limit)
 {
@@ -44,75 +71,8 @@ api_tickets_error(struct evhttp_request *req, enum hub_error_code code,
 	http_send_error(req, &error);
 }
 
-static void
-api_tickets_not_configured(struct evhttp_request *req, void *arg)
-{
-	json_t *body = json_pack("{s:{s:s, s:s, s:{s:s, s:s}}}", "error",
-	    "code", api_error_name(HUB_ERR_NOT_FOUND),
-	    "field", "admin.token_file",
-	    "message",
-	    "vi", "API đọc dành cho người vận hành chưa bật vì "
-	    "admin.token_file chưa được đặt trong tệp cấu hình. Hãy đặt "
-	    "admin.token_file rồi khởi động lại dịch vụ.",
-	    "en", "The operators' read API is off because admin.token_file is "
-	    "not set in the config file. Set admin.token_file and restart the "
-	    "daemon.");
-
-	http_send_json(req, 404, body);
-}
-
-/* Sends 405 unless the request is a GET or a HEAD. */
 static bool
-api_tickets_read_only(struct evhttp_request *req)
-{
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-
-	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
-		return true;
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-	    "GET, HEAD");
-	api_tickets_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
-	return false;
-}
-
-/* --- Bearer token ------------------------------------------------------- */
-
-/* Checks Authorization: Bearer TOKEN against the configured token by hash,
- * in constant time. Sends 401 and returns false when it does not match. */
-static bool
-api_tickets_authorized(struct api_context *api, struct evhttp_request *req)
-{
-	const char *header = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Authorization");
-	uint8_t hash[API_TOKEN_HASH_BYTES];
-	const char *token;
-	size_t length;
-
-	if (header != NULL && strncasecmp(header, "Bearer ", 7) == 0) {
-		token = header + 7;
-		while (*token == ' ')
-			token++;
-		length = strlen(token);
-		while (length > 0 && token[length - 1] == ' ')
-			length--;
-		crypto_generichash(hash, sizeof hash,
-		    (const unsigned char *)token, length, NULL, 0);
-		if (length > 0 && sodium_memcmp(hash, api->admin_token_hash,
-		    sizeof hash) == 0)
-			return true;
-	}
-
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "WWW-Authenticate", "Bearer realm=\"citizenhub\"");
-	api_tickets_error(req, HUB_ERR_UNAUTHORIZED, "Authorization", 0);
-	return false;
-}
-
-/* --- GET /api/v1/tickets ------------------------------------------------ */
-
-static bool
-api_tickets_parse_count(const char *text, int64_t min, int64_t max,
-    int64_t *value)
+api_tickets_parse_id(const char *text, int64_t *value)
 {
 	char *end;
 	long long number;
@@ -121,187 +81,13 @@ api_tickets_parse_count(const char *text, int64_t min, int64_t max,
 		return false;
 	errno = 0;
 	number = strtoll(text, &end, 10);
-	if (errno != 0 || *end != '\0' || number < min || number > max)
+	if (errno != 0 || *end != '\0' || number < 1)
 		return false;
 	*value = number;
 	return true;
 }
 
-static bool
-api_tickets_valid_status(const char *value)
-{
-	size_t count = sizeof api_tickets_statuses /
-	    sizeof api_tickets_statuses[0];
-
-	for (size_t i = 0; i < count; i++) {
-		if (strcmp(value, api_tickets_statuses[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool
-api_tickets_valid_channel(const char *value)
-{
-	size_t length = strlen(value);
-
-	if (length == 0 || length > API_TICKETS_CHANNEL_MAX)
-		return false;
-	return strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") ==
-	    length;
-}
-
-static bool
-api_tickets_valid_search(const char *value)
-{
-	return text_valid_utf8(value, strlen(value)) &&
-	    text_length(value) <= STORE_SEARCH_QUERY_MAX;
-}
-
-/* Applies one query parameter to filter. Returns NULL when it is valid,
- * else the parameter's name for the error. */
-static const char *
-api_tickets_apply_parameter(const struct evkeyval *parameter,
-    struct store_ticket_filter *filter)
-{
-	const char *key = parameter->key;
-	const char *value = parameter->value;
-	int64_t number;
-
-	if (strcmp(key, "status") == 0 && api_tickets_valid_status(value))
-		filter->status = value;
-	else if (strcmp(key, "channel") == 0 &&
-	    api_tickets_valid_channel(value))
-		filter->channel = value;
-	else if (strcmp(key, "before") == 0 &&
-	    api_tickets_parse_count(value, 1, INT64_MAX, &number))
-		filter->before_id = number;
-	else if (strcmp(key, "limit") == 0 &&
-	    api_tickets_parse_count(value, 1, API_TICKETS_LIMIT_MAX, &number))
-		filter->limit = (int)number;
-	else if (strcmp(key, "q") == 0 && api_tickets_valid_search(value))
-		filter->search = value;
-	else if (strcmp(key, "lang") != 0)
-		return strlen(key) < 32 && strspn(key,
-		    "abcdefghijklmnopqrstuvwxyz_") == strlen(key) ? key : "query";
-	return NULL;
-}
-
-/* Whether a parameter before parameter has the same name. */
-static bool
-api_tickets_repeated(const struct evkeyvalq *params,
-    const struct evkeyval *parameter)
-{
-	const struct evkeyval *earlier;
-
-	for (earlier = params->tqh_first; earlier != parameter;
-	    earlier = earlier->next.tqe_next) {
-		if (strcmp(earlier->key, parameter->key) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Sends 422 naming the bad parameter, with its bound when it has one. A q
- * of valid UTF-8 can only have been rejected for its length. */
-static void
-api_tickets_reject(struct evhttp_request *req, const char *bad,
-    const char *value)
-{
-	if (strcmp(bad, "q") == 0 && text_valid_utf8(value, strlen(value)))
-		api_tickets_error(req, HUB_ERR_FIELD_TOO_LONG, bad,
-		    STORE_SEARCH_QUERY_MAX);
-	else if (strcmp(bad, "limit") == 0)
-		api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad,
-		    API_TICKETS_LIMIT_MAX);
-	else
-		api_tickets_error(req, HUB_ERR_INVALID_FIELD, bad, 0);
-}
-
-/* Fills filter from the query. Sends 422 naming the first bad parameter
- * and returns -1 when one is unknown, repeated or out of range. The filter's
- * strings point into params, which the caller clears. */
-static int
-api_tickets_parse_query(struct evhttp_request *req, struct evkeyvalq *params,
-    struct store_ticket_filter *filter)
-{
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	const struct evkeyval *parameter;
-	const char *bad;
-
-	TAILQ_INIT(params);
-	memset(filter, 0, sizeof *filter);
-	filter->limit = API_TICKETS_LIMIT_DEFAULT;
-	if (query == NULL)
-		return 0;
-	if (evhttp_parse_query_str(query, params) != 0) {
-		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "query", 0);
-		return -1;
-	}
-	for (parameter = params->tqh_first; parameter != NULL;
-	    parameter = parameter->next.tqe_next) {
-		bad = api_tickets_apply_parameter(parameter, filter);
-		/* A known parameter has a short lower-case name, safe to echo. */
-		if (bad == NULL && api_tickets_repeated(params, parameter)) {
-			api_tickets_error(req, HUB_ERR_INVALID_FIELD,
-			    parameter->key, 0);
-			return -1;
-		}
-		if (bad != NULL) {
-			api_tickets_reject(req, bad, parameter->value);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static json_t *
-api_tickets_next_before(json_t *tickets, int limit)
-{
-	size_t count = json_array_size(tickets);
-	json_t *id;
-
-	if (count == 0 || count < (size_t)limit)
-		return json_null();
-	id = json_object_get(json_array_get(tickets, count - 1), "id");
-	return json_is_integer(id) ? json_incref(id) : json_null();
-}
-
-static void
-api_tickets_list(struct evhttp_request *req, void *arg)
-{
-	struct api_context *api = arg;
-	struct store_ticket_filter filter;
-	struct evkeyvalq params;
-	json_t *tickets;
-
-	if (!api_tickets_read_only(req) || !api_tickets_authorized(api, req))
-		return;
-	if (api_tickets_parse_query(req, &params, &filter) != 0) {
-		evhttp_clear_headers(&params);
-		return;
-	}
-
-	tickets = store_tickets_json(api->store, &filter);
-	if (tickets == NULL) {
-		log_error("http", "listing tickets for the read API failed");
-		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
-	} else {
-		/* "o" steals both values. */
-		http_send_json(req, 200, json_pack("{s:o, s:o}", "tickets",
-		    tickets, "next_before",
-		    api_tickets_next_before(tickets, filter.limit)));
-	}
-	evhttp_clear_headers(&params);
-}
-
-/* --- GET /api/v1/tickets/ID --------------------------------------------- */
-
-/* Resolves the path segment to a ticket id: up to nine digits are the
- * internal id, anything else must be a ticket code. Returns 1 found, 0 not
- * found, -1 malformed, -2 on a store error. */
-static int
+int
 api_tickets_resolve(struct api_context *api, const char *segment,
     int64_t *ticket_id)
 {
@@ -312,8 +98,7 @@ api_tickets_resolve(struct api_context *api, const char *segment,
 
 	if (digits > 0 && digits <= API_TICKETS_ID_DIGITS_MAX &&
 	    segment[digits] == '\0')
-		return api_tickets_parse_count(segment, 1, INT64_MAX,
-		    ticket_id) ? 1 : 0;
+		return api_tickets_parse_id(segment, ticket_id) ? 1 : 0;
 	if (ticket_code_parse(segment, code) != 0)
 		return -1;
 
@@ -325,13 +110,15 @@ api_tickets_resolve(struct api_context *api, const char *segment,
 	return found < 0 ? -2 : found;
 }
 
+/* --- Paths ---------------------------------------------------------------- */
+
 /* Whether the decoded segment of length bytes fits and has neither a slash
  * nor a control character. A decoded NUL ("%00") would otherwise end the
  * segment early as a C string, and "1%00" would read as ticket 1. */
 static bool
-api_tickets_segment_valid(const char *segment, size_t length)
+api_tickets_segment_valid(const char *segment, size_t length, size_t max)
 {
-	if (length > API_TICKETS_SEGMENT_MAX)
+	if (length == 0 || length > max)
 		return false;
 	for (size_t i = 0; i < length; i++) {
 		unsigned char c = (unsigned char)segment[i];
@@ -342,26 +129,21 @@ api_tickets_segment_valid(const char *segment, size_t length)
 	return true;
 }
 
-/* The decoded ID segment of the request path, or NULL when it is empty,
- * too long, or has another slash or a control character. Caller frees. */
+/* Decodes the raw segment of raw_length bytes into a new string, or NULL
+ * when it is invalid or longer than max bytes once decoded. */
 static char *
-api_tickets_segment(struct evhttp_request *req)
+api_tickets_decode(const char *raw, size_t raw_length, size_t max)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *raw;
-	char *segment;
+	char *copy, *segment;
 	size_t length = 0;
 
-	if (path == NULL || strncmp(path, API_TICKETS_DETAIL_PATH,
-	    strlen(API_TICKETS_DETAIL_PATH)) != 0)
+	if (raw_length == 0 || raw_length > 3 * max ||
+	    (copy = strndup(raw, raw_length)) == NULL)
 		return NULL;
-	raw = path + strlen(API_TICKETS_DETAIL_PATH);
-	if (raw[0] == '\0' || strchr(raw, '/') != NULL ||
-	    strlen(raw) > 3 * API_TICKETS_SEGMENT_MAX)
-		return NULL;
-	segment = evhttp_uridecode(raw, 0, &length);
-	if (segment != NULL && !api_tickets_segment_valid(segment, length)) {
+	segment = evhttp_uridecode(copy, 0, &length);
+	free(copy);
+	if (segment != NULL && !api_tickets_segment_valid(segment, length,
+	    max)) {
 		free(segment);
 		return NULL;
 	}
@@ -369,50 +151,179 @@ api_tickets_segment(struct evhttp_request *req)
 }
 
 static void
-api_tickets_send_detail(struct api_context *api, struct evhttp_request *req,
-    int64_t ticket_id)
+api_tickets_path_clear(struct tickets_path *path)
 {
-	json_t *ticket = store_ticket_detail_json(api->store, ticket_id);
+	free(path->ticket);
+	free(path->action);
+	free(path->tag);
+	memset(path, 0, sizeof(*path));
+}
 
-	if (ticket == NULL && errno == ENOENT) {
-		api_tickets_error(req, HUB_ERR_NOT_FOUND, "id", 0);
+/* Splits the request path into ID, ID/ACTION or ID/tags/TAG. Returns 0, or
+ * -1 for any other form (the caller answers 404). */
+static int
+api_tickets_path_parse(struct evhttp_request *req, struct tickets_path *path)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *action, *tag;
+	size_t length = 0;
+
+	memset(path, 0, sizeof(*path));
+	if (raw == NULL || strncmp(raw, API_TICKETS_TICKET_PATH,
+	    strlen(API_TICKETS_TICKET_PATH)) != 0)
+		return -1;
+	raw += strlen(API_TICKETS_TICKET_PATH);
+	action = strchr(raw, '/');
+	path->ticket = api_tickets_decode(raw, action != NULL ?
+	    (size_t)(action - raw) : strlen(raw), API_TICKETS_SEGMENT_MAX);
+	if (path->ticket == NULL)
+		return -1;
+	if (action == NULL)
+		return 0;
+	action++;
+	tag = strchr(action, '/');
+	path->action = api_tickets_decode(action, tag != NULL ?
+	    (size_t)(tag - action) : strlen(action), API_TICKETS_SEGMENT_MAX);
+	if (path->action == NULL)
+		return -1;
+	if (tag == NULL)
+		return 0;
+	if (strcmp(path->action, "tags") != 0)
+		return -1;
+	/* A tag may hold a slash only percent-encoded. A decoded NUL would
+	 * cut the tag short, so it makes the path invalid. */
+	tag++;
+	if (tag[0] == '\0' || strchr(tag, '/') != NULL ||
+	    strlen(tag) > API_TICKETS_TAG_BYTES_MAX)
+		return -1;
+	path->tag = evhttp_uridecode(tag, 0, &length);
+	if (path->tag == NULL || strlen(path->tag) != length)
+		return -1;
+	return 0;
+}
+
+/* Checks the method against the path's kind. Sends 404 for an unknown
+ * action or 405 for another method, and returns false. */
+static bool
+api_tickets_method_allowed(struct evhttp_request *req,
+    const struct tickets_path *path)
+{
+	const char *kind = path->tag != NULL ? "tags/" : path->action;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	size_t count = sizeof(api_tickets_methods) /
+	    sizeof(api_tickets_methods[0]);
+
+	for (size_t i = 0; i < count; i++) {
+		const char *known = api_tickets_methods[i].action;
+
+		if ((known == NULL) != (kind == NULL) ||
+		    (known != NULL && strcmp(known, kind) != 0))
+			continue;
+		if ((method & api_tickets_methods[i].methods) != 0)
+			return true;
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", api_tickets_methods[i].allow);
+		api_tickets_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
+		return false;
+	}
+	api_tickets_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
+	return false;
+}
+
+/* --- GET /api/v1/tickets/ID ----------------------------------------------- */
+
+/* Reads the ticket's detail for agent and hands it to a store job that
+ * records the read as an audit event; the detail is sent only after that
+ * event has committed. A ticket of a department the caller may not see is
+ * 403 before anything of it is read. */
+static void
+api_tickets_detail(struct api_context *api, struct evhttp_request *req,
+    const struct auth_agent *agent, int64_t ticket_id)
+{
+	struct store_ticket ticket;
+	struct api_ticket_job *job;
+	json_t *detail;
+	int found;
+
+	memset(&ticket, 0, sizeof(ticket));
+	found = store_ticket_get(api->store, ticket_id, &ticket);
+	if (found == 1 && !auth_sees_department(agent, ticket.department)) {
+		store_ticket_clear(&ticket);
+		auth_forbid(req);
 		return;
 	}
-	if (ticket == NULL) {
-		log_error("http", "reading a ticket for the read API failed "
-		    "ticket=%lld", (long long)ticket_id);
+	store_ticket_clear(&ticket);
+	detail = found == 1 ? store_casework_ticket_detail_json(api->store,
+	    ticket_id, clock_now_ms()) : NULL;
+	if (detail == NULL) {
+		if (found == 0 || (found == 1 && errno == ENOENT))
+			api_tickets_error(req, HUB_ERR_NOT_FOUND, "id", 0);
+		else
+			api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		return;
+	}
+	job = api_ticket_job_new(api, req, agent, API_TICKET_READ, ticket_id);
+	if (job == NULL) {
+		json_decref(detail);
 		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
-	http_send_json(req, 200, json_pack("{s:o}", "ticket", ticket));
+	job->detail = detail;
+	api_ticket_job_submit(job);
+}
+
+/* --- Routes ------------------------------------------------------------------ */
+
+static void
+api_tickets_list_route(struct evhttp_request *req, void *arg)
+{
+	struct api_context *api = arg;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	struct auth_agent agent;
+
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		api_tickets_error(req, HUB_ERR_METHOD_NOT_ALLOWED, NULL, 0);
+		return;
+	}
+	if (auth_request(api, req, &agent))
+		api_tickets_list(api, req, &agent);
 }
 
 static void
-api_tickets_detail(struct evhttp_request *req, void *arg)
+api_tickets_ticket_route(struct evhttp_request *req, void *arg)
 {
 	struct api_context *api = arg;
+	struct tickets_path path;
+	struct auth_agent agent;
 	int64_t ticket_id = 0;
-	char *segment;
 	int found;
 
-	if (!api_tickets_read_only(req) || !api_tickets_authorized(api, req))
-		return;
-	segment = api_tickets_segment(req);
-	if (segment == NULL) {
+	if (api_tickets_path_parse(req, &path) != 0) {
 		api_tickets_error(req, HUB_ERR_NOT_FOUND, NULL, 0);
+		api_tickets_path_clear(&path);
 		return;
 	}
-	found = api_tickets_resolve(api, segment, &ticket_id);
-	free(segment);
-
+	if (!api_tickets_method_allowed(req, &path) ||
+	    !auth_request(api, req, &agent)) {
+		api_tickets_path_clear(&path);
+		return;
+	}
+	found = api_tickets_resolve(api, path.ticket, &ticket_id);
 	if (found == -1)
 		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "id", 0);
 	else if (found == -2)
 		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 	else if (found == 0)
 		api_tickets_error(req, HUB_ERR_NOT_FOUND, "id", 0);
+	else if (path.action == NULL)
+		api_tickets_detail(api, req, &agent, ticket_id);
 	else
-		api_tickets_send_detail(api, req, ticket_id);
+		api_ticket_action(api, req, &agent, ticket_id, path.action,
+		    path.tag);
+	api_tickets_path_clear(&path);
 }
 
 /* --- Mounting ----------------------------------------------------------- */
@@ -500,8 +411,6 @@ api_admin_token_load(const char *path, uint8_t hash[API_TOKEN_HASH_BYTES],
 int
 api_tickets_mount(struct api_context *api, char *err, size_t err_size)
 {
-	http_handler_fn list = api_tickets_list;
-	http_handler_fn detail = api_tickets_detail;
 	const char *path = api->config->admin_token_file;
 
 	api->admin_enabled = false;
@@ -514,14 +423,12 @@ api_tickets_mount(struct api_context *api, char *err, size_t err_size)
 		    err_size) != 0)
 			return -1;
 		api->admin_enabled = true;
-	} else {
-		list = detail = api_tickets_not_configured;
 	}
 
 	if (http_server_route(api->http, "core", API_TICKETS_PATH,
-	    HTTP_ROUTE_EXACT, list, api) != 0 ||
-	    http_server_route(api->http, "core", API_TICKETS_DETAIL_PATH,
-	    HTTP_ROUTE_PREFIX, detail, api) != 0) {
+	    HTTP_ROUTE_EXACT, api_tickets_list_route, api) != 0 ||
+	    http_server_route(api->http, "core", API_TICKETS_TICKET_PATH,
+	    HTTP_ROUTE_PREFIX, api_tickets_ticket_route, api) != 0) {
 		snprintf(err, err_size, "cannot mount %s: the path is taken",
 		    API_TICKETS_PATH);
 		return -1;

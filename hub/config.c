@@ -311,7 +311,8 @@ config_apply_limits(struct hub_config *config, const json_t *limits)
 	    (int)config_integer(limits, "external_id_chars", 200);
 }
 
-/* Copies the integer settings of store, dedupe, outbox and rate_limits. */
+/* Copies the integer settings of store, dedupe, outbox, rate_limits and
+ * desk. */
 static int
 config_apply_numbers(struct hub_config *config, const json_t *root)
 {
@@ -335,6 +336,8 @@ config_apply_numbers(struct hub_config *config, const json_t *root)
 	config->rate_lookup_per_minute =
 	    (int)config_integer(rate, "lookup_per_minute", 60);
 	config->rate_exempt = config_string_array(rate, "exempt");
+	config->desk_reopen_days = (int)config_integer(
+	    json_object_get(root, "desk"), "reopen_days", 7);
 	return config->rate_exempt != NULL ? 0 : -1;
 }
 

@@ -111,6 +111,10 @@ struct hub_config {
 	struct hub_config_replies replies;
 	struct hub_config_auth auth;
 
+	/* Ticket desk ("desk" section): days after a ticket is resolved during
+	 * which a citizen's message on it reopens it; 0 turns reopening off. */
+	int desk_reopen_days;
+
 	json_t *channels;	/* object: module name -> section (owned) */
 
 	/* Departments, categories, communes and the working calendar. */

@@ -179,6 +179,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("admin"),
 	CONFIG_SCHEMA_SECTION("replies"),
 	CONFIG_SCHEMA_SECTION("auth"),
+	CONFIG_SCHEMA_SECTION("desk"),
 	CONFIG_SCHEMA_SECTION("channels"),
 	{ .key = "departments", .type = CONFIG_ARRAY,
 	  .expected = "an array of departments" },
@@ -312,6 +313,11 @@ static const struct config_field config_schema_auth[] = {
 	{ .key = NULL },
 };
 
+static const struct config_field config_schema_desk[] = {
+	CONFIG_SCHEMA_INTEGER("reopen_days", 0, 365),
+	{ .key = NULL },
+};
+
 static const struct {
 	const char *key;
 	const struct config_field *fields;
@@ -326,6 +332,7 @@ static const struct {
 	{ "admin", config_schema_admin },
 	{ "replies", config_schema_replies },
 	{ "auth", config_schema_auth },
+	{ "desk", config_schema_desk },
 };
 
 /* Module names become file names ("web.so"), so they are kept to

@@ -10,6 +10,8 @@
 #include "metrics.h"
 #include "pipeline_internal.h"
 
+#define PIPELINE_DAY_MS 86400000LL
+
 double
 pipeline_now(void)
 {
@@ -51,24 +53,30 @@ pipeline_apply(struct store_tx *tx, void *arg)
 {
 	struct pipeline_request *request = arg;
 	struct pipeline_result *result = &request->result;
+	const struct hub_config *config = request->pipeline->context.config;
+	int64_t reopen_window_ms = (int64_t)config->desk_reopen_days *
+	    PIPELINE_DAY_MS;
 	struct pipeline_identity identity;
 	struct pipeline_routing routing = { 0 };
-	int64_t ticket_id;
+	struct pipeline_thread_target target;
 	int rc;
 
 	if (pipeline_identify(tx, request->message, &identity) != 0)
 		return -1;
-	if (pipeline_thread(tx, request->message, &identity, &ticket_id) != 0)
+	if (pipeline_thread(tx, request->message, &identity, reopen_window_ms,
+	    &target) != 0)
 		return -1;
 	/* A message that joins a ticket keeps the ticket's classification. */
-	if (ticket_id == 0 && pipeline_classify(
-	    &request->pipeline->context.config->desk, request->message,
-	    &routing) != 0)
+	if (target.ticket_id == 0 && pipeline_classify(&config->desk,
+	    request->message, &routing) != 0)
 		return -1;
-	rc = pipeline_persist(tx, request->message, &identity, ticket_id,
-	    &routing, result);
+	rc = pipeline_persist(tx, request->message, &identity,
+	    target.ticket_id, &routing, result);
 	if (rc >= 0 && !result->created &&
 	    store_tx_ticket_code(tx, result->ticket_id, result->code) != 1)
+		return -1;
+	if (rc == 0 && target.reopen &&
+	    pipeline_reopen(tx, request->message, result) != 0)
 		return -1;
 	return rc;
 }

@@ -26,4 +26,12 @@ pipeline_publish(struct events *events, const struct hub_message *message,
 	if (payload != NULL)
 		events_publish(events, "message.created", payload);
 	json_decref(payload);
+	if (!result->reopened)
+		return;
+	payload = json_pack("{s:I, s:s, s:s, s:s, s:I}",
+	    "ticket_id", (json_int_t)result->ticket_id, "code", result->code,
+	    "from", "resolved", "to", "in_progress", "agent_id", (json_int_t)0);
+	if (payload != NULL)
+		events_publish(events, "ticket.status_changed", payload);
+	json_decref(payload);
 }

@@ -63,12 +63,22 @@ struct pipeline_identity {
 int pipeline_identify(struct store_tx *tx, const struct hub_message *message,
     struct pipeline_identity *identity);
 
-/* Finds the open ticket the message continues: a quoted valid ticket code
- * when one of the message's verified contacts is already on that ticket, or
- * the same conversation key of the same channel. Sets *ticket_id, 0 for a
- * new ticket. Returns 0 or -1. */
+/* The ticket a message continues, 0 for a new ticket, and whether adding
+ * the message reopens it. */
+struct pipeline_thread_target {
+	int64_t ticket_id;
+	bool reopen;
+};
+
+/* Finds the ticket the message continues: a quoted valid ticket code when
+ * one of the message's verified contacts is already on that ticket, or the
+ * same conversation key of the same channel. A merged ticket stands for the
+ * ticket it was merged into. The ticket must be open, or resolved at most
+ * reopen_window_ms before the message was received, in which case the
+ * message reopens it. Returns 0 or -1. */
 int pipeline_thread(struct store_tx *tx, const struct hub_message *message,
-    const struct pipeline_identity *identity, int64_t *ticket_id);
+    const struct pipeline_identity *identity, int64_t reopen_window_ms,
+    struct pipeline_thread_target *target);
 
 /* --- classify, route, deadline (store thread, new tickets only) --- */
 
@@ -99,6 +109,7 @@ struct pipeline_result {
 	char category[33];	/* category id of a new ticket, "" for none */
 	bool created;		/* a new ticket */
 	bool duplicate;		/* the message was already stored */
+	bool reopened;		/* the message reopened a resolved ticket */
 };
 
 /* Stores the ticket (new, with routing, or the existing one touched), the
@@ -110,6 +121,13 @@ struct pipeline_result {
 int pipeline_persist(struct store_tx *tx, const struct hub_message *message,
     const struct pipeline_identity *identity, int64_t ticket_id,
     const struct pipeline_routing *routing, struct pipeline_result *result);
+
+/* Reopens the resolved ticket of result after its message was persisted:
+ * status in_progress, resolved_at and closed_at cleared, an audit event and
+ * a "ticket.status_changed" outbox row. Sets result->reopened. Returns 0 or
+ * -1. */
+int pipeline_reopen(struct store_tx *tx, const struct hub_message *message,
+    struct pipeline_result *result);
 
 /* --- acknowledge and publish (main thread, after the commit) --- */
 
@@ -134,7 +152,8 @@ char *pipeline_status_url(const char *public_url, const char *code,
 char *pipeline_acknowledge(const struct templates *templates,
     const char *language, const char *code, const char *status_url);
 
-/* Publishes "ticket.created" (for a new ticket) and "message.created". */
+/* Publishes "ticket.created" (for a new ticket), "message.created" and,
+ * when the message reopened its ticket, "ticket.status_changed". */
 void pipeline_publish(struct events *events, const struct hub_message *message,
     const struct pipeline_result *result);
 

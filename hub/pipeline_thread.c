@@ -1,8 +1,10 @@
 #include <stdbool.h>
 
+#include "lifecycle.h"
 #include "log.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_casework.h"
 #include "ticket_code.h"
 
 /* Whether one of the message's verified contacts is on ticket_id. A code
@@ -24,12 +26,44 @@ thread_verified_on_ticket(struct store_tx *tx, const struct hub_message *message
 	return 0;
 }
 
+/*
+ * Decides whether the message may join ticket_id, following merged_into to
+ * the ticket that took its messages: yes when that ticket is open, or
+ * resolved within the reopen window (then target->reopen is set). Returns 1
+ * and fills target, 0 when the message must not join, -1 on error.
+ */
+static int
+thread_candidate(struct store_tx *tx, const struct hub_message *message,
+    int64_t ticket_id, int64_t reopen_window_ms,
+    struct pipeline_thread_target *target)
+{
+	struct store_casework_ticket ticket;
+	int found = store_tx_casework_ticket_final(tx, ticket_id, &ticket);
+
+	if (found <= 0)
+		return found;
+	if (lifecycle_is_open(ticket.status)) {
+		target->ticket_id = ticket.id;
+		target->reopen = false;
+		return 1;
+	}
+	if (lifecycle_reopens(ticket.status, ticket.resolved_at,
+	    message->received_at_ms, reopen_window_ms)) {
+		target->ticket_id = ticket.id;
+		target->reopen = true;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 thread_by_code(struct store_tx *tx, const struct hub_message *message,
-    const struct pipeline_identity *identity, int64_t *ticket_id)
+    const struct pipeline_identity *identity, int64_t reopen_window_ms,
+    struct pipeline_thread_target *target)
 {
 	char code[TICKET_CODE_PLAIN_SIZE];
 	const char *texts[] = { message->subject, message->body };
+	struct pipeline_thread_target candidate;
 	int64_t found_id;
 	bool open;
 
@@ -44,12 +78,15 @@ thread_by_code(struct store_tx *tx, const struct hub_message *message,
 				return -1;
 			continue;
 		}
-		allowed = open ? thread_verified_on_ticket(tx, message,
-		    identity, found_id) : 0;
+		allowed = thread_candidate(tx, message, found_id,
+		    reopen_window_ms, &candidate);
+		if (allowed == 1)
+			allowed = thread_verified_on_ticket(tx, message,
+			    identity, candidate.ticket_id);
 		if (allowed < 0)
 			return -1;
 		if (allowed == 1) {
-			*ticket_id = found_id;
+			*target = candidate;
 			return 0;
 		}
 		log_trace(LOG_TRACE_PIPELINE, "pipeline", "quoted code not "
@@ -58,18 +95,40 @@ thread_by_code(struct store_tx *tx, const struct hub_message *message,
 	return 0;
 }
 
-int
-pipeline_thread(struct store_tx *tx, const struct hub_message *message,
-    const struct pipeline_identity *identity, int64_t *ticket_id)
+/* The open ticket of the conversation, else its newest ticket when that one
+ * (or the ticket it was merged into) is open or may be reopened. */
+static int
+thread_by_conversation(struct store_tx *tx, const struct hub_message *message,
+    int64_t reopen_window_ms, struct pipeline_thread_target *target)
 {
+	int64_t ticket_id = 0;
 	int found;
 
-	*ticket_id = 0;
-	if (thread_by_code(tx, message, identity, ticket_id) != 0)
-		return -1;
-	if (*ticket_id != 0 || message->conversation_key == NULL)
-		return 0;
 	found = store_tx_ticket_find_conversation(tx, message->channel,
-	    message->conversation_key, ticket_id);
+	    message->conversation_key, &ticket_id);
+	if (found != 0) {
+		target->ticket_id = found == 1 ? ticket_id : 0;
+		return found < 0 ? -1 : 0;
+	}
+	found = store_tx_casework_conversation_latest(tx, message->channel,
+	    message->conversation_key, &ticket_id);
+	if (found == 1)
+		found = thread_candidate(tx, message, ticket_id,
+		    reopen_window_ms, target);
 	return found < 0 ? -1 : 0;
+}
+
+int
+pipeline_thread(struct store_tx *tx, const struct hub_message *message,
+    const struct pipeline_identity *identity, int64_t reopen_window_ms,
+    struct pipeline_thread_target *target)
+{
+	target->ticket_id = 0;
+	target->reopen = false;
+	if (thread_by_code(tx, message, identity, reopen_window_ms,
+	    target) != 0)
+		return -1;
+	if (target->ticket_id != 0 || message->conversation_key == NULL)
+		return 0;
+	return thread_by_conversation(tx, message, reopen_window_ms, target);
 }

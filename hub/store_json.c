@@ -16,7 +16,7 @@
 #include "store_sqlite.h"
 
 /* A time as "2026-12-04T20:15:25+07:00", or null for 0 (none). */
-static json_t *
+json_t *
 store_json_time(int64_t milliseconds)
 {
 	char text[CLOCK_ISO8601_SIZE];
@@ -35,7 +35,7 @@ store_json_location(const struct store_ticket *ticket)
 	    ticket->longitude);
 }
 
-static json_t *
+json_t *
 store_json_ticket(const struct store_ticket *ticket)
 {
 	char grouped[TICKET_CODE_GROUPED_SIZE];
@@ -63,7 +63,7 @@ store_json_ticket(const struct store_ticket *ticket)
 
 /* Appends one JSON value per row of stmt, built by row_json. Returns the
  * array (new reference) or NULL. */
-static json_t *
+json_t *
 store_json_rows(struct store *store, sqlite3_stmt *stmt,
     json_t *(*row_json)(sqlite3_stmt *))
 {

@@ -131,6 +131,16 @@ char *store_search_terms(const char *query, size_t *count);
 /* store_read.c: rows into structures. */
 int store_read_ticket_row(sqlite3_stmt *stmt, struct store_ticket *ticket);
 
+/* store_json.c: JSON of rows, shared with store_casework_read.c. */
+/* A time as "2026-12-04T20:15:25+07:00", or null for 0 (none). */
+json_t *store_json_time(int64_t milliseconds);
+/* The public fields of a ticket. Returns a new reference or NULL. */
+json_t *store_json_ticket(const struct store_ticket *ticket);
+/* One JSON value per row of stmt, built by row_json, as an array. stmt
+ * NULL gives NULL. Returns a new reference or NULL. */
+json_t *store_json_rows(struct store *store, sqlite3_stmt *stmt,
+    json_t *(*row_json)(sqlite3_stmt *));
+
 /* store_writer.c: the store thread. */
 int store_writer_start(struct store *store, struct event_base *base,
     const struct store_options *options, char *err, size_t err_size);

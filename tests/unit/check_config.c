@@ -111,6 +111,7 @@ static const char config_test_full[] =
     "  \"rate_limits\": {\"submit_per_minute\": 0, \"lookup_per_minute\": 5,\n"
     "                  \"exempt\": [\"127.0.0.1\"]},\n"
     "  \"admin\": {\"token_file\": \"/etc/hub/admin.token\"},\n"
+    "  \"desk\": {\"reopen_days\": 3},\n"
     "  \"channels\": {\"web\": {\"title\": \"Hub\"}, \"sms\": {}}\n"
     "}\n";
 
@@ -153,6 +154,7 @@ START_TEST(config_full_file_loads)
 	ck_assert_str_eq(config->rate_exempt[0], "127.0.0.1");
 	ck_assert_ptr_null(config->rate_exempt[1]);
 	ck_assert_str_eq(config->admin_token_file, "/etc/hub/admin.token");
+	ck_assert_int_eq(config->desk_reopen_days, 3);
 
 	ck_assert_uint_eq(json_object_size(config->channels), 2);
 	json_t *web = json_object_get(config->channels, "web");
@@ -200,6 +202,7 @@ START_TEST(config_defaults_when_absent)
 	ck_assert_ptr_nonnull(config->rate_exempt);
 	ck_assert_ptr_null(config->rate_exempt[0]);
 	ck_assert_ptr_null(config->admin_token_file);
+	ck_assert_int_eq(config->desk_reopen_days, 7);
 
 	ck_assert_uint_eq(json_object_size(config->channels), 1);
 	json_t *web = json_object_get(config->channels, "web");

@@ -1009,20 +1009,25 @@ START_TEST(api_metrics_endpoint)
 }
 END_TEST
 
-START_TEST(api_tickets_not_configured)
+/* Without admin.token_file the desk API still serves agents, so it asks
+ * for credentials instead of answering 404. */
+START_TEST(api_tickets_without_token_file)
 {
 	char err[256] = "";
 	const char *response;
 
 	fixture.config.admin_token_file = NULL;
 	ck_assert_int_eq(api_tickets_mount(&fixture.api, err, sizeof err), 0);
+	ck_assert(!fixture.api.admin_enabled);
 	response = check_http_request("GET /api/v1/tickets HTTP/1.1\r\n"
 	    "Host: h\r\nConnection: close\r\n\r\n");
-	ck_assert(strncmp(response, "HTTP/1.1 404 ", 13) == 0);
-	ck_assert_ptr_nonnull(strstr(response, "admin.token_file is not set"));
+	ck_assert_msg(strncmp(response, "HTTP/1.1 401 ", 13) == 0, "got: %s",
+	    response);
+	ck_assert_ptr_nonnull(strstr(response, "\"code\":\"unauthorized\""));
 	response = check_http_request("GET /api/v1/tickets/12 HTTP/1.1\r\n"
 	    "Host: h\r\nConnection: close\r\n\r\n");
-	ck_assert(strncmp(response, "HTTP/1.1 404 ", 13) == 0);
+	ck_assert_msg(strncmp(response, "HTTP/1.1 401 ", 13) == 0, "got: %s",
+	    response);
 }
 END_TEST
 
@@ -1243,7 +1248,7 @@ http_suite(void)
 	tcase_add_test(api, api_health_and_readiness);
 	tcase_add_test(api, api_health_other_methods);
 	tcase_add_test(api, api_metrics_endpoint);
-	tcase_add_test(api, api_tickets_not_configured);
+	tcase_add_test(api, api_tickets_without_token_file);
 	tcase_add_test(api, api_tickets_token_file_mode);
 	tcase_add_test(api, api_tickets_bearer_required);
 	tcase_add_test(api, api_tickets_store_reads);

@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_casework.h"
 #include "template.h"
 
 static const struct hub_config_limits test_limits = {
@@ -265,6 +266,7 @@ struct fixture {
 	struct hub_config config;
 	struct pipeline *pipeline;
 	int published;
+	int status_changes;	/* "ticket.status_changed" events */
 };
 
 static struct fixture fx;
@@ -280,6 +282,8 @@ static void
 on_event(const char *event, const json_t *payload, void *arg)
 {
 	fx.published++;
+	if (strcmp(event, "ticket.status_changed") == 0)
+		fx.status_changes++;
 }
 
 static void
@@ -673,6 +677,238 @@ START_TEST(pipeline_empty_desk_leaves_ticket_unrouted)
 }
 END_TEST
 
+/* --- Reopening a resolved ticket ---------------------------------------------- */
+
+/* Monday 2025-01-06 09:00 in Vietnam. */
+#define REOPEN_START_MS 1736128800000LL
+#define REOPEN_DAY_MS 86400000LL
+
+struct status_job {
+	struct store_job job;
+	int64_t ticket_id;
+	enum lifecycle_status from;
+	enum lifecycle_status to;
+	int64_t merge_into;	/* 0: a status change, else a merge */
+	bool done;
+	int result;
+};
+
+static int
+status_job_apply(struct store_tx *tx, void *arg)
+{
+	struct status_job *change = arg;
+	struct lifecycle_effect effect;
+
+	if (change->merge_into != 0)
+		return store_tx_casework_merge(tx, change->ticket_id,
+		    change->merge_into, clock_now_ms());
+	lifecycle_effect(change->from, change->to, &effect);
+	return store_tx_casework_set_status(tx, change->ticket_id, change->to,
+	    &effect, clock_now_ms());
+}
+
+static void
+status_job_done(int result, void *arg)
+{
+	struct status_job *change = arg;
+
+	change->done = true;
+	change->result = result;
+}
+
+/* Runs one desk write through the store at the current clock. */
+static void
+status_job_run(struct status_job *change)
+{
+	change->job = (struct store_job){ .apply = status_job_apply,
+	    .done = status_job_done, .arg = change };
+	ck_assert_int_eq(store_submit(fx.store, &change->job), 0);
+	for (int round = 0; round < 2000 && !change->done; round++) {
+		struct timeval tick = { .tv_usec = 1000 };
+
+		event_base_loopexit(fx.base, &tick);
+		event_base_dispatch(fx.base);
+	}
+	ck_assert_msg(change->done, "store job did not finish in time");
+	ck_assert_int_eq(change->result, 0);
+}
+
+static void
+ticket_set_status(int64_t ticket_id, enum lifecycle_status from,
+    enum lifecycle_status to)
+{
+	struct status_job change = { .ticket_id = ticket_id, .from = from,
+	    .to = to };
+
+	status_job_run(&change);
+}
+
+/* Checks the status of ticket_id and whether it has a resolved_at. */
+static void
+ticket_expect_status(int64_t ticket_id, const char *status, bool resolved_at)
+{
+	json_t *record = store_casework_ticket_json(fx.store, ticket_id,
+	    clock_now_ms());
+
+	ck_assert_ptr_nonnull(record);
+	ck_assert_str_eq(json_string_value(json_object_get(record, "status")),
+	    status);
+	ck_assert_int_eq(json_is_string(json_object_get(record,
+	    "resolved_at")), resolved_at);
+	json_decref(record);
+}
+
+static struct hub_message *
+chat_message(const char *body, const char *key)
+{
+	struct hub_message *message = web_report(body, NULL, false);
+
+	hub_message_set(&message->conversation_key, key);
+	return message;
+}
+
+/* Files a chat message at the clock's time and returns its outcome. */
+static void
+chat_submit(const char *body, const char *key, struct outcome *outcome)
+{
+	submit(chat_message(body, key), outcome);
+	wait_for(outcome, 1);
+	ck_assert_msg(outcome->answer.status == HUB_ANSWER_CREATED ||
+	    outcome->answer.status == HUB_ANSWER_JOINED, "status %d",
+	    outcome->answer.status);
+}
+
+START_TEST(reopen_conversation_within_window)
+{
+	struct outcome first, later;
+
+	fx.config.desk_reopen_days = 7;
+	clock_set_fixed_ms(REOPEN_START_MS);
+	chat_submit("Rác chưa được thu gom", "chat-r1", &first);
+	ticket_set_status(first.answer.ticket_id, LIFECYCLE_NEW,
+	    LIFECYCLE_RESOLVED);
+	ticket_expect_status(first.answer.ticket_id, "resolved", true);
+	fx.status_changes = 0;
+
+	clock_set_fixed_ms(REOPEN_START_MS + 7 * REOPEN_DAY_MS);
+	chat_submit("Rác lại đầy", "chat-r1", &later);
+	ck_assert_int_eq(later.answer.status, HUB_ANSWER_JOINED);
+	ck_assert_int_eq(later.answer.ticket_id, first.answer.ticket_id);
+	ticket_expect_status(first.answer.ticket_id, "in_progress", false);
+	ck_assert_int_eq(fx.status_changes, 1);
+	clock_set_fixed_ms(0);
+}
+END_TEST
+
+START_TEST(reopen_conversation_after_window_new_ticket)
+{
+	struct outcome first, later;
+
+	fx.config.desk_reopen_days = 7;
+	clock_set_fixed_ms(REOPEN_START_MS);
+	chat_submit("Rác chưa được thu gom", "chat-r2", &first);
+	ticket_set_status(first.answer.ticket_id, LIFECYCLE_NEW,
+	    LIFECYCLE_RESOLVED);
+	fx.status_changes = 0;
+
+	clock_set_fixed_ms(REOPEN_START_MS + 7 * REOPEN_DAY_MS + 1);
+	chat_submit("Rác lại đầy", "chat-r2", &later);
+	ck_assert_int_eq(later.answer.status, HUB_ANSWER_CREATED);
+	ck_assert_int_ne(later.answer.ticket_id, first.answer.ticket_id);
+	ticket_expect_status(first.answer.ticket_id, "resolved", true);
+	ck_assert_int_eq(fx.status_changes, 0);
+	clock_set_fixed_ms(0);
+}
+END_TEST
+
+START_TEST(reopen_off_with_zero_days)
+{
+	struct outcome first, later;
+
+	fx.config.desk_reopen_days = 0;
+	clock_set_fixed_ms(REOPEN_START_MS);
+	chat_submit("Rác chưa được thu gom", "chat-r3", &first);
+	ticket_set_status(first.answer.ticket_id, LIFECYCLE_NEW,
+	    LIFECYCLE_RESOLVED);
+	chat_submit("Rác lại đầy", "chat-r3", &later);
+	ck_assert_int_eq(later.answer.status, HUB_ANSWER_CREATED);
+	ticket_expect_status(first.answer.ticket_id, "resolved", true);
+	clock_set_fixed_ms(0);
+}
+END_TEST
+
+START_TEST(reopen_never_closed_ticket)
+{
+	struct outcome first, later;
+
+	fx.config.desk_reopen_days = 7;
+	clock_set_fixed_ms(REOPEN_START_MS);
+	chat_submit("Rác chưa được thu gom", "chat-r4", &first);
+	ticket_set_status(first.answer.ticket_id, LIFECYCLE_NEW,
+	    LIFECYCLE_RESOLVED);
+	ticket_set_status(first.answer.ticket_id, LIFECYCLE_RESOLVED,
+	    LIFECYCLE_CLOSED);
+	chat_submit("Rác lại đầy", "chat-r4", &later);
+	ck_assert_int_eq(later.answer.status, HUB_ANSWER_CREATED);
+	ticket_expect_status(first.answer.ticket_id, "closed", true);
+	clock_set_fixed_ms(0);
+}
+END_TEST
+
+START_TEST(reopen_by_code_needs_verified_contact)
+{
+	struct outcome first, stranger, owner;
+	char body[128];
+
+	fx.config.desk_reopen_days = 7;
+	clock_set_fixed_ms(REOPEN_START_MS);
+	submit(web_report("Đèn đường hỏng", "0912345678", true), &first);
+	wait_for(&first, 1);
+	ticket_set_status(first.answer.ticket_id, LIFECYCLE_NEW,
+	    LIFECYCLE_RESOLVED);
+	snprintf(body, sizeof(body), "Về mã %s: đèn lại hỏng",
+	    first.answer.code);
+
+	clock_set_fixed_ms(REOPEN_START_MS + REOPEN_DAY_MS);
+	submit(web_report(body, "0987654321", true), &stranger);
+	wait_for(&stranger, 1);
+	ck_assert_int_eq(stranger.answer.status, HUB_ANSWER_CREATED);
+	ticket_expect_status(first.answer.ticket_id, "resolved", true);
+
+	submit(web_report(body, "+84912345678", true), &owner);
+	wait_for(&owner, 1);
+	ck_assert_int_eq(owner.answer.status, HUB_ANSWER_JOINED);
+	ck_assert_int_eq(owner.answer.ticket_id, first.answer.ticket_id);
+	ticket_expect_status(first.answer.ticket_id, "in_progress", false);
+	clock_set_fixed_ms(0);
+}
+END_TEST
+
+START_TEST(reopen_merged_code_joins_target)
+{
+	struct outcome source, target, later;
+	struct status_job merge = { 0 };
+	char body[128];
+
+	fx.config.desk_reopen_days = 7;
+	submit(web_report("Đèn đường hỏng", "0912345678", true), &source);
+	wait_for(&source, 1);
+	submit(web_report("Đèn đường vẫn hỏng", "0912345678", true), &target);
+	wait_for(&target, 1);
+	ck_assert_int_ne(source.answer.ticket_id, target.answer.ticket_id);
+	merge.ticket_id = source.answer.ticket_id;
+	merge.merge_into = target.answer.ticket_id;
+	status_job_run(&merge);
+	ticket_expect_status(source.answer.ticket_id, "closed", false);
+
+	snprintf(body, sizeof(body), "Mã %s thế nào rồi?", source.answer.code);
+	submit(web_report(body, "0912345678", true), &later);
+	wait_for(&later, 1);
+	ck_assert_int_eq(later.answer.status, HUB_ANSWER_JOINED);
+	ck_assert_int_eq(later.answer.ticket_id, target.answer.ticket_id);
+}
+END_TEST
+
 Suite *
 pipeline_suite(void)
 {
@@ -705,6 +941,12 @@ pipeline_suite(void)
 	tcase_add_test(whole, pipeline_batch_of_many);
 	tcase_add_test(whole, pipeline_classifies_new_tickets_only);
 	tcase_add_test(whole, pipeline_empty_desk_leaves_ticket_unrouted);
+	tcase_add_test(whole, reopen_conversation_within_window);
+	tcase_add_test(whole, reopen_conversation_after_window_new_ticket);
+	tcase_add_test(whole, reopen_off_with_zero_days);
+	tcase_add_test(whole, reopen_never_closed_ticket);
+	tcase_add_test(whole, reopen_by_code_needs_verified_contact);
+	tcase_add_test(whole, reopen_merged_code_joins_target);
 	suite_add_tcase(suite, whole);
 	return suite;
 }

@@ -18,5 +18,6 @@ Suite *http_suite(void);
 Suite *log_suite(void);
 Suite *calendar_suite(void);
 Suite *sendq_suite(void);
+Suite *lifecycle_suite(void);
 
 #endif
