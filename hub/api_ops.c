@@ -8,8 +8,8 @@
 #include "http_server.h"
 #include "log.h"
 #include "metrics.h"
-#include "store_sendq.h"
 #include "store.h"
+#include "store_sendq.h"
 
 #define API_OPS_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "api_auth.h"
+#include "api_satisfaction.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -260,7 +261,8 @@ daemon_start_http(struct daemon *daemon)
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_session_mount(&daemon->api, err, sizeof(err)) != 0 ||
-	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0) {
+	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_satisfaction_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
 	}
