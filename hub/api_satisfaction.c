@@ -4,8 +4,8 @@
  * departments) and admins (every department).
  *
  * Query: from and to, dates as YYYY-MM-DD in Vietnam time, both included,
- * bound the time of the rating; department narrows to one department the
- * caller sees. A ticket rated twice counts once, with its latest rating.
+ * bound the time of the rating; department narrows the result to one
+ * department that the caller may see. A ticket rated twice counts once, with its latest rating.
  */
 #include <stdio.h>
 #include <stdlib.h>

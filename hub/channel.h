@@ -60,12 +60,13 @@ struct hub_outbound {
 
 /*
  * Reports the outcome of send, once per message, on the main thread (also
- * from inside send). status 0: delivered, or accepted by the peer; the hub
- * records "sent" for a channel with HUB_CHANNEL_DELIVERY_REPORTS, which
- * reports the delivery later with hub_channel_delivery, and "delivered" for
- * any other. 1: failed for now; the hub retries with a growing delay up to
- * replies.max_attempts sends. -1: failed for good ("failed"). detail is a
- * short reason for the agents (the peer's error), or NULL.
+ * from inside send). status 0: delivered, or accepted by the peer. The hub
+ * then records "sent" for a channel with HUB_CHANNEL_DELIVERY_REPORTS,
+ * which reports the delivery later with hub_channel_delivery, and
+ * "delivered" for any other. 1: failed for now, so the hub retries with a
+ * growing delay up to replies.max_attempts sends. -1: failed for good
+ * ("failed"). detail is a short reason for the agents (the peer's error),
+ * or NULL.
  */
 typedef void (*hub_send_done_fn)(struct hub_channel *channel,
     int64_t message_id, int status, const char *detail);
@@ -191,7 +192,7 @@ typedef void (*hub_rate_done_fn)(enum hub_rating_result result,
 /* Stores the citizen's satisfaction rating (1 to 5, checked by the
  * caller, who has also checked a second factor) of the ticket of code
  * (plain), with an audit event. Only a resolved or closed ticket takes a
- * rating; a later rating replaces the earlier one, and done gets the
+ * rating. A later rating replaces the earlier one, and done gets the
  * earlier rating as previous (0 for none). done runs once, after the
  * commit. Returns 0, or -1 when the hub is shutting down or out of memory
  * (done is not called then). */

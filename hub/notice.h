@@ -1,8 +1,8 @@
 /*
  * Notices to citizens: when a ticket's status changes to one of
  * replies.notice_statuses, the hub queues an automatic message (kind "ack",
- * direction "out") that tells the citizen, through the channel of their
- * latest message, in their language. The notice of "resolved" asks them to
+ * direction "out") about it for the citizen, in their language, through
+ * the channel of their latest message. The notice of "resolved" asks them to
  * rate the handling from 1 to 5 on their status page.
  *
  * The notice is rendered on the "ticket.status_changed" event {ticket_id,

@@ -5,7 +5,7 @@
  *
  * When texts are rendered: an agent's reply is stored as the agent wrote
  * it and wrapped in replies/reply.txt (or .sms) when it is sent, in the
- * citizen's language of that moment, so that the stored body stays the
+ * citizen's language of that moment. The stored body thus stays the
  * agent's own words for the console and for search. A notice of the hub
  * has no words of an agent, so it is rendered when it is queued
  * (replies/status.txt, replies/resolved.txt, or .sms) and stored as sent.

@@ -288,8 +288,8 @@ sendq_outcome_done(int result, void *arg)
 		    "queued message=%lld status=%s", (long long)entry->message_id,
 		    outcome->status);
 	else if (!outcome->applied)
-		log_info("sendq", "outcome ignored: the message left the queue "
-		    "before it message=%lld status=%s",
+		log_info("sendq", "outcome not stored: a delivery report took "
+		    "the message out of the queue first message=%lld status=%s",
 		    (long long)entry->message_id, outcome->status);
 	else {
 		if (sendq->context.metrics != NULL)
@@ -474,9 +474,9 @@ sendq_send(struct sendq_entry *entry, struct hub_channel *channel,
 	    entry);
 	if (entry->timeout != NULL)
 		evtimer_add(entry->timeout, &timeout);
-	/* The module may report the outcome before send returns, and that
-	 * report may already have freed entry when it could not be stored;
-	 * so entry is found again by id before it is used. */
+	/* The module may report the outcome before send returns. When that
+	 * outcome could not be stored, the report has freed entry already, so
+	 * entry is found again by id before it is used. */
 	if (channel->module->send(channel->state, &out, sendq_send_done) != 0) {
 		entry = sendq_entry_find(sendq, channel, message->id);
 		if (entry != NULL && !entry->reported)
@@ -605,8 +605,9 @@ sendq_report_done(int result, void *arg)
 		log_error("sendq", "delivery report not stored message=%lld "
 		    "status=%s", (long long)report->report.message_id, status);
 	else if (!report->report.applied)
-		log_info("sendq", "delivery report ignored: no message of the "
-		    "channel waits for one channel=%s message=%lld status=%s",
+		log_info("sendq", "delivery report ignored: the channel has no "
+		    "queued or sent message of that id channel=%s message=%lld "
+		    "status=%s",
 		    report->channel, (long long)report->report.message_id,
 		    status);
 	else {

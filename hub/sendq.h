@@ -87,10 +87,11 @@ int sendq_delivery_report(struct sendq *sendq, struct hub_channel *channel,
     int64_t message_id, enum hub_delivery_status status, const char *detail);
 
 /*
- * The wait before attempt + 1 after attempt sends failed for now:
- * base_ms * 2^(attempt - 1), at most max_ms, then scaled by a jitter
- * factor from 0.5 to 1 (random, from 0 to 1, picks it), so that messages
- * that failed together do not come back together. attempt starts at 1.
+ * Returns the wait before the next attempt after attempt sends (1 or
+ * more) failed for now: base_ms * 2^(attempt - 1), at most max_ms. The
+ * wait is then scaled by a jitter factor from 0.5 to 1, which random (0
+ * to 1) picks, so that messages that failed together do not come back
+ * together.
  */
 int64_t sendq_backoff_ms(int attempt, int64_t base_ms, int64_t max_ms,
     double random);

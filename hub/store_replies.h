@@ -44,7 +44,7 @@ struct store_rating {
  * ticket in another status is left alone (STORE_RATING_NOT_RESOLVED). */
 int store_tx_rating(struct store_tx *tx, struct store_rating *rating);
 
-/* Which ratings the statistics count. */
+/* The selection of ratings that the statistics count. */
 struct store_satisfaction_filter {
 	int64_t from;		/* satisfaction_at >= from; 0 for no bound */
 	int64_t to;		/* satisfaction_at < to; 0 for no bound */

@@ -21,8 +21,8 @@
 struct templates;
 
 /*
- * What a template produces, from the end of its name. Values inserted with
- * {{name}} are written as the output needs:
+ * The output kind of a template, from the end of its name. Values inserted
+ * with {{name}} are written as the output needs:
  *
  *   TEMPLATE_OUTPUT_TEXT  any other name: plain text for email and chat,
  *                         values as they are
@@ -40,7 +40,7 @@ enum template_output {
 
 enum template_output template_output_of(const char *name);
 
-/* The size of a text sent as SMS. GSM 03.38 holds few Vietnamese letters
+/* The size of a text sent as SMS. GSM 03.38 has few Vietnamese letters
  * (à è é ì ò ù among them), so most Vietnamese text needs UCS-2: 70
  * characters in one SMS, 67 in each part of a longer one. GSM-7 text takes
  * 160 in one and 153 per part, and ^ { } [ ] ~ \ | and the euro sign count

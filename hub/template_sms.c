@@ -20,8 +20,8 @@
 #define TEMPLATE_SMS_UCS2_SINGLE 70
 #define TEMPLATE_SMS_UCS2_PART 67
 
-/* The basic table's characters beyond printable ASCII, which it holds
- * except for ` and the five extension characters below. */
+/* The basic table's characters beyond printable ASCII. The table also
+ * contains printable ASCII except ` and the extension characters below. */
 static const uint32_t template_sms_basic[] = {
 	0x00a3, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, 0x00f2, 0x00c7,
 	0x00d8, 0x00f8, 0x00c5, 0x00e5, 0x0394, 0x03a6, 0x0393, 0x039b,

@@ -322,12 +322,12 @@ int web_rating_parse_text(const char *text, int *rating);
 /* POST /api/v1/requests/{code}/satisfaction with {rating, and token,
  * phone_last4 or email}: 200 {code, rating, previous}, 422 for a missing
  * or bad rating (checked first) or a missing factor, 403 or 429 for a
- * factor as a lookup answers them, 409 ticket_not_resolved. */
+ * factor as for a lookup, 409 ticket_not_resolved. */
 void web_rating_api(struct web *web, struct evhttp_request *req,
     const char *code_text);
 
 /* The status page's rating form, posted to /lookup with rating, code,
- * lang and the factor that opened the page: answers with the status page,
+ * lang and the factor that opened the page: sends the status page,
  * thanking for the rating or showing the error. Takes the parameters over
  * when it stores the rating (params is then empty). */
 void web_rating_form(struct web *web, struct evhttp_request *req,

@@ -410,7 +410,7 @@ web_api_ticket_send(struct evhttp_request *req, struct web_lookup *lookup)
 }
 
 /* Decodes the code of a path under WEB_PATH_TICKET into code_text, and
- * tells whether the path ends with WEB_PATH_SATISFACTION. Returns 0, or -1
+ * sets *satisfaction when the path ends with WEB_PATH_SATISFACTION. Returns 0, or -1
  * when the code does not decode to a C string. */
 static int
 web_api_ticket_path(const char *path, char *code_text, size_t size,

@@ -206,7 +206,8 @@ web_pages_rating(json_t *vars, const struct web_lookup *lookup,
 		return rc == 0 ? 0 : -1;
 	rc |= json_object_set_new(vars, "rating_open", json_true());
 	rc |= json_object_set_new(vars, "factor_param", json_string(factor));
-	/* A value that is not UTF-8 proved no factor, so it is not here. */
+	/* A value that proved access is the hex token, four digits or a
+	 * stored email, so json_string takes it. */
 	rc |= json_object_set_new(vars, "factor_value", json_string(value));
 	return rc == 0 ? 0 : -1;
 }

@@ -14,7 +14,6 @@
 
 #include "web.h"
 
-#define WEB_RATING_CODE_TEXT_MAX 64
 #define WEB_RATING_KEY_MAX 31
 
 /* One rating waiting for the store. */

@@ -158,8 +158,8 @@ ADMIN=$(login admin1)
 SUP=$(login sup1)
 TAM=$(login tam)
 THUY=$(login thuy)
-for who in ADMIN SUP TAM THUY; do
-	[ -n "${!who}" ] || fail "no bearer token for $who"
+for token_name in ADMIN SUP TAM THUY; do
+	[ -n "${!token_name}" ] || fail "no bearer token in $token_name"
 done
 case_end
 
@@ -358,12 +358,14 @@ assert stats["overall"]["count"] == 2, stats
 assert stats["overall"]["average"] == 3.5, stats
 assert stats["overall"]["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
 departments = {d["department"]: d for d in stats["departments"]}
-assert departments["roads"]["count"] == 1 and departments["roads"]["average"] == 2
+assert departments["roads"]["count"] == 1, departments
+assert departments["roads"]["average"] == 2, departments
 assert departments["water"]["distribution"]["5"] == 1
 agents = {a["display_name"]: a for a in stats["agents"]}
 assert agents["Lê Văn Tâm"]["count"] == 1, agents
 assert agents["Phạm Thu Thủy"]["average"] == 5, agents
-assert stats["from"] is None and stats["to"] is None
+assert stats["from"] is None, stats
+assert stats["to"] is None, stats
 PYTHON
 
 as "$SUP" GET /api/v1/stats/satisfaction
