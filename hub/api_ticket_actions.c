@@ -2,7 +2,7 @@
  * The changes of the ticket desk API: replies, notes, status, assignment,
  * claims, merges and tags. Each handler checks the request body here, on
  * the main thread, then hands the change to a store job (api_ticket_apply.c)
- * and answers once the job's batch has committed, after publishing the
+ * and replies once the job's batch has committed, after publishing the
  * job's events.
  */
 #include <errno.h>
@@ -53,7 +53,7 @@ action_job_free(struct api_ticket_job *job)
 	free(job);
 }
 
-/* Sends {"ticket": record} of ticket_id with status, or 500. */
+/* Sends 200 {"ticket": record} of ticket_id, or 500. */
 static void
 action_send_ticket(struct api_ticket_job *job, int64_t ticket_id)
 {
@@ -170,7 +170,7 @@ api_ticket_job_submit(struct api_ticket_job *job)
 	}
 }
 
-/* Makes the job, or answers 500. */
+/* Makes the job, or sends 500. */
 static struct api_ticket_job *
 action_job(struct api_context *api, struct evhttp_request *req,
     const struct auth_agent *agent, enum api_ticket_kind action,

@@ -1,10 +1,10 @@
 /*
  * The store jobs of the ticket desk API. Each runs on the store thread in
- * its own savepoint: it reads the ticket inside the transaction, checks the
- * caller's rights and the lifecycle there (so two agents acting at once
- * cannot both pass a check), writes the change, an audit event naming the
- * agent and the citizen, and an outbox row per event, and leaves the events
- * for the main thread to publish after the commit.
+ * its own savepoint. It reads the ticket inside the transaction and checks
+ * the caller's rights and the lifecycle there, so that two agents acting at
+ * once cannot both pass a check. It writes the change, an audit event
+ * naming the agent and the citizen, and an outbox row per event, and leaves
+ * the events for the main thread to publish after the commit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,9 +131,9 @@ apply_read(struct store_tx *tx, struct api_ticket_job *job,
 /*
  * Picks the contact and channel of a reply. Without contact_id: the
  * ticket's channel and the contact that opened it. With contact_id, which
- * must belong to the ticket's citizen or be on the ticket: a phone is
- * answered by "sms", an email by "email", and a platform id on the channel
- * it last wrote from. Returns 0, 1 when rejected, -1 on error.
+ * must belong to the ticket's citizen or be on the ticket: a reply to a
+ * phone goes by "sms", to an email by "email", and to a platform id on the
+ * channel it last wrote from. Returns 0, 1 when rejected, -1 on error.
  */
 static int
 apply_reply_route(struct store_tx *tx, struct api_ticket_job *job,
@@ -262,7 +262,7 @@ apply_status(struct store_tx *tx, struct api_ticket_job *job,
 	return 0;
 }
 
-/* Gives ticket to assignee_id (0: nobody), moving a new ticket to assigned
+/* Gives ticket to assignee_id (0: no assignee), moving a new ticket to assigned
  * and an assigned one without assignee back to new. */
 static int
 apply_assignment(struct store_tx *tx, struct api_ticket_job *job,

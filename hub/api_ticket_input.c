@@ -43,6 +43,7 @@ api_ticket_body(struct api_context *api, struct evhttp_request *req,
 	json_error_t error;
 	json_t *body, *value;
 	size_t length;
+	bool plain;
 
 	if (http_request_body(api->http, req, &data, &length) != 0) {
 		api_tickets_error(req, HUB_ERR_BODY_TOO_LARGE, NULL,
@@ -64,15 +65,15 @@ api_ticket_body(struct api_context *api, struct evhttp_request *req,
 		return NULL;
 	}
 	json_object_foreach(body, key, value) {
-		if (!input_key_known(key, keys)) {
-			/* The unknown key is echoed only when short and plain. */
-			api_tickets_error(req, HUB_ERR_INVALID_FIELD,
-			    strlen(key) <= 32 && strspn(key,
-			    "abcdefghijklmnopqrstuvwxyz_") == strlen(key) ? key :
-			    "body", 0);
-			json_decref(body);
-			return NULL;
-		}
+		if (input_key_known(key, keys))
+			continue;
+		/* The unknown key is echoed only when short and plain. */
+		plain = strlen(key) <= 32 &&
+		    strspn(key, "abcdefghijklmnopqrstuvwxyz_") == strlen(key);
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, plain ? key :
+		    "body", 0);
+		json_decref(body);
+		return NULL;
 	}
 	return body;
 }
@@ -109,14 +110,15 @@ input_text(struct evhttp_request *req, const json_t *body, const char *key,
 		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return -1;
 	}
-	if ((*out)[0] == '\0' || text_length(*out) > (size_t)max) {
-		api_tickets_error(req, (*out)[0] == '\0' ? HUB_ERR_MISSING_FIELD :
-		    HUB_ERR_FIELD_TOO_LONG, key, (*out)[0] == '\0' ? 0 : max);
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
+	if ((*out)[0] == '\0')
+		api_tickets_error(req, HUB_ERR_MISSING_FIELD, key, 0);
+	else if (text_length(*out) > (size_t)max)
+		api_tickets_error(req, HUB_ERR_FIELD_TOO_LONG, key, max);
+	else
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -1;
 }
 
 /* Reads an id member: a positive integer, or null when null_ok (then *id
@@ -335,9 +337,10 @@ api_ticket_parse_merge(struct evhttp_request *req, const json_t *body,
 		return 0;
 	if (found == 0)
 		api_tickets_error(req, HUB_ERR_NOT_FOUND, "into", 0);
+	else if (found == -1)
+		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "into", 0);
 	else
-		api_tickets_error(req, found == -1 ? HUB_ERR_INVALID_FIELD :
-		    HUB_ERR_INTERNAL, found == -1 ? "into" : NULL, 0);
+		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 	return -1;
 }
 

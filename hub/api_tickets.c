@@ -160,7 +160,7 @@ api_tickets_path_clear(struct tickets_path *path)
 }
 
 /* Splits the request path into ID, ID/ACTION or ID/tags/TAG. Returns 0, or
- * -1 for any other form (the caller answers 404). */
+ * -1 for any other form (the caller sends 404). */
 static int
 api_tickets_path_parse(struct evhttp_request *req, struct tickets_path *path)
 {
@@ -234,7 +234,7 @@ api_tickets_method_allowed(struct evhttp_request *req,
 /* --- GET /api/v1/tickets/ID ----------------------------------------------- */
 
 /* Reads the ticket's detail for agent and hands it to a store job that
- * records the read as an audit event; the detail is sent only after that
+ * records the read as an audit event. The detail is sent only after that
  * event has committed. A ticket of a department the caller may not see is
  * 403 before anything of it is read. */
 static void

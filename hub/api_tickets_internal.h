@@ -1,7 +1,7 @@
 /*
  * Parts shared by the files of the ticket desk API: api_tickets.c (routing
  * and the detail), api_tickets_list.c (the list), api_ticket_input.c (the
- * request bodies), api_ticket_actions.c (jobs and answers) and
+ * request bodies), api_ticket_actions.c (jobs and replies) and
  * api_ticket_apply.c (the store jobs that carry out the changes).
  * Not for the rest of the daemon.
  */
@@ -52,7 +52,7 @@ struct api_ticket_event {
 
 /*
  * One request of the desk API that writes: built on the main thread, its
- * apply function runs in a store job, and its done function answers the
+ * apply function runs in a store job, and its done function replies to the
  * request on the main thread after the commit. apply returns 0 when the
  * change is made, 1 when a rule rejects it (error is set, and the savepoint
  * is rolled back so nothing changes), or -1 on a database error.
@@ -119,7 +119,7 @@ struct api_ticket_job *api_ticket_job_new(struct api_context *api,
     struct evhttp_request *req, const struct auth_agent *agent,
     enum api_ticket_kind action, int64_t ticket_id);
 
-/* Submits job to the store, or answers 503 and frees it. */
+/* Submits job to the store, or sends 503 and frees it. */
 void api_ticket_job_submit(struct api_ticket_job *job);
 
 /* api_ticket_input.c */

@@ -91,6 +91,22 @@ list_tag(const char *value, struct list_query *query)
 	return query->tag != NULL;
 }
 
+/* The filter's member for a parameter whose value is an id, or NULL for
+ * another parameter. */
+static const char **
+list_id_filter(struct store_casework_filter *filter, const char *key)
+{
+	if (strcmp(key, "department") == 0)
+		return &filter->department;
+	if (strcmp(key, "channel") == 0)
+		return &filter->channel;
+	if (strcmp(key, "category") == 0)
+		return &filter->category;
+	if (strcmp(key, "commune") == 0)
+		return &filter->commune;
+	return NULL;
+}
+
 /* Applies one parameter to query. Returns true when it is known and
  * valid. */
 static bool
@@ -101,18 +117,15 @@ list_apply(const struct evkeyval *parameter, const struct auth_agent *agent,
 	const char *key = parameter->key;
 	const char *value = parameter->value;
 	enum lifecycle_status status;
+	const char **slot;
 	int64_t number;
 
 	if (strcmp(key, "status") == 0) {
 		filter->status = value;
 		return lifecycle_status_parse(value, &status) == 0;
 	}
-	if (strcmp(key, "department") == 0 || strcmp(key, "channel") == 0 ||
-	    strcmp(key, "category") == 0 || strcmp(key, "commune") == 0) {
-		*(strcmp(key, "department") == 0 ? &filter->department :
-		    strcmp(key, "channel") == 0 ? &filter->channel :
-		    strcmp(key, "category") == 0 ? &filter->category :
-		    &filter->commune) = value;
+	if ((slot = list_id_filter(filter, key)) != NULL) {
+		*slot = value;
 		return list_valid_id(value);
 	}
 	if (strcmp(key, "before_id") == 0 || strcmp(key, "before") == 0) {

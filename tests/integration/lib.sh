@@ -37,6 +37,8 @@ HUB_LOG=$TEST_TMP/hub.log
 HUB_RATE_LIMITS=off
 # Extra top-level JSON members for the next config, e.g. '"workers": 1'.
 HUB_CONFIG_EXTRA=""
+# Extra members of "channels" for the next config, e.g. '"testchat": {}'.
+HUB_CHANNELS_EXTRA=""
 # http.max_body_bytes and channels.web.min_fill_seconds of the next config.
 HUB_MAX_BODY_BYTES=65536
 HUB_MIN_FILL_SECONDS=0
@@ -280,7 +282,7 @@ hub_config_write() {
 	},
 	"admin": { "token_file": "$HUB_TOKEN_FILE" },
 	${HUB_CONFIG_EXTRA:+$HUB_CONFIG_EXTRA,}
-	"channels": { "web": { "min_fill_seconds": $HUB_MIN_FILL_SECONDS } }
+	"channels": { "web": { "min_fill_seconds": $HUB_MIN_FILL_SECONDS }${HUB_CHANNELS_EXTRA:+, $HUB_CHANNELS_EXTRA} }
 }
 JSON
 }

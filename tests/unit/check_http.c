@@ -1009,8 +1009,8 @@ START_TEST(api_metrics_endpoint)
 }
 END_TEST
 
-/* Without admin.token_file the desk API still serves agents, so it asks
- * for credentials instead of answering 404. */
+/* Without admin.token_file the desk API still serves agents, so it
+ * requires credentials (401) instead of sending 404. */
 START_TEST(api_tickets_without_token_file)
 {
 	char err[256] = "";

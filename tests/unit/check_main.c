@@ -12,7 +12,7 @@ static Suite *(*const suites[])(void) = {
 	text_suite, contact_suite, ticket_code_suite, config_suite,
 	store_suite, mailbox_suite, worker_suite, pipeline_suite,
 	template_suite, ratelimit_suite, http_suite, log_suite,
-	calendar_suite, sendq_suite, lifecycle_suite,
+	calendar_suite, sendq_suite, lifecycle_suite, casework_suite,
 };
 
 int

@@ -19,5 +19,6 @@ Suite *log_suite(void);
 Suite *calendar_suite(void);
 Suite *sendq_suite(void);
 Suite *lifecycle_suite(void);
+Suite *casework_suite(void);
 
 #endif
