@@ -89,6 +89,7 @@ notice_queue(struct notices *notices, int64_t ticket_id, const char *to)
 	struct store_sendq_addressee addressee;
 	struct notice_job *job = calloc(1, sizeof *job);
 	int64_t contact_id = 0;
+	bool merged = false;
 	int found;
 
 	if (job == NULL) {
@@ -97,11 +98,20 @@ notice_queue(struct notices *notices, int64_t ticket_id, const char *to)
 		return;
 	}
 	found = store_sendq_notice_target(context->store, ticket_id,
-	    &job->channel, &contact_id, &addressee);
+	    &job->channel, &contact_id, &addressee, &merged);
 	if (found != 1) {
 		log_error("notice", "notice not queued: %s ticket=%lld",
 		    found == 0 ? "no such ticket" : "reading the ticket failed",
 		    (long long)ticket_id);
+		notice_job_free(job);
+		return;
+	}
+	/* A merged ticket is closed because its messages moved to another
+	 * ticket; "closed" would mislead the citizen, whose report goes on. */
+	if (merged) {
+		log_debug("notice", "no notice for a merged ticket ticket=%lld "
+		    "to=%s", (long long)ticket_id, to);
+		store_sendq_addressee_clear(&addressee);
 		notice_job_free(job);
 		return;
 	}

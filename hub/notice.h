@@ -7,7 +7,8 @@
  *
  * The notice is rendered on the "ticket.status_changed" event {ticket_id,
  * code, from, to, agent_id}, stored, then announced with "message.queued"
- * for the send queue. Runs on the main thread.
+ * for the send queue. A ticket merged into another gets no notice. Runs on
+ * the main thread.
  */
 #ifndef HUB_NOTICE_H
 #define HUB_NOTICE_H

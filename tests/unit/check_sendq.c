@@ -891,6 +891,23 @@ START_TEST(notice_of_resolution_asks_rating)
 }
 END_TEST
 
+START_TEST(notice_skips_merged_ticket)
+{
+	struct ticket_seed source = seed_ticket("fake", "vi");
+	struct ticket_seed target = seed_ticket("fake", "vi");
+
+	fx.notices = notice_start(&fx.context);
+	run_sql("UPDATE tickets SET merged_into = ?1 + 1, status = 'closed'"
+	    " WHERE id = ?1", source.ticket_id, NULL);
+	ck_assert_int_eq(target.ticket_id, source.ticket_id + 1);
+	/* in_progress is among the fixture's notice statuses, closed is not. */
+	publish_status(source.ticket_id, "new", "in_progress");
+	run_for(100);
+	ck_assert_int_eq(fx.queued_events, 0);
+	ck_assert_int_eq(newest_outbound(source.ticket_id).id, 0);
+}
+END_TEST
+
 START_TEST(notice_on_web_names_nobody)
 {
 	struct ticket_seed ticket = seed_ticket("web", "vi");
@@ -1112,6 +1129,7 @@ sendq_suite(void)
 	tcase_add_test(notices, notice_queued_on_status_change);
 	tcase_add_test(notices, notice_of_resolution_asks_rating);
 	tcase_add_test(notices, notice_on_web_names_nobody);
+	tcase_add_test(notices, notice_skips_merged_ticket);
 	suite_add_tcase(suite, notices);
 
 	tcase_add_checked_fixture(ratings, setup, teardown);
