@@ -41,6 +41,8 @@
  *   contact_blocked           403  field: the contact the desk blocked
  *   erasure_held              409  field: why personal data must still be
  *                                  kept (open_tickets, ...)
+ *   ticket_not_resolved       409  the ticket is neither resolved nor
+ *                                  closed, so it cannot be rated yet
  *
  * Each message comes in up to four forms, picked by what the error carries:
  * a field and a limit, a field, a limit, or neither. "{field}" and "{limit}"
@@ -472,6 +474,21 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  "be kept: a ticket of the citizen is being handled or is "
 		  "within its retention period after closing. Finish the "
 		  "tickets and try again." } },
+	[HUB_ERR_NOT_RESOLVED] = { "ticket_not_resolved", 409,
+		{ NULL,
+		  "Phản ánh trong \"{field}\" chưa được giải quyết nên chưa "
+		  "thể đánh giá. Hãy đánh giá sau khi phản ánh chuyển sang "
+		  "trạng thái đã giải quyết.",
+		  NULL,
+		  "Phản ánh chưa được giải quyết nên chưa thể đánh giá. Hãy "
+		  "đánh giá sau khi phản ánh chuyển sang trạng thái đã giải "
+		  "quyết." },
+		{ NULL,
+		  "The report in \"{field}\" is not resolved yet, so it cannot "
+		  "be rated. Rate it once its status is resolved.",
+		  NULL,
+		  "The report is not resolved yet, so it cannot be rated. Rate "
+		  "it once its status is resolved." } },
 };
 
 /* The entry of code; an unknown code is reported as an internal error. */
@@ -555,6 +572,10 @@ static const struct {
 	{ "Idempotency-Key",
 	  "cần từ 1 đến 255 ký tự ASCII nhìn thấy được",
 	  "expected 1 to 255 visible ASCII characters" },
+	{ "rating",
+	  "cần một số nguyên từ 1 (rất không hài lòng) đến 5 (rất hài lòng)",
+	  "expected a whole number from 1 (very dissatisfied) to 5 (very "
+	  "satisfied)" },
 	{ "username",
 	  "cần từ 1 đến 64 ký tự a-z, 0-9, dấu chấm, gạch dưới hoặc gạch "
 	  "ngang",
@@ -648,6 +669,19 @@ static const struct {
 	    NULL,
 	    "A field was sent more than once. Send each field exactly "
 	    "once." } },
+	{ HUB_ERR_MISSING_FIELD, HUB_ERROR_NO_FACTOR, NULL,
+	  { NULL,
+	    "Thiếu yếu tố xác minh thứ hai. Hãy gửi một trong ba: token, "
+	    "phone_last4 (4 số cuối của số điện thoại) hoặc email.",
+	    NULL,
+	    "Thiếu yếu tố xác minh thứ hai. Hãy gửi một trong ba: token, "
+	    "phone_last4 (4 số cuối của số điện thoại) hoặc email." },
+	  { NULL,
+	    "A second factor is missing. Send one of token, phone_last4 (the "
+	    "last 4 digits of your phone) or email.",
+	    NULL,
+	    "A second factor is missing. Send one of token, phone_last4 (the "
+	    "last 4 digits of your phone) or email." } },
 	{ HUB_ERR_NOT_FOUND, 0, "code",
 	  { NULL,
 	    "Không tìm thấy phản ánh có mã này. Hãy kiểm tra lại 10 chữ số "

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_sendq.h"
 
 #define API_OPS_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -69,6 +70,11 @@ api_ops_metrics(struct evhttp_request *req, void *arg)
 			metrics_set_outbox_depth(api->metrics, depth);
 		else
 			log_warn("http", "cannot read the outbox depth for "
+			    "/metrics; the gauge keeps its last value");
+		if (store_sendq_depth(api->store, &depth) == 0)
+			metrics_set_send_queue_depth(api->metrics, depth);
+		else
+			log_warn("http", "cannot read the send queue depth for "
 			    "/metrics; the gauge keeps its last value");
 	}
 

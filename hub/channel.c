@@ -213,20 +213,6 @@ hub_ticket_factor_valid(struct hub_channel *channel, const char *code,
 	return valid;
 }
 
-json_t *
-hub_ticket_messages(struct hub_channel *channel, const char *code)
-{
-	struct store_ticket ticket;
-	json_t *messages;
-
-	if (store_ticket_get_code(channel->host->store, code, &ticket) != 1)
-		return NULL;
-	messages = store_ticket_messages_json(channel->host->store, ticket.id,
-	    false);
-	store_ticket_clear(&ticket);
-	return messages;
-}
-
 char *
 hub_ticket_status_url(struct hub_channel *channel, const char *code,
     bool with_token)

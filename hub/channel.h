@@ -36,22 +36,38 @@ enum hub_channel_capability {
 	HUB_CHANNEL_DELIVERY_REPORTS = 1u << 2,
 	HUB_CHANNEL_ATTACHMENTS = 1u << 3,
 	HUB_CHANNEL_LOCATIONS = 1u << 4,
+	/* The channel sends SMS: the hub renders the ".sms" form of its
+	 * templates for it (short, GSM 03.38 where the text allows). */
+	HUB_CHANNEL_SMS_TEXT = 1u << 5,
 };
 
 /* The hub's handle of one loaded channel. */
 struct hub_channel;
 
-/* An outbound message for the channel to deliver. */
+/* An outbound message for the channel to deliver. Valid during the call to
+ * send only: a module that sends later copies what it needs. */
 struct hub_outbound {
 	int64_t ticket_id;
 	int64_t message_id;
-	const char *to;		/* contact value: E.164 phone, email, platform id */
-	const char *language;
-	const char *text;
+	const char *to;		/* contact value: E.164 phone, email, platform
+				 * id; NULL when the ticket has no contact */
+	const char *language;	/* "vi" or "en" */
+	const char *text;	/* the whole text, rendered for the channel */
+	const char *code;	/* the ticket's code, ten digits */
+	bool automatic;		/* a notice of the hub, not an agent's reply
+				 * (email marks it Auto-Submitted) */
 };
 
-/* Reports the outcome of send: status 0 delivered or accepted by the peer,
- * -1 failed for good, 1 failed for now (the hub retries). */
+/*
+ * Reports the outcome of send, once per message, on the main thread (also
+ * from inside send). status 0: delivered, or accepted by the peer. The hub
+ * then records "sent" for a channel with HUB_CHANNEL_DELIVERY_REPORTS,
+ * which reports the delivery later with hub_channel_delivery, and
+ * "delivered" for any other. 1: failed for now, so the hub retries with a
+ * growing delay up to replies.max_attempts sends. -1: failed for good
+ * ("failed"). detail is a short reason for the agents (the peer's error),
+ * or NULL.
+ */
 typedef void (*hub_send_done_fn)(struct hub_channel *channel,
     int64_t message_id, int status, const char *detail);
 
@@ -69,7 +85,8 @@ struct hub_channel_module {
 	/* Stops taking new input; in-flight submissions still complete. */
 	void (*stop)(void *state);
 	/* Delivers out; NULL unless HUB_CHANNEL_OUTBOUND. Returns 0 when
-	 * queued (done follows), -1 when refused at once. */
+	 * taken (done follows, maybe before send returns), -1 when refused
+	 * at once, which the hub records as failed for good. */
 	int (*send)(void *state, const struct hub_outbound *out,
 	    hub_send_done_fn done);
 	void (*free)(void *state);
@@ -110,6 +127,23 @@ struct http_server *hub_channel_http(const struct hub_channel *channel);
 int hub_channel_run_job(struct hub_channel *channel, worker_run_fn run,
     worker_done_fn done, void *arg);
 
+/* --- Outbound messages ---------------------------------------------------- */
+
+enum hub_delivery_status {
+	HUB_DELIVERY_DELIVERED,
+	HUB_DELIVERY_FAILED,
+};
+
+/* Records a delivery report of a channel with HUB_CHANNEL_DELIVERY_REPORTS:
+ * message_id, an outbound message of this channel that was sent (or is
+ * still queued), becomes "delivered" or "failed" with detail (NULL keeps
+ * the detail stored). A report on another channel's message, or on one
+ * already delivered or failed, changes nothing. The change is stored, then
+ * published as message.delivery. Returns 0 when the report is queued for
+ * the store, -1 when the hub is shutting down. */
+int hub_channel_delivery(struct hub_channel *channel, int64_t message_id,
+    enum hub_delivery_status status, const char *detail);
+
 /* --- Templates ------------------------------------------------------------ */
 
 /* templates_render with the hub's template set. */
@@ -135,8 +169,35 @@ enum hub_factor_kind {
 bool hub_ticket_factor_valid(struct hub_channel *channel, const char *code,
     enum hub_factor_kind kind, const char *value);
 
-/* The ticket's messages without internal notes, as a JSON array, or NULL. */
+/* The ticket's messages as a citizen may read them, oldest first, as a JSON
+ * array of {id, direction, kind, channel, body, created_at, agent_name}.
+ * Internal notes and outbound messages still queued are left out.
+ * agent_name is the display name of the agent who wrote a reply, and null
+ * for the citizen's messages, for the hub's notices and for every message
+ * when replies.show_agent_names is false. Returns NULL when code is not a
+ * ticket or on error. */
 json_t *hub_ticket_messages(struct hub_channel *channel, const char *code);
+
+/* The outcome of a rating. */
+enum hub_rating_result {
+	HUB_RATING_STORED,
+	HUB_RATING_NOT_FOUND,
+	HUB_RATING_NOT_RESOLVED,	/* neither resolved nor closed */
+	HUB_RATING_FAILED,		/* the store failed; nothing stored */
+};
+
+typedef void (*hub_rate_done_fn)(enum hub_rating_result result,
+    int previous, void *arg);
+
+/* Stores the citizen's satisfaction rating (1 to 5, checked by the
+ * caller, who has also checked a second factor) of the ticket of code
+ * (plain), with an audit event. Only a resolved or closed ticket takes a
+ * rating. A later rating replaces the earlier one, and done gets the
+ * earlier rating as previous (0 for none). done runs once, after the
+ * commit. Returns 0, or -1 when the hub is shutting down or out of memory
+ * (done is not called then). */
+int hub_ticket_rate(struct hub_channel *channel, const char *code, int rating,
+    hub_rate_done_fn done, void *arg);
 
 /* An address built on http.public_url: with_token gives the citizen's
  * status page with the ticket's access token ("/lookup?code=...&token=..."),

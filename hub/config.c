@@ -345,6 +345,46 @@ config_apply_numbers(struct hub_config *config, const json_t *root)
 	return config->rate_exempt != NULL ? 0 : -1;
 }
 
+/* Copies the replies section: the send queue's bounds and the notices. */
+static int
+config_apply_replies(struct hub_config *config, const json_t *replies)
+{
+	static const char *const default_statuses[] = {
+		"in_progress", "waiting", "resolved", "closed", NULL,
+	};
+	struct hub_config_replies *to = &config->replies;
+	const json_t *paused = json_object_get(replies, "paused");
+	const json_t *names = json_object_get(replies, "show_agent_names");
+	size_t count = 0;
+
+	to->poll_interval_seconds =
+	    (int)config_integer(replies, "poll_interval_seconds", 30);
+	to->max_in_flight = (int)config_integer(replies, "max_in_flight", 16);
+	to->max_attempts = (int)config_integer(replies, "max_attempts", 8);
+	to->retry_base_seconds =
+	    (int)config_integer(replies, "retry_base_seconds", 30);
+	to->retry_max_seconds =
+	    (int)config_integer(replies, "retry_max_seconds", 3600);
+	to->send_timeout_seconds =
+	    (int)config_integer(replies, "send_timeout_seconds", 120);
+	to->paused = paused != NULL && json_is_true(paused);
+	to->show_agent_names = names == NULL || json_is_true(names);
+	if (json_object_get(replies, "notice_statuses") != NULL) {
+		to->notice_statuses = config_string_array(replies,
+		    "notice_statuses");
+		return to->notice_statuses != NULL ? 0 : -1;
+	}
+	to->notice_statuses = calloc(sizeof default_statuses /
+	    sizeof default_statuses[0], sizeof(char *));
+	if (to->notice_statuses == NULL)
+		return -1;
+	for (; default_statuses[count] != NULL; count++)
+		if ((to->notice_statuses[count] =
+		    strdup(default_statuses[count])) == NULL)
+			return -1;
+	return 0;
+}
+
 /* Keeps a reference to the channels object, or builds the default
  * {"web": {}}. */
 static int
@@ -408,6 +448,8 @@ config_apply(struct hub_config *config, const json_t *root,
 	    config_apply_log(config, json_object_get(root, "log")) == -1 ||
 	    config_apply_http(config, json_object_get(root, "http")) == -1 ||
 	    config_apply_numbers(config, root) == -1 ||
+	    config_apply_replies(config, json_object_get(root,
+	    "replies")) == -1 ||
 	    config_apply_channels(config, root) == -1 ||
 	    config_desk_apply(config, root) == -1)
 		return config_no_memory(config, err);
@@ -461,6 +503,7 @@ config_free(struct hub_config *config)
 	config_string_array_free(config->trusted_proxies);
 	config_string_array_free(config->rate_exempt);
 	free(config->admin_token_file);
+	config_string_array_free(config->replies.notice_statuses);
 	json_decref(config->channels);
 	desk_state_free(config->desk);
 	free(config);

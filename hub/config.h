@@ -42,6 +42,21 @@ struct hub_config_limits {
 	int external_id_chars;
 };
 
+/* The send queue of outbound messages and the notices to citizens
+ * ("replies" section). */
+struct hub_config_replies {
+	int poll_interval_seconds;	/* the longest wait between two scans */
+	int max_in_flight;		/* sends waiting for their outcome */
+	int max_attempts;		/* sends of one message before "failed" */
+	int retry_base_seconds;		/* wait after the first failure */
+	int retry_max_seconds;		/* the longest wait between attempts */
+	int send_timeout_seconds;	/* wait for a channel's outcome */
+	bool paused;			/* keep messages queued, send nothing */
+	bool show_agent_names;		/* citizens see who replied */
+	char **notice_statuses;		/* statuses announced to the citizen,
+					 * NULL-terminated, never NULL itself */
+};
+
 /* Agents' sessions and the login lockout: the "auth" section. */
 struct hub_config_auth {
 	int session_idle_seconds;	/* cookie sessions end unused this long */
@@ -111,6 +126,7 @@ struct hub_config {
 	int deadline_remind_before_minutes;
 	int deadline_scan_interval_seconds;
 
+	struct hub_config_replies replies;
 	struct hub_config_auth auth;
 
 	struct hub_config_privacy privacy;

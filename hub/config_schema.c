@@ -193,6 +193,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_SECTION("privacy"),
 	CONFIG_SCHEMA_SECTION("desk"),
 	CONFIG_SCHEMA_SECTION("deadlines"),
+	CONFIG_SCHEMA_SECTION("replies"),
 	{ .key = NULL },
 };
 
@@ -264,6 +265,37 @@ static const struct config_field config_schema_admin[] = {
 static const struct config_field config_schema_deadlines[] = {
 	CONFIG_SCHEMA_INTEGER("remind_before_minutes", 0, 43200),
 	CONFIG_SCHEMA_INTEGER("scan_interval_seconds", 1, 3600),
+	{ .key = NULL },
+};
+
+/* A status that a notice may announce: the statuses a ticket can move to. */
+static const char *
+config_schema_check_notice_status(const json_t *value)
+{
+	static const char *const statuses[] = {
+		"new", "assigned", "in_progress", "waiting", "resolved",
+		"closed",
+	};
+	const char *text = json_string_value(value);
+
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		if (strcmp(text, statuses[i]) == 0)
+			return NULL;
+	return "one of new, assigned, in_progress, waiting, resolved, closed";
+}
+
+static const struct config_field config_schema_replies[] = {
+	CONFIG_SCHEMA_INTEGER("poll_interval_seconds", 1, 3600),
+	CONFIG_SCHEMA_INTEGER("max_in_flight", 1, 1024),
+	CONFIG_SCHEMA_INTEGER("max_attempts", 1, 100),
+	CONFIG_SCHEMA_INTEGER("retry_base_seconds", 1, 86400),
+	CONFIG_SCHEMA_INTEGER("retry_max_seconds", 1, 604800),
+	CONFIG_SCHEMA_INTEGER("send_timeout_seconds", 1, 3600),
+	{ .key = "paused", .type = CONFIG_BOOLEAN },
+	{ .key = "show_agent_names", .type = CONFIG_BOOLEAN },
+	{ .key = "notice_statuses", .type = CONFIG_STRING_ARRAY, .max = 6,
+	  .check = config_schema_check_notice_status,
+	  .expected = "an array of ticket statuses" },
 	{ .key = NULL },
 };
 
@@ -340,6 +372,7 @@ static const struct {
 	{ "rate_limits", config_schema_rate_limits },
 	{ "admin", config_schema_admin },
 	{ "deadlines", config_schema_deadlines },
+	{ "replies", config_schema_replies },
 	{ "auth", config_schema_auth },
 	{ "privacy", config_schema_privacy },
 	{ "desk", config_schema_desk },

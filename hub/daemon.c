@@ -16,6 +16,7 @@
 #include "api_citizens.h"
 #include "assign.h"
 #include "api_desk.h"
+#include "api_satisfaction.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -28,8 +29,10 @@
 #include "log.h"
 #include "metrics.h"
 #include "module.h"
+#include "notice.h"
 #include "pipeline.h"
 #include "privacy.h"
+#include "sendq.h"
 #include "store.h"
 #include "template.h"
 #include "worker.h"
@@ -187,6 +190,64 @@ daemon_create_parts(struct daemon *daemon)
 	return daemon->pipeline != NULL ? 0 : -1;
 }
 
+/* The send queue's lookup of channels, in the module set loaded later. */
+static struct hub_channel *
+daemon_find_channel(const char *name, void *arg)
+{
+	struct daemon *daemon = arg;
+
+	return module_channel_find(daemon->modules, name);
+}
+
+static void
+daemon_replies_context(struct daemon *daemon, struct replies_context *context)
+{
+	*context = (struct replies_context){
+		.base = daemon->base,
+		.store = daemon->store,
+		.templates = daemon->templates,
+		.events = daemon->events,
+		.metrics = daemon->metrics,
+		.config = daemon->config,
+		.find_channel = daemon_find_channel,
+		.find_channel_arg = daemon,
+	};
+}
+
+/* Creates the send queue, which the channels' host hands to modules. */
+static int
+daemon_create_sendq(struct daemon *daemon)
+{
+	struct replies_context context;
+	struct sendq_options options;
+
+	daemon_replies_context(daemon, &context);
+	sendq_options_from_config(daemon->config, &options);
+	daemon->sendq = sendq_new(&context, &options);
+	if (daemon->sendq == NULL) {
+		log_error("daemon", "send queue not created: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts sending queued messages and queueing notices of status changes,
+ * once the channels run. */
+static int
+daemon_start_replies(struct daemon *daemon)
+{
+	struct replies_context context;
+
+	daemon_replies_context(daemon, &context);
+	daemon->notices = notice_start(&context);
+	if (daemon->notices == NULL || sendq_start(daemon->sendq) != 0) {
+		log_error("daemon", "replies not started: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 daemon_readiness(void *arg)
 {
@@ -224,7 +285,8 @@ daemon_start_http(struct daemon *daemon)
 	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_citizens_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_audit_mount(&daemon->api, err, sizeof(err)) != 0 ||
-	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0) {
+	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_satisfaction_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
 		return -1;
 	}
@@ -242,6 +304,7 @@ daemon_fill_host(struct daemon *daemon)
 		.store = daemon->store,
 		.templates = daemon->templates,
 		.workers = daemon->workers,
+		.sendq = daemon->sendq,
 	};
 }
 
@@ -311,14 +374,20 @@ daemon_free(struct daemon *daemon)
 		pipeline_close(daemon->pipeline);
 	assign_stop(daemon->assign);
 	desk_timer_stop(daemon->desk_timer);
+	notice_stop(daemon->notices);
+	sendq_close(daemon->sendq);
 	/* The store commits what is queued and runs the completions, which
-	 * still reply through the HTTP server and the pipeline. */
+	 * still reply through the HTTP server and the pipeline and publish
+	 * through the send queue and the notices. */
 	if (daemon->store != NULL)
 		store_close(daemon->store);
 	privacy_retention_free(daemon->retention);
 	assign_free(daemon->assign);
 	desk_timer_free(daemon->desk_timer);
 	module_free_all(daemon->modules);
+	/* A module may report an outcome while it stops. */
+	sendq_free(daemon->sendq);
+	notice_free(daemon->notices);
 	if (daemon->http != NULL)
 		http_server_free(daemon->http);
 	pipeline_free(daemon->pipeline);
@@ -349,7 +418,9 @@ daemon_start(struct daemon *daemon)
 	}
 	if (daemon_open_store(daemon) != 0 || daemon_load_desk(daemon) != 0 ||
 	    daemon_create_parts(daemon) != 0 ||
+	    daemon_create_sendq(daemon) != 0 ||
 	    daemon_start_http(daemon) != 0 || daemon_start_channels(daemon) != 0 ||
+	    daemon_start_replies(daemon) != 0 ||
 	    daemon_watch_signals(daemon) != 0 || daemon_listen(daemon) != 0 ||
 	    daemon_start_desk(daemon) != 0)
 		return -1;

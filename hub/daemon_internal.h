@@ -33,6 +33,8 @@ struct daemon {
 	struct hub_host host;
 	struct assign *assign;
 	struct desk_timer *desk_timer;
+	struct sendq *sendq;
+	struct notices *notices;
 
 	struct event *signals[4];
 	struct event *prune_timer;

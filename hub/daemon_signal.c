@@ -9,6 +9,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "pipeline.h"
+#include "sendq.h"
 #include "template.h"
 
 #define DAEMON_DRAIN_POLL_MS 20
@@ -80,6 +81,8 @@ daemon_stop(struct daemon *daemon, const char *reason)
 	daemon->stopping = true;
 	log_info("daemon", "shutdown started signal=%s in_flight=%zu", reason,
 	    http_server_in_flight(daemon->http));
+	/* A message queued from now on is sent after the restart. */
+	sendq_stop(daemon->sendq);
 	/* The channels keep taking requests on connections already accepted:
 	 * a client that connected before the signal is in flight, even when
 	 * its request is still on its way. They stop when the loop ends, and

@@ -98,6 +98,7 @@ enum hub_error_code {
 	HUB_ERR_CONFLICT,
 	HUB_ERR_CONTACT_BLOCKED,
 	HUB_ERR_ERASURE_HELD,
+	HUB_ERR_NOT_RESOLVED,
 	HUB_ERR_COUNT
 };
 
@@ -121,6 +122,8 @@ enum hub_error_detail {
 					 * sent after another one */
 	HUB_ERROR_REPEATED = -4,	/* invalid_field: a parameter or
 					 * header sent more than once */
+	HUB_ERROR_NO_FACTOR = -5,	/* missing_field: no second factor
+					 * with a request that needs one */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,

@@ -57,6 +57,9 @@ struct metrics {
 	struct metrics_family http_errors;	/* channel, route */
 	struct metrics_family pipeline_messages;	/* channel, outcome */
 	struct metrics_family pipeline_seconds;	/* channel */
+	struct metrics_family send_messages;	/* channel, outcome */
+	int64_t send_queue_depth;
+	int64_t send_in_flight;
 	struct metrics_histogram commit_batch_size;
 	struct metrics_histogram commit_seconds;
 	int64_t outbox_depth;
@@ -85,6 +88,7 @@ metrics_free(struct metrics *metrics)
 	free(metrics->http_errors.series);
 	free(metrics->pipeline_messages.series);
 	free(metrics->pipeline_seconds.series);
+	free(metrics->send_messages.series);
 	free(metrics);
 }
 
@@ -195,6 +199,30 @@ void
 metrics_set_outbox_depth(struct metrics *metrics, int64_t depth)
 {
 	metrics->outbox_depth = depth;
+}
+
+void
+metrics_send(struct metrics *metrics, const char *channel,
+    const char *outcome)
+{
+	struct metrics_series *series;
+
+	series = metrics_family_get(&metrics->send_messages, channel, outcome,
+	    NULL);
+	if (series != NULL)
+		series->value++;
+}
+
+void
+metrics_set_send_queue_depth(struct metrics *metrics, int64_t depth)
+{
+	metrics->send_queue_depth = depth;
+}
+
+void
+metrics_set_send_in_flight(struct metrics *metrics, int64_t in_flight)
+{
+	metrics->send_in_flight = in_flight;
 }
 
 /* Writes value as a label value: backslash, double quote and line feed are
@@ -346,6 +374,26 @@ metrics_write_pipeline(FILE *out, const struct metrics *metrics)
 }
 
 static void
+metrics_write_send(FILE *out, const struct metrics *metrics)
+{
+	static const char *const send_labels[] = { "channel", "outcome" };
+
+	metrics_write_counters(out, "hub_send_messages_total",
+	    "Outbound messages by channel and outcome: sent, delivered, "
+	    "failed, or retried after a temporary failure.",
+	    &metrics->send_messages, send_labels, 2);
+	metrics_write_header(out, "hub_send_queue_depth", "gauge",
+	    "Outbound messages waiting in the send queue, read at each "
+	    "scrape.");
+	fprintf(out, "hub_send_queue_depth %" PRId64 "\n",
+	    metrics->send_queue_depth);
+	metrics_write_header(out, "hub_send_in_flight", "gauge",
+	    "Sends waiting for their outcome from the channel or the store.");
+	fprintf(out, "hub_send_in_flight %" PRId64 "\n",
+	    metrics->send_in_flight);
+}
+
+static void
 metrics_write_store(FILE *out, const struct metrics *metrics)
 {
 	metrics_write_header(out, "hub_store_commit_batch_size", "histogram",
@@ -390,6 +438,7 @@ metrics_render(const struct metrics *metrics)
 		return NULL;
 	metrics_write_http(out, metrics);
 	metrics_write_pipeline(out, metrics);
+	metrics_write_send(out, metrics);
 	metrics_write_store(out, metrics);
 	metrics_write_process(out, metrics);
 

@@ -26,6 +26,18 @@ void metrics_commit_batch(struct metrics *metrics, int size, double seconds);
 
 void metrics_set_outbox_depth(struct metrics *metrics, int64_t depth);
 
+/* One stored change of an outbound message through channel: outcome is
+ * "sent", "delivered", "failed" or "retried" (queued again after a
+ * temporary failure). */
+void metrics_send(struct metrics *metrics, const char *channel,
+    const char *outcome);
+
+/* Messages waiting in the send queue, read at each scrape. */
+void metrics_set_send_queue_depth(struct metrics *metrics, int64_t depth);
+
+/* Sends waiting for their outcome, set by the send queue. */
+void metrics_set_send_in_flight(struct metrics *metrics, int64_t in_flight);
+
 /* Renders every metric. Returns a new string; caller frees. */
 char *metrics_render(const struct metrics *metrics);
 

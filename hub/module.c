@@ -174,3 +174,14 @@ module_free_all(struct module_set *set)
 	free(set->channels);
 	free(set);
 }
+
+struct hub_channel *
+module_channel_find(struct module_set *set, const char *name)
+{
+	if (set == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < set->count; i++)
+		if (strcmp(set->channels[i].name, name) == 0)
+			return &set->channels[i];
+	return NULL;
+}

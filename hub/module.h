@@ -11,6 +11,7 @@
 struct event_base;
 struct http_server;
 struct pipeline;
+struct sendq;
 struct store;
 struct templates;
 struct worker_pool;
@@ -25,6 +26,7 @@ struct hub_host {
 	struct store *store;
 	struct templates *templates;
 	struct worker_pool *workers;
+	struct sendq *sendq;		/* outcomes of sends go here */
 };
 
 struct hub_channel {
@@ -55,5 +57,9 @@ void module_stop_all(struct module_set *set);
 
 /* Frees every channel and closes the modules. */
 void module_free_all(struct module_set *set);
+
+/* The loaded channel called name, or NULL. */
+struct hub_channel *module_channel_find(struct module_set *set,
+    const char *name);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "template.h"
 #include "template_internal.h"
 
 /* One parsed tag: kind is one of '#', '^', '/', '!', '{' (raw), or 0 for a
@@ -122,9 +123,13 @@ template_truthy(const json_t *value)
 }
 
 static void
-template_write_escaped(FILE *out, const char *s, bool html)
+template_write_escaped(FILE *out, const char *s, enum template_output output)
 {
-	if (!html) {
+	if (output == TEMPLATE_OUTPUT_SMS) {
+		template_sms_write(out, s);
+		return;
+	}
+	if (output != TEMPLATE_OUTPUT_HTML) {
 		fputs(s, out);
 		return;
 	}
@@ -141,11 +146,12 @@ template_write_escaped(FILE *out, const char *s, bool html)
 }
 
 static void
-template_write_value(FILE *out, const json_t *value, bool html)
+template_write_value(FILE *out, const json_t *value,
+    enum template_output output)
 {
 	switch (json_typeof(value)) {
 	case JSON_STRING:
-		template_write_escaped(out, json_string_value(value), html);
+		template_write_escaped(out, json_string_value(value), output);
 		break;
 	case JSON_INTEGER:
 		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
@@ -166,7 +172,7 @@ template_write_value(FILE *out, const json_t *value, bool html)
 struct template_render {
 	FILE *out;
 	const json_t *stack[TEMPLATE_DEPTH_MAX + 1];
-	bool html;
+	enum template_output output;
 	unsigned long steps;	/* tags read, in every pass of a section */
 	bool too_large;		/* a bound was reached */
 };
@@ -252,9 +258,13 @@ template_render_range(struct template_render *render, const char *s,
 			const json_t *value = template_lookup(render->stack,
 			    depth, tag.name);
 
+			/* {{{name}}} is raw in HTML only: an SMS keeps
+			 * its substitutions whatever the tag. */
 			if (value != NULL)
 				template_write_value(out, value,
-				    render->html && tag.kind != '{');
+				    tag.kind == '{' &&
+				    render->output == TEMPLATE_OUTPUT_HTML ?
+				    TEMPLATE_OUTPUT_TEXT : render->output);
 		}
 		}
 	}
@@ -263,17 +273,28 @@ template_render_range(struct template_render *render, const char *s,
 }
 
 static bool
-template_is_html(const char *name)
+template_name_ends(const char *name, const char *suffix)
 {
-	size_t length = strlen(name);
+	size_t length = strlen(name), suffix_length = strlen(suffix);
 
-	return length > 5 && strcmp(name + length - 5, ".html") == 0;
+	return length > suffix_length &&
+	    strcmp(name + length - suffix_length, suffix) == 0;
+}
+
+enum template_output
+template_output_of(const char *name)
+{
+	if (template_name_ends(name, ".html"))
+		return TEMPLATE_OUTPUT_HTML;
+	if (template_name_ends(name, ".sms"))
+		return TEMPLATE_OUTPUT_SMS;
+	return TEMPLATE_OUTPUT_TEXT;
 }
 
 char *
 template_render_text(const char *text, const char *name, const json_t *vars)
 {
-	struct template_render render = { .html = template_is_html(name) };
+	struct template_render render = { .output = template_output_of(name) };
 	json_t *empty = NULL;
 	char *result = NULL;
 	size_t size = 0;

@@ -184,13 +184,32 @@ web_stop(void *state)
 	    web->submissions_in_flight);
 }
 
+/*
+ * A reply on the web channel is the status page itself: the page shows every
+ * outbound message that has left the send queue, so there is nothing to
+ * store or carry here, and the message is reported delivered at once. The
+ * rendered text is not used, because the page shows the agent's own words
+ * with the author and department around them.
+ */
+static int
+web_send(void *state, const struct hub_outbound *out, hub_send_done_fn done)
+{
+	struct web *web = state;
+
+	log_debug("web", "reply shown on the status page code=%s message=%lld",
+	    out->code != NULL ? out->code : "-", (long long)out->message_id);
+	done(web->channel, out->message_id, 0, "shown on the status page");
+	return 0;
+}
+
 const struct hub_channel_module hub_channel_module = {
 	.abi_version = HUB_CHANNEL_ABI_VERSION,
 	.name = "web",
-	.capabilities = HUB_CHANNEL_INBOUND | HUB_CHANNEL_LOCATIONS,
+	.capabilities = HUB_CHANNEL_INBOUND | HUB_CHANNEL_OUTBOUND |
+	    HUB_CHANNEL_LOCATIONS,
 	.create = web_create,
 	.start = web_start,
 	.stop = web_stop,
-	.send = NULL,
+	.send = web_send,
 	.free = web_free,
 };

@@ -6,8 +6,11 @@
  *   GET  /                        the report form
  *   POST /api/v1/requests         intake, JSON or a form post
  *   GET  /api/v1/requests/{code}  a ticket's public status, JSON
+ *   POST /api/v1/requests/{code}/satisfaction
+ *                                 the citizen's rating of a resolved ticket
  *   GET  /lookup                  the lookup page and the status page
- *   POST /lookup                  the lookup form's fields, as a form post
+ *   POST /lookup                  the lookup form's fields, as a form post,
+ *                                 and the status page's rating form
  *   GET  /static/site.css         the stylesheet
  *
  * Everything here runs on the main thread. The module reaches the hub only
@@ -32,6 +35,7 @@ struct evhttp_request;
 #define WEB_PATH_TICKET "/api/v1/requests/"
 #define WEB_PATH_LOOKUP "/lookup"
 #define WEB_PATH_CSS "/static/site.css"
+#define WEB_PATH_SATISFACTION "/satisfaction"	/* after the code */
 
 /* The channels.web section of the config. */
 struct web_config {
@@ -226,6 +230,8 @@ struct web_lookup {
 	char code[TICKET_CODE_PLAIN_SIZE];
 	json_t *ticket;		/* owned; NULL when not found */
 	json_t *messages;	/* owned; NULL unless a factor was valid */
+	const char *factor_param;	/* the valid factor's parameter
+					 * ("token", ...), NULL for none */
 	struct hub_error error;	/* code HUB_OK when none; with
 				 * HUB_ERR_RATE_LIMITED, limit is the minutes
 				 * to wait */
@@ -293,6 +299,39 @@ void web_form_reject(struct web *web, struct evhttp_request *req,
 
 /* GET and POST /lookup (web_pages.c). */
 void web_pages_lookup(struct evhttp_request *req, void *arg);
+
+/* Sends the lookup form with code_text and error (either may be NULL). */
+void web_pages_lookup_form(struct web *web, struct evhttp_request *req,
+    const char *language, const char *code_text,
+    const struct hub_error *error);
+
+/* Sends the status page of lookup, looked up with query. error, when not
+ * NULL, is shown in place of lookup's own; rated > 0 thanks the citizen
+ * for that rating. */
+void web_pages_status(struct web *web, struct evhttp_request *req,
+    const char *language, const struct web_lookup *lookup,
+    const struct web_params *query, const struct hub_error *error,
+    int rated);
+
+/* --- Satisfaction ratings (web_rating.c) ----------------------------------- */
+
+/* Parses a rating typed as text: one digit from 1 to 5. Returns 0 and sets
+ * *rating, or -1. */
+int web_rating_parse_text(const char *text, int *rating);
+
+/* POST /api/v1/requests/{code}/satisfaction with {rating, and token,
+ * phone_last4 or email}: 200 {code, rating, previous}, 422 for a missing
+ * or bad rating (checked first) or a missing factor, 403 or 429 for a
+ * factor as for a lookup, 409 ticket_not_resolved. */
+void web_rating_api(struct web *web, struct evhttp_request *req,
+    const char *code_text);
+
+/* The status page's rating form, posted to /lookup with rating, code,
+ * lang and the factor that opened the page: sends the status page,
+ * thanking for the rating or showing the error. Takes the parameters over
+ * when it stores the rating (params is then empty). */
+void web_rating_form(struct web *web, struct evhttp_request *req,
+    const char *language, const char *code_text, struct web_params *params);
 
 /* GET /static/site.css (web_pages.c). */
 void web_pages_css(struct evhttp_request *req, void *arg);

@@ -409,6 +409,35 @@ web_api_ticket_send(struct evhttp_request *req, struct web_lookup *lookup)
 	http_send_json(req, 200, result);
 }
 
+/* Decodes the code of a path under WEB_PATH_TICKET into code_text, and
+ * sets *satisfaction when the path ends with WEB_PATH_SATISFACTION. Returns 0, or -1
+ * when the code does not decode to a C string. */
+static int
+web_api_ticket_path(const char *path, char *code_text, size_t size,
+    bool *satisfaction)
+{
+	size_t prefix = strlen(WEB_PATH_TICKET);
+	size_t suffix = strlen(WEB_PATH_SATISFACTION);
+	size_t length;
+	long decoded;
+
+	*satisfaction = false;
+	if (path == NULL || strncmp(path, WEB_PATH_TICKET, prefix) != 0)
+		return -1;
+	path += prefix;
+	length = strlen(path);
+	if (length > suffix &&
+	    strcmp(path + length - suffix, WEB_PATH_SATISFACTION) == 0) {
+		*satisfaction = true;
+		length -= suffix;
+	}
+	decoded = web_query_decode(path, length, false, code_text, size);
+	/* A decoded NUL ("%00") would end the code early as a C string. */
+	if (decoded < 0 || (size_t)decoded != strlen(code_text))
+		return -1;
+	return 0;
+}
+
 void
 web_api_ticket(struct evhttp_request *req, void *arg)
 {
@@ -420,18 +449,20 @@ web_api_ticket(struct evhttp_request *req, void *arg)
 	struct web_params query;
 	struct web_lookup lookup;
 	struct hub_error error;
-	size_t prefix = strlen(WEB_PATH_TICKET);
-	long decoded = -1;
+	bool satisfaction;
+	int rc;
 
+	rc = web_api_ticket_path(path, code_text, sizeof code_text,
+	    &satisfaction);
+	if (rc == 0 && satisfaction) {
+		web_rating_api(web, req, code_text);
+		return;
+	}
 	if (!web_reply_method_get(req) ||
 	    !http_rate_limit(hub_channel_http(web->channel), req,
 	    HTTP_LIMIT_LOOKUP))
 		return;
-	if (path != NULL && strncmp(path, WEB_PATH_TICKET, prefix) == 0)
-		decoded = web_query_decode(path + prefix, strlen(path + prefix),
-		    false, code_text, sizeof code_text);
-	/* A decoded NUL ("%00") would end the code early as a C string. */
-	if (decoded < 0 || (size_t)decoded != strlen(code_text)) {
+	if (rc != 0) {
 		web_reply_error(req, HUB_ERR_NOT_FOUND, "code");
 		return;
 	}

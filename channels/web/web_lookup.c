@@ -152,8 +152,10 @@ web_lookup_messages(struct web *web, const struct web_params *query,
 		rc = web_lookup_factor(web, query, i, client_address, lookup);
 		if (rc < 0)
 			return;
-		if (rc > 0)
+		if (rc > 0) {
 			valid = true;
+			lookup->factor_param = web_lookup_factors[i].param;
+		}
 	}
 	if (!valid)
 		return;

@@ -140,10 +140,12 @@ web_pages_message(const json_t *message)
 		return NULL;
 	if (!json_is_string(body))
 		body = json_object_get(message, "text");
-	shown = json_pack("{s:b, s:b, s:O?}",
+	shown = json_pack("{s:b, s:b, s:O?, s:O?}",
 	    "from_citizen", direction != NULL && direction[0] == 'i',
 	    "automatic", kind != NULL && strcmp(kind, "ack") == 0,
-	    "text", json_is_string(body) ? (json_t *)body : NULL);
+	    "text", json_is_string(body) ? (json_t *)body : NULL,
+	    "agent_name", json_is_string(json_object_get(message,
+	    "agent_name")) ? json_object_get(message, "agent_name") : NULL);
 	if (shown != NULL)
 		web_pages_time(shown, "time", message, "created_at");
 	return shown;
@@ -184,32 +186,62 @@ web_pages_switch_query(json_t *vars, const struct web_lookup *lookup,
 	return json_object_set_new(vars, "switch_query", json_string(text));
 }
 
-static void
+/* The rating form's values: open on a resolved or closed ticket whose
+ * messages a factor opened, with that factor to post again. */
+static int
+web_pages_rating(json_t *vars, const struct web_lookup *lookup,
+    const struct web_params *query, int rated)
+{
+	const char *status = json_string_value(json_object_get(lookup->ticket,
+	    "status"));
+	const char *factor = lookup->factor_param;
+	const char *value = factor != NULL ?
+	    web_query_get_nonempty(query, factor) : NULL;
+	int rc = 0;
+
+	if (rated > 0)
+		rc |= json_object_set_new(vars, "rated", json_integer(rated));
+	if (status == NULL || lookup->messages == NULL || value == NULL ||
+	    (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0))
+		return rc == 0 ? 0 : -1;
+	rc |= json_object_set_new(vars, "rating_open", json_true());
+	rc |= json_object_set_new(vars, "factor_param", json_string(factor));
+	/* A value that proved access is the hex token, four digits or a
+	 * stored email, so json_string takes it. */
+	rc |= json_object_set_new(vars, "factor_value", json_string(value));
+	return rc == 0 ? 0 : -1;
+}
+
+void
 web_pages_status(struct web *web, struct evhttp_request *req,
     const char *language, const struct web_lookup *lookup,
-    const struct web_params *query)
+    const struct web_params *query, const struct hub_error *error,
+    int rated)
 {
 	json_t *vars = json_object();
 	int status = 200;
 
+	if (error == NULL || error->code == HUB_OK)
+		error = &lookup->error;
 	if (vars == NULL || web_view_common(web, language, vars) != 0 ||
 	    web_pages_ticket(vars, lookup->ticket, lookup->code) != 0 ||
 	    web_pages_switch_query(vars, lookup, query) != 0 ||
 	    (lookup->messages != NULL &&
-	    web_pages_messages(vars, lookup->messages) != 0)) {
+	    web_pages_messages(vars, lookup->messages) != 0) ||
+	    web_pages_rating(vars, lookup, query, rated) != 0) {
 		json_decref(vars);
 		web_reply_error(req, HUB_ERR_INTERNAL, "");
 		return;
 	}
-	if (lookup->error.code != HUB_OK) {
-		web_view_error(&lookup->error, language, vars);
-		status = api_error_status(lookup->error.code);
+	if (error->code != HUB_OK) {
+		web_view_error(error, language, vars);
+		status = api_error_status(error->code);
 	}
 	web_reply_page(web, req, status, language, "web/status.html", vars);
 	json_decref(vars);
 }
 
-static void
+void
 web_pages_lookup_form(struct web *web, struct evhttp_request *req,
     const char *language, const char *code_text,
     const struct hub_error *error)
@@ -249,8 +281,21 @@ web_pages_lookup_code(struct web *web, struct evhttp_request *req,
 		web_pages_lookup_form(web, req, language, code_text,
 		    &lookup.error);
 	else
-		web_pages_status(web, req, language, &lookup, query);
+		web_pages_status(web, req, language, &lookup, query, NULL, 0);
 	web_lookup_clear(&lookup);
+}
+
+/* Sends the status page of code_text, after storing the rating of a form
+ * post that carries one. */
+static void
+web_pages_lookup_code_or_rate(struct web *web, struct evhttp_request *req,
+    const char *language, const char *code_text, struct web_params *query)
+{
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST &&
+	    web_query_get(query, "rating") != NULL)
+		web_rating_form(web, req, language, code_text, query);
+	else
+		web_pages_lookup_code(web, req, language, code_text, query);
 }
 
 /* Whether req's method is GET, HEAD or POST; answers 405 when not. */
@@ -341,6 +386,7 @@ web_pages_lookup(struct evhttp_request *req, void *arg)
 		web_pages_lookup_form(web, req, language, NULL, NULL);
 	else if (http_rate_limit(hub_channel_http(web->channel), req,
 	    HTTP_LIMIT_LOOKUP))
-		web_pages_lookup_code(web, req, language, code_text, &query);
+		web_pages_lookup_code_or_rate(web, req, language, code_text,
+		    &query);
 	web_query_clear(&query);
 }

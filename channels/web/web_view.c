@@ -33,6 +33,7 @@ static const struct {
 	{ "token", "Đường dẫn tra cứu", "Status link" },
 	{ "phone_last4", "4 số cuối của số điện thoại",
 	    "Last 4 digits of your phone" },
+	{ "rating", "Mức đánh giá", "Rating" },
 };
 
 const char *

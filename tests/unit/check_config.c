@@ -232,7 +232,7 @@ START_TEST(config_unknown_key_top_level)
 	    "worker", 3,
 	    "unknown key; expected one of data_dir, modules_dir, "
 	    "templates_dir, workers, log, http, store, limits, dedupe, "
-	    "outbox, rate_limits, admin, channels");
+	    "outbox, rate_limits, admin, ");
 }
 END_TEST
 

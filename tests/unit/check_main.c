@@ -13,7 +13,7 @@ static Suite *(*const suites[])(void) = {
 	store_suite, mailbox_suite, worker_suite, pipeline_suite,
 	template_suite, ratelimit_suite, http_suite, log_suite,
 	calendar_suite, desk_edit_suite, auth_suite, privacy_suite,
-	lifecycle_suite, casework_suite, assign_suite,
+	lifecycle_suite, casework_suite, assign_suite, sendq_suite,
 };
 
 int

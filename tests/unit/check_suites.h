@@ -20,6 +20,7 @@ Suite *calendar_suite(void);
 Suite *desk_edit_suite(void);
 Suite *auth_suite(void);
 Suite *privacy_suite(void);
+Suite *sendq_suite(void);
 Suite *lifecycle_suite(void);
 Suite *casework_suite(void);
 Suite *assign_suite(void);

@@ -199,6 +199,151 @@ START_TEST(template_project_templates_load)
 }
 END_TEST
 
+/* The same value through each output kind: as it is in plain text,
+ * escaped in HTML, with GSM 03.38 substitutions in an SMS. */
+START_TEST(template_escaping_per_output)
+{
+	/* <b>, curly quotes, a tab, an en dash, "đèn", an ellipsis, CR LF
+	 * and a zero-width space. */
+	static const char value[] = "<b>\xe2\x80\x9c" "A&B\xe2\x80\x9d</b>"
+	    "\t\xe2\x80\x93 \xc4\x91\xc3\xa8n\xe2\x80\xa6\r\n"
+	    "\xe2\x80\x8bok";
+	const char *template = "[{{v}}|{{{v}}}]";
+	json_t *vars = json_pack("{s:s}", "v", value);
+	char *text;
+
+	ck_assert_ptr_nonnull(vars);
+
+	ck_assert_int_eq(template_output_of("replies/reply.txt"),
+	    TEMPLATE_OUTPUT_TEXT);
+	ck_assert_int_eq(template_output_of("web/status.html"),
+	    TEMPLATE_OUTPUT_HTML);
+	ck_assert_int_eq(template_output_of("replies/reply.sms"),
+	    TEMPLATE_OUTPUT_SMS);
+	ck_assert_int_eq(template_output_of(".sms"), TEMPLATE_OUTPUT_TEXT);
+
+	text = template_render_text(template, "a.txt", vars);
+	ck_assert_str_eq(text, "[<b>\xe2\x80\x9c" "A&B\xe2\x80\x9d</b>\t"
+	    "\xe2\x80\x93 \xc4\x91\xc3\xa8n\xe2\x80\xa6\r\n"
+	    "\xe2\x80\x8bok|<b>\xe2\x80\x9c" "A&B\xe2\x80\x9d</b>\t"
+	    "\xe2\x80\x93 \xc4\x91\xc3\xa8n\xe2\x80\xa6\r\n"
+	    "\xe2\x80\x8bok]");
+	free(text);
+
+	text = template_render_text(template, "a.html", vars);
+	ck_assert_str_eq(text, "[&lt;b&gt;\xe2\x80\x9c" "A&amp;B"
+	    "\xe2\x80\x9d&lt;/b&gt;\t\xe2\x80\x93 \xc4\x91\xc3\xa8n"
+	    "\xe2\x80\xa6\r\n\xe2\x80\x8bok|<b>\xe2\x80\x9c" "A&B"
+	    "\xe2\x80\x9d</b>\t\xe2\x80\x93 \xc4\x91\xc3\xa8n"
+	    "\xe2\x80\xa6\r\n\xe2\x80\x8bok]");
+	free(text);
+
+	/* Both tags get the substitutions: an SMS has no markup to keep. */
+	text = template_render_text(template, "a.sms", vars);
+	ck_assert_str_eq(text, "[<b>\"A&B\"</b> - \xc4\x91\xc3\xa8n...\nok|"
+	    "<b>\"A&B\"</b> - \xc4\x91\xc3\xa8n...\nok]");
+	free(text);
+	json_decref(vars);
+}
+END_TEST
+
+START_TEST(template_sms_size)
+{
+	struct template_sms_size size;
+	char text[400];
+
+	template_sms_measure("Xin ch\xc3\xa0o", &size);
+	ck_assert(!size.ucs2);
+	ck_assert_uint_eq(size.units, 8);
+	ck_assert_uint_eq(size.parts, 1);
+
+	/* d with stroke is not in GSM 03.38. */
+	template_sms_measure("\xc4\x90\xc3\xa8n", &size);
+	ck_assert(size.ucs2);
+	ck_assert_uint_eq(size.units, 3);
+
+	/* Extension characters take two septets. */
+	template_sms_measure("[a]\xe2\x82\xac", &size);
+	ck_assert(!size.ucs2);
+	ck_assert_uint_eq(size.units, 7);
+
+	memset(text, 'a', 160);
+	text[160] = '\0';
+	template_sms_measure(text, &size);
+	ck_assert_uint_eq(size.parts, 1);
+	text[160] = 'a';
+	text[161] = '\0';
+	template_sms_measure(text, &size);
+	ck_assert_uint_eq(size.parts, 2);
+	memset(text, 'a', 307);
+	text[306] = '\0';
+	template_sms_measure(text, &size);
+	ck_assert_uint_eq(size.parts, 2);
+	text[306] = 'a';
+	text[307] = '\0';
+	template_sms_measure(text, &size);
+	ck_assert_uint_eq(size.parts, 3);
+
+	/* UCS-2: 70 in one message, 67 per part; beyond U+FFFF counts two. */
+	text[0] = '\0';
+	for (int i = 0; i < 70; i++)
+		strcat(text, "\xc4\x91");
+	template_sms_measure(text, &size);
+	ck_assert(size.ucs2);
+	ck_assert_uint_eq(size.parts, 1);
+	strcat(text, "\xc4\x91");
+	template_sms_measure(text, &size);
+	ck_assert_uint_eq(size.parts, 2);
+	template_sms_measure("\xf0\x9f\x98\x80", &size);
+	ck_assert_uint_eq(size.units, 2);
+
+	template_sms_measure("", &size);
+	ck_assert_uint_eq(size.parts, 1);
+	ck_assert_uint_eq(size.units, 0);
+}
+END_TEST
+
+/* The reply templates of the project in each output: the agent's text as
+ * written in the plain and SMS forms, escaped on the status page. */
+START_TEST(template_project_replies_per_output)
+{
+	char err[256];
+	struct templates *templates = templates_load(TEST_TEMPLATE_DIR, err,
+	    sizeof(err));
+	const char *vars = "{\"name\": \"An <admin>\", \"text\": "
+	    "\"Xong & <b>ok</b>\", \"code_display\": \"380 517 296 1\","
+	    " \"status_url\": \"http://h/lookup?code=1&token=2\","
+	    " \"department_name\": \"S\u1edf X\"}";
+	char *text;
+
+	ck_assert_msg(templates != NULL, "project templates: %s", err);
+	text = render(templates, "vi", "replies/reply.txt", vars);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "Kính gửi An <admin>,"));
+	ck_assert_ptr_nonnull(strstr(text, "Xong & <b>ok</b>"));
+	ck_assert_ptr_nonnull(strstr(text, "http://h/lookup?code=1&token=2"));
+	ck_assert_ptr_nonnull(strstr(text, "Sở X"));
+	free(text);
+
+	text = render(templates, "en", "replies/reply.sms", vars);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text, "Report 380 517 296 1: Xong & <b>ok</b> - "
+	    "Sở X\n");
+	free(text);
+
+	text = render(templates, "vi", "web/status.html",
+	    "{\"factor_valid\": true, \"messages\": [{\"text\": "
+	    "\"<script>alert(1)</script>\", \"agent_name\": \"<i>Lan</i>\"}]}");
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(strstr(text, "<script>"));
+	ck_assert_ptr_null(strstr(text, "<i>Lan"));
+	ck_assert_ptr_nonnull(strstr(text, "&lt;script&gt;alert(1)"));
+	ck_assert_ptr_nonnull(strstr(text, "&lt;i&gt;Lan&lt;/i&gt;"));
+	free(text);
+	templates_free(templates);
+}
+END_TEST
+
 /* Returns a JSON object whose "items" is a list of count integers. */
 static json_t *
 items_vars(size_t count)
@@ -275,6 +420,9 @@ template_suite(void)
 	tcase_add_test(tcase, template_syntax_errors_rejected);
 	tcase_add_test(tcase, template_reload_keeps_old_on_error);
 	tcase_add_test(tcase, template_project_templates_load);
+	tcase_add_test(tcase, template_escaping_per_output);
+	tcase_add_test(tcase, template_sms_size);
+	tcase_add_test(tcase, template_project_replies_per_output);
 	tcase_add_test(tcase, template_nested_lists_bounded);
 	tcase_add_test(tcase, template_output_bounded);
 	suite_add_tcase(suite, tcase);
