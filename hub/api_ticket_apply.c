@@ -184,7 +184,8 @@ apply_reply(struct store_tx *tx, struct api_ticket_job *job,
 		return rc;
 	message = (struct store_casework_message){ .ticket_id = ticket->id,
 	    .kind = "reply", .channel = channel, .contact_id = contact,
-	    .agent_id = job->agent.id, .body = job->text };
+	    .agent_id = job->agent.id, .body = job->text,
+	    .language = job->language[0] != '\0' ? job->language : NULL };
 	if (store_tx_casework_message_add(tx, &message, clock_now_ms()) != 0 ||
 	    store_tx_casework_touch(tx, ticket->id, clock_now_ms()) != 0)
 		return -1;

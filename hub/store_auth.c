@@ -309,8 +309,9 @@ store_auth_direct(const char *data_dir, int busy_timeout_ms,
 	}
 	/* store_sqlite_open would create a missing database. */
 	if (access(path, F_OK) != 0) {
-		snprintf(err, err_size, "cannot open %s: %s", path,
-		    strerror(errno));
+		snprintf(err, err_size, "cannot open %s: %s (run 'citizenhubctl "
+		    "--data-dir %s init' to create it)", path, strerror(errno),
+		    data_dir);
 		return -1;
 	}
 	if (store_sqlite_open(&conn, path, false, busy_timeout_ms, err,

@@ -258,14 +258,15 @@ store_tx_casework_message_add(struct store_tx *tx,
 {
 	static const char sql[] = "INSERT INTO messages (ticket_id, direction,"
 	    " kind, channel, contact_id, agent_id, body, delivery_status,"
-	    " next_attempt_at, created_at) VALUES (?1, 'out', ?2, ?3, ?4, ?5,"
-	    " ?6, CASE WHEN ?7 THEN 'queued' END, CASE WHEN ?7 THEN ?8 END, ?8)";
+	    " next_attempt_at, created_at, language) VALUES (?1, 'out', ?2, ?3,"
+	    " ?4, ?5, ?6, CASE WHEN ?7 THEN 'queued' END,"
+	    " CASE WHEN ?7 THEN ?8 END, ?8, ?9)";
 	bool reply = strcmp(message->kind, "reply") == 0;
 
-	if (store_casework_run(tx, store_sqlite_query(tx->conn, sql, "ittrrtii",
+	if (store_casework_run(tx, store_sqlite_query(tx->conn, sql, "ittrrtiit",
 	    message->ticket_id, message->kind, message->channel,
 	    message->contact_id, message->agent_id, message->body,
-	    (int64_t)reply, now)) != 0)
+	    (int64_t)reply, now, message->language)) != 0)
 		return -1;
 	message->id = sqlite3_last_insert_rowid(tx->conn->db);
 	return reply ? store_search_add(tx, message->ticket_id,

@@ -76,6 +76,9 @@ struct store_casework_message {
 	int64_t contact_id;	/* 0 for none */
 	int64_t agent_id;	/* 0 for the bootstrap admin token */
 	const char *body;
+	/* "vi" or "en" for a reply in a language the agent chose; NULL for
+	 * the citizen's language. */
+	const char *language;
 	int64_t id;		/* set on success */
 };
 

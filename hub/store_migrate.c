@@ -206,6 +206,8 @@ static const char store_migrate_3[] =
 	"ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE messages ADD COLUMN next_attempt_at INTEGER;"
 	"ALTER TABLE messages ADD COLUMN delivered_at INTEGER;"
+	"ALTER TABLE messages ADD COLUMN language TEXT"
+	" CHECK (language IN ('vi','en'));"
 	"CREATE INDEX messages_send_queue ON messages (next_attempt_at)"
 	" WHERE delivery_status = 'queued';"
 

@@ -12,9 +12,11 @@
 #include "store_sqlite.h"
 
 /* Columns of the addressee, after the alias t for the ticket, ci for the
- * citizen and co for the contact. */
+ * citizen, co for the contact and m for the message, whose language is the
+ * one an agent chose for a reply (NULL otherwise). */
 #define STORE_SENDQ_ADDRESSEE_COLUMNS "co.value,"			\
-	" COALESCE(ci.language, t.language, 'vi'), ci.name, t.code,"	\
+	" COALESCE(m.language, ci.language, t.language, 'vi'), ci.name,"	\
+	" t.code,"							\
 	" t.department, t.status"
 
 void

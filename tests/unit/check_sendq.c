@@ -770,6 +770,23 @@ START_TEST(sendq_sms_channel_gets_sms_text)
 }
 END_TEST
 
+/* The language an agent chose for a reply wins over the citizen's. */
+START_TEST(sendq_reply_in_chosen_language)
+{
+	struct ticket_seed ticket = seed_ticket("fake", "vi");
+	int64_t id;
+
+	id = queue_message(&ticket, "fake", "reply", "The lamp is fixed.", 0);
+	run_sql("UPDATE messages SET language = ?2 WHERE id = ?1", id, "en");
+	sendq_begin();
+	wait_status(id, "delivered");
+	ck_assert_msg(strncmp(fake_state.last_text, "Dear Nguyễn Văn An,",
+	    strlen("Dear Nguyễn Văn An,")) == 0, "not the English wrapper: %s",
+	    fake_state.last_text);
+	ck_assert_ptr_null(strstr(fake_state.last_text, "Kính gửi"));
+}
+END_TEST
+
 START_TEST(sendq_notice_sent_as_stored)
 {
 	struct ticket_seed ticket = seed_ticket("fake", "vi");
@@ -1121,6 +1138,7 @@ sendq_suite(void)
 	tcase_add_test(queue, sendq_wakes_on_queued_event);
 	tcase_add_test(queue, sendq_paused_sends_nothing);
 	tcase_add_test(queue, sendq_sms_channel_gets_sms_text);
+	tcase_add_test(queue, sendq_reply_in_chosen_language);
 	tcase_add_test(queue, sendq_notice_sent_as_stored);
 	suite_add_tcase(suite, queue);
 
