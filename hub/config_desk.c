@@ -23,8 +23,8 @@
 #define CONFIG_DESK_KEYWORDS_MAX 500
 #define CONFIG_DESK_DATES_MAX 2000
 #define CONFIG_DESK_PATH_MAX 192
-/* A commune boundary traced from a map has some hundreds to a few thousand
- * points. The point-in-polygon test reads every point of every area for
+/* A commune boundary traced from a map has, as an estimate, some hundreds
+ * to a few thousand points. The point-in-polygon test reads every point of every area for
  * each new ticket with a location, so the bound also bounds that work. */
 #define CONFIG_DESK_AREA_POINTS_MAX 10000
 #define CONFIG_DESK_CHANNELS_MAX 64
