@@ -128,9 +128,11 @@ api_citizens_search_clear(struct api_citizens_search *search)
 	free(search->name);
 }
 
-/* Sets the search term of parameter key. Returns false when the value is
- * invalid. */
-static bool
+/* Sets the search term of parameter key. Returns HUB_OK, or the error
+ * code for the value: missing_field for an empty or blank name,
+ * field_too_long for a name over API_CITIZENS_QUERY_MAX, internal when
+ * out of memory, invalid_field otherwise. */
+static enum hub_error_code
 api_citizens_search_term(struct api_citizens_search *search, const char *key,
     const char *value)
 {
@@ -139,54 +141,80 @@ api_citizens_search_term(struct api_citizens_search *search, const char *key,
 
 	if (strcmp(key, "phone") == 0) {
 		if (contact_phone_e164(value, phone) != 0)
-			return false;
+			return HUB_ERR_INVALID_FIELD;
 		search->query.kind = CONTACT_PHONE;
 		search->value = strdup(phone);
 	} else if (strcmp(key, "email") == 0) {
 		search->query.kind = CONTACT_EMAIL;
 		if ((search->value = contact_email_normalize(value)) == NULL)
-			return false;
+			return HUB_ERR_INVALID_FIELD;
 	} else {
-		if (!text_valid_utf8(value, length) ||
-		    (search->name = text_normalize(value, length)) == NULL ||
-		    search->name[0] == '\0' ||
-		    text_length(search->name) > API_CITIZENS_QUERY_MAX)
-			return false;
+		if (!text_valid_utf8(value, length))
+			return HUB_ERR_INVALID_FIELD;
+		if ((search->name = text_normalize(value, length)) == NULL)
+			return HUB_ERR_INTERNAL;
+		/* text_normalize trims, so a blank name is empty here. */
+		if (search->name[0] == '\0')
+			return HUB_ERR_MISSING_FIELD;
+		if (text_length(search->name) > API_CITIZENS_QUERY_MAX)
+			return HUB_ERR_FIELD_TOO_LONG;
 		search->query.name = search->name;
 	}
 	/* A literal, because key lives only as long as the parsed query. */
 	search->by = strcmp(key, "q") == 0 ? "name" :
 	    strcmp(key, "phone") == 0 ? "phone" : "email";
 	search->query.value = search->value;
-	return search->value != NULL || search->name != NULL;
+	return search->value != NULL || search->name != NULL ? HUB_OK :
+	    HUB_ERR_INTERNAL;
 }
 
-/* Applies one query parameter. Returns NULL when valid, else the name of
- * the parameter to report. */
-static const char *
+/* Applies one query parameter. Returns true when valid, else false with
+ * error set to the code, the parameter to report and its bound. */
+static bool
 api_citizens_search_parameter(struct api_citizens_search *search,
-    const char *key, const char *value)
+    const char *key, const char *value, struct hub_error *error)
 {
+	enum hub_error_code code;
 	int64_t number;
 
 	if (strcmp(key, "phone") == 0 || strcmp(key, "email") == 0 ||
 	    strcmp(key, "q") == 0) {
-		if (search->by != NULL)
-			return key;
-		return api_citizens_search_term(search, key, value) ? NULL :
-		    key;
+		if (search->by != NULL) {
+			hub_error_set(error, HUB_ERR_INVALID_FIELD, key, 0);
+			return false;
+		}
+		code = api_citizens_search_term(search, key, value);
+		if (code == HUB_OK)
+			return true;
+		hub_error_set(error, code, code == HUB_ERR_INTERNAL ? NULL :
+		    key, code == HUB_ERR_FIELD_TOO_LONG ?
+		    API_CITIZENS_QUERY_MAX : 0);
+		return false;
 	}
-	if (strcmp(key, "before_id") == 0)
-		return api_citizens_parse_id(value, &number) &&
-		    (search->query.before_id = number) > 0 ? NULL : key;
-	if (strcmp(key, "limit") == 0)
-		return api_citizens_parse_id(value, &number) &&
-		    number <= STORE_CITIZENS_LIMIT_MAX &&
-		    (search->query.limit = (int)number) > 0 ? NULL : key;
+	if (strcmp(key, "before_id") == 0) {
+		if (api_citizens_parse_id(value, &number)) {
+			search->query.before_id = number;
+			return true;
+		}
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, key, 0);
+		return false;
+	}
+	if (strcmp(key, "limit") == 0) {
+		if (api_citizens_parse_id(value, &number) &&
+		    number <= STORE_CITIZENS_LIMIT_MAX) {
+			search->query.limit = (int)number;
+			return true;
+		}
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, key,
+		    STORE_CITIZENS_LIMIT_MAX);
+		return false;
+	}
 	if (strcmp(key, "lang") == 0)
-		return NULL;
-	return strlen(key) < 32 && strspn(key, "abcdefghijklmnopqrstuvwxyz_") ==
-	    strlen(key) ? key : "query";
+		return true;
+	hub_error_set(error, HUB_ERR_INVALID_FIELD, strlen(key) < 32 &&
+	    strspn(key, "abcdefghijklmnopqrstuvwxyz_") == strlen(key) ? key :
+	    "query", 0);
+	return false;
 }
 
 /* Fills search from the query string. Sends 422 and returns false on an
@@ -199,31 +227,30 @@ api_citizens_search_parse(struct evhttp_request *req,
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq params;
 	struct evkeyval *parameter;
-	const char *bad = NULL;
-	long limit = 0;
+	struct hub_error error;
+	bool valid = true;
 
 	memset(search, 0, sizeof(*search));
 	search->query.limit = API_CITIZENS_LIMIT_DEFAULT;
 	TAILQ_INIT(&params);
-	if (query != NULL && evhttp_parse_query_str(query, &params) != 0)
-		bad = "query";
-	TAILQ_FOREACH(parameter, &params, next) {
-		if (bad != NULL)
-			break;
-		bad = api_citizens_search_parameter(search, parameter->key,
-		    parameter->value);
+	if (query != NULL && evhttp_parse_query_str(query, &params) != 0) {
+		hub_error_set(&error, HUB_ERR_INVALID_FIELD, "query", 0);
+		valid = false;
 	}
-	if (bad != NULL && strcmp(bad, "limit") == 0)
-		limit = STORE_CITIZENS_LIMIT_MAX;
-	if (bad != NULL && strcmp(bad, "q") == 0 && search->name != NULL)
-		limit = API_CITIZENS_QUERY_MAX;
-	if (bad != NULL)
-		api_auth_error(req, limit == API_CITIZENS_QUERY_MAX ?
-		    HUB_ERR_FIELD_TOO_LONG : HUB_ERR_INVALID_FIELD, bad, limit);
-	else if (search->by == NULL)
-		api_auth_error(req, HUB_ERR_MISSING_FIELD, "q", 0);
+	TAILQ_FOREACH(parameter, &params, next) {
+		if (!valid)
+			break;
+		valid = api_citizens_search_parameter(search, parameter->key,
+		    parameter->value, &error);
+	}
+	if (valid && search->by == NULL) {
+		hub_error_set(&error, HUB_ERR_MISSING_FIELD, "q", 0);
+		valid = false;
+	}
+	if (!valid)
+		http_send_error(req, &error);
 	evhttp_clear_headers(&params);
-	return bad == NULL && search->by != NULL;
+	return valid;
 }
 
 static json_t *

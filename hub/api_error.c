@@ -607,8 +607,10 @@ static const struct {
 	  "expected the id or code of another ticket of the same citizen that "
 	  "is not closed" },
 	{ "tags",
-	  "cần một mảng tối đa 20 nhãn, mỗi nhãn từ 1 đến 32 ký tự",
-	  "expected an array of at most 20 tags of 1 to 32 characters each" },
+	  "cần một mảng tối đa 20 nhãn khác nhau, mỗi nhãn từ 1 đến 32 ký "
+	  "tự và không chứa ký tự điều khiển",
+	  "expected an array of at most 20 distinct tags of 1 to 32 "
+	  "characters each, without control characters" },
 	{ "contact_id",
 	  "cần mã của một liên hệ của người dân gửi phản ánh",
 	  "expected the id of a contact of the ticket's citizen" },
@@ -682,6 +684,17 @@ static const struct {
 	    NULL,
 	    "A second factor is missing. Send one of token, phone_last4 (the "
 	    "last 4 digits of your phone) or email." } },
+	{ HUB_ERR_INVALID_FIELD, HUB_ERROR_MERGED, NULL,
+	  { NULL,
+	    "Người dân trong \"{field}\" đã được gộp vào một người dân "
+	    "khác, nên dữ liệu của họ nằm ở người dân đó. Hãy xóa dữ liệu "
+	    "của người dân có mã trong \"merged_into\".",
+	    NULL, NULL },
+	  { NULL,
+	    "The citizen in \"{field}\" was merged into another citizen, "
+	    "which now holds their data. Erase the citizen whose id is in "
+	    "\"merged_into\" instead.",
+	    NULL, NULL } },
 	{ HUB_ERR_NOT_FOUND, 0, "code",
 	  { NULL,
 	    "Không tìm thấy phản ánh có mã này. Hãy kiểm tra lại 10 chữ số "

@@ -146,12 +146,16 @@ input_id(struct evhttp_request *req, const json_t *body, const char *key,
 
 /* --- Tags ------------------------------------------------------------------- */
 
-/* Whether text has an ASCII control character. */
+/* Whether the valid UTF-8 text has a control character: C0 (U+0000 to
+ * U+001F), DEL (U+007F) or C1 (U+0080 to U+009F, encoded C2 80 to C2 9F). */
 static bool
 input_has_control(const char *text)
 {
-	for (const char *c = text; *c != '\0'; c++) {
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+	for (const unsigned char *c = (const unsigned char *)text; *c != '\0';
+	    c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			return true;
+		if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
 			return true;
 	}
 	return false;
@@ -187,7 +191,9 @@ api_ticket_tag_normalize(const char *text, size_t length)
 	return tag;
 }
 
-/* Adds the normalized tag to job's list unless it is there already. */
+/* Adds the normalized tag to job's list unless it is there already, and
+ * takes ownership of tag. Returns -1 when a new tag would make more than
+ * STORE_CASEWORK_TAGS_MAX. */
 static int
 input_tag_add(struct api_ticket_job *job, char *tag)
 {
@@ -196,6 +202,10 @@ input_tag_add(struct api_ticket_job *job, char *tag)
 			free(tag);
 			return 0;
 		}
+	}
+	if (job->tag_count >= STORE_CASEWORK_TAGS_MAX) {
+		free(tag);
+		return -1;
 	}
 	job->tags[job->tag_count++] = tag;
 	return 0;
@@ -216,11 +226,13 @@ api_ticket_parse_tags(struct evhttp_request *req, const json_t *body,
 		api_tickets_error(req, HUB_ERR_MISSING_FIELD, "tags", 0);
 		return -1;
 	}
-	if (!json_is_array(tags) || json_array_size(tags) > STORE_CASEWORK_TAGS_MAX) {
+	if (!json_is_array(tags)) {
 		api_tickets_error(req, HUB_ERR_INVALID_FIELD, "tags", 0);
 		return -1;
 	}
-	job->tags = calloc(json_array_size(tags) + 1, sizeof(*job->tags));
+	/* Duplicates count once, so the bound is checked after normalizing
+	 * and deduplicating, in input_tag_add. */
+	job->tags = calloc(STORE_CASEWORK_TAGS_MAX + 1, sizeof(*job->tags));
 	if (job->tags == NULL) {
 		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return -1;
@@ -228,11 +240,10 @@ api_ticket_parse_tags(struct evhttp_request *req, const json_t *body,
 	json_array_foreach(tags, index, value) {
 		tag = json_is_string(value) ? api_ticket_tag_normalize(
 		    json_string_value(value), json_string_length(value)) : NULL;
-		if (tag == NULL) {
+		if (tag == NULL || input_tag_add(job, tag) != 0) {
 			api_tickets_error(req, HUB_ERR_INVALID_FIELD, "tags", 0);
 			return -1;
 		}
-		input_tag_add(job, tag);
 	}
 	return 0;
 }

@@ -284,9 +284,10 @@ api_tickets_list(struct api_context *api, struct evhttp_request *req,
 
 	if (list_parse(req, agent, &params, &query) == 0 &&
 	    list_scope(req, agent, &query) == 0) {
-		/* Admins see personal data in the list; agents only in the
-		 * detail, whose reads are audited. */
-		query.filter.with_contacts = auth_has_role(agent,
+		/* Admins see personal data in the list. Agents and
+		 * supervisors see it only in the detail, whose reads are
+		 * audited, so their list leaves it out. */
+		query.filter.with_personal = auth_has_role(agent,
 		    AUTH_ROLE_ADMIN);
 		query.filter.now = clock_now_ms();
 		tickets = store_casework_tickets_json(api->store, &query.filter);

@@ -124,6 +124,8 @@ enum hub_error_detail {
 					 * header sent more than once */
 	HUB_ERROR_NO_FACTOR = -5,	/* missing_field: no second factor
 					 * with a request that needs one */
+	HUB_ERROR_MERGED = -6,		/* invalid_field: the citizen was
+					 * merged into another one */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,

@@ -154,6 +154,29 @@ privacy_api_send_held(struct evhttp_request *req,
 	    json_pack("{s:o}", "error", detail));
 }
 
+/* Sends 422 invalid_field naming "id", with the id of the citizen that
+ * the erased one was merged into, where the erasure must be made. */
+static void
+privacy_api_send_merged(struct evhttp_request *req,
+    const struct store_citizen_erase *erase)
+{
+	struct hub_error error;
+	json_t *detail;
+
+	hub_error_set(&error, HUB_ERR_INVALID_FIELD, "id", HUB_ERROR_MERGED);
+	detail = api_error_json(&error);
+	if (detail == NULL || json_object_set_new(detail, "merged_into",
+	    json_integer(erase->merged_into)) != 0) {
+		json_decref(detail);
+		api_auth_error(req, HUB_ERR_INVALID_FIELD, "id",
+		    HUB_ERROR_MERGED);
+		return;
+	}
+	/* "o" steals detail. */
+	http_send_json(req, api_error_status(HUB_ERR_INVALID_FIELD),
+	    json_pack("{s:o}", "error", detail));
+}
+
 static void
 privacy_api_send_erased(struct evhttp_request *req,
     const struct store_citizen_erase *erase)
@@ -187,6 +210,8 @@ privacy_api_erase_done(int result, void *arg)
 		log_info("privacy", "erasure held citizen=%lld reason=%s",
 		    (long long)erase->citizen_id, erase->reason);
 		privacy_api_send_held(erasure->req, erase);
+	} else if (result == 1 && erase->outcome == STORE_CITIZEN_MERGED) {
+		privacy_api_send_merged(erasure->req, erase);
 	} else if (result == 1) {
 		api_auth_error(erasure->req, erase->outcome ==
 		    STORE_CITIZEN_NOT_FOUND ? HUB_ERR_NOT_FOUND :

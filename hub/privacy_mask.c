@@ -31,8 +31,10 @@ privacy_mask_phone(const char *value, char *out)
 		out[i] = '*';
 }
 
-/* Keeps one ASCII character of the local part; a multibyte first character
- * is masked too, so that no partial UTF-8 sequence is written. */
+/* Keeps the first character of the local part when it is ASCII and the
+ * local part has more than one character. A single-character local part
+ * would be kept whole, and a multibyte first character is masked too, so
+ * that no partial UTF-8 sequence is written. */
 static void
 privacy_mask_email(const char *value, char *out)
 {
@@ -43,7 +45,7 @@ privacy_mask_email(const char *value, char *out)
 		snprintf(out, PRIVACY_MASKED_SIZE, "%s", PRIVACY_MASK_STARS);
 		return;
 	}
-	if (first < 0x80 && first > 0x20)
+	if (first < 0x80 && first > 0x20 && at - value > 1)
 		snprintf(out, PRIVACY_MASKED_SIZE, "%c%s%s", first,
 		    PRIVACY_MASK_STARS, at);
 	else
@@ -136,14 +138,14 @@ privacy_mask_space(char c)
 }
 
 /* Masks the local part of the word that starts at start and contains '@'
- * at at: the first character stays, the others become '*'. Only ASCII bytes of the
- * local part are kept, so a multibyte character is never split. */
+ * at at: the first character stays when it is ASCII and not the only one,
+ * and the other bytes become '*'. A multibyte character is never split. */
 static void
 privacy_mask_local_part(char *text, size_t start, size_t at)
 {
 	for (size_t i = start + 1; i < at; i++)
 		text[i] = '*';
-	if ((unsigned char)text[start] >= 0x80)
+	if ((unsigned char)text[start] >= 0x80 || at - start == 1)
 		text[start] = '*';
 }
 

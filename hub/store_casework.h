@@ -177,7 +177,8 @@ struct store_casework_filter {
 	int64_t now;
 	int64_t before_id;	/* 0 for none: paging by id, newest first */
 	int limit;		/* 1 to STORE_TICKETS_LIMIT_MAX, clamped */
-	bool with_contacts;	/* add each ticket's contacts */
+	bool with_personal;	/* keep each ticket's contacts, address,
+				 * location and category hint */
 };
 
 /* Tickets as a JSON array of desk records, newest first. Returns a new

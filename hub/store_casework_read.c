@@ -133,6 +133,17 @@ store_casework_add_columns(struct store *store, json_t *record,
 	return 0;
 }
 
+/* Removes the citizen's free-text and position fields of a desk record:
+ * the ones an erasure clears, except the subject, which is needed to work
+ * the list. */
+static void
+store_casework_strip_personal(json_t *record)
+{
+	json_object_del(record, "address");
+	json_object_del(record, "location");
+	json_object_del(record, "category_hint");
+}
+
 /* The desk record of the current row of a STORE_CASEWORK_RECORD_COLUMNS query,
  * with the ticket's contacts when with_contacts. */
 static json_t *
@@ -198,7 +209,7 @@ store_casework_list_rows(struct store *store,
     const struct store_casework_filter *filter, const char *terms)
 {
 	sqlite3_stmt *stmt = store_casework_list_query(store, filter, terms);
-	json_t *array;
+	json_t *array, *record;
 	int rc;
 
 	if (stmt == NULL || (array = json_array()) == NULL) {
@@ -207,8 +218,11 @@ store_casework_list_rows(struct store *store,
 		return NULL;
 	}
 	while ((rc = store_sqlite_row(&store->reader, stmt)) == 1) {
-		if (json_array_append_new(array, store_casework_record(store, stmt,
-		    filter->now, filter->with_contacts)) != 0) {
+		record = store_casework_record(store, stmt, filter->now,
+		    filter->with_personal);
+		if (record != NULL && !filter->with_personal)
+			store_casework_strip_personal(record);
+		if (json_array_append_new(array, record) != 0) {
 			sqlite3_reset(stmt);
 			rc = -1;
 			break;

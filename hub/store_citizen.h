@@ -241,6 +241,8 @@ struct store_citizen_erase {
 	const char *reason;	/* with STORE_CITIZEN_HELD: "open_tickets" or
 				 * "recently_closed_tickets" */
 	json_t *held_codes;	/* with STORE_CITIZEN_HELD: codes (owned) */
+	int64_t merged_into;	/* with STORE_CITIZEN_MERGED: the citizen
+				 * that holds the data now */
 	struct store_anonymized counts;	/* the caller clears it */
 };
 

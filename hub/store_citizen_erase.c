@@ -277,7 +277,7 @@ store_erase_holds(struct store_tx *tx, struct store_citizen_erase *request)
 static int
 store_erase_check(struct store_tx *tx, struct store_citizen_erase *request)
 {
-	static const char sql[] = "SELECT merged_into IS NOT NULL"
+	static const char sql[] = "SELECT merged_into"
 	    " FROM citizens WHERE id = ?";
 	sqlite3_stmt *stmt = store_citizen_prepare(tx->conn, sql, "i",
 	    request->citizen_id);
@@ -288,8 +288,11 @@ store_erase_check(struct store_tx *tx, struct store_citizen_erase *request)
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_DONE)
 		request->outcome = STORE_CITIZEN_NOT_FOUND;
-	else if (step == SQLITE_ROW && sqlite3_column_int(stmt, 0) != 0)
+	else if (step == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
 		request->outcome = STORE_CITIZEN_MERGED;
+		request->merged_into = sqlite3_column_int64(stmt, 0);
+	}
 	sqlite3_finalize(stmt);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }

@@ -123,10 +123,26 @@ check_equal "missing search" missing_field "$(json_get "$API_BODY" error.code)"
 api_admin GET "/api/v1/citizens?phone=$PHONE&q=an"
 check_status 422
 check_equal "two searches" q "$(json_get "$API_BODY" error.field)"
-api_admin GET "/api/v1/citizens?q=an&limit=101"
-check_equal "limit over 100" limit "$(json_get "$API_BODY" error.field)"
+for limit in 0 101 abc -1; do
+	api_admin GET "/api/v1/citizens?q=an&limit=$limit"
+	check_status 422
+	check_equal "limit=$limit code" invalid_field "$(json_get "$API_BODY" error.code)"
+	check_equal "limit=$limit field" limit "$(json_get "$API_BODY" error.field)"
+	check_equal "limit=$limit bound" 100 "$(json_get "$API_BODY" error.limit)"
+	check_not_contains "limit=$limit message" "$API_BODY" "longer than"
+done
+for query in "q=" "q=%20%20" "q=%09"; do
+	api_admin GET "/api/v1/citizens?$query"
+	check_status 422
+	check_equal "$query code" missing_field "$(json_get "$API_BODY" error.code)"
+	check_equal "$query field" q "$(json_get "$API_BODY" error.field)"
+done
+api_admin GET "/api/v1/citizens?q=%FF"
+check_equal "q not UTF-8" invalid_field "$(json_get "$API_BODY" error.code)"
+check_equal "q not UTF-8 field" q "$(json_get "$API_BODY" error.field)"
 api_admin GET "/api/v1/citizens?q=$(printf 'a%.0s' {1..101})"
 check_equal "long q" field_too_long "$(json_get "$API_BODY" error.code)"
+check_equal "long q bound" 100 "$(json_get "$API_BODY" error.limit)"
 api_admin GET "/api/v1/citizens?q=an&sort=name"
 check_equal "unknown parameter" sort "$(json_get "$API_BODY" error.field)"
 api GET "/api/v1/citizens?q=an"
@@ -197,6 +213,20 @@ check_status 422
 check_equal "merging an already merged citizen" from "$(json_get "$API_BODY" error.field)"
 case_end
 
+case_begin "erasing a merged citizen names the citizen to erase"
+audit_before=$(stats_count audit_events)
+api_as "$HUB_TOKEN" POST "/api/v1/citizens/$ANH_WASTE/erase"
+check_status 422
+check_equal "merged erase code" invalid_field "$(json_get "$API_BODY" error.code)"
+check_equal "merged erase field" id "$(json_get "$API_BODY" error.field)"
+check_equal "merged erase target" "$ANH" "$(json_get "$API_BODY" error.merged_into)"
+check_contains "merged erase message en" "$(json_get "$API_BODY" error.message.en)" "was merged into"
+check_contains "merged erase message vi" "$(json_get "$API_BODY" error.message.vi)" "đã được gộp vào"
+check_equal "audit events after the refused erasure" "$audit_before" "$(stats_count audit_events)"
+api_admin GET "/api/v1/citizens/$ANH"
+check_equal "target citizen keeps its name" "Nguyễn Văn An" "$(json_get "$API_BODY" citizen.name)"
+case_end
+
 case_begin "blocked contact is rejected until unblocked"
 api_admin GET "/api/v1/citizens/$ANH"
 PHONE_ID=$(json_query "$API_BODY" "[c['id'] for c in d['citizen']['contacts'] if c['kind'] == 'phone'][0]")
@@ -230,6 +260,15 @@ check_equal "contact.block masked value" "+84******678" "$(json_get "$API_BODY" 
 check_equal "contact.block reason" "Gửi tin rác liên tục từ số *******678" \
 	"$(json_get "$API_BODY" events.0.detail.reason)"
 check_not_contains "contact.block event" "$API_BODY" "912345678"
+api_as "$HOA_TOKEN" DELETE "/api/v1/contacts/$PHONE_ID/block"
+check_status 200
+api_as "$HOA_TOKEN" POST "/api/v1/contacts/$PHONE_ID/block" \
+	'{"reason": "x a@b.vn y a@example.org z ab@cd.vn w lan@b.co v x@gmail.com"}'
+check_status 200
+api_admin GET "/api/v1/audit?action=contact.block&limit=1"
+check_equal "one-letter emails masked in the reason" \
+	"x *@b.vn y *@example.org z a*@cd.vn w l**@b.co v *@gmail.com" \
+	"$(json_get "$API_BODY" events.0.detail.reason)"
 
 api_as "$HOA_TOKEN" DELETE "/api/v1/contacts/$PHONE_ID/block"
 check_status 200
@@ -238,7 +277,7 @@ api POST /api/v1/requests "$(report_body "Nguyễn Văn An" "$PHONE" "" "Đèn �
 check_status 201
 check_equal "tickets after unblocking" "$((tickets_before + 1))" "$(stats_count tickets)"
 api_admin GET "/api/v1/audit?action=contact.unblock"
-check_equal "contact.unblock events" 1 "$(json_query "$API_BODY" "len(d['events'])")"
+check_equal "contact.unblock events" 2 "$(json_query "$API_BODY" "len(d['events'])")"
 case_end
 
 case_begin "daemon stops cleanly"

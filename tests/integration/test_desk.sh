@@ -121,6 +121,45 @@ api_as admin GET /api/v1/tickets
 check_contains "admin list" "$API_BODY" "+84912345678"
 case_end
 
+# list_record LIST ID: prints the ticket ID of a list answer as JSON.
+list_record() {
+	python3 -c '
+import json, sys
+tickets = json.loads(sys.argv[1])["tickets"]
+print(json.dumps([t for t in tickets if t["id"] == int(sys.argv[2])][0], ensure_ascii=False))
+' "$1" "$2"
+}
+
+case_begin "list leaves out address and location for non-admins"
+api POST /api/v1/requests '{"name":"Võ Văn Tư","phone":"0987654321","consent":true,
+	"subject":"Rác trước nhà","description":"Rác thải đầy trước nhà tôi","category":"rác nhà tôi",
+	"address":"số 7 hẻm 12 Lê Lợi","latitude":10.36,"longitude":106.36}'
+check_status 201
+api_as admin GET "/api/v1/tickets/$(json_get "$API_BODY" code)"
+L1=$(json_get "$API_BODY" ticket.id)
+check_equal "L1 department" moi-truong "$(ticket_field "$L1" department)"
+for who in a1 sa; do
+	api_as "$who" GET "/api/v1/tickets?department=moi-truong"
+	check_status 200
+	record=$(list_record "$API_BODY" "$L1")
+	check_equal "$who list subject" "Rác trước nhà" "$(json_get "$record" subject)"
+	check_equal "$who list code" "$(ticket_field "$L1" code)" "$(json_get "$record" code)"
+	check_equal "$who list tags" "[]" "$(json_get "$record" tags)"
+	for key in address location category_hint contacts; do
+		check_equal "$who list $key" absent "$(json_get "$record" "$key" >/dev/null && echo present || echo absent)"
+	done
+	check_not_contains "$who list address" "$API_BODY" "hẻm 12"
+	check_not_contains "$who list latitude" "$API_BODY" "10.36"
+done
+api_as admin GET "/api/v1/tickets?department=moi-truong"
+record=$(list_record "$API_BODY" "$L1")
+check_equal "admin list address" "số 7 hẻm 12 Lê Lợi" "$(json_get "$record" address)"
+check_equal "admin list location" '{"lat": 10.36, "lon": 106.36}' "$(json_get "$record" location)"
+check_equal "admin list category_hint" "rác nhà tôi" "$(json_get "$record" category_hint)"
+api_as a1 GET "/api/v1/tickets/$L1"
+check_equal "a1 detail address" "số 7 hẻm 12 Lê Lợi" "$(json_get "$API_BODY" ticket.address)"
+case_end
+
 case_begin "list filters"
 api_as a1 POST "/api/v1/tickets/$A1/status" '{"status":"in_progress"}'
 check_status 200

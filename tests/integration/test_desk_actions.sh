@@ -278,6 +278,11 @@ api_as a1 PUT "/api/v1/tickets/$A2/tags" '{"tags":[""]}'
 check_error 422 invalid_field tags
 api_as a1 PUT "/api/v1/tickets/$A2/tags" '{"tags":"khẩn"}'
 check_error 422 invalid_field tags
+api_as a1 PUT "/api/v1/tickets/$A2/tags" '{"tags":["a\u0085b"]}'
+check_error 422 invalid_field tags
+check_contains "tag message names control characters" "$API_BODY" "control characters"
+api_as a1 PUT "/api/v1/tickets/$A2/tags" '{"tags":["a\u0001b"]}'
+check_error 422 invalid_field tags
 api_as b1 PUT "/api/v1/tickets/$A2/tags" '{"tags":["x"]}'
 check_error 403 forbidden
 api_as b1 DELETE "/api/v1/tickets/$A2/tags/ng%E1%BA%ADp%20n%C6%B0%E1%BB%9Bc"
@@ -286,6 +291,15 @@ check_unchanged "refused tag changes" "$A2" "$before"
 api_as a1 PUT "/api/v1/tickets/$A2/tags" '{"tags":[]}'
 check_status 200
 check_equal "no tags" '[]' "$(json_get "$API_BODY" ticket.tags)"
+case_end
+
+case_begin "duplicate tags count once"
+api_as a1 PUT "/api/v1/tickets/$A2/tags" \
+	"$(python3 -c 'import json; print(json.dumps({"tags": ["t%d" % i for i in range(20)] + ["t0", "T1"]}))')"
+check_status 200
+check_equal "20 distinct tags" 20 "$(json_length "$(json_get "$API_BODY" ticket.tags)")"
+api_as a1 PUT "/api/v1/tickets/$A2/tags" '{"tags":[]}'
+check_status 200
 case_end
 
 case_begin "merge refusals change nothing"

@@ -54,6 +54,13 @@ START_TEST(tag_bounds_and_controls)
 	tag_expect("   ", NULL);
 	tag_expect("a\tb", NULL);
 	tag_expect("a\x7f", NULL);
+	/* C1 controls: U+0080, U+0085 (NEL) and U+009F. */
+	tag_expect("a\xc2\x80" "b", NULL);
+	tag_expect("a\xc2\x85" "b", NULL);
+	tag_expect("a\xc2\x9f" "b", NULL);
+	/* U+00A0 and U+00E9 follow the C1 block and are no controls. */
+	tag_expect("a\xc2\xa0" "b", "a\xc2\xa0" "b");
+	tag_expect("caf\xc3\xa9", "caf\xc3\xa9");
 	tag_expect("\xff", NULL);
 	ck_assert_ptr_null(api_ticket_tag_normalize("ab\0c", 4));
 }

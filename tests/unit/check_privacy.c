@@ -57,6 +57,49 @@ START_TEST(mask_email_keeps_first_and_domain)
 }
 END_TEST
 
+/* A one-character local part would be kept whole by the first-character
+ * rule, so it is masked like a multibyte one. */
+START_TEST(mask_email_table)
+{
+	static const struct {
+		const char *email;
+		const char *contact;	/* privacy_mask_contact */
+		const char *text;	/* privacy_mask_text */
+	} cases[] = {
+		{ "a@example.org", "***@example.org", "*@example.org" },
+		{ "x@gmail.com", "***@gmail.com", "*@gmail.com" },
+		{ "a@b.vn", "***@b.vn", "*@b.vn" },
+		{ "ab@cd.vn", "a***@cd.vn", "a*@cd.vn" },
+		{ "lan@b.co", "l***@b.co", "l**@b.co" },
+		{ "\xc4\x91@b.vn", "***@b.vn", "**@b.vn" },
+		{ "\xc4\x91n@b.vn", "***@b.vn", "***@b.vn" },
+	};
+	char out[PRIVACY_MASKED_SIZE];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *masked = privacy_mask_text(cases[i].email);
+
+		privacy_mask_contact(CONTACT_EMAIL, cases[i].email, out);
+		ck_assert_str_eq(out, cases[i].contact);
+		ck_assert_ptr_nonnull(masked);
+		ck_assert_str_eq(masked, cases[i].text);
+		free(masked);
+	}
+}
+END_TEST
+
+START_TEST(mask_text_one_letter_emails)
+{
+	char *masked = privacy_mask_text("x a@b.vn y a@example.org z ab@cd.vn "
+	    "w lan@b.co v x@gmail.com");
+
+	ck_assert_ptr_nonnull(masked);
+	ck_assert_str_eq(masked, "x *@b.vn y *@example.org z a*@cd.vn "
+	    "w l**@b.co v *@gmail.com");
+	free(masked);
+}
+END_TEST
+
 START_TEST(mask_platform_keeps_prefix)
 {
 	char out[PRIVACY_MASKED_SIZE];
@@ -973,6 +1016,8 @@ privacy_suite(void)
 
 	tcase_add_test(masks, mask_phone_keeps_ends);
 	tcase_add_test(masks, mask_email_keeps_first_and_domain);
+	tcase_add_test(masks, mask_email_table);
+	tcase_add_test(masks, mask_text_one_letter_emails);
 	tcase_add_test(masks, mask_platform_keeps_prefix);
 	tcase_add_test(masks, mask_text_hides_numbers_and_addresses);
 	suite_add_tcase(suite, masks);
