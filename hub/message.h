@@ -124,6 +124,11 @@ enum hub_error_detail {
 					 * header sent more than once */
 	HUB_ERROR_NO_FACTOR = -5,	/* missing_field: no second factor
 					 * with a request that needs one */
+	HUB_ERROR_JSON_ONLY = -6,	/* unsupported_content_type: the
+					 * endpoint takes application/json
+					 * only */
+	HUB_ERROR_BLANK = -7,		/* invalid_field: the value is only
+					 * white space */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,
