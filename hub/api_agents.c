@@ -51,6 +51,7 @@ static const char *const api_agents_field_names[] = {
 enum {
 	API_AGENTS_CONFLICT = 1,
 	API_AGENTS_GONE = 2,
+	API_AGENTS_NO_DEPARTMENTS = 3,
 };
 
 /* A creation or a change on its way through the worker and the store. */
@@ -211,6 +212,11 @@ api_agents_parse_password(struct api_agent_change *change, json_t *value)
 		api_auth_error(change->req, code, "password", limit);
 		return false;
 	}
+	if (auth_password_blank(change->password)) {
+		api_auth_error(change->req, HUB_ERR_INVALID_FIELD, "password",
+		    HUB_ERROR_BLANK);
+		return false;
+	}
 	return true;
 }
 
@@ -361,6 +367,10 @@ api_agents_update_apply(struct store_tx *tx, void *arg)
 	was_available = agent.available;
 	was_disabled = agent.disabled;
 	api_agents_merge(change, &agent);
+	/* Checked again on the row as stored now, since the request read
+	 * it: only an admin works without a department. */
+	if (agent.department_count == 0 && agent.role != AUTH_ROLE_ADMIN)
+		return API_AGENTS_NO_DEPARTMENTS;
 
 	if (store_tx_agent_update(tx, &agent, change->hashed ? change->hash :
 	    NULL, change->now) != 0)
@@ -401,6 +411,9 @@ api_agents_stored(int result, void *arg)
 		api_auth_error(change->req, HUB_ERR_CONFLICT, "username", 0);
 	} else if (result == API_AGENTS_GONE) {
 		api_auth_error(change->req, HUB_ERR_NOT_FOUND, "id", 0);
+	} else if (result == API_AGENTS_NO_DEPARTMENTS) {
+		api_auth_error(change->req, HUB_ERR_MISSING_FIELD,
+		    "departments", 0);
 	} else if (result != 0 ||
 	    store_agent_get(change->api->store, change->agent_id, &agent) != 1) {
 		log_error("auth", "storing an agent failed agent=%lld",
@@ -602,6 +615,16 @@ api_agents_update(struct api_context *api, struct evhttp_request *req,
 	    (change->fields & API_AGENTS_ROLE ? change->values.role :
 	    target->role) != AUTH_ROLE_ADMIN) {
 		api_auth_error(req, HUB_ERR_INVALID_FIELD, "departments", 0);
+		api_agents_change_free(change);
+		return;
+	}
+	/* A new role other than admin needs departments, as a new agent
+	 * does. */
+	if (!(change->fields & API_AGENTS_DEPARTMENTS) &&
+	    (change->fields & API_AGENTS_ROLE) &&
+	    change->values.role != AUTH_ROLE_ADMIN &&
+	    target->department_count == 0) {
+		api_auth_error(req, HUB_ERR_MISSING_FIELD, "departments", 0);
 		api_agents_change_free(change);
 		return;
 	}

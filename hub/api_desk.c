@@ -309,7 +309,8 @@ api_desk_body(struct api_context *api, struct evhttp_request *req)
 
 	http_content_type(req, type, sizeof(type));
 	if (strcmp(type, "application/json") != 0) {
-		api_desk_error(req, HUB_ERR_CONTENT_TYPE, NULL, 0);
+		api_desk_error(req, HUB_ERR_CONTENT_TYPE, NULL,
+		    HUB_ERROR_JSON_ONLY);
 		return NULL;
 	}
 	if (http_request_body(api->http, req, &data, &length) != 0) {

@@ -347,27 +347,24 @@ static const struct api_error_entry api_error_catalogue[HUB_ERR_COUNT] = {
 		  NULL,
 		  "The username or the password is wrong. Check them and sign "
 		  "in again." } },
+	/* The fields "username" and "address" have their own forms below. */
 	[HUB_ERR_LOGIN_LOCKED] = { "login_locked", 429,
 		{ "Đăng nhập bằng \"{field}\" tạm bị khóa sau nhiều lần sai. "
-		  "Hãy thử lại sau {limit} giây hoặc nhờ quản trị viên đặt lại "
-		  "mật khẩu.",
+		  "Hãy thử lại sau {limit} giây.",
 		  "Đăng nhập bằng \"{field}\" tạm bị khóa sau nhiều lần sai. "
 		  "Hãy thử lại sau ít phút.",
 		  "Đăng nhập tạm bị khóa sau nhiều lần sai. Hãy thử lại sau "
-		  "{limit} giây hoặc nhờ quản trị viên đặt lại mật khẩu.",
+		  "{limit} giây.",
 		  "Đăng nhập tạm bị khóa sau nhiều lần sai. Hãy thử lại sau ít "
-		  "phút hoặc nhờ quản trị viên đặt lại mật khẩu." },
+		  "phút." },
 		{ "Sign-in with \"{field}\" is locked for now after too many "
-		  "failures. Try again in {limit} seconds, or ask an "
-		  "administrator to reset the password.",
+		  "failures. Try again in {limit} seconds.",
 		  "Sign-in with \"{field}\" is locked for now after too many "
 		  "failures. Try again in a few minutes.",
 		  "Sign-in is locked for now after too many failures. Try "
-		  "again in {limit} seconds, or ask an administrator to reset "
-		  "the password.",
+		  "again in {limit} seconds.",
 		  "Sign-in is locked for now after too many failures. Try "
-		  "again in a few minutes, or ask an administrator to reset "
-		  "the password." } },
+		  "again in a few minutes." } },
 	[HUB_ERR_SESSION_EXPIRED] = { "session_expired", 401,
 		{ NULL,
 		  "Phiên đăng nhập trong \"{field}\" đã hết hạn hoặc đã đăng "
@@ -618,8 +615,8 @@ static const struct {
 
 /*
  * Messages that replace the catalogue's for one code, picked by the
- * error's detail (a negative limit) or, with HUB_OK as detail, by its
- * field. Only the field and plain forms are used.
+ * error's detail (a negative limit) or, with 0 as detail, by its field.
+ * A form left NULL falls back to the catalogue's.
  */
 static const struct {
 	enum hub_error_code code;
@@ -694,6 +691,52 @@ static const struct {
 	    "The citizen in \"{field}\" was merged into another citizen, "
 	    "which now holds their data. Erase the citizen whose id is in "
 	    "\"merged_into\" instead.",
+	    NULL, NULL } },
+	{ HUB_ERR_CONTENT_TYPE, HUB_ERROR_JSON_ONLY, NULL,
+	  { NULL, NULL, NULL,
+	    "Máy chủ không nhận kiểu nội dung (Content-Type) này ở địa chỉ "
+	    "này. Hãy gửi lại dưới dạng application/json." },
+	  { NULL, NULL, NULL,
+	    "The request's Content-Type is not supported here. Send it "
+	    "again as application/json." } },
+	{ HUB_ERR_INVALID_FIELD, HUB_ERROR_BLANK, NULL,
+	  { NULL,
+	    "Trường \"{field}\" chỉ có khoảng trắng. Hãy nhập cả chữ, số "
+	    "hoặc ký hiệu rồi gửi lại.",
+	    NULL,
+	    "Một trường chỉ có khoảng trắng. Hãy nhập cả chữ, số hoặc ký "
+	    "hiệu rồi gửi lại." },
+	  { NULL,
+	    "The field \"{field}\" holds only white space. Put letters, "
+	    "digits or symbols in it and send it again.",
+	    NULL,
+	    "A field holds only white space. Put letters, digits or "
+	    "symbols in it and send it again." } },
+	{ HUB_ERR_LOGIN_LOCKED, 0, "username",
+	  { "Tên đăng nhập này tạm bị khóa sau nhiều lần đăng nhập sai. "
+	    "Hãy thử lại sau {limit} giây. Nếu quên mật khẩu, hãy nhờ quản "
+	    "trị viên đặt mật khẩu mới.",
+	    "Tên đăng nhập này tạm bị khóa sau nhiều lần đăng nhập sai. "
+	    "Hãy thử lại sau ít phút. Nếu quên mật khẩu, hãy nhờ quản trị "
+	    "viên đặt mật khẩu mới.",
+	    NULL, NULL },
+	  { "This username is locked for now after too many failed "
+	    "sign-ins. Try again in {limit} seconds. If you have forgotten "
+	    "the password, ask an administrator to set a new one.",
+	    "This username is locked for now after too many failed "
+	    "sign-ins. Try again in a few minutes. If you have forgotten the "
+	    "password, ask an administrator to set a new one.",
+	    NULL, NULL } },
+	{ HUB_ERR_LOGIN_LOCKED, 0, "address",
+	  { "Đăng nhập từ địa chỉ mạng này tạm bị khóa sau nhiều lần đăng "
+	    "nhập sai từ cùng địa chỉ. Hãy thử lại sau {limit} giây.",
+	    "Đăng nhập từ địa chỉ mạng này tạm bị khóa sau nhiều lần đăng "
+	    "nhập sai từ cùng địa chỉ. Hãy thử lại sau ít phút.",
+	    NULL, NULL },
+	  { "Sign-in from this network address is locked for now after too "
+	    "many failed sign-ins from it. Try again in {limit} seconds.",
+	    "Sign-in from this network address is locked for now after too "
+	    "many failed sign-ins from it. Try again in a few minutes.",
 	    NULL, NULL } },
 	{ HUB_ERR_NOT_FOUND, 0, "code",
 	  { NULL,

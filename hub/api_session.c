@@ -55,6 +55,9 @@ struct api_login {
 	bool verified;		/* set by the worker */
 	int64_t locked_user;	/* seconds left of a lock, 0 for none */
 	int64_t locked_address;
+	/* The address's row before and after the attempt counted it. */
+	struct auth_lockout_state address_before;
+	struct auth_lockout_state address_counted;
 
 	char user_key[AUTH_LOCKOUT_KEY_SIZE];
 	char address_key[AUTH_LOCKOUT_KEY_SIZE];
@@ -184,15 +187,14 @@ api_login_reply_created(struct api_login *login)
 /*
  * Clears the username's counter and takes back the failure that the
  * attempt counted for the address, so that successful logins from one
- * office do not lock it. The address's lock goes too when the count falls
- * below the threshold, because only this attempt can have set it then.
+ * office do not lock it. A lock of the address set since the attempt
+ * counted goes too (auth_lockout_forgive), so that a success never leaves
+ * a lock that it did not find.
  */
 static int
 api_login_success_apply(struct store_tx *tx, void *arg)
 {
 	struct api_login *login = arg;
-	struct auth_lockout_policy address = api_session_policy(
-	    &login->api->config->auth, true);
 	struct auth_lockout_state state;
 	char detail[64];
 	int found;
@@ -203,14 +205,10 @@ api_login_success_apply(struct store_tx *tx, void *arg)
 		if ((found = store_tx_lockout_get(tx, login->address_key,
 		    &state)) < 0)
 			return -1;
-		if (found == 1 && state.failures > 0) {
-			state.failures--;
-			if (state.failures < address.failures)
-				state.locked_until = 0;
-			if (store_tx_lockout_put(tx, login->address_key,
-			    &state) != 0)
-				return -1;
-		}
+		if (found == 1 && auth_lockout_forgive(&state,
+		    &login->address_before, &login->address_counted) &&
+		    store_tx_lockout_put(tx, login->address_key, &state) != 0)
+			return -1;
 	}
 	if (store_tx_session_create(tx, &login->session) != 0)
 		return -1;
@@ -351,8 +349,14 @@ api_login_attempt_apply(struct store_tx *tx, void *arg)
 	if (api_login_count(tx, login->user_key, &user, &user_state,
 	    login->now) != 0)
 		return -1;
-	return has_address ? api_login_count(tx, login->address_key, &address,
-	    &address_state, login->now) : 0;
+	if (!has_address)
+		return 0;
+	login->address_before = address_state;
+	if (api_login_count(tx, login->address_key, &address, &address_state,
+	    login->now) != 0)
+		return -1;
+	login->address_counted = address_state;
+	return 0;
 }
 
 static void
@@ -367,7 +371,8 @@ api_login_attempted(int result, void *arg)
 		api_auth_locked(login->req, "username",
 		    (long)login->locked_user);
 	} else if (login->locked_address > 0) {
-		api_auth_locked(login->req, NULL, (long)login->locked_address);
+		api_auth_locked(login->req, "address",
+		    (long)login->locked_address);
 	} else if (worker_pool_submit(login->api->workers, api_login_verify,
 	    api_login_verified, login) != 0) {
 		api_auth_error(login->req, HUB_ERR_UNAVAILABLE, NULL, 0);

@@ -54,7 +54,8 @@ api_ticket_body(struct api_context *api, struct evhttp_request *req,
 		return json_object();
 	http_content_type(req, type, sizeof(type));
 	if (strcmp(type, "application/json") != 0) {
-		api_tickets_error(req, HUB_ERR_CONTENT_TYPE, NULL, 0);
+		api_tickets_error(req, HUB_ERR_CONTENT_TYPE, NULL,
+		    HUB_ERROR_JSON_ONLY);
 		return NULL;
 	}
 	body = json_loadb(data, length, JSON_REJECT_DUPLICATES, &error);

@@ -92,6 +92,18 @@ int64_t auth_lockout_remaining(const struct auth_lockout_state *state,
 bool auth_lockout_record(const struct auth_lockout_policy *policy,
     struct auth_lockout_state *state, int64_t now);
 
+/* Takes back the failure that a login attempt counted before its password
+ * was checked, once the password proved right. counted is the row as the
+ * attempt stored it and before the row as the attempt found it, when no
+ * lock held. A window that started again since holds no failure of the
+ * attempt and is left alone. Otherwise the count drops by one and a lock
+ * set since the attempt is lifted, because every lock set in that time
+ * counted the attempt's own failure: a successful login never creates or
+ * extends a lock. Returns true when state changed. */
+bool auth_lockout_forgive(struct auth_lockout_state *state,
+    const struct auth_lockout_state *before,
+    const struct auth_lockout_state *counted);
+
 /* Whether the row can be deleted at now: its window has passed and it
  * holds no lock that still runs. */
 bool auth_lockout_expired(const struct auth_lockout_policy *policy,
@@ -115,6 +127,12 @@ int auth_password_setup(bool moderate);
  * and *limit to the bound. */
 char *auth_password_prepare(const char *password, size_t length,
     enum hub_error_code *error, long *limit);
+
+/* Whether password (valid UTF-8, as from auth_password_prepare) holds
+ * nothing but white space. A new password must not be blank, but a login
+ * still checks one, so that accounts that have one can sign in and change
+ * it. */
+bool auth_password_blank(const char *password);
 
 /* Wipes and frees a password from auth_password_prepare. */
 void auth_password_free(char *password);

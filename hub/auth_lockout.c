@@ -31,6 +31,19 @@ auth_lockout_record(const struct auth_lockout_policy *policy,
 }
 
 bool
+auth_lockout_forgive(struct auth_lockout_state *state,
+    const struct auth_lockout_state *before,
+    const struct auth_lockout_state *counted)
+{
+	if (state->failures == 0 || state->first_at != counted->first_at)
+		return false;
+	state->failures--;
+	if (state->locked_until > before->locked_until)
+		state->locked_until = before->locked_until;
+	return true;
+}
+
+bool
 auth_lockout_expired(const struct auth_lockout_policy *policy,
     const struct auth_lockout_state *state, int64_t now)
 {

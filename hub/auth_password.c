@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <unictype.h>
 #include <uninorm.h>
+#include <unistr.h>
 
 #include "auth_internal.h"
 #include "text.h"
@@ -92,6 +94,24 @@ auth_password_prepare(const char *password, size_t length,
 	}
 	auth_password_free(normalized);
 	return NULL;
+}
+
+bool
+auth_password_blank(const char *password)
+{
+	const uint8_t *s = (const uint8_t *)password;
+	size_t length = strlen(password);
+	size_t offset = 0;
+
+	while (offset < length) {
+		ucs4_t uc;
+		int step = u8_mbtouc(&uc, s + offset, length - offset);
+
+		if (!uc_is_property_white_space(uc))
+			return false;
+		offset += (size_t)step;
+	}
+	return true;
 }
 
 void

@@ -150,7 +150,10 @@ ctl_agent_password(char hash[AUTH_PASSWORD_HASH_SIZE])
 		return ctl_error("invalid password: it must have %d to %d"
 		    " characters of valid UTF-8", AUTH_PASSWORD_MIN_CHARS,
 		    AUTH_PASSWORD_MAX_CHARS);
-	if (auth_password_hash(password, hash) != 0)
+	if (auth_password_blank(password))
+		status = ctl_error("invalid password: it holds only white"
+		    " space");
+	else if (auth_password_hash(password, hash) != 0)
 		status = ctl_error("hashing the password failed: out of memory");
 	auth_password_free(password);
 	return status;

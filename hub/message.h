@@ -126,6 +126,11 @@ enum hub_error_detail {
 					 * with a request that needs one */
 	HUB_ERROR_MERGED = -6,		/* invalid_field: the citizen was
 					 * merged into another one */
+	HUB_ERROR_JSON_ONLY = -7,	/* unsupported_content_type: the
+					 * endpoint takes application/json
+					 * only */
+	HUB_ERROR_BLANK = -8,		/* invalid_field: the value is only
+					 * white space */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,

@@ -24,13 +24,15 @@ HUB_CONFIG_EXTRA='"departments": [
 eval "lib_$(declare -f hub_config_write)"
 hub_config_write() {
 	lib_hub_config_write "$1"
-	python3 - "$1" "$HUB_PUBLIC_URL" <<'PYTHON'
+	python3 - "$1" "$HUB_PUBLIC_URL" "$HUB_LOCK_SECONDS" <<'PYTHON'
 import json, sys
 with open(sys.argv[1]) as f:
     config = json.load(f)
 config["http"]["trusted_proxies"] = ["127.0.0.1"]
-if len(sys.argv) > 2 and sys.argv[2]:
+if sys.argv[2]:
     config["http"]["public_url"] = sys.argv[2]
+if sys.argv[3]:
+    config["auth"]["lockout_seconds"] = int(sys.argv[3])
 with open(sys.argv[1], "w") as f:
     json.dump(config, f, indent=1)
 PYTHON
@@ -38,6 +40,9 @@ PYTHON
 # Set before hub_start: the http.public_url of the next config, when not
 # the default.
 HUB_PUBLIC_URL=""
+# Set before hub_start: the auth.lockout_seconds of the next config, when
+# not the 120 of HUB_CONFIG_EXTRA.
+HUB_LOCK_SECONDS=""
 
 ADMIN_PASSWORD="admin password 1"
 SUP_PASSWORD="supervisor password"
@@ -142,6 +147,10 @@ check_ctl "invalid username" 2
 ctl -c "$HUB_CONFIG" agent add nopass --role agent --department roads \
 	</dev/null
 check_ctl "no password on standard input" 1
+ctl -c "$HUB_CONFIG" agent add blank --role agent --department roads \
+	<<<"            "
+check_ctl "password of only spaces" 1
+check_contains "blank password message" "$CTL_ERR" "white space"
 ctl -c "$HUB_CONFIG" agent list --json
 check_equal "agents after rejected adds" 4 "$(json_length "$CTL_OUT")"
 case_end
@@ -294,6 +303,26 @@ case_end
 
 # --- Failed logins and the lockout ---------------------------------------------
 
+case_begin "login takes JSON only"
+api POST /api/v1/session "username=admin1&password=admin+password+1" \
+	-H 'Content-Type: application/x-www-form-urlencoded' \
+	-H "X-Forwarded-For: 192.0.2.19"
+check_status 415
+check_equal "error.code" unsupported_content_type \
+	"$(json_get "$API_BODY" error.code)"
+check_contains "415 message en" "$(json_get "$API_BODY" error.message.en)" \
+	"application/json"
+check_not_contains "415 message en" "$(json_get "$API_BODY" error.message.en)" \
+	"form"
+check_not_contains "415 message vi" "$(json_get "$API_BODY" error.message.vi)" \
+	"biểu mẫu"
+# The citizens' endpoint takes forms and still says so.
+api POST /api/v1/requests "description=x" -H 'Content-Type: text/plain'
+check_status 415
+check_contains "415 message of a form endpoint" \
+	"$(json_get "$API_BODY" error.message.en)" "web form"
+case_end
+
 case_begin "wrong username and password replies are identical"
 api POST /api/v1/session '{"username":"nobody","password":"whatever 12345"}' \
 	-H "X-Forwarded-For: 192.0.2.10"
@@ -341,6 +370,10 @@ sessions_before=$(sqlite3 "file:$HUB_DATA/citizenhub.db?mode=ro" \
 	"SELECT count(*) FROM sessions")
 lock_out sup1 192.0.2.11
 check_locked sup1 "$SUP_PASSWORD" 192.0.2.11 username
+check_contains "username lock message en" \
+	"$(json_get "$API_BODY" error.message.en)" "This username is locked"
+check_contains "username lock message vi" \
+	"$(json_get "$API_BODY" error.message.vi)" "Tên đăng nhập này"
 cp "$API_BODY_FILE" "$TEST_TMP/locked-existing.json"
 # The lock follows the username, not the address, and any letter case.
 check_locked SUP1 "$SUP_PASSWORD" 192.0.2.99 username
@@ -369,7 +402,17 @@ for i in 1 2 3 4 5 6; do
 		-H "X-Forwarded-For: 192.0.2.13"
 	check_status 401
 done
-check_locked agent1 "$AGENT_PASSWORD" 192.0.2.13
+check_locked agent1 "$AGENT_PASSWORD" 192.0.2.13 address
+# A new password does not lift an address lock, so the message does not
+# suggest one.
+check_contains "address lock message en" \
+	"$(json_get "$API_BODY" error.message.en)" "network address"
+check_not_contains "address lock message en" \
+	"$(json_get "$API_BODY" error.message.en)" "password"
+check_contains "address lock message vi" \
+	"$(json_get "$API_BODY" error.message.vi)" "địa chỉ mạng"
+check_not_contains "address lock message vi" \
+	"$(json_get "$API_BODY" error.message.vi)" "mật khẩu"
 login agent1 "$AGENT_PASSWORD" cookie -H "X-Forwarded-For: 192.0.2.14"
 check_status 201
 case_end
@@ -413,7 +456,7 @@ case_begin "lockout survives a restart"
 hub_stop
 hub_start "$HUB_DATA"
 check_locked sup1 "$SUP_PASSWORD" 192.0.2.17 username
-check_locked agent1 "$AGENT_PASSWORD" 192.0.2.13
+check_locked agent1 "$AGENT_PASSWORD" 192.0.2.13 address
 case_end
 
 # --- Disabled agents -------------------------------------------------------------
@@ -550,6 +593,18 @@ check_equal "unknown department field" departments \
 	"$(json_get "$API_BODY" error.field)"
 post_agent '{"username":"nodept","password":"long enough pw","role":"agent","departments":[]}'
 check_status 422
+post_agent '{"username":"blank","password":"          ","role":"agent","departments":["roads"]}'
+check_status 422
+check_equal "blank password field" password "$(json_get "$API_BODY" error.field)"
+check_contains "blank password message en" \
+	"$(json_get "$API_BODY" error.message.en)" "only white space"
+check_contains "blank password message vi" \
+	"$(json_get "$API_BODY" error.message.vi)" "khoảng trắng"
+# Ideographic spaces (U+3000) are white space too.
+post_agent '{"username":"blank","password":"\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000","role":"agent","departments":["roads"]}'
+check_status 422
+check_equal "ideographic blank password field" password \
+	"$(json_get "$API_BODY" error.field)"
 post_agent '{"username":"badrole","password":"long enough pw","role":"boss","departments":["roads"]}'
 check_status 422
 check_equal "bad role field" role "$(json_get "$API_BODY" error.field)"
@@ -591,6 +646,10 @@ check_equal "role seen by the session" supervisor \
 api PATCH "/api/v1/agents/$new_id" '{"password":"short"}' \
 	-H "Authorization: Bearer $HUB_TOKEN"
 check_status 422
+api PATCH "/api/v1/agents/$new_id" '{"password":"\t          \n"}' \
+	-H "Authorization: Bearer $HUB_TOKEN"
+check_status 422
+check_equal "blank password field" password "$(json_get "$API_BODY" error.field)"
 api GET /api/v1/session "" -H "Authorization: Bearer $new_token"
 check_status 200
 api PATCH "/api/v1/agents/$new_id" '{"password":"another new password"}' \
@@ -615,6 +674,65 @@ check_equal "agent.updated audit events" $((audit_before + 3)) \
 	"$(audit_count agent.updated)"
 api GET /api/v1/agents/999999 "" -H "Authorization: Bearer $HUB_TOKEN"
 check_status 404
+case_end
+
+case_begin "role change keeps departments"
+api POST /api/v1/agents \
+	'{"username":"adm2","password":"second admin password","role":"admin"}' \
+	-H "Authorization: Bearer $HUB_TOKEN"
+check_status 201
+adm2_id=$(json_get "$API_BODY" agent.id || true)
+audit_before=$(audit_count agent.updated)
+for role in agent supervisor; do
+	api PATCH "/api/v1/agents/$adm2_id" "{\"role\":\"$role\"}" \
+		-H "Authorization: Bearer $HUB_TOKEN"
+	check_status 422
+	check_equal "$role without departments: code" missing_field \
+		"$(json_get "$API_BODY" error.code)"
+	check_equal "$role without departments: field" departments \
+		"$(json_get "$API_BODY" error.field)"
+	check_equal "role after the rejected PATCH" admin \
+		"$(agent_field "$adm2_id" role)"
+done
+check_equal "agent.updated audit events after rejected PATCHes" \
+	"$audit_before" "$(audit_count agent.updated)"
+api PATCH "/api/v1/agents/$adm2_id" '{"role":"agent","departments":["roads"]}' \
+	-H "Authorization: Bearer $HUB_TOKEN"
+check_status 200
+check_equal "departments with the new role" '["roads"]' \
+	"$(json_get "$API_BODY" agent.departments)"
+case_end
+
+case_begin "a correct login leaves no address lock"
+hub_stop
+HUB_LOCK_SECONDS=2
+hub_start "$HUB_DATA"
+HUB_LOCK_SECONDS=""
+for i in 1 2 3 4 5 6; do
+	api POST /api/v1/session \
+		"{\"username\":\"office$i\",\"password\":\"wrong password\"}" \
+		-H "X-Forwarded-For: 192.0.2.50"
+	check_status 401
+done
+check_locked agent1 "$AGENT_PASSWORD" 192.0.2.50 address
+sleep 3
+# The lock has ended but the window has not: each correct login counts a
+# failure before its password is checked, and must take it back without
+# leaving a lock.
+login agent1 "$AGENT_PASSWORD" cookie -H "X-Forwarded-For: 192.0.2.50"
+check_status 201
+login admin1 "$ADMIN_PASSWORD" cookie -H "X-Forwarded-For: 192.0.2.50"
+check_status 201
+login water1 "$WATER_PASSWORD" cookie -H "X-Forwarded-For: 192.0.2.50"
+check_status 201
+check_equal "address failures after correct logins" 6 \
+	"$(sqlite3 "file:$HUB_DATA/citizenhub.db?mode=ro" \
+	"SELECT failures FROM login_failures WHERE key = 'addr:192.0.2.50'")"
+# A failure still locks at once, as the window still holds six.
+api POST /api/v1/session '{"username":"office7","password":"wrong password"}' \
+	-H "X-Forwarded-For: 192.0.2.50"
+check_status 401
+check_locked agent1 "$AGENT_PASSWORD" 192.0.2.50 address
 case_end
 
 case_begin "cookie is Secure behind an https public_url"

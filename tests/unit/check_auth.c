@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "api_error.h"
 #include "auth_internal.h"
 #include "check_suites.h"
 #include "config.h"
@@ -241,7 +242,134 @@ START_TEST(lockout_expiry)
 }
 END_TEST
 
+/* A login counts a failure before its password is checked and takes it
+ * back once the password proved right. */
+static bool
+lockout_login(struct auth_lockout_state *state, int64_t now, bool right)
+{
+	struct auth_lockout_state before = *state, counted;
+
+	auth_lockout_record(&lockout_policy, state, now);
+	counted = *state;
+	return right ? auth_lockout_forgive(state, &before, &counted) : false;
+}
+
+START_TEST(lockout_success_after_lock_leaves_none)
+{
+	struct auth_lockout_state state = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		lockout_login(&state, 1000, false);
+	ck_assert_int_eq(state.locked_until, 31000);
+	/* The lock has ended, the window has not: a right password counts a
+	 * fourth failure, which locks, and takes both back. */
+	ck_assert(lockout_login(&state, 40000, true));
+	ck_assert_int_eq(state.failures, 3);
+	ck_assert_int_eq(auth_lockout_remaining(&state, 40000), 0);
+	ck_assert(lockout_login(&state, 41000, true));
+	ck_assert_int_eq(auth_lockout_remaining(&state, 41000), 0);
+	/* A wrong one still locks at once. */
+	lockout_login(&state, 42000, false);
+	ck_assert_int_eq(auth_lockout_remaining(&state, 42000), 30);
+}
+END_TEST
+
+START_TEST(lockout_success_lifts_lock_set_while_checking)
+{
+	struct auth_lockout_state state = { 0 }, before, counted;
+
+	lockout_login(&state, 1000, false);
+	before = state;
+	auth_lockout_record(&lockout_policy, &state, 2000);
+	counted = state;
+	/* A wrong password from the same address arrives while the right
+	 * one is checked and reaches the threshold with its help. */
+	ck_assert(auth_lockout_record(&lockout_policy, &state, 2500));
+	ck_assert(auth_lockout_forgive(&state, &before, &counted));
+	ck_assert_int_eq(state.failures, 2);
+	ck_assert_int_eq(state.locked_until, 0);
+}
+END_TEST
+
+START_TEST(lockout_success_keeps_a_new_window)
+{
+	struct auth_lockout_state state = { 0 }, before, counted, after;
+
+	before = state;
+	auth_lockout_record(&lockout_policy, &state, 0);
+	counted = state;
+	/* The window ended while the password was checked and three failures
+	 * of a new one locked: none of them is the login's. */
+	for (int i = 0; i < 3; i++)
+		auth_lockout_record(&lockout_policy, &state, 60000);
+	after = state;
+	ck_assert(!auth_lockout_forgive(&state, &before, &counted));
+	ck_assert_mem_eq(&state, &after, sizeof state);
+}
+END_TEST
+
 /* --- Passwords -------------------------------------------------------------- */
+
+START_TEST(password_blank_rules)
+{
+	ck_assert(auth_password_blank("          "));
+	ck_assert(auth_password_blank("\t \n \r \v \f  "));
+	/* U+3000 IDEOGRAPHIC SPACE and U+00A0 NO-BREAK SPACE. */
+	ck_assert(auth_password_blank("\xe3\x80\x80\xe3\x80\x80\xc2\xa0"
+	    "\xc2\xa0      "));
+	ck_assert(!auth_password_blank("     .    "));
+	ck_assert(!auth_password_blank(" mat khau  "));
+}
+END_TEST
+
+/* The message of error in language, checked to hold want and not lack. */
+static void
+check_error_message(enum hub_error_code code, const char *field, long limit,
+    const char *language, const char *want, const char *lack)
+{
+	struct hub_error error;
+	char *message;
+
+	hub_error_set(&error, code, field, limit);
+	message = api_error_message(&error, language);
+	ck_assert_ptr_nonnull(message);
+	ck_assert_msg(strstr(message, want) != NULL, "%s lacks \"%s\"",
+	    message, want);
+	ck_assert_msg(lack == NULL || strstr(message, lack) == NULL,
+	    "%s holds \"%s\"", message, lack);
+	free(message);
+}
+
+START_TEST(error_messages_of_logins)
+{
+	/* A new password does not lift a lock of the address. */
+	check_error_message(HUB_ERR_LOGIN_LOCKED, "address", 60, "en",
+	    "network address is locked for now", "password");
+	check_error_message(HUB_ERR_LOGIN_LOCKED, "address", 60, "en",
+	    "60 seconds", NULL);
+	check_error_message(HUB_ERR_LOGIN_LOCKED, "address", 60, "vi",
+	    "địa chỉ mạng", "mật khẩu");
+	check_error_message(HUB_ERR_LOGIN_LOCKED, "username", 60, "en",
+	    "This username is locked", NULL);
+	check_error_message(HUB_ERR_LOGIN_LOCKED, "username", 60, "vi",
+	    "Tên đăng nhập này", NULL);
+	check_error_message(HUB_ERR_LOGIN_LOCKED, NULL, 60, "en",
+	    "60 seconds", "password");
+
+	/* The login takes JSON only; the web form's endpoint takes forms. */
+	check_error_message(HUB_ERR_CONTENT_TYPE, NULL, HUB_ERROR_JSON_ONLY,
+	    "en", "application/json", "form");
+	check_error_message(HUB_ERR_CONTENT_TYPE, NULL, HUB_ERROR_JSON_ONLY,
+	    "vi", "application/json", "biểu mẫu");
+	check_error_message(HUB_ERR_CONTENT_TYPE, NULL, 0, "en", "web form",
+	    NULL);
+
+	check_error_message(HUB_ERR_INVALID_FIELD, "password", HUB_ERROR_BLANK,
+	    "en", "\"password\" holds only white space", NULL);
+	check_error_message(HUB_ERR_INVALID_FIELD, "password", HUB_ERROR_BLANK,
+	    "vi", "\"password\" chỉ có khoảng trắng", NULL);
+}
+END_TEST
 
 START_TEST(password_length_rules)
 {
@@ -424,12 +552,16 @@ auth_suite(void)
 	tcase_add_test(names, role_order_and_departments);
 	tcase_add_test(names, username_rules);
 	tcase_add_test(names, lockout_keys_fold_case);
+	tcase_add_test(names, error_messages_of_logins);
 	suite_add_tcase(suite, names);
 
 	tcase_add_test(lockout, lockout_locks_at_threshold);
 	tcase_add_test(lockout, lockout_window_restarts);
 	tcase_add_test(lockout, lockout_failure_while_locked);
 	tcase_add_test(lockout, lockout_expiry);
+	tcase_add_test(lockout, lockout_success_after_lock_leaves_none);
+	tcase_add_test(lockout, lockout_success_lifts_lock_set_while_checking);
+	tcase_add_test(lockout, lockout_success_keeps_a_new_window);
 	suite_add_tcase(suite, lockout);
 
 	/* Two argon2id hashes with the interactive cost take well under a
@@ -438,6 +570,7 @@ auth_suite(void)
 	tcase_add_test(passwords, password_length_rules);
 	tcase_add_test(passwords, password_normalized_to_nfc);
 	tcase_add_test(passwords, password_hash_and_verify);
+	tcase_add_test(passwords, password_blank_rules);
 	suite_add_tcase(suite, passwords);
 
 	tcase_add_test(config, config_auth_defaults);
