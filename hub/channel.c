@@ -129,6 +129,28 @@ channel_add_names(const struct hub_config *config,
 	    json_string(commune) : json_null());
 }
 
+json_t *
+hub_desk_categories(struct hub_channel *channel)
+{
+	const struct hub_config_desk *desk = desk_current(
+	    channel->host->config);
+	const struct desk_category *category;
+	json_t *categories = json_array();
+
+	for (size_t i = 0; categories != NULL && i < desk->category_count;
+	    i++) {
+		category = &desk->categories[i];
+		if (json_array_append_new(categories, json_pack(
+		    "{s:s, s:s?, s:s?}", "id", category->id,
+		    "name_vi", category->name_vi,
+		    "name_en", category->name_en)) != 0) {
+			json_decref(categories);
+			categories = NULL;
+		}
+	}
+	return categories;
+}
+
 /* Sets merged_into of view to the code that a merged ticket continues
  * under, or null. Returns 0, or -1 when the store failed. */
 static int

@@ -161,6 +161,12 @@ char *hub_channel_render(const struct hub_channel *channel, const char *language
  * a ticket. */
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);
 
+/* The categories of the desk in force, in configuration order, as a JSON
+ * array of {id, name_vi, name_en}. It is read at each call, so a category
+ * edited through the desk API shows at once. Returns a new array (empty
+ * when no category is configured), or NULL on allocation failure. */
+json_t *hub_desk_categories(struct hub_channel *channel);
+
 enum hub_factor_kind {
 	HUB_FACTOR_PHONE_SUFFIX,	/* last four digits of the citizen's phone */
 	HUB_FACTOR_EMAIL,		/* the citizen's email address */

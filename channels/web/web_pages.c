@@ -63,26 +63,6 @@ web_pages_time(json_t *to, const char *key, const json_t *from,
 		json_object_set_new(to, key, json_string(text));
 }
 
-/* Flags the category for the template, which names the form's own
- * categories in words and shows any other as it is. */
-static void
-web_pages_category(json_t *vars, const char *category)
-{
-	static const char *const known[] = { "traffic", "environment",
-	    "lighting", "water", "urban_order", "other" };
-	size_t i;
-
-	if (category == NULL)
-		return;
-	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (strcmp(category, known[i]) == 0) {
-			web_view_flag(vars, "category_is", category);
-			json_object_set_new(vars, "category_known", json_true());
-			return;
-		}
-	}
-}
-
 /* The code that a merged ticket continues under, as merged_code (plain)
  * and merged_code_display (grouped). The page links to it without a
  * token, because the citizen's factor for this code may not prove access
@@ -136,8 +116,6 @@ web_pages_ticket(json_t *vars, const json_t *ticket, const char *code)
 		if (json_is_object(value) || json_is_string(value))
 			json_object_set(vars, names[i], (json_t *)value);
 	}
-	web_pages_category(vars, json_string_value(json_object_get(ticket,
-	    "category")));
 	web_pages_time(vars, "deadline", ticket, "deadline");
 	if (json_object_get(vars, "deadline") == NULL)
 		web_pages_time(vars, "deadline", ticket, "due_at");
