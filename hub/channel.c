@@ -13,6 +13,7 @@
 #include "pipeline.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_replies.h"
 #include "template.h"
 #include "ticket_code.h"
 
@@ -129,6 +130,45 @@ channel_add_names(const struct hub_config *config,
 }
 
 json_t *
+hub_desk_categories(struct hub_channel *channel)
+{
+	const struct hub_config_desk *desk = desk_current(
+	    channel->host->config);
+	const struct desk_category *category;
+	json_t *categories = json_array();
+
+	for (size_t i = 0; categories != NULL && i < desk->category_count;
+	    i++) {
+		category = &desk->categories[i];
+		if (json_array_append_new(categories, json_pack(
+		    "{s:s, s:s?, s:s?}", "id", category->id,
+		    "name_vi", category->name_vi,
+		    "name_en", category->name_en)) != 0) {
+			json_decref(categories);
+			categories = NULL;
+		}
+	}
+	return categories;
+}
+
+/* Sets merged_into of view to the code that a merged ticket continues
+ * under, or null. Returns 0, or -1 when the store failed. */
+static int
+channel_add_merged_into(struct store *store, int64_t ticket_id, json_t *view)
+{
+	char target[TICKET_CODE_PLAIN_SIZE];
+	int merged = store_replies_merged_code(store, ticket_id, target);
+
+	if (merged < 0) {
+		log_error("channel", "reading merged_into failed ticket=%lld",
+		    (long long)ticket_id);
+		return -1;
+	}
+	return json_object_set_new(view, "merged_into", merged == 1 ?
+	    json_string(target) : json_null());
+}
+
+json_t *
 hub_ticket_public(struct hub_channel *channel, const char *code)
 {
 	struct store_ticket ticket;
@@ -151,6 +191,11 @@ hub_ticket_public(struct hub_channel *channel, const char *code)
 	    "updated_at", channel_time_json(ticket.updated_at));
 	if (view != NULL)
 		channel_add_names(channel->host->config, &ticket, view);
+	if (view != NULL && channel_add_merged_into(channel->host->store,
+	    ticket.id, view) != 0) {
+		json_decref(view);
+		view = NULL;
+	}
 	store_ticket_clear(&ticket);
 	return view;
 }

@@ -155,9 +155,17 @@ char *hub_channel_render(const struct hub_channel *channel, const char *language
 /* Public view of a ticket: status, category, department and commune (ids,
  * and their configured names as category_name and department_name
  * {"vi", "en"} and commune_name, null when not configured), deadline and
- * times, no personal data. Returns a new JSON object, or NULL when code
- * (plain, ten digits) is not a ticket. */
+ * times, no personal data. merged_into is the code (plain) of the ticket
+ * that a merged ticket's case continues under, null when not merged.
+ * Returns a new JSON object, or NULL when code (plain, ten digits) is not
+ * a ticket. */
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);
+
+/* The categories of the desk in force, in configuration order, as a JSON
+ * array of {id, name_vi, name_en}. It is read at each call, so a category
+ * edited through the desk API shows at once. Returns a new array (empty
+ * when no category is configured), or NULL on allocation failure. */
+json_t *hub_desk_categories(struct hub_channel *channel);
 
 enum hub_factor_kind {
 	HUB_FACTOR_PHONE_SUFFIX,	/* last four digits of the citizen's phone */
@@ -184,6 +192,7 @@ enum hub_rating_result {
 	HUB_RATING_NOT_FOUND,
 	HUB_RATING_NOT_RESOLVED,	/* neither resolved nor closed */
 	HUB_RATING_FAILED,		/* the store failed; nothing stored */
+	HUB_RATING_MERGED,		/* merged into another ticket */
 };
 
 typedef void (*hub_rate_done_fn)(enum hub_rating_result result,
@@ -191,8 +200,8 @@ typedef void (*hub_rate_done_fn)(enum hub_rating_result result,
 
 /* Stores the citizen's satisfaction rating (1 to 5, checked by the
  * caller, who has also checked a second factor) of the ticket of code
- * (plain), with an audit event. Only a resolved or closed ticket takes a
- * rating. A later rating replaces the earlier one, and done gets the
+ * (plain), with an audit event. Only a resolved or closed ticket that is
+ * not merged into another one takes a rating. A later rating replaces the earlier one, and done gets the
  * earlier rating as previous (0 for none). done runs once, after the
  * commit. Returns 0, or -1 when the hub is shutting down or out of memory
  * (done is not called then). */

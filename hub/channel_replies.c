@@ -73,6 +73,9 @@ channel_rating_done(int result, void *arg)
 		case STORE_RATING_NOT_RESOLVED:
 			outcome = HUB_RATING_NOT_RESOLVED;
 			break;
+		case STORE_RATING_MERGED:
+			outcome = HUB_RATING_MERGED;
+			break;
 		}
 	} else
 		log_error("channel", "rating not stored code=%s", rating->code);

@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "store_casework.h"
 #include "store_replies.h"
 #include "store_sqlite.h"
 
@@ -65,14 +66,44 @@ store_replies_messages_json(struct store *store, int64_t ticket_id,
 	return messages;
 }
 
+int
+store_replies_merged_code(struct store *store, int64_t ticket_id,
+    char code[TICKET_CODE_PLAIN_SIZE])
+{
+	/* Walks merged_into from ticket_id and keeps the last ticket reached,
+	 * at most STORE_CASEWORK_MERGE_HOPS_MAX hops away. */
+	static const char sql[] = "WITH RECURSIVE chain(id, merged_into,"
+	    " code, hop) AS (SELECT id, merged_into, code, 0 FROM tickets"
+	    " WHERE id = ?1 UNION ALL SELECT t.id, t.merged_into, t.code,"
+	    " chain.hop + 1 FROM tickets AS t JOIN chain"
+	    " ON t.id = chain.merged_into WHERE chain.hop < ?2)"
+	    " SELECT code, hop FROM chain ORDER BY hop DESC LIMIT 1";
+	sqlite3_stmt *stmt = store_sqlite_query(&store->reader, sql, "ii",
+	    ticket_id, (int64_t)STORE_CASEWORK_MERGE_HOPS_MAX);
+	const char *text;
+	int rc, merged = 0;
+
+	if (stmt == NULL || (rc = store_sqlite_row(&store->reader, stmt)) < 0)
+		return -1;
+	if (rc == 1 && sqlite3_column_int(stmt, 1) > 0) {
+		text = (const char *)sqlite3_column_text(stmt, 0);
+		if (text != NULL) {
+			snprintf(code, TICKET_CODE_PLAIN_SIZE, "%s", text);
+			merged = 1;
+		}
+	}
+	sqlite3_reset(stmt);
+	return merged;
+}
+
 /* --- Ratings ---------------------------------------------------------------- */
 
 int
 store_tx_rating(struct store_tx *tx, struct store_rating *rating)
 {
 	static const char find[] = "SELECT id, status IN ('resolved','closed'),"
-	    " COALESCE(satisfaction, 0), citizen_id, assignee_id"
-	    " FROM tickets WHERE code = ?";
+	    " COALESCE(satisfaction, 0), citizen_id, assignee_id,"
+	    " merged_into IS NOT NULL FROM tickets WHERE code = ?";
 	static const char update[] = "UPDATE tickets SET satisfaction = ?,"
 	    " satisfaction_at = ? WHERE id = ?";
 	static const char audit[] = "INSERT INTO audit_events (ticket_id,"
@@ -82,7 +113,7 @@ store_tx_rating(struct store_tx *tx, struct store_rating *rating)
 	    rating->code);
 	int64_t citizen_id, assignee_id;
 	char detail[128], assignee[32];
-	bool resolved;
+	bool resolved, merged;
 	int rc;
 
 	if (stmt == NULL || (rc = store_sqlite_row(tx->conn, stmt)) < 0)
@@ -96,7 +127,12 @@ store_tx_rating(struct store_tx *tx, struct store_rating *rating)
 	rating->previous = sqlite3_column_int(stmt, 2);
 	citizen_id = sqlite3_column_int64(stmt, 3);
 	assignee_id = sqlite3_column_int64(stmt, 4);
+	merged = sqlite3_column_int(stmt, 5) != 0;
 	sqlite3_reset(stmt);
+	if (merged) {
+		rating->result = STORE_RATING_MERGED;
+		return 0;
+	}
 	if (!resolved) {
 		rating->result = STORE_RATING_NOT_RESOLVED;
 		return 0;
@@ -136,9 +172,10 @@ store_tx_rating(struct store_tx *tx, struct store_rating *rating)
 	" SUM(satisfaction = 5)"
 
 /* The rated tickets that a filter selects, with ?1 from, ?2 to and ?3 the
- * departments. */
+ * departments. A merged ticket is never counted, even when it was rated
+ * before the merge, because its target carries the case on. */
 #define STORE_REPLIES_RATED " FROM tickets AS t"			\
-	" WHERE satisfaction IS NOT NULL"				\
+	" WHERE satisfaction IS NOT NULL AND t.merged_into IS NULL"	\
 	" AND (?1 = 0 OR satisfaction_at >= ?1)"			\
 	" AND (?2 = 0 OR satisfaction_at < ?2)"				\
 	" AND (?3 IS NULL OR department IN (SELECT value FROM json_each(?3)))"

@@ -21,10 +21,18 @@
 json_t *store_replies_messages_json(struct store *store, int64_t ticket_id,
     bool agent_names);
 
+/* Follows merged_into from ticket_id and copies the code of the ticket
+ * that the case continues under (the last one of the chain, at most
+ * STORE_CASEWORK_MERGE_HOPS_MAX hops away) to code. Returns 1 when
+ * ticket_id is merged, 0 when it is not or does not exist, -1 on error. */
+int store_replies_merged_code(struct store *store, int64_t ticket_id,
+    char code[TICKET_CODE_PLAIN_SIZE]);
+
 enum store_rating_result {
 	STORE_RATING_STORED,
 	STORE_RATING_NOT_FOUND,
 	STORE_RATING_NOT_RESOLVED,
+	STORE_RATING_MERGED,
 };
 
 /* A citizen's rating of a ticket. */
@@ -41,7 +49,8 @@ struct store_rating {
 /* Stores rating->rating as the satisfaction of a resolved or closed
  * ticket, replacing an earlier rating, with the audit event
  * "ticket.rated" {rating, previous, assignee_id} by the actor "citizen". A
- * ticket in another status is left alone (STORE_RATING_NOT_RESOLVED). */
+ * ticket merged into another one (STORE_RATING_MERGED) or in another
+ * status (STORE_RATING_NOT_RESOLVED) is left alone. */
 int store_tx_rating(struct store_tx *tx, struct store_rating *rating);
 
 /* The selection of ratings that the statistics count. */

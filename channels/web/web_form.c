@@ -45,12 +45,46 @@ web_form_values(const struct web_intake *intake, const char *language,
 			    web_intake_field_key((enum web_field)i),
 			    json_string(value));
 	}
-	rc |= web_view_flag(vars, "category_is",
-	    intake->values[WEB_FIELD_CATEGORY]);
 	rc |= web_view_flag(vars, "language_is",
 	    reply_language != NULL ? reply_language : language);
 	rc |= json_object_set_new(vars, "consent",
 	    json_boolean(intake->consent));
+	return rc == 0 ? 0 : -1;
+}
+
+/* The category choices of the desk in force, in the page's language, as
+ * categories [{id, name, selected}] and has_categories. With no category
+ * configured both are left out, and the form then has no category field. */
+static int
+web_form_categories(const struct web *web, const char *language,
+    const struct web_intake *intake, json_t *vars)
+{
+	const char *chosen = intake->values[WEB_FIELD_CATEGORY];
+	const char *name_key = strcmp(language, "en") == 0 ? "name_en" :
+	    "name_vi";
+	json_t *categories = hub_desk_categories(web->channel);
+	json_t *choices, *category;
+	const char *id, *name;
+	size_t i;
+	int rc = 0;
+
+	if (categories == NULL)
+		return -1;
+	if (json_array_size(categories) == 0) {
+		json_decref(categories);
+		return 0;
+	}
+	choices = json_array();
+	json_array_foreach(categories, i, category) {
+		id = json_string_value(json_object_get(category, "id"));
+		name = json_string_value(json_object_get(category, name_key));
+		rc |= json_array_append_new(choices, json_pack("{s:s, s:s, s:b}",
+		    "id", id, "name", name != NULL ? name : id, "selected",
+		    chosen != NULL && strcmp(chosen, id) == 0));
+	}
+	json_decref(categories);
+	rc |= json_object_set_new(vars, "categories", choices);
+	rc |= json_object_set_new(vars, "has_categories", json_true());
 	return rc == 0 ? 0 : -1;
 }
 
@@ -70,6 +104,7 @@ web_form_vars(const struct web *web, const char *language,
 	    json_string(web->config.honeypot_field));
 	rc |= web_form_limits(web, vars);
 	rc |= web_form_values(intake, language, vars);
+	rc |= web_form_categories(web, language, intake, vars);
 	if (rc != 0) {
 		json_decref(vars);
 		return NULL;

@@ -63,24 +63,25 @@ web_pages_time(json_t *to, const char *key, const json_t *from,
 		json_object_set_new(to, key, json_string(text));
 }
 
-/* Flags the category for the template, which names the form's own
- * categories in words and shows any other as it is. */
-static void
-web_pages_category(json_t *vars, const char *category)
+/* The code that a merged ticket continues under, as merged_code (plain)
+ * and merged_code_display (grouped). The page links to it without a
+ * token, because the citizen's factor for this code may not prove access
+ * to the other one. */
+static int
+web_pages_merged(json_t *vars, const json_t *ticket)
 {
-	static const char *const known[] = { "traffic", "environment",
-	    "lighting", "water", "urban_order", "other" };
-	size_t i;
+	const char *target = json_string_value(json_object_get(ticket,
+	    "merged_into"));
+	char grouped[TICKET_CODE_GROUPED_SIZE];
+	int rc = 0;
 
-	if (category == NULL)
-		return;
-	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (strcmp(category, known[i]) == 0) {
-			web_view_flag(vars, "category_is", category);
-			json_object_set_new(vars, "category_known", json_true());
-			return;
-		}
-	}
+	if (target == NULL || strlen(target) != TICKET_CODE_PLAIN_SIZE - 1)
+		return 0;
+	ticket_code_group(target, grouped);
+	rc |= json_object_set_new(vars, "merged_code", json_string(target));
+	rc |= json_object_set_new(vars, "merged_code_display",
+	    json_string(grouped));
+	return rc == 0 ? 0 : -1;
 }
 
 /* The ticket's public fields as the status page shows them. */
@@ -115,14 +116,12 @@ web_pages_ticket(json_t *vars, const json_t *ticket, const char *code)
 		if (json_is_object(value) || json_is_string(value))
 			json_object_set(vars, names[i], (json_t *)value);
 	}
-	web_pages_category(vars, json_string_value(json_object_get(ticket,
-	    "category")));
 	web_pages_time(vars, "deadline", ticket, "deadline");
 	if (json_object_get(vars, "deadline") == NULL)
 		web_pages_time(vars, "deadline", ticket, "due_at");
 	web_pages_time(vars, "created", ticket, "created_at");
 	web_pages_time(vars, "updated", ticket, "updated_at");
-	return 0;
+	return web_pages_merged(vars, ticket);
 }
 
 /* One message of the conversation as the status page shows it, or NULL to
@@ -186,8 +185,9 @@ web_pages_switch_query(json_t *vars, const struct web_lookup *lookup,
 	return json_object_set_new(vars, "switch_query", json_string(text));
 }
 
-/* The rating form's values: open on a resolved or closed ticket whose
- * messages a factor opened, with that factor to post again. */
+/* The rating form's values: open on a resolved or closed ticket, not
+ * merged into another one, whose messages a factor opened, with that
+ * factor to post again. */
 static int
 web_pages_rating(json_t *vars, const struct web_lookup *lookup,
     const struct web_params *query, int rated)
@@ -202,6 +202,7 @@ web_pages_rating(json_t *vars, const struct web_lookup *lookup,
 	if (rated > 0)
 		rc |= json_object_set_new(vars, "rated", json_integer(rated));
 	if (status == NULL || lookup->messages == NULL || value == NULL ||
+	    json_is_string(json_object_get(lookup->ticket, "merged_into")) ||
 	    (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0))
 		return rc == 0 ? 0 : -1;
 	rc |= json_object_set_new(vars, "rating_open", json_true());

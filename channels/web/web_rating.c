@@ -151,6 +151,9 @@ web_rating_api_done(enum hub_rating_result result, int previous, void *arg)
 	case HUB_RATING_NOT_RESOLVED:
 		web_reply_error(req, HUB_ERR_NOT_RESOLVED, "");
 		break;
+	case HUB_RATING_MERGED:
+		web_reply_error(req, HUB_ERR_TICKET_CLOSED, "");
+		break;
 	case HUB_RATING_FAILED:
 	default:
 		web_reply_error(req, HUB_ERR_UNAVAILABLE, "");
@@ -303,6 +306,8 @@ web_rating_form_done(enum hub_rating_result result, int previous, void *arg)
 	hub_error_set(&error, HUB_OK, "", 0);
 	if (result == HUB_RATING_NOT_RESOLVED)
 		hub_error_set(&error, HUB_ERR_NOT_RESOLVED, "", 0);
+	else if (result == HUB_RATING_MERGED)
+		hub_error_set(&error, HUB_ERR_TICKET_CLOSED, "", 0);
 	else if (result == HUB_RATING_NOT_FOUND)
 		hub_error_set(&error, HUB_ERR_NOT_FOUND, "code", 0);
 	else if (result != HUB_RATING_STORED)

@@ -140,6 +140,9 @@ try {
     expect(response.status() === 200, `the lookup returned HTTP ${response.status()}`);
     const status = (await page.textContent('span.status')).trim();
     expect(status === 'Mới tiếp nhận', `status is "${status}"`);
+    const facts = await page.textContent('dl.facts');
+    expect(facts.includes('Chiếu sáng công cộng'),
+      'the chosen category is not on the status page');
     const conversation = await page.textContent('ol.conversation');
     expect(conversation.includes(citizen.description),
       'the description is not in the conversation');

@@ -3,8 +3,8 @@
 # email or name and read with every contact and ticket, limited to the
 # caller's departments, and each read leaves a "citizen.read" audit event.
 # Two citizens are merged by hand, after the requests a merge rejects. A
-# blocked contact's next web submission is rejected with contact_blocked
-# until the contact is unblocked. Every rejected request is checked to change nothing.
+# blocked contact's next web submission, JSON or form, is rejected with
+# contact_blocked until the contact is unblocked. Every rejected request is checked to change nothing.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=citizens_lib.sh
@@ -251,6 +251,24 @@ check_status 403
 check_equal "error.code" contact_blocked "$(json_get "$API_BODY" error.code)"
 check_equal "error.field" phone "$(json_get "$API_BODY" error.field)"
 check_equal "tickets after the blocked submission" "$tickets_before" "$(stats_count tickets)"
+for lang in vi en; do
+	form_token_get "lang=$lang"
+	api POST "/api/v1/requests?lang=$lang" "$(form_encode form_token "$FORM_TOKEN" \
+		name "Nguyễn Văn An" phone "$PHONE" description "Đèn đường lại hỏng" \
+		language "$lang" consent yes)"
+	check_status 403
+	check_contains "blocked phone on the $lang form" "$API_BODY" 'aria-invalid="true"'
+	if [ "$lang" = vi ]; then
+		check_contains "vi form message" "$API_BODY" \
+			"“Số điện thoại” bạn nhập đã bị chặn vì lạm dụng dịch vụ"
+		check_contains "vi form advice" "$API_BODY" "liên hệ trực tiếp bộ phận một cửa"
+	else
+		check_contains "en form message" "$API_BODY" \
+			"The “Phone number” you entered is blocked for abusing the service"
+		check_contains "en form advice" "$API_BODY" "contact the one-stop desk in person"
+	fi
+done
+check_equal "tickets after the blocked form posts" "$tickets_before" "$(stats_count tickets)"
 api_admin GET "/api/v1/citizens/$ANH"
 check_not_equal "blocked_at in the citizen view" null \
 	"$(json_query "$API_BODY" "[c['blocked_at'] for c in d['citizen']['contacts'] if c['id'] == $PHONE_ID][0]")"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Editing the desk configuration through the admin API without a restart.
-# A new category classifies and routes the next report, and a renamed
-# department shows on the status page. A bad edit is rejected with the
-# field's path and changes nothing. Agents may read but not edit, and a
+# A new category classifies and routes the next report and shows on the
+# web form, and a renamed department shows on the status page. A bad edit
+# is rejected with the field's path and changes nothing. Agents may read but not edit, and a
 # department in use cannot be deleted. Concurrent edits all apply, and the
 # edits survive a restart and win over the config file.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -134,6 +134,33 @@ check_equal "category name" "Tiếng ồn" "$(json_get "$PUBLIC" ticket.category
 check_match "deadline" "$(json_get "$PUBLIC" ticket.due_at)" '^20[0-9-]+T'
 case_end
 
+case_begin "desk config new category on the web form"
+api GET /
+check_contains "configured category" "$API_BODY" '<option value="traffic">Giao thông</option>'
+check_contains "new category in Vietnamese" "$API_BODY" '<option value="noise">Tiếng ồn</option>'
+api GET "/?lang=en"
+check_contains "new category in English" "$API_BODY" '<option value="noise">Noise</option>'
+check_not_contains "no fixed category" "$API_BODY" 'value="urban_order"'
+form_token_get
+api POST "/api/v1/requests?lang=en" "$(form_encode form_token "$FORM_TOKEN" \
+	category noise description "Tiếng máy khoan từ công trình bên cạnh")"
+check_status 201
+form_code=$(printf '%s' "$API_BODY" |
+	sed -n 's/.*<p class="code">\([0-9-]*\)<\/p>.*/\1/p' | head -n 1)
+api GET "/api/v1/requests/${form_code//-/}"
+check_equal "chosen category" noise "$(json_get "$API_BODY" ticket.category)"
+# A category that is not configured is ignored, as in the JSON API, and
+# the report is classified by its words.
+form_token_get
+api POST "/api/v1/requests?lang=en" "$(form_encode form_token "$FORM_TOKEN" \
+	category water description "Đường có nhiều ổ gà sau mưa")"
+check_status 201
+form_code=$(printf '%s' "$API_BODY" |
+	sed -n 's/.*<p class="code">\([0-9-]*\)<\/p>.*/\1/p' | head -n 1)
+api GET "/api/v1/requests/${form_code//-/}"
+check_equal "unknown category ignored" traffic "$(json_get "$API_BODY" ticket.category)"
+case_end
+
 case_begin "desk config rename shows on status page"
 report "Đường có ổ gà lớn"
 check_equal "category" traffic "$(json_get "$PUBLIC" ticket.category)"
@@ -230,6 +257,8 @@ check_status 204
 api GET "/api/v1/requests/$NOISE_CODE"
 check_equal "ticket keeps the id" noise "$(json_get "$API_BODY" ticket.category)"
 check_equal "no name any more" null "$(json_get "$API_BODY" ticket.category_name)"
+api GET /
+check_not_contains "deleted category on the form" "$API_BODY" 'value="noise"'
 report "Tiếng karaoke ồn ào nữa"
 check_equal "next report to triage" moi-truong \
 	"$(json_get "$PUBLIC" ticket.department)"

@@ -286,6 +286,12 @@ json_get "$API_BODY" page_url >/dev/null &&
 check_not_contains "repeat" "$API_BODY" "token="
 case_end
 
+case_begin "form without categories has no category field"
+api GET /
+check_status 200
+check_not_contains "category field" "$API_BODY" 'name="category"'
+case_end
+
 case_begin "form maxlength matches limits"
 api GET /
 check_status 200

@@ -7,7 +7,8 @@
 # for a rating, which the status page takes in a form and the API in JSON.
 # Bad ratings store nothing, an open ticket cannot be rated, and the
 # statistics count ratings per department and agent within the caller's
-# departments. A reply queued while the queue is paused survives a restart
+# departments. A merged ticket's status page points to its target, takes
+# no rating and leaves the statistics. A reply queued while the queue is paused survives a restart
 # and is delivered after it.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -398,6 +399,80 @@ for query in from=2025-02-30 to=yesterday "from=2025-03-02&to=2025-03-01" \
 	as "$ADMIN" GET "/api/v1/stats/satisfaction?$query"
 	check_status 422
 done
+case_end
+
+case_begin "merged ticket points to its target"
+file_report "Nắp cống bị vỡ trước số 40 Hai Bà Trưng."
+target_code=$CODE
+file_report "Nắp cống trước số 40 Hai Bà Trưng vẫn vỡ, rất nguy hiểm."
+merged_code=$CODE
+merged_token=$ACCESS_TOKEN
+as "$TAM" POST "/api/v1/tickets/$merged_code/claim" "{}"
+check_status 200
+as "$TAM" POST "/api/v1/tickets/$merged_code/status" \
+	"$(json_body status resolved)"
+check_status 200
+as "$ADMIN" GET /api/v1/stats/satisfaction
+count_before=$(json_get "$API_BODY" overall.count)
+CODE=$merged_code
+rate "$(json_body rating =1 token "$merged_token")"
+check_status 200
+as "$ADMIN" GET /api/v1/stats/satisfaction
+check_equal "count with the rating" "$((count_before + 1))" \
+	"$(json_get "$API_BODY" overall.count)"
+# Only tickets of one citizen merge, and each web report made a citizen.
+as "$ADMIN" GET "/api/v1/tickets/$target_code"
+target_citizen=$(json_get "$API_BODY" ticket.citizen.id || true)
+as "$ADMIN" GET "/api/v1/tickets/$merged_code"
+merged_citizen=$(json_get "$API_BODY" ticket.citizen.id || true)
+as "$SUP" POST "/api/v1/citizens/$target_citizen/merge" \
+	"{\"from\": $merged_citizen}"
+check_status 200
+as "$SUP" POST "/api/v1/tickets/$merged_code/merge" \
+	"$(json_body into "$target_code")"
+check_status 200
+as "$ADMIN" GET /api/v1/stats/satisfaction
+check_equal "count after the merge" "$count_before" \
+	"$(json_get "$API_BODY" overall.count)"
+
+api GET "/api/v1/requests/$merged_code?token=$merged_token"
+check_status 200
+check_equal "merged_into" "$target_code" "$(json_get "$API_BODY" ticket.merged_into)"
+api GET "/api/v1/requests/$target_code"
+check_equal "target merged_into" null "$(json_get "$API_BODY" ticket.merged_into)"
+target_display="${target_code:0:4}-${target_code:4:4}-${target_code:8:2}"
+api GET "/lookup?code=$merged_code&token=$merged_token&lang=en"
+check_status 200
+check_contains "en notice" "$API_BODY" \
+	"This report was merged into report $target_display."
+check_contains "en link" "$API_BODY" \
+	"<a href=\"/lookup?code=$target_code&amp;lang=en\">"
+check_not_contains "en rating form" "$API_BODY" 'name="rating"'
+api GET "/lookup?code=$merged_code&token=$merged_token&lang=vi"
+check_status 200
+check_contains "vi notice" "$API_BODY" \
+	"Phản ánh này đã được gộp vào phản ánh $target_display."
+check_contains "vi link" "$API_BODY" \
+	"<a href=\"/lookup?code=$target_code&amp;lang=vi\">"
+check_not_contains "vi rating form" "$API_BODY" 'name="rating"'
+
+rated_before=$(sql "SELECT count(*) FROM audit_events WHERE action = 'ticket.rated'")
+rate "$(json_body rating =5 token "$merged_token")"
+check_status 409
+check_equal "error code" ticket_closed "$(json_get "$API_BODY" error.code)"
+api POST "/lookup" "$(form_encode code "$merged_code" token "$merged_token" \
+	rating 5 lang en)" -H 'Content-Type: application/x-www-form-urlencoded'
+check_status 409
+check_contains "form error" "$API_BODY" \
+	"This report was merged into another one, so it takes no rating."
+check_equal "satisfaction kept" 1 \
+	"$(sql "SELECT satisfaction FROM tickets WHERE code = '$merged_code'")"
+check_equal "ticket.rated audit events" "$rated_before" \
+	"$(sql "SELECT count(*) FROM audit_events WHERE action = 'ticket.rated'")"
+as "$ADMIN" GET /api/v1/stats/satisfaction
+check_equal "count after refused ratings" "$count_before" \
+	"$(json_get "$API_BODY" overall.count)"
+CODE=$code
 case_end
 
 case_begin "metrics count deliveries"
