@@ -72,6 +72,7 @@ struct api_agent_change {
 	/* Outcome. */
 	int64_t agent_id;
 	bool publish;		/* availability changed or agent disabled */
+	bool departments_changed;
 	bool available;
 };
 
@@ -354,11 +355,29 @@ api_agents_merge(const struct api_agent_change *change,
 		agent->available = false;
 }
 
+/* Whether every department of a is one of b's. */
+static bool
+api_agents_departments_within(const struct store_agent *a,
+    const struct store_agent *b)
+{
+	for (size_t i = 0; i < a->department_count; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->department_count && !found; j++)
+			found = strcmp(a->departments[i],
+			    b->departments[j]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 static int
 api_agents_update_apply(struct store_tx *tx, void *arg)
 {
 	struct api_agent_change *change = arg;
 	struct store_agent agent;
+	struct store_agent before;
 	bool was_available, was_disabled;
 	int found = store_tx_agent_get(tx, change->agent_id, &agent);
 
@@ -366,7 +385,11 @@ api_agents_update_apply(struct store_tx *tx, void *arg)
 		return found == 0 ? API_AGENTS_GONE : -1;
 	was_available = agent.available;
 	was_disabled = agent.disabled;
+	before = agent;
 	api_agents_merge(change, &agent);
+	change->departments_changed =
+	    !api_agents_departments_within(&before, &agent) ||
+	    !api_agents_departments_within(&agent, &before);
 	/* Checked again on the row as stored now, since the request read
 	 * it: only an admin works without a department. */
 	if (agent.department_count == 0 && agent.role != AUTH_ROLE_ADMIN)
@@ -391,13 +414,21 @@ api_agents_publish(struct api_agent_change *change)
 {
 	json_t *payload;
 
-	if (!change->publish || change->api->events == NULL)
+	if (change->api->events == NULL ||
+	    (!change->publish && !change->departments_changed))
 		return;
 	payload = json_pack("{s:I, s:b}", "agent_id",
 	    (json_int_t)change->agent_id, "available", change->available);
 	if (payload == NULL)
 		return;
-	events_publish(change->api->events, "agent.availability", payload);
+	if (change->publish)
+		events_publish(change->api->events, "agent.availability",
+		    payload);
+	/* The tickets of departments left, and the backlog of departments
+	 * joined, are handed on by automatic assignment. */
+	if (change->departments_changed)
+		events_publish(change->api->events, "agent.departments",
+		    payload);
 	json_decref(payload);
 }
 

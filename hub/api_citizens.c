@@ -180,7 +180,8 @@ api_citizens_search_parameter(struct api_citizens_search *search,
 	if (strcmp(key, "phone") == 0 || strcmp(key, "email") == 0 ||
 	    strcmp(key, "q") == 0) {
 		if (search->by != NULL) {
-			hub_error_set(error, HUB_ERR_INVALID_FIELD, key, 0);
+			hub_error_set(error, HUB_ERR_INVALID_FIELD, key,
+			    HUB_ERROR_ONE_SEARCH);
 			return false;
 		}
 		code = api_citizens_search_term(search, key, value);

@@ -712,6 +712,17 @@ static const struct {
 	    NULL,
 	    "A field holds only white space. Put letters, digits or "
 	    "symbols in it and send it again." } },
+	{ HUB_ERR_INVALID_FIELD, HUB_ERROR_ONE_SEARCH, NULL,
+	  { NULL,
+	    "Chỉ gửi một điều kiện tìm kiếm: phone, email hoặc q. Hãy bỏ "
+	    "\"{field}\" hoặc điều kiện còn lại rồi gửi lại.",
+	    NULL,
+	    "Chỉ gửi một điều kiện tìm kiếm: phone, email hoặc q." },
+	  { NULL,
+	    "Send only one search term: phone, email or q. Remove "
+	    "\"{field}\" or the other one and send it again.",
+	    NULL,
+	    "Send only one search term: phone, email or q." } },
 	{ HUB_ERR_LOGIN_LOCKED, 0, "username",
 	  { "Tên đăng nhập này tạm bị khóa sau nhiều lần đăng nhập sai. "
 	    "Hãy thử lại sau {limit} giây. Nếu quên mật khẩu, hãy nhờ quản "

@@ -30,6 +30,9 @@ enum assign_job_kind {
 	ASSIGN_JOB_TICKET,	/* a new ticket */
 	ASSIGN_JOB_SWEEP,	/* unassigned tickets of automatic departments */
 	ASSIGN_JOB_RELEASE,	/* the tickets of an unavailable agent */
+	/* the tickets of an agent in departments they left, then, for an
+	 * available agent, the backlog of their departments */
+	ASSIGN_JOB_DEPARTMENTS,
 };
 
 struct assign_job {
@@ -42,6 +45,7 @@ struct assign_job {
 	struct assign_policies *policies;
 	struct store_assign_changes changes;
 	bool more;		/* a sweep stopped at ASSIGN_SWEEP_MAX */
+	bool available;		/* ASSIGN_JOB_DEPARTMENTS: sweep after */
 };
 
 struct assign {
@@ -151,6 +155,11 @@ assign_job_apply(struct store_tx *tx, void *arg)
 	case ASSIGN_JOB_RELEASE:
 		return store_tx_assign_release(tx, job->id, policies->items,
 		    policies->count, &job->changes);
+	case ASSIGN_JOB_DEPARTMENTS:
+		if (store_tx_assign_release_departed(tx, job->id,
+		    policies->items, policies->count, &job->changes) != 0)
+			return -1;
+		return job->available ? assign_job_sweep(tx, job) : 0;
 	}
 	return -1;
 }
@@ -169,7 +178,7 @@ assign_publish(struct assign *assign, const struct store_assign_change *change)
 }
 
 static void assign_submit(struct assign *assign, enum assign_job_kind kind,
-    int64_t id);
+    int64_t id, bool available);
 
 static void
 assign_job_done(int result, void *arg)
@@ -183,7 +192,7 @@ assign_job_done(int result, void *arg)
 	for (size_t i = 0; result == 0 && i < job->changes.count; i++)
 		assign_publish(assign, &job->changes.items[i]);
 	if (result == 0 && job->more && !assign->stopped)
-		assign_submit(assign, ASSIGN_JOB_SWEEP, job->id);
+		assign_submit(assign, ASSIGN_JOB_SWEEP, job->id, false);
 
 	store_assign_changes_clear(&job->changes);
 	assign_policies_release(job->policies);
@@ -192,13 +201,15 @@ assign_job_done(int result, void *arg)
 }
 
 static void
-assign_submit(struct assign *assign, enum assign_job_kind kind, int64_t id)
+assign_submit(struct assign *assign, enum assign_job_kind kind, int64_t id,
+    bool available)
 {
 	struct assign_job *job;
 
 	/* Without an automatic department, new tickets and sweeps have
 	 * nothing to do, but released tickets must still be unassigned. */
-	if (assign->policies->count == 0 && kind != ASSIGN_JOB_RELEASE)
+	if (assign->policies->count == 0 && kind != ASSIGN_JOB_RELEASE &&
+	    kind != ASSIGN_JOB_DEPARTMENTS)
 		return;
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
 		log_error("assign", "assignment not queued: out of memory "
@@ -208,6 +219,7 @@ assign_submit(struct assign *assign, enum assign_job_kind kind, int64_t id)
 	job->assign = assign;
 	job->kind = kind;
 	job->id = id;
+	job->available = available;
 	job->policies = assign->policies;
 	job->policies->references++;
 	job->job = (struct store_job){ .apply = assign_job_apply,
@@ -240,17 +252,22 @@ assign_on_event(const char *event, const json_t *payload, void *arg)
 
 	if (strcmp(event, "ticket.created") == 0) {
 		if ((id = assign_payload_id(payload, "ticket_id")) > 0)
-			assign_submit(assign, ASSIGN_JOB_TICKET, id);
+			assign_submit(assign, ASSIGN_JOB_TICKET, id, false);
 	} else if (strcmp(event, "agent.availability") == 0) {
 		if ((id = assign_payload_id(payload, "agent_id")) <= 0)
 			return;
 		if (json_is_true(json_object_get(payload, "available")))
-			assign_submit(assign, ASSIGN_JOB_SWEEP, id);
+			assign_submit(assign, ASSIGN_JOB_SWEEP, id, false);
 		else
-			assign_submit(assign, ASSIGN_JOB_RELEASE, id);
+			assign_submit(assign, ASSIGN_JOB_RELEASE, id, false);
+	} else if (strcmp(event, "agent.departments") == 0) {
+		if ((id = assign_payload_id(payload, "agent_id")) > 0)
+			assign_submit(assign, ASSIGN_JOB_DEPARTMENTS, id,
+			    json_is_true(json_object_get(payload,
+			    "available")));
 	} else if (strcmp(event, "desk.changed") == 0) {
 		if (assign_policies_load(assign) == 0)
-			assign_submit(assign, ASSIGN_JOB_SWEEP, 0);
+			assign_submit(assign, ASSIGN_JOB_SWEEP, 0, false);
 	}
 }
 
@@ -275,7 +292,7 @@ assign_start(struct store *store, struct events *events,
 	}
 	log_info("assign", "automatic assignment started departments=%zu",
 	    assign->policies->count);
-	assign_submit(assign, ASSIGN_JOB_SWEEP, 0);
+	assign_submit(assign, ASSIGN_JOB_SWEEP, 0, false);
 	return assign;
 }
 

@@ -12,6 +12,13 @@
  *                        in_progress tickets go to another available agent
  *                        by their department's policy, or back to new
  *                        without an assignee;
+ *   agent.departments    {agent_id, available}, after the agent's
+ *                        departments changed: the agent's assigned and
+ *                        in_progress tickets of departments they left are
+ *                        moved as for available false (waiting tickets
+ *                        stay with them, as they do then); then, when
+ *                        available, the backlog is assigned as for
+ *                        available true;
  *   desk.changed         the policies are read again and every automatic
  *                        department's unassigned tickets are assigned.
  *

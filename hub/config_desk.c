@@ -512,6 +512,35 @@ config_desk_check_office_hours(const struct hub_config *config,
 	return 0;
 }
 
+/* Rejects a weekend of every day: no deadline could be computed. Make-up
+ * working days do not count, since they cover only some dates. */
+static int
+config_desk_check_weekend(const struct hub_config *config,
+    const json_t *weekend, struct config_error *err)
+{
+	bool listed[7] = { false };
+	int count = 0;
+
+	for (size_t i = 0; i < json_array_size(weekend); i++) {
+		const char *name = json_string_value(json_array_get(weekend,
+		    i));
+
+		for (int day = 0; name != NULL && day < 7; day++) {
+			if (strcmp(name, config_desk_weekdays[day]) == 0 &&
+			    !listed[day]) {
+				listed[day] = true;
+				count++;
+			}
+		}
+	}
+	if (count < 7)
+		return 0;
+	config_error_set(config, "calendar.weekend", err,
+	    "every day of the week is a weekend day",
+	    "at least one working day a week");
+	return -1;
+}
+
 static int
 config_desk_check_calendar(const struct hub_config *config,
     const json_t *calendar, struct config_error *err)
@@ -519,7 +548,9 @@ config_desk_check_calendar(const struct hub_config *config,
 	if (calendar == NULL)
 		return 0;
 	if (config_check_section(config, "calendar", calendar,
-	    config_desk_calendar_fields, err) == -1)
+	    config_desk_calendar_fields, err) == -1 ||
+	    config_desk_check_weekend(config,
+	    json_object_get(calendar, "weekend"), err) == -1)
 		return -1;
 	return config_desk_check_office_hours(config,
 	    json_object_get(calendar, "office_hours"), err);

@@ -131,6 +131,8 @@ enum hub_error_detail {
 					 * only */
 	HUB_ERROR_BLANK = -8,		/* invalid_field: the value is only
 					 * white space */
+	HUB_ERROR_ONE_SEARCH = -9,	/* invalid_field: a second search
+					 * term (phone, email or q) */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,

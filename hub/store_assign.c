@@ -28,12 +28,14 @@ enum store_assign_reason {
 	STORE_ASSIGN_NEW_TICKET,
 	STORE_ASSIGN_AGENT_AVAILABLE,
 	STORE_ASSIGN_AGENT_UNAVAILABLE,
+	STORE_ASSIGN_AGENT_LEFT_DEPARTMENT,
 };
 
 static const char *const store_assign_reasons[] = {
 	[STORE_ASSIGN_NEW_TICKET] = "new_ticket",
 	[STORE_ASSIGN_AGENT_AVAILABLE] = "agent_available",
 	[STORE_ASSIGN_AGENT_UNAVAILABLE] = "agent_unavailable",
+	[STORE_ASSIGN_AGENT_LEFT_DEPARTMENT] = "agent_left_department",
 };
 
 static const char *const store_assign_policies[] = {
@@ -432,7 +434,7 @@ store_assign_department(struct store_tx *tx, int64_t ticket_id,
 static int
 store_assign_move(struct store_tx *tx, int64_t ticket_id, int64_t agent_id,
     const struct store_assign_policy *policies, size_t count,
-    struct store_assign_changes *changes)
+    enum store_assign_reason reason, struct store_assign_changes *changes)
 {
 	enum desk_assignment assignment;
 	char *department;
@@ -446,8 +448,28 @@ store_assign_move(struct store_tx *tx, int64_t ticket_id, int64_t agent_id,
 	    &chosen);
 	if (rc >= 0)
 		rc = store_assign_set(tx, ticket_id, chosen, agent_id,
-		    assignment, STORE_ASSIGN_AGENT_UNAVAILABLE, changes);
+		    assignment, reason, changes);
 	free(department);
+	return rc;
+}
+
+/* Moves the tickets of agent_id that stmt lists. */
+static int
+store_assign_move_all(struct store_tx *tx, sqlite3_stmt *stmt,
+    int64_t agent_id, const struct store_assign_policy *policies,
+    size_t count, enum store_assign_reason reason,
+    struct store_assign_changes *changes)
+{
+	int64_t *ids;
+	int found, rc = 0;
+
+	found = store_assign_ids(tx, stmt, &ids);
+	if (found < 0)
+		return -1;
+	for (int i = 0; i < found && rc == 0; i++)
+		rc = store_assign_move(tx, ids[i], agent_id, policies, count,
+		    reason, changes);
+	free(ids);
 	return rc;
 }
 
@@ -458,18 +480,26 @@ store_tx_assign_release(struct store_tx *tx, int64_t agent_id,
 {
 	static const char sql[] = "SELECT id FROM tickets WHERE assignee_id = ?"
 	    " AND status IN ('assigned','in_progress') ORDER BY id";
-	int64_t *ids;
-	int found, rc = 0;
 
-	found = store_assign_ids(tx, store_sqlite_query(tx->conn, sql, "i",
-	    agent_id), &ids);
-	if (found < 0)
-		return -1;
-	for (int i = 0; i < found && rc == 0; i++)
-		rc = store_assign_move(tx, ids[i], agent_id, policies, count,
-		    changes);
-	free(ids);
-	return rc;
+	return store_assign_move_all(tx, store_sqlite_query(tx->conn, sql,
+	    "i", agent_id), agent_id, policies, count,
+	    STORE_ASSIGN_AGENT_UNAVAILABLE, changes);
+}
+
+int
+store_tx_assign_release_departed(struct store_tx *tx, int64_t agent_id,
+    const struct store_assign_policy *policies, size_t count,
+    struct store_assign_changes *changes)
+{
+	static const char sql[] = "SELECT id FROM tickets WHERE assignee_id = ?1"
+	    " AND status IN ('assigned','in_progress')"
+	    " AND department IS NOT NULL AND department NOT IN"
+	    " (SELECT department FROM agent_departments WHERE agent_id = ?1)"
+	    " ORDER BY id";
+
+	return store_assign_move_all(tx, store_sqlite_query(tx->conn, sql,
+	    "i", agent_id), agent_id, policies, count,
+	    STORE_ASSIGN_AGENT_LEFT_DEPARTMENT, changes);
 }
 
 /* --- JSON ------------------------------------------------------------------ */

@@ -91,6 +91,15 @@ int store_tx_assign_release(struct store_tx *tx, int64_t agent_id,
     const struct store_assign_policy *policies, size_t count,
     struct store_assign_changes *changes);
 
+/* Moves the tickets of agent_id whose status is assigned or in_progress
+ * and whose department the agent no longer belongs to, after a change of
+ * the agent's departments, as store_tx_assign_release does. Tickets in
+ * waiting status stay with the agent, as on unavailability. Returns 0 or
+ * -1. */
+int store_tx_assign_release_departed(struct store_tx *tx, int64_t agent_id,
+    const struct store_assign_policy *policies, size_t count,
+    struct store_assign_changes *changes);
+
 /* Adds "assignee_id", "reminded_at" and "escalated_at" (Vietnam time, or
  * null) of ticket_id to record, from the main thread's read connection.
  * Returns 0 or -1. */

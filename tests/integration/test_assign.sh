@@ -5,6 +5,8 @@
 # tickets. Without an available agent a ticket stays new until an agent
 # becomes available. An agent who becomes unavailable or is disabled hands
 # the tickets over to another agent, or back to new when no agent is left.
+# An agent moved to another department hands on the tickets of the old one
+# and takes the new one's backlog.
 # Agents are created with citizenhubctl and made available through PATCH
 # /api/v1/agents/ID with the admin token.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -285,6 +287,32 @@ agent_patch "$RR1" '{"available":true}'
 for code in "${RR1_CODES[@]}" "${RR2_CODES[@]}"; do
 	wait_assignee "$code" "$RR1"
 done
+case_end
+
+case_begin "assign hands on tickets when departments change"
+# rr2 back in do-thi; cx1 away, so that two tree reports wait in cay-xanh.
+agent_patch "$RR2" '{"disabled":false,"available":true}'
+agent_patch "$CX1" '{"available":false}'
+CODES=()
+file_report "Cây đổ trước trụ sở 1"
+file_report "Cây đổ trước trụ sở 2"
+TREE_CODES=("${CODES[@]}")
+for code in "${TREE_CODES[@]}"; do
+	wait_assignee "$code" null
+done
+# rr1 moves from do-thi to cay-xanh: the do-thi tickets go to rr2, the only
+# other agent there, and the cay-xanh backlog comes to rr1.
+agent_patch "$RR1" '{"departments":["cay-xanh"]}'
+for code in "${RR1_CODES[@]}" "${RR2_CODES[@]}"; do
+	wait_assignee "$code" "$RR2"
+done
+for code in "${TREE_CODES[@]}"; do
+	wait_assignee "$code" "$RR1"
+done
+check_equal "audit of a handed-on ticket" 1 \
+	"$(audit_count "${RR1_CODES[0]}" ticket.assigned agent_left_department)"
+check_equal "audit of a backlog ticket" 1 \
+	"$(audit_count "${TREE_CODES[0]}" ticket.assigned agent_available)"
 case_end
 
 case_begin "assign unknown policy stops start-up"

@@ -123,6 +123,17 @@ check_equal "missing search" missing_field "$(json_get "$API_BODY" error.code)"
 api_admin GET "/api/v1/citizens?phone=$PHONE&q=an"
 check_status 422
 check_equal "two searches" q "$(json_get "$API_BODY" error.field)"
+# A valid email after a phone: the message asks for one search term and
+# does not call the address invalid.
+api_admin GET "/api/v1/citizens?phone=$PHONE&email=an.nguyen%40example.org"
+check_status 422
+check_equal "phone and email code" invalid_field "$(json_get "$API_BODY" error.code)"
+check_equal "phone and email field" email "$(json_get "$API_BODY" error.field)"
+check_contains "phone and email message en" "$(json_get "$API_BODY" error.message.en)" \
+	"Send only one search term: phone, email or q"
+check_contains "phone and email message vi" "$(json_get "$API_BODY" error.message.vi)" \
+	"Chỉ gửi một điều kiện tìm kiếm"
+check_not_contains "phone and email message" "$API_BODY" "expected an email address"
 for limit in 0 101 abc -1; do
 	api_admin GET "/api/v1/citizens?q=an&limit=$limit"
 	check_status 422

@@ -664,6 +664,55 @@ START_TEST(test_release_without_agents)
 }
 END_TEST
 
+static int
+test_apply_release_departed(struct store_tx *tx, struct test_job *job)
+{
+	return store_tx_assign_release_departed(tx, job->id, test_policies,
+	    TEST_POLICY_COUNT, &job->changes);
+}
+
+START_TEST(test_release_departed)
+{
+	struct test_env env;
+	struct test_job job;
+
+	test_setup(&env);
+	test_exec(&env, test_agents_sql);
+	/* Agent 1 moves from roads to parks. */
+	test_exec(&env, "UPDATE agent_departments SET department = 'parks'"
+	    " WHERE agent_id = 1");
+	test_ticket(&env, 1, "roads", "assigned", 1, 0);
+	test_ticket(&env, 2, "roads", "in_progress", 1, 0);
+	test_ticket(&env, 3, "roads", "waiting", 1, 0);
+	test_ticket(&env, 4, "parks", "assigned", 1, 0);
+	test_ticket(&env, 5, "permits", "assigned", 1, 0);
+	test_ticket(&env, 6, NULL, "assigned", 1, 0);
+
+	job = (struct test_job){ .apply = test_apply_release_departed,
+	    .id = 1 };
+	test_run(&env, &job);
+	ck_assert_int_eq(job.result, 0);
+	ck_assert_uint_eq(job.changes.count, 3);
+	/* Round robin among the other agents of roads: 2, then 3. */
+	ck_assert_int_eq(test_assignee(&env, 1), 2);
+	ck_assert_int_eq(test_assignee(&env, 2), 3);
+	test_check_status(&env, 2, "assigned");
+	/* A manual department: back to new. */
+	ck_assert_int_eq(test_assignee(&env, 5), 0);
+	test_check_status(&env, 5, "new");
+	/* Waiting tickets, tickets of a department kept and tickets without
+	 * a department stay. */
+	ck_assert_int_eq(test_assignee(&env, 3), 1);
+	ck_assert_int_eq(test_assignee(&env, 4), 1);
+	ck_assert_int_eq(test_assignee(&env, 6), 1);
+	ck_assert_int_eq(test_query(&env, "SELECT COUNT(*) FROM audit_events"
+	    " WHERE actor = 'assignment' AND json_extract(detail, '$.reason')"
+	    " = 'agent_left_department'"), 3);
+	store_assign_changes_clear(&job.changes);
+	test_teardown(&env);
+}
+END_TEST
+
 START_TEST(test_ticket_json_fields)
 {
 	struct test_env env;
@@ -1105,6 +1154,7 @@ assign_suite(void)
 	tcase_add_test(tickets, test_backlog_oldest_first);
 	tcase_add_test(tickets, test_release_reassigns);
 	tcase_add_test(tickets, test_release_without_agents);
+	tcase_add_test(tickets, test_release_departed);
 	tcase_add_test(tickets, test_ticket_json_fields);
 	tcase_add_test(deadline, test_deadline_find_due);
 	tcase_add_test(deadline, test_deadline_find_uses_index);

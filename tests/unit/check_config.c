@@ -914,6 +914,11 @@ START_TEST(config_desk_errors_name_path_and_line)
 	    "  [\"13:30\", \"17:00\"],\n"
 	    "  [\"07:30\", \"11:30\"]]}}\n",
 	    "calendar.office_hours[1]", 3, "invalid period");
+	config_test_reject(
+	    "{\"calendar\": {\"working_days\": [\"2026-12-05\"],\n"
+	    "  \"weekend\": [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\",\n"
+	    "    \"fri\", \"sat\"]}}\n",
+	    "calendar.weekend", 2, "at least one working day a week");
 }
 END_TEST
 
