@@ -148,6 +148,15 @@ api_audit_reply_done(int result, void *arg)
 }
 
 void
+api_citizens_audited_fail(struct api_citizens_audited *reply)
+{
+	log_error("http", "building an audited reply failed: out of memory "
+	    "actor=%s", reply->actor);
+	api_auth_error(reply->req, HUB_ERR_INTERNAL, NULL, 0);
+	api_audit_reply_free(reply);
+}
+
+void
 api_citizens_audited_send(struct api_citizens_audited *reply)
 {
 	reply->job = (struct store_job){ .apply = api_audit_reply_apply,

@@ -285,9 +285,10 @@ api_citizens_send_found(struct api_context *api, struct evhttp_request *req,
 	json_array_foreach(citizens, index, citizen) {
 		if (api_citizens_audit_add(reply, "citizen.read",
 		    json_integer_value(json_object_get(citizen, "id")), 0,
-		    json_pack("{s:s}", "by", search->by)) != 0)
-			log_error("http", "recording a citizen read failed: out "
-			    "of memory");
+		    json_pack("{s:s}", "by", search->by)) != 0) {
+			api_citizens_audited_fail(reply);
+			return;
+		}
 	}
 	api_citizens_audited_send(reply);
 }
@@ -353,7 +354,7 @@ api_citizens_detail(struct api_context *api, struct evhttp_request *req,
 		return;
 	if (api_citizens_audit_add(reply, "citizen.read", citizen_id, 0,
 	    json_pack("{s:s}", "by", "id")) != 0) {
-		api_auth_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_citizens_audited_fail(reply);
 		return;
 	}
 	api_citizens_audited_send(reply);

@@ -72,6 +72,11 @@ int api_citizens_audit_add(struct api_citizens_audited *reply,
 int api_citizens_audited_header(struct api_citizens_audited *reply,
     const char *name, const char *value);
 
+/* Sends 500 instead of the reply, for an audit event or a header that
+ * could not be added, so that no personal data goes out unrecorded. Frees
+ * reply. */
+void api_citizens_audited_fail(struct api_citizens_audited *reply);
+
 /* Submits the audit job; the reply follows its commit, or 503 when the
  * store does not take the job and 500 when the commit fails. Frees reply. */
 void api_citizens_audited_send(struct api_citizens_audited *reply);

@@ -190,14 +190,15 @@ apply_reply(struct store_tx *tx, struct api_ticket_job *job,
 	    store_tx_casework_touch(tx, ticket->id, clock_now_ms()) != 0)
 		return -1;
 	job->message_id = message.id;
-	language = job->language[0] != '\0' ? job->language : ticket->language;
+	/* NULL: the send queue wraps the reply in the citizen's language. */
+	language = message.language;
 	if (apply_audit(tx, job, ticket, "message.reply", json_pack(
-	    "{s:I, s:s, s:I, s:s}", "message_id", (json_int_t)message.id,
+	    "{s:I, s:s, s:I, s:s?}", "message_id", (json_int_t)message.id,
 	    "channel", channel, "contact_id", (json_int_t)contact,
 	    "language", language)) != 0)
 		return -1;
 	return apply_event(tx, job, "message.queued", json_pack(
-	    "{s:I, s:I, s:s, s:s}", "ticket_id", (json_int_t)ticket->id,
+	    "{s:I, s:I, s:s, s:s?}", "ticket_id", (json_int_t)ticket->id,
 	    "message_id", (json_int_t)message.id, "channel", channel,
 	    "language", language));
 }

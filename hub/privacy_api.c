@@ -98,7 +98,7 @@ privacy_api_export(struct api_context *api, struct evhttp_request *req,
 	    disposition) != 0 || api_citizens_audit_add(reply,
 	    "citizen.export", citizen_id, 0, json_pack("{s:b}",
 	    "include_notes", include_notes == 1)) != 0) {
-		api_auth_error(req, HUB_ERR_INTERNAL, NULL, 0);
+		api_citizens_audited_fail(reply);
 		return;
 	}
 	api_citizens_audited_send(reply);
