@@ -238,8 +238,8 @@ api_desk_edit_done(int result, void *arg)
 	api_desk_edit_next();
 }
 
-/* Builds edit and sends it to the store. Returns 0 when it is stored
- * later, -1 when it has been answered already. */
+/* Builds edit and submits it to the store. Returns 0 when the reply
+ * follows the commit, -1 when an error reply was sent already. */
 static int
 api_desk_edit_start(struct api_desk_edit *edit)
 {

@@ -28,8 +28,8 @@
  *   method_not_allowed        405
  *   unavailable               503  shutting down, or the store rejects work
  *   internal_error            500
- *   login_failed              401  wrong username or password (never says
- *                                  which)
+ *   login_failed              401  wrong username or password (the reply
+ *                                  does not tell which)
  *   login_locked              429  limit: seconds until logins are taken
  *                                  again for the username or address
  *   session_expired           401  the session or token expired or ended

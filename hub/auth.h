@@ -40,10 +40,10 @@ struct auth_agent {
 
 /* Identifies the caller of req from its session cookie, its bearer token
  * or the admin token. A request other than GET or HEAD on a cookie session
- * must carry the session's CSRF token in X-CSRF-Token. On failure sends the
- * error (401 without or with an expired or revoked credential, 403 for a
- * missing or wrong CSRF token or a disabled agent) and returns false;
- * nothing else may be sent then. */
+ * must carry the session's CSRF token in X-CSRF-Token. On failure it sends
+ * 401 (no, expired or revoked credential) or 403 (missing or wrong CSRF
+ * token, disabled agent) and returns false. The caller then sends nothing
+ * else. */
 bool auth_request(struct api_context *api, struct evhttp_request *req,
     struct auth_agent *agent);
 

@@ -8,8 +8,8 @@
  * from the database on every request, so a change applies from the next
  * request on without a restart.
  *
- * NOTE: the daemon is not told of these changes, so disabling an agent
- * here publishes no agent.availability event; the API's PATCH does.
+ * NOTE: the daemon receives no notice of these writes, so disabling an
+ * agent here publishes no agent.availability event. The API's PATCH does.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -21,7 +21,7 @@
 
 struct hub_config;
 
-/* How the tickets of a department get an assignee. */
+/* Assignment policy of a department: who gets its new tickets. */
 enum desk_assignment {
 	DESK_ASSIGNMENT_MANUAL,		/* by an agent or supervisor */
 	DESK_ASSIGNMENT_ROUND_ROBIN,	/* the next available agent by id */

@@ -11,7 +11,7 @@
  *
  * Functions named store_tx_* run on the store thread inside a job, the
  * others on the main thread's read connection. They return 0 on success and
- * -1 on a database error (logged), unless said otherwise.
+ * -1 on a database error (logged), unless stated otherwise.
  */
 #ifndef HUB_STORE_CITIZEN_H
 #define HUB_STORE_CITIZEN_H

@@ -380,7 +380,7 @@ START_TEST(test_choose_none)
 	    DESK_ASSIGNMENT_ROUND_ROBIN, 0), 0);
 	ck_assert_int_eq(test_choose(&env, "parks",
 	    DESK_ASSIGNMENT_FEWEST_OPEN, 7), 0);
-	/* No cursor is written when nobody was chosen. */
+	/* No cursor is written when no agent was chosen. */
 	ck_assert_int_eq(test_query(&env, "SELECT COUNT(*) FROM desk_settings"),
 	    0);
 	test_teardown(&env);
@@ -979,7 +979,7 @@ START_TEST(test_deadline_escalation_once)
 	ck_assert(!test_fire(&env, 7, STORE_DEADLINE_ESCALATION, TEST_NOW_MS,
 	    &job));
 
-	/* No department: the note says there is nobody to escalate to. */
+	/* No department: the note states that no supervisor receives the escalation. */
 	ck_assert(test_fire(&env, 8, STORE_DEADLINE_ESCALATION, TEST_NOW_MS,
 	    &job));
 	ck_assert_uint_eq(job.fire.supervisor_count, 0);
