@@ -28,7 +28,7 @@
 #include "worker.h"
 
 /* Raised on any incompatible change to this header or to the descriptor. */
-#define HUB_CHANNEL_ABI_VERSION 1
+#define HUB_CHANNEL_ABI_VERSION 2
 
 enum hub_channel_capability {
 	HUB_CHANNEL_INBOUND = 1u << 0,
@@ -56,6 +56,17 @@ struct hub_outbound {
 	const char *code;	/* the ticket's code, ten digits */
 	bool automatic;		/* a notice of the hub, not an agent's reply
 				 * (email marks it Auto-Submitted) */
+	const char *kind;	/* "ack" (acknowledgement or notice) or
+				 * "reply" */
+	const char *subject;	/* the ticket's subject, NULL for none */
+	/* Threading: the reference (see hub_message) of the citizen's newest
+	 * message on the ticket through this channel, and the references of
+	 * the ticket's messages through this channel, oldest first,
+	 * separated by single spaces, at most the last ten; NULL for none. A
+	 * channel's own outbound references come from
+	 * hub_channel_reference. */
+	const char *in_reply_to;
+	const char *references;
 };
 
 /*
@@ -143,6 +154,54 @@ enum hub_delivery_status {
  * the store, -1 when the hub is shutting down. */
 int hub_channel_delivery(struct hub_channel *channel, int64_t message_id,
     enum hub_delivery_status status, const char *detail);
+
+/* --- References of outbound messages -------------------------------------- */
+
+/* Size of a reference made by hub_channel_reference, with its NUL. */
+#define HUB_REFERENCE_TOKEN_SIZE 64
+
+/* The reference of the hub's outbound message message_id on ticket_id:
+ * "chub.T.M.MAC", ticket and message ids in decimal and a keyed hash of
+ * both (16 hex digits) under a key kept in the store, so that a reply that
+ * quotes it finds its ticket and a bounce finds its message while nobody
+ * else can make one up. Email appends "@" and its domain to make the
+ * Message-ID. Safe on any thread after start. Returns 0, or -1 when out of
+ * space. */
+int hub_channel_reference(const struct hub_channel *channel, int64_t ticket_id,
+    int64_t message_id, char reference[HUB_REFERENCE_TOKEN_SIZE]);
+
+/* Whether id (a reference, with or without "@domain" and angle brackets)
+ * was made by hub_channel_reference of this hub; then fills ticket_id and
+ * message_id. Safe on any thread after start. Returns 1 or 0. */
+int hub_channel_reference_parse(const struct hub_channel *channel,
+    const char *id, int64_t *ticket_id, int64_t *message_id);
+
+/* --- Attachments ----------------------------------------------------------- */
+
+/* Stores data under the data directory by its SHA-256 (written to a
+ * temporary file, synced, then renamed, so a file under its name is always
+ * whole) and writes the hash in hex to sha256. Storing the same content
+ * again changes nothing. Safe on any thread, so a module calls it from a
+ * worker job; a file whose message is then not stored is removed by the
+ * hub later. Returns 0, or -1 on an I/O error (logged). */
+int hub_channel_store_blob(const struct hub_channel *channel, const void *data,
+    size_t size, char sha256[65]);
+
+/* --- A module's own state in the store -------------------------------------- */
+
+/* The value stored under key for this channel (an IMAP mailbox's
+ * UIDVALIDITY and last UID), as a new string, or NULL when there is none or
+ * on error. Main thread; one indexed read. */
+char *hub_channel_state_get(struct hub_channel *channel, const char *key);
+
+typedef void (*hub_state_done_fn)(int status, void *arg);
+
+/* Stores value under key for this channel (NULL deletes it). done, when
+ * not NULL, runs on the main thread after the commit with status 0, or -1
+ * when the write failed. Returns 0, or -1 when the hub is shutting down or
+ * out of memory (done is not called then). */
+int hub_channel_state_set(struct hub_channel *channel, const char *key,
+    const char *value, hub_state_done_fn done, void *arg);
 
 /* --- Templates ------------------------------------------------------------ */
 

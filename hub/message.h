@@ -12,12 +12,41 @@
 #include "ticket_code.h"
 
 #define HUB_MESSAGE_CONTACTS_MAX 4
+#define HUB_MESSAGE_REFERENCES_MAX 20
+#define HUB_MESSAGE_ATTACHMENTS_MAX 32
+/* The longest reference (an email Message-ID without its angle brackets)
+ * the hub keeps, in bytes. */
+#define HUB_REFERENCE_MAX 250
 #define HUB_LANGUAGE_DEFAULT "vi"
 
 struct hub_contact {
 	enum contact_kind kind;
 	char *value;		/* as received; identify normalizes it */
 	bool verified;		/* proven by the channel itself */
+};
+
+/* A file that came with a message. The content is already stored by its
+ * SHA-256 (hub_channel_store_blob); the message carries its metadata. */
+struct hub_attachment {
+	char sha256[65];	/* lower-case hex */
+	char *filename;		/* safe display name: no path, no control
+				 * characters; NULL when the sender gave none */
+	char *content_type;	/* "image/jpeg", lower case */
+	int64_t size;		/* bytes */
+};
+
+/* How the citizen is told that the message was taken. */
+enum hub_ack_mode {
+	/* The acknowledgement comes back in the answer only, for the channel
+	 * to show (a web page, a chat reply). */
+	HUB_ACK_ANSWER,
+	/* For a message that opens a ticket, the hub also stores the
+	 * acknowledgement as an outbound message (kind "ack") and sends it
+	 * through the channel's send queue, within the limits of
+	 * replies.ack_limit_* (per recipient and per ticket). */
+	HUB_ACK_QUEUE,
+	/* No acknowledgement. */
+	HUB_ACK_NONE,
 };
 
 /* Every string is owned by the message, NULL when absent, and valid UTF-8
@@ -49,6 +78,25 @@ struct hub_message {
 	char *idempotency_key;
 	uint8_t idempotency_body_hash[32];
 
+	/* Threading by reference (email Message-ID, In-Reply-To and
+	 * References, all without angle brackets): reference is this
+	 * message's own id, which later messages may quote; references are
+	 * the ids it answers, the most relevant first (In-Reply-To, then
+	 * References newest first). */
+	char *reference;
+	char *references[HUB_MESSAGE_REFERENCES_MAX];
+	int reference_count;
+
+	struct hub_attachment attachments[HUB_MESSAGE_ATTACHMENTS_MAX];
+	int attachment_count;
+
+	enum hub_ack_mode ack;
+	/* Written by a program (an auto-reply, a notification): it joins an
+	 * open ticket it refers to, but never opens a ticket, never reopens
+	 * one and is never acknowledged. With no open ticket to join it is
+	 * dropped (HUB_ANSWER_DROPPED). */
+	bool automatic;
+
 	int64_t received_at_ms;	/* Unix time in milliseconds, UTC */
 };
 
@@ -60,6 +108,21 @@ struct hub_message *hub_message_new(const char *channel);
  * has HUB_MESSAGE_CONTACTS_MAX contacts or on allocation failure. */
 int hub_message_add_contact(struct hub_message *message, enum contact_kind kind,
     const char *value, bool verified);
+
+/* Appends a reference the message answers (copied; angle brackets and
+ * surrounding white space are removed). References beyond
+ * HUB_MESSAGE_REFERENCES_MAX, empty ones and ones longer than
+ * HUB_REFERENCE_MAX are left out. Returns 0, or -1 on allocation
+ * failure. */
+int hub_message_add_reference(struct hub_message *message, const char *id);
+
+/* Appends an attachment whose content is stored under sha256 (64 hex
+ * digits); filename may be NULL. Returns 0, or -1 when the message has
+ * HUB_MESSAGE_ATTACHMENTS_MAX attachments already or on allocation
+ * failure. */
+int hub_message_add_attachment(struct hub_message *message,
+    const char *sha256, const char *filename, const char *content_type,
+    int64_t size);
 
 /* Replaces *field with a copy of value (NULL clears it). Returns 0 or -1. */
 int hub_message_set(char **field, const char *value);
@@ -143,6 +206,9 @@ enum hub_answer_status {
 	HUB_ANSWER_JOINED,	/* added to an existing ticket */
 	HUB_ANSWER_REJECTED,	/* nothing stored; see error */
 	HUB_ANSWER_FAILED,	/* the store failed; nothing stored, retry */
+	HUB_ANSWER_DROPPED,	/* taken on purpose and not stored: an
+				 * automatic message with no open ticket
+				 * to join */
 };
 
 /* What the channel sends back to its peer. Valid only during the completion

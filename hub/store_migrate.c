@@ -237,6 +237,28 @@ static const char store_migrate_3[] =
 	" updated_by INTEGER REFERENCES agents(id),"
 	" updated_at INTEGER NOT NULL);";
 
+/*
+ * Threading by reference and the channels' own state. messages.reference
+ * is the id a channel gave a message that later messages may quote (an
+ * email Message-ID); messages.automatic marks a message written by a
+ * program (an auto-reply). channel_state keeps what a module must remember
+ * across restarts (an IMAP mailbox's UIDVALIDITY and last UID).
+ */
+static const char store_migrate_4[] =
+	"ALTER TABLE messages ADD COLUMN reference TEXT;"
+	"ALTER TABLE messages ADD COLUMN automatic INTEGER NOT NULL DEFAULT 0"
+	" CHECK (automatic IN (0,1));"
+	"CREATE INDEX messages_reference ON messages (channel, reference)"
+	" WHERE reference IS NOT NULL;"
+	"CREATE INDEX attachments_sha256 ON attachments (sha256);"
+
+	"CREATE TABLE channel_state ("
+	" channel TEXT NOT NULL,"
+	" key TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (channel, key)) WITHOUT ROWID;";
+
 struct store_migration {
 	const char *sql;
 	int (*fill)(sqlite3 *db);	/* NULL, or run after sql */
@@ -247,6 +269,7 @@ static const struct store_migration store_migrations[] = {
 	{ store_migrate_1, NULL },
 	{ store_migrate_2, store_search_index_existing },
 	{ store_migrate_3, NULL },
+	{ store_migrate_4, NULL },
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
