@@ -1,0 +1,329 @@
+# shellcheck shell=bash
+# Set-up shared by the email channel's integration tests (test_email*.sh),
+# to be sourced after lib.sh. It starts an SMTP sink (smtp_sink.py) that
+# plays the smarthost, starts the hub with the email module listening for
+# LMTP on a free port of 127.0.0.1, and hands messages over by LMTP (swaks)
+# or through citizenhub-mailgate. Outbound mail is read back from the sink
+# and decoded with Debian's /usr/bin/python3.
+#
+# Every server listens and every client connects on 127.0.0.1 only.
+
+EMAIL_ADDRESS=tiepnhan@hub.example.org
+EMAIL_DOMAIN=hub.example.org
+EMAIL_FROM_NAME="Tiếp nhận phản ánh"
+CASES_DIR=$TOP/tests/cases/email
+MAILGATE_BIN=$TOP/citizenhub-mailgate
+SYSTEM_PYTHON=/usr/bin/python3
+SINK_SCRIPT=$TOP/tests/integration/smtp_sink.py
+# Acknowledgements per recipient and per ticket in the test config.
+EMAIL_ACK_LIMIT=3
+AGENT_PASSWORD="email test password 1"
+
+email_require() {
+	local missing=()
+	[ -f "$HUB_MODULES_DIR/email.so" ] ||
+		missing+=("$HUB_MODULES_DIR/email.so (run make)")
+	command -v swaks >/dev/null || missing+=("swaks (apt-get install swaks)")
+	"$SYSTEM_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+		missing+=("aiosmtpd for $SYSTEM_PYTHON (apt-get install python3-aiosmtpd)")
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "missing: ${missing[*]}" >&2
+		exit 1
+	fi
+}
+email_require
+
+# --- The SMTP sink ----------------------------------------------------------
+
+# sink_start [ARGS...]: starts smtp_sink.py on a free port with a new folder
+# and sets SINK_DIR, SINK_PORT and SINK_PID. ARGS go to the sink
+# (--forward HOST:PORT).
+sink_start() {
+	local deadline=$((SECONDS + 10))
+	SINK_DIR=$(mktemp -d "$TEST_TMP/sink.XXXXXX")
+	"$SYSTEM_PYTHON" "$SINK_SCRIPT" "$SINK_DIR" "$@" \
+		>>"$TEST_TMP/sink.log" 2>&1 &
+	SINK_PID=$!
+	HUB_PIDS+=("$SINK_PID")
+	while [ ! -s "$SINK_DIR/port" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		kill -0 "$SINK_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	SINK_PORT=$(cat "$SINK_DIR/port" 2>/dev/null || true)
+	[ -n "$SINK_PORT" ] || fail "the SMTP sink did not start (see $TEST_TMP/sink.log)"
+}
+
+sink_stop() {
+	[ -n "${SINK_PID:-}" ] || return 0
+	kill "$SINK_PID" 2>/dev/null || true
+	wait "$SINK_PID" 2>/dev/null || true
+	SINK_PID=""
+}
+
+# sink_count [DIR]: prints the number of messages the sink accepted.
+sink_count() {
+	local dir=${1:-$SINK_DIR}
+	find "$dir" -maxdepth 1 -name '[0-9]*.json' | wc -l
+}
+
+# sink_wait COUNT [SECONDS]: waits until the sink holds at least COUNT
+# messages; returns 1 when it does not within SECONDS (10).
+sink_wait() {
+	local deadline=$((SECONDS + ${2:-10}))
+	while [ "$(sink_count)" -lt "$1" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# sink_file N: prints the path of the sink's message number N (from 1).
+sink_file() {
+	printf '%s/%06d.eml' "$SINK_DIR" "$1"
+}
+
+# mail_header FILE NAME: prints the decoded header NAME of the message in
+# FILE (RFC 2047 words decoded), or nothing when it is absent.
+mail_header() {
+	"$SYSTEM_PYTHON" - "$1" "$2" <<'PYTHON'
+import email, email.policy, sys
+with open(sys.argv[1], "rb") as f:
+    message = email.message_from_binary_file(f, policy=email.policy.default)
+value = message.get(sys.argv[2])
+if value is not None:
+    print(str(value))
+PYTHON
+}
+
+# mail_text FILE [SUBTYPE]: prints the decoded text of the message's part of
+# type text/SUBTYPE (plain).
+mail_text() {
+	"$SYSTEM_PYTHON" - "$1" "${2:-plain}" <<'PYTHON'
+import email, email.policy, sys
+with open(sys.argv[1], "rb") as f:
+    message = email.message_from_binary_file(f, policy=email.policy.default)
+for part in message.walk():
+    if part.get_content_type() == "text/" + sys.argv[2]:
+        print(part.get_content())
+        break
+PYTHON
+}
+
+# sink_find HEADER TEXT: prints the sink files whose decoded HEADER contains
+# TEXT, oldest first.
+sink_find() {
+	"$SYSTEM_PYTHON" - "$SINK_DIR" "$1" "$2" <<'PYTHON'
+import email, email.policy, glob, os, sys
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "[0-9]*.eml"))):
+    with open(path, "rb") as f:
+        message = email.message_from_binary_file(f, policy=email.policy.default)
+    if sys.argv[3] in str(message.get(sys.argv[2], "")):
+        print(path)
+PYTHON
+}
+
+# --- The hub with the email module ------------------------------------------
+
+# email_config: prints the channels.email section for LMTP port $1 and SMTP
+# port $2, with $3 extra members.
+email_config() {
+	cat <<JSON
+"email": {
+		"address": "$EMAIL_ADDRESS",
+		"domain": "$EMAIL_DOMAIN",
+		"from_name": "$EMAIL_FROM_NAME",
+		"lmtp": { "listen": "127.0.0.1:$1" },
+		"smtp": { "host": "127.0.0.1", "port": $2, "starttls": false,
+			  "timeout_seconds": 5 }${3:+,
+		$3}
+	}
+JSON
+}
+
+# email_hub_start [EMAIL_EXTRA [DATA_DIR]]: starts the hub with the email
+# channel on a new LMTP port (LMTP_PORT) sending to the sink (which must
+# run), fast reply queue and EMAIL_ACK_LIMIT acknowledgements per recipient
+# and per ticket, then creates the agent "tam" and sets AGENT_TOKEN.
+email_hub_start() {
+	LMTP_PORT=$(lib_free_port)
+	HUB_CHANNELS_EXTRA=$(email_config "$LMTP_PORT" "$SINK_PORT" "${1:-}")
+	HUB_CONFIG_EXTRA="\"replies\": { \"poll_interval_seconds\": 1,
+		\"retry_base_seconds\": 1, \"retry_max_seconds\": 2,
+		\"ack_limit_per_recipient\": $EMAIL_ACK_LIMIT,
+		\"ack_limit_per_ticket\": $EMAIL_ACK_LIMIT,
+		\"ack_limit_window_seconds\": 3600 }"
+	# shellcheck disable=SC2119 # DATA_DIR is optional
+	if [ -n "${2:-}" ]; then
+		hub_start "$2" || return 1
+	else
+		hub_start || return 1
+	fi
+	lmtp_wait_ready || return 1
+	agent_login
+}
+
+# lmtp_wait_ready: waits up to 10 s for the LMTP port to take connections.
+lmtp_wait_ready() {
+	local deadline=$((SECONDS + 10))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		if python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+sys.exit(0 if s.recv(512).startswith(b"220") else 1)' "$LMTP_PORT" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "the LMTP listener on 127.0.0.1:$LMTP_PORT did not greet within 10 s"
+	return 1
+}
+
+# agent_login: creates the agent "tam" (once per data directory) and sets
+# AGENT_TOKEN to a bearer token of it.
+agent_login() {
+	ctl -c "$HUB_CONFIG" agent add tam --role admin <<<"$AGENT_PASSWORD"
+	api POST /api/v1/session "$(python3 -c '
+import json, sys
+print(json.dumps({"username": "tam", "password": sys.argv[1], "token": "bearer"}))
+' "$AGENT_PASSWORD")"
+	AGENT_TOKEN=$(json_get "$API_BODY" token || true)
+	[ -n "$AGENT_TOKEN" ] || fail "agent tam cannot log in: $API_STATUS $(lib_shorten "$API_BODY")"
+}
+
+# as_agent METHOD PATH [BODY]: api with the agent's bearer token.
+as_agent() {
+	api "$1" "$2" "${3:-}" -H "Authorization: Bearer $AGENT_TOKEN"
+}
+
+# --- Handing mail over ---------------------------------------------------------
+
+# case_sender FILE: prints the envelope sender of a case file: its
+# Return-Path, else its From address ("" for the null sender <>).
+case_sender() {
+	python3 - "$1" <<'PYTHON'
+import email, email.utils, sys
+with open(sys.argv[1], "rb") as f:
+    message = email.message_from_binary_file(f)
+path = message.get("Return-Path")
+if path is not None:
+    print(path.strip().strip("<>"))
+else:
+    print(email.utils.parseaddr(message.get("From", ""))[1])
+PYTHON
+}
+
+# lmtp_deliver FILE SENDER [RECIPIENT...]: hands FILE over by LMTP with
+# swaks to every RECIPIENT (the hub's address by default) in one
+# transaction. Sets LMTP_EXIT (swaks's status), LMTP_OUT (the dialogue) and
+# LMTP_DATA_REPLIES (the server's replies after DATA, one a line).
+lmtp_deliver() {
+	local file=$1 sender=$2 recipients
+	shift 2
+	recipients=$(IFS=,; echo "${*:-$EMAIL_ADDRESS}")
+	# swaks sends "MAIL FROM:<>" for --from '<>' (an empty --from means
+	# its default sender).
+	LMTP_EXIT=0
+	LMTP_OUT=$(swaks --protocol LMTP --server 127.0.0.1 --port "$LMTP_PORT" \
+		--from "${sender:-<>}" --to "$recipients" --data "$file" \
+		--timeout 30 --suppress-data 2>&1) || LMTP_EXIT=$?
+	# swaks prints "<-  250 ..." (or "<** 451 ...") for each reply; those
+	# after " -> N lines sent" answer DATA, one per recipient in LMTP.
+	LMTP_DATA_REPLIES=$(printf '%s\n' "$LMTP_OUT" |
+		sed -n '/^ *-> [0-9]* lines sent/,$p' |
+		grep -E '^<[-*~]+ +[0-9]{3}' | grep -Ev '^<[-*~]+ +221' |
+		sed -E 's/^<[-*~]+ +//' || true)
+}
+
+# check_lmtp_250 WHAT: the last LMTP transaction was accepted with 250 for
+# every recipient.
+check_lmtp_250() {
+	check_equal "$1: swaks exit status" 0 "$LMTP_EXIT"
+	if [ -z "$LMTP_DATA_REPLIES" ] ||
+		printf '%s\n' "$LMTP_DATA_REPLIES" | grep -vq '^250'; then
+		fail "$1: LMTP replies after DATA \"$(lib_shorten "$LMTP_DATA_REPLIES")\", expected 250"
+	fi
+}
+
+# mailgate_deliver FILE SENDER: pipes FILE into citizenhub-mailgate with
+# the test config and the envelope sender, as an MTA's pipe transport does.
+# Sets MAILGATE_EXIT and MAILGATE_ERR.
+mailgate_deliver() {
+	MAILGATE_EXIT=0
+	MAILGATE_ERR=$(timeout 30 "$MAILGATE_BIN" -c "$HUB_CONFIG" -f "$2" \
+		"$EMAIL_ADDRESS" <"$1" 2>&1 >/dev/null) || MAILGATE_EXIT=$?
+}
+
+# --- Reading tickets ------------------------------------------------------------
+
+# new_codes BEFORE: prints the ticket codes listed now and not in BEFORE
+# (a list of codes, one a line).
+new_codes() {
+	admin_codes
+	comm -13 <(printf '%s\n' "$1" | sed '/^$/d' | sort) \
+		<(printf '%s\n' "$ADMIN_CODES" | sed '/^$/d' | sort)
+}
+
+# wait_new_codes BEFORE COUNT [SECONDS]: waits until COUNT tickets exist
+# that BEFORE lacks and sets NEW_CODES; records nothing.
+wait_new_codes() {
+	local deadline=$((SECONDS + ${3:-5}))
+	while :; do
+		NEW_CODES=$(new_codes "$1")
+		[ "$(printf '%s' "$NEW_CODES" | grep -c .)" -ge "$2" ] && return 0
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# detail CODE: sets DETAIL to the ticket detail as the agent reads it.
+detail() {
+	as_agent GET "/api/v1/tickets/$1"
+	check_status 200
+	DETAIL=$API_BODY
+}
+
+# detail_get PYTHON_EXPRESSION: prints the expression evaluated on the
+# ticket t of DETAIL (strings raw, others as JSON), or nothing on error.
+detail_get() {
+	python3 -c '
+import json, sys
+t = json.loads(sys.argv[1])["ticket"]
+inbound = [m for m in t["messages"] if m["direction"] == "in"]
+outbound = [m for m in t["messages"] if m["direction"] == "out"]
+value = eval(sys.argv[2])
+print(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+' "$DETAIL" "$1" 2>/dev/null || true
+}
+
+# search_codes QUERY: prints the codes of tickets found by q=QUERY.
+search_codes() {
+	api_admin GET "/api/v1/tickets?q=$(python3 -c '
+import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1")"
+	python3 -c '
+import json, sys
+for ticket in json.loads(sys.argv[1])["tickets"]:
+    print(ticket["code"])
+' "$API_BODY" 2>/dev/null || true
+}
+
+# wait_delivery CODE MESSAGE_ID STATUS: waits up to 10 s for the message's
+# delivery_status and records a failure with the last one seen.
+wait_delivery() {
+	local deadline=$((SECONDS + 10)) seen=""
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		detail "$1"
+		seen=$(detail_get "[m['delivery_status'] for m in t['messages'] if m['id'] == $2][0]")
+		[ "$seen" = "$3" ] && return 0
+		sleep 0.3
+	done
+	fail "message $2 of $1: delivery_status \"$seen\", expected \"$3\""
+}
+
+# reply CODE TEXT: an agent's reply through the ticket's email contact; sets
+# REPLY_ID.
+reply() {
+	as_agent POST "/api/v1/tickets/$1/replies" "$(python3 -c '
+import json, sys; print(json.dumps({"body": sys.argv[1]}, ensure_ascii=False))' "$2")"
+	check_status 202
+	REPLY_ID=$(json_get "$API_BODY" message.id || true)
+	[ -n "$REPLY_ID" ] || fail "reply to $1: no message id in $(lib_shorten "$API_BODY")"
+}

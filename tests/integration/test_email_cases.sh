@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Every message of tests/cases/email/ handed to the email channel twice: by
+# LMTP (swaks) and through citizenhub-mailgate, each time to a fresh hub
+# whose smarthost is an SMTP sink. Each case gives the outcome its README
+# line states: a ticket with its subject, contact, sender's name, body in
+# NFC, search hits and attachments (their files stored under their SHA-256),
+# or no ticket and no acknowledgement for an auto-reply and a bounce, which
+# LMTP still answers 250 and the pipe command with exit 0. A bounce of the
+# hub's own reply, found by the reply's Message-ID, marks that reply
+# failed. The message of 3,000 links and 1 MB of white space costs less
+# than a second of the daemon's CPU while /healthz keeps answering.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=email_lib.sh
+. "$(dirname "$0")/email_lib.sh"
+
+# deliver FILE SENDER: hands FILE over by $TRANSPORT and checks that the
+# transport reports success (LMTP 250, mailgate exit 0).
+deliver() {
+	local name
+	name=$(basename "$1")
+	if [ "$TRANSPORT" = lmtp ]; then
+		lmtp_deliver "$1" "$2"
+		check_lmtp_250 "$name"
+	else
+		mailgate_deliver "$1" "$2"
+		check_equal "$name: citizenhub-mailgate exit status (stderr \"$(lib_shorten "$MAILGATE_ERR")\")" \
+			0 "$MAILGATE_EXIT"
+	fi
+}
+
+# deliver_case NUMBER: delivers the case file NUMBER-*.eml with its envelope
+# sender and sets CASE_FILE and CODE, the one ticket it opened, or records a
+# failure; BEFORE holds the codes before.
+deliver_case() {
+	CASE_FILE=$(echo "$CASES_DIR/$1"-*.eml)
+	admin_codes
+	BEFORE=$ADMIN_CODES
+	deliver "$CASE_FILE" "$(case_sender "$CASE_FILE")"
+	CODE=""
+	if wait_new_codes "$BEFORE" 1; then
+		CODE=$(printf '%s\n' "$NEW_CODES" | head -n 1)
+		check_equal "tickets opened by $1" 1 "$(printf '%s' "$NEW_CODES" | grep -c .)"
+		detail "$CODE"
+	else
+		fail "$(basename "$CASE_FILE"): no new ticket within 5 s"
+		DETAIL='{"ticket": {"messages": []}}'
+	fi
+}
+
+# check_dropped NUMBER ADDRESS MESSAGE_ID: the case opened no ticket, no
+# acknowledgement went to ADDRESS and the log names the Message-ID.
+check_dropped() {
+	local file
+	file=$(echo "$CASES_DIR/$1"-*.eml)
+	admin_codes
+	BEFORE=$ADMIN_CODES
+	deliver "$file" "$(case_sender "$file")"
+	# Two polls of the reply queue (poll_interval_seconds 1).
+	sleep 2.5
+	check_equal "tickets opened by $(basename "$file")" "" "$(new_codes "$BEFORE")"
+	check_equal "mail to $2 at the sink" "" "$(sink_find To "$2")"
+	if ! grep -qF "$3" "$HUB_LOG"; then
+		fail "the daemon log does not name the dropped message <$3>"
+	fi
+}
+
+# check_ack ADDRESS: an acknowledgement to ADDRESS reaches the sink within
+# 10 s, marked Auto-Submitted: auto-replied.
+check_ack() {
+	local deadline=$((SECONDS + 10)) files=""
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		files=$(sink_find To "$1")
+		[ -n "$files" ] && break
+		sleep 0.3
+	done
+	if [ -z "$files" ]; then
+		fail "no acknowledgement to $1 at the sink within 10 s"
+		return 0
+	fi
+	check_equal "Auto-Submitted of the acknowledgement to $1" auto-replied \
+		"$(mail_header "$(printf '%s\n' "$files" | head -n 1)" Auto-Submitted)"
+}
+
+# hub_cpu_seconds: prints the daemon's user and system CPU time in seconds.
+hub_cpu_seconds() {
+	python3 -c '
+import os, sys
+fields = open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split()
+print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+' "$HUB_PID"
+}
+
+run_cases() {
+	TRANSPORT=$1
+
+	case_begin "$TRANSPORT: hub with the email channel starts"
+	sink_start
+	email_hub_start || exit 1
+	case_end
+
+	case_begin "$TRANSPORT: 01 subject split inside a multibyte character"
+	deliver_case 01
+	check_equal "subject" "Phản ánh: đèn đường hỏng tại ấp Bình Đông" "$(detail_get 't["subject"]')"
+	check_equal "channel" email "$(detail_get 'inbound[0]["channel"]')"
+	check_equal "contact" an.nguyen@example.com \
+		"$(detail_get '[c["value"] for c in t["contacts"] if c["kind"] == "email"][0]')"
+	check_equal "name" "Nguyễn Văn An" "$(detail_get 't["citizen"]["name"]')"
+	check_ack an.nguyen@example.com
+	CODE_01=$CODE
+	case_end
+
+	case_begin "$TRANSPORT: 02 windows-1258 quoted-printable"
+	deliver_case 02
+	check_equal "subject" "Nước sinh hoạt bị đục" "$(detail_get 't["subject"]')"
+	check_equal "name" "Trần Thị Bích" "$(detail_get 't["citizen"]["name"]')"
+	check_equal "body starts in NFC with Xin chào," yes "$(detail_get '
+"yes" if inbound[0]["body"].startswith("Xin chào,") and
+__import__("unicodedata").is_normalized("NFC", inbound[0]["body"]) else inbound[0]["body"][:60]')"
+	case_end
+
+	case_begin "$TRANSPORT: 03 decomposed body stored in NFC and found"
+	deliver_case 03
+	check_equal "body in NFC" yes "$(detail_get '
+"yes" if inbound[0]["body"] and __import__("unicodedata").is_normalized("NFC", inbound[0]["body"]) else repr(inbound[0]["body"][:60])')"
+	for query in "đường" "duong" "NGUYEN HUE"; do
+		check_contains "tickets found by q=$query" "$(search_codes "$query")" "$CODE"
+	done
+	case_end
+
+	case_begin "$TRANSPORT: 04 auto-reply dropped"
+	check_dropped 04 thu.pham@example.com case04@mail.example.com
+	case_end
+
+	case_begin "$TRANSPORT: 05 bounce of an unknown message dropped"
+	check_dropped 05 MAILER-DAEMON@mx.example.net case05@mx.example.net
+	check_equal "mail to nobody@example.net" "" "$(sink_find To nobody@example.net)"
+	case_end
+
+	case_begin "$TRANSPORT: 06 attachments with RFC 2231 names"
+	deliver_case 06
+	local attachments
+	attachments=$(detail_get 'inbound[0]["attachments"]')
+	check_equal "attachment count" 2 "$(json_length "$attachments")"
+	check_equal "JPEG attachment" "Ảnh hiện trường.jpg image/jpeg 22" "$(python3 -c '
+import json, sys
+for a in json.loads(sys.argv[1]):
+    if a["content_type"] == "image/jpeg":
+        print(a["filename"], a["content_type"], a["size"])' "$attachments" 2>/dev/null)"
+	check_equal "PDF name is safe" ok "$(python3 -c '
+import json, sys
+for a in json.loads(sys.argv[1]):
+    if a["content_type"] == "application/pdf":
+        name = a["filename"] or ""
+        bad = [c for c in name if c in "/\\" or ord(c) < 32 or ord(c) == 127]
+        print("ok" if name and not bad and name.lower().endswith(".pdf") and
+              name not in (".", "..") else repr(name))' "$attachments" 2>/dev/null)"
+	# The stored files hold the decoded bytes under their SHA-256.
+	python3 - "$CASE_FILE" "$attachments" "$HUB_DATA" >"$TEST_TMP/blobs" <<'PYTHON' || true
+import email, email.policy, hashlib, json, os, sys
+with open(sys.argv[1], "rb") as f:
+    message = email.message_from_binary_file(f, policy=email.policy.compat32)
+parts = {p.get_content_type(): p.get_payload(decode=True) for p in message.walk()
+         if p.get_content_maintype() != "multipart"}
+for a in json.loads(sys.argv[2]):
+    data = parts.get(a["content_type"], b"")
+    if a["sha256"] != hashlib.sha256(data).hexdigest():
+        print("%s: sha256 %s is not that of the %d bytes sent" % (a["content_type"], a["sha256"], len(data)))
+    found = [os.path.join(d, n) for d, _, names in os.walk(sys.argv[3]) for n in names
+             if a["sha256"] in n]
+    if not found:
+        print("%s: no file named after %s under the data directory" % (a["content_type"], a["sha256"]))
+    elif open(found[0], "rb").read() != data:
+        print("%s: stored file %s differs from the attachment" % (a["content_type"], found[0]))
+PYTHON
+	check_equal "stored attachment files" "" "$(cat "$TEST_TMP/blobs")"
+	case_end
+
+	case_begin "$TRANSPORT: 07 pathological HTML within a second of CPU"
+	local cpu_before cpu_after probe_pid
+	cpu_before=$(hub_cpu_seconds)
+	# A second client reads /healthz every 50 ms meanwhile.
+	(
+		while :; do
+			curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+				--max-time 5 "$HUB_URL/healthz" || echo "000 5"
+			sleep 0.05
+		done
+	) >"$TEST_TMP/health-$TRANSPORT" &
+	probe_pid=$!
+	sleep 0.3
+	deliver_case 07
+	sleep 0.3
+	kill "$probe_pid" 2>/dev/null || true
+	wait "$probe_pid" 2>/dev/null || true
+	cpu_after=$(hub_cpu_seconds)
+	check_equal "CPU seconds under 1 (before $cpu_before, after $cpu_after)" yes \
+		"$(python3 -c 'import sys; print("yes" if float(sys.argv[2]) - float(sys.argv[1]) < 1 else "no")' \
+			"$cpu_before" "$cpu_after")"
+	check_contains "text body" "$(detail_get 'inbound[0]["body"]')" \
+		"Chợ đầu mối bị lấn chiếm lề đường."
+	check_equal "/healthz answers meanwhile (status and slowest)" "ok" "$(python3 -c '
+import sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+bad = [r for r in rows if r[0] != "200"]
+slowest = max((float(r[1]) for r in rows), default=99)
+print("ok" if rows and not bad and slowest < 0.5 else
+      "%d probes, %d not 200, slowest %.3f s" % (len(rows), len(bad), slowest))
+' "$TEST_TMP/health-$TRANSPORT")"
+	case_end
+
+	case_begin "$TRANSPORT: 08 From without an address"
+	deliver_case 08
+	check_equal "contact from the envelope sender" an.ho@example.com \
+		"$(detail_get '[c["value"] for c in t["contacts"] if c["kind"] == "email"][0]')"
+	case_end
+
+	case_begin "$TRANSPORT: 09 Date header of 200 characters"
+	local delivered_at
+	delivered_at=$(date +%s)
+	deliver_case 09
+	check_equal "ticket time is the time of receipt" yes "$(python3 -c '
+import datetime, json, sys
+t = json.loads(sys.argv[1])["ticket"]
+created = datetime.datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")).timestamp()
+print("yes" if abs(created - int(sys.argv[2])) < 60 else t["created_at"])' "$DETAIL" "$delivered_at" 2>/dev/null)"
+	case_end
+
+	case_begin "$TRANSPORT: 10 UTF-8 labelled us-ascii"
+	deliver_case 10
+	check_contains "body" "$(detail_get 'inbound[0]["body"]')" \
+		"Cống thoát nước bị tắc ở hẻm 45."
+	case_end
+
+	case_begin "$TRANSPORT: bounce of the hub's reply marks the reply failed"
+	local reply_file message_id dsn
+	if [ -n "${CODE_01:-}" ]; then
+		local sent_before
+		sent_before=$(sink_count)
+		reply "$CODE_01" "Chúng tôi đã chuyển phản ánh về đèn đường cho đội điện."
+		sink_wait $((sent_before + 1)) || fail "the reply did not reach the sink"
+		reply_file=$(sink_find Subject "$CODE_01" | tail -n 1)
+		message_id=$(mail_header "$reply_file" Message-ID | tr -d '<> ')
+		check_match "Message-ID of the reply" "$message_id" "@$EMAIL_DOMAIN\$"
+		dsn=$TEST_TMP/dsn-$TRANSPORT.eml
+		sed -e "s/reply-unknown-ticket@hub.example.org/$message_id/" \
+			-e "s/nobody@example.net/an.nguyen@example.com/g" \
+			-e "s/case05@mx.example.net/dsn-$TRANSPORT@mx.example.net/" \
+			"$CASES_DIR/05-dsn-bounce.eml" >"$dsn"
+		admin_codes
+		BEFORE=$ADMIN_CODES
+		deliver "$dsn" ""
+		wait_delivery "$CODE_01" "$REPLY_ID" failed
+		check_equal "tickets opened by the bounce" "" "$(new_codes "$BEFORE")"
+	else
+		fail "case 01 opened no ticket to reply to"
+	fi
+	case_end
+
+	case_begin "$TRANSPORT: hub stops cleanly"
+	hub_stop
+	sink_stop
+	case_end
+}
+
+run_cases lmtp
+run_cases mailgate
+tests_done
