@@ -143,8 +143,10 @@ JSON
 # channel on a new LMTP port (LMTP_PORT) sending to the sink (which must
 # run), fast reply queue and EMAIL_ACK_LIMIT acknowledgements per recipient
 # and per ticket, then creates the agent "tam" and sets AGENT_TOKEN.
+# A preset LMTP_PORT_NEXT is used (and cleared) instead of a new port.
 email_hub_start() {
-	LMTP_PORT=$(lib_free_port)
+	LMTP_PORT=${LMTP_PORT_NEXT:-$(lib_free_port)}
+	LMTP_PORT_NEXT=""
 	HUB_CHANNELS_EXTRA=$(email_config "$LMTP_PORT" "$SINK_PORT" "${1:-}")
 	HUB_CONFIG_EXTRA="\"replies\": { \"poll_interval_seconds\": 1,
 		\"retry_base_seconds\": 1, \"retry_max_seconds\": 2,
@@ -250,6 +252,33 @@ mailgate_deliver() {
 	MAILGATE_EXIT=0
 	MAILGATE_ERR=$(timeout 30 "$MAILGATE_BIN" -c "$HUB_CONFIG" -f "$2" \
 		"$EMAIL_ADDRESS" <"$1" 2>&1 >/dev/null) || MAILGATE_EXIT=$?
+}
+
+# make_mail FILE FROM SUBJECT BODY [HEADER VALUE...]: writes a plain text
+# message in UTF-8 (quoted-printable, CRLF line ends) with a new Message-ID
+# unless one is given; the subject is encoded per RFC 2047.
+make_mail() {
+	python3 - "$@" <<'PYTHON'
+import email.policy, email.utils, sys
+from email.message import EmailMessage
+path, sender, subject, body = sys.argv[1:5]
+extra = sys.argv[5:]
+message = EmailMessage(policy=email.policy.SMTP)
+message["From"] = sender
+message["To"] = "tiepnhan@hub.example.org"
+message["Subject"] = subject
+message["Date"] = email.utils.formatdate(localtime=True)
+names = [name.lower() for name in extra[::2]]
+if "message-id" not in names:
+    message["Message-ID"] = email.utils.make_msgid(domain="mail.example.com")
+for name, value in zip(extra[::2], extra[1::2]):
+    if name.lower() == "to":
+        del message["To"]
+    message[name] = value
+message.set_content(body, charset="utf-8", cte="quoted-printable")
+with open(path, "wb") as f:
+    f.write(message.as_bytes())
+PYTHON
 }
 
 # --- Reading tickets ------------------------------------------------------------
