@@ -356,3 +356,116 @@ import json, sys; print(json.dumps({"body": sys.argv[1]}, ensure_ascii=False))' 
 	REPLY_ID=$(json_get "$API_BODY" message.id || true)
 	[ -n "$REPLY_ID" ] || fail "reply to $1: no message id in $(lib_shorten "$API_BODY")"
 }
+
+# --- An IMAP server (Dovecot) ----------------------------------------------------
+
+# imap_start: starts Dovecot in the foreground on a free port of 127.0.0.1
+# with its own config, base_dir, password file and maildir under the
+# test's folder, and sets IMAP_PORT, IMAP_URL, IMAP_USER, IMAP_PASSWORD_FILE
+# and IMAP_MAILDIR. Run as root, the mail belongs to the user "dovecot".
+imap_start() {
+	local dir=$TEST_TMP/imap deadline=$((SECONDS + 10)) owner uid
+	command -v dovecot >/dev/null || {
+		fail "dovecot is missing (apt-get install dovecot-imapd)"
+		return 1
+	}
+	IMAP_PORT=$(lib_free_port)
+	IMAP_USER=hub
+	IMAP_URL="imap://127.0.0.1:$IMAP_PORT/INBOX"
+	IMAP_PASSWORD_FILE=$dir/hub-password
+	IMAP_MAILDIR=$dir/mail/$IMAP_USER
+	mkdir -p "$dir/base" "$IMAP_MAILDIR/new" "$IMAP_MAILDIR/cur" "$IMAP_MAILDIR/tmp"
+	head -c 12 /dev/urandom | od -An -v -tx1 | tr -d ' \n' >"$IMAP_PASSWORD_FILE"
+	printf '%s:{PLAIN}%s\n' "$IMAP_USER" "$(cat "$IMAP_PASSWORD_FILE")" >"$dir/passwd"
+	owner=$(id -un)
+	uid=$(id -u)
+	if [ "$uid" -eq 0 ]; then
+		owner=dovecot
+		# The mail processes run as dovecot and cross the test's folder.
+		chmod 0711 "$TEST_TMP" "$dir"
+		chown -R dovecot:dovecot "$dir/mail"
+		chmod 0644 "$dir/passwd"
+	fi
+	IMAP_OWNER=$owner
+	cat >"$dir/dovecot.conf" <<CONF
+base_dir = $dir/base
+state_dir = $dir/base/state
+instance_name = citizenhub-$IMAP_PORT
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = $dir/dovecot.log
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_location = maildir:$dir/mail/%u
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/passwd
+}
+userdb {
+  driver = static
+  args = uid=$owner gid=$owner home=$dir/mail/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+CONF
+	if [ "$uid" -ne 0 ]; then
+		sed -i -e '/^default_login_user/d' -e '/^default_internal_user/d' \
+			"$dir/dovecot.conf"
+	fi
+	dovecot -F -c "$dir/dovecot.conf" >>"$dir/dovecot.out" 2>&1 &
+	IMAP_PID=$!
+	HUB_PIDS+=("$IMAP_PID")
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		if imap_command "NOOP" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	fail "Dovecot did not answer on 127.0.0.1:$IMAP_PORT within 10 s" \
+		"($(tail -n 3 "$dir/dovecot.out" "$dir/dovecot.log" 2>/dev/null | tr '\n' ' '))"
+	return 1
+}
+
+imap_stop() {
+	[ -n "${IMAP_PID:-}" ] || return 0
+	kill "$IMAP_PID" 2>/dev/null || true
+	wait "$IMAP_PID" 2>/dev/null || true
+	IMAP_PID=""
+}
+
+# imap_command COMMAND: runs one IMAP command on INBOX with curl and prints
+# the untagged answer.
+imap_command() {
+	curl -s --max-time 5 -u "$IMAP_USER:$(cat "$IMAP_PASSWORD_FILE")" \
+		"$IMAP_URL" -X "$1"
+}
+
+# imap_deliver FILE: puts FILE into the maildir's new/ folder as a local
+# delivery agent does; Dovecot gives it the next UID, unseen.
+imap_deliver() {
+	local name
+	name="$(date +%s).$$_$RANDOM.citizenhub-test"
+	cp "$1" "$IMAP_MAILDIR/tmp/$name"
+	[ "$IMAP_OWNER" = "$(id -un)" ] || chown "$IMAP_OWNER:$IMAP_OWNER" "$IMAP_MAILDIR/tmp/$name"
+	mv "$IMAP_MAILDIR/tmp/$name" "$IMAP_MAILDIR/new/$name"
+}
+
+# imap_flags UID: prints the flags of message UID, e.g. "(\Seen)".
+imap_flags() {
+	imap_command "UID FETCH $1 (FLAGS)" | sed -n 's/.*FLAGS \(([^)]*)\).*/\1/p'
+}
