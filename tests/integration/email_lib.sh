@@ -152,7 +152,7 @@ email_hub_start() {
 		\"retry_base_seconds\": 1, \"retry_max_seconds\": 2,
 		\"ack_limit_per_recipient\": $EMAIL_ACK_LIMIT,
 		\"ack_limit_per_ticket\": $EMAIL_ACK_LIMIT,
-		\"ack_limit_window_seconds\": 3600 }"
+		\"ack_limit_window_minutes\": 60 }"
 	# shellcheck disable=SC2119 # DATA_DIR is optional
 	if [ -n "${2:-}" ]; then
 		hub_start "$2" || return 1

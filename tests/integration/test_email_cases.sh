@@ -3,9 +3,10 @@
 # LMTP (swaks) and through citizenhub-mailgate, each time to a fresh hub
 # whose smarthost is an SMTP sink. Each case gives the outcome its README
 # line states: a ticket with its subject, contact, sender's name, body in
-# NFC, search hits and attachments (their files stored under their SHA-256),
-# or no ticket and no acknowledgement for an auto-reply and a bounce, which
-# LMTP still answers 250 and the pipe command with exit 0. A bounce of the
+# NFC, search hits and attachments (downloaded as sent, their files stored
+# under their SHA-256), or no ticket and no acknowledgement for an
+# auto-reply and a bounce, which LMTP still answers 250 and the pipe
+# command with exit 0. A bounce of the
 # hub's own reply, found by the reply's Message-ID, marks that reply
 # failed. The message of 3,000 links and 1 MB of white space costs less
 # than a second of the daemon's CPU while /healthz keeps answering.
@@ -155,24 +156,42 @@ for a in json.loads(sys.argv[1]):
         bad = [c for c in name if c in "/\\" or ord(c) < 32 or ord(c) == 127]
         print("ok" if name and not bad and name.lower().endswith(".pdf") and
               name not in (".", "..") else repr(name))' "$attachments" 2>/dev/null)"
-	# The stored files hold the decoded bytes under their SHA-256.
-	python3 - "$CASE_FILE" "$attachments" "$HUB_DATA" >"$TEST_TMP/blobs" <<'PYTHON' || true
-import email, email.policy, hashlib, json, os, sys
-with open(sys.argv[1], "rb") as f:
+	# Each attachment downloads as the decoded bytes that were sent, and
+	# its file under the data directory is named by their SHA-256.
+	local attachment_id content_type
+	: >"$TEST_TMP/blobs"
+	for attachment_id in $(python3 -c '
+import json, sys
+for a in json.loads(sys.argv[1]):
+    print(a["id"])' "$attachments" 2>/dev/null); do
+		curl -s -o "$TEST_TMP/download" -w '%{http_code} %{content_type}\n' --max-time 10 \
+			-H "Authorization: Bearer $AGENT_TOKEN" \
+			"$HUB_URL/api/v1/tickets/$CODE/attachments/$attachment_id" >"$TEST_TMP/download.status"
+		content_type=$(python3 -c '
+import json, sys
+print([a["content_type"] for a in json.loads(sys.argv[1]) if str(a["id"]) == sys.argv[2]][0])
+' "$attachments" "$attachment_id")
+		python3 - "$CASE_FILE" "$content_type" "$TEST_TMP/download" "$HUB_DATA" \
+			"$(cat "$TEST_TMP/download.status")" >>"$TEST_TMP/blobs" <<'PYTHON' || true
+import email, email.policy, hashlib, os, sys
+case_file, content_type, download, data_dir, status = sys.argv[1:6]
+with open(case_file, "rb") as f:
     message = email.message_from_binary_file(f, policy=email.policy.compat32)
-parts = {p.get_content_type(): p.get_payload(decode=True) for p in message.walk()
-         if p.get_content_maintype() != "multipart"}
-for a in json.loads(sys.argv[2]):
-    data = parts.get(a["content_type"], b"")
-    if a["sha256"] != hashlib.sha256(data).hexdigest():
-        print("%s: sha256 %s is not that of the %d bytes sent" % (a["content_type"], a["sha256"], len(data)))
-    found = [os.path.join(d, n) for d, _, names in os.walk(sys.argv[3]) for n in names
-             if a["sha256"] in n]
-    if not found:
-        print("%s: no file named after %s under the data directory" % (a["content_type"], a["sha256"]))
-    elif open(found[0], "rb").read() != data:
-        print("%s: stored file %s differs from the attachment" % (a["content_type"], found[0]))
+sent = [p.get_payload(decode=True) for p in message.walk()
+        if p.get_content_type() == content_type][0]
+got = open(download, "rb").read()
+digest = hashlib.sha256(sent).hexdigest()
+if not status.startswith("200"):
+    print("%s: download answered %s" % (content_type, status))
+elif got != sent:
+    print("%s: download of %d bytes differs from the %d bytes sent" % (content_type, len(got), len(sent)))
+found = [os.path.join(d, n) for d, _, names in os.walk(data_dir) for n in names if n == digest]
+if not found:
+    print("%s: no file named %s under the data directory" % (content_type, digest))
+elif open(found[0], "rb").read() != sent:
+    print("%s: stored file %s differs from the attachment" % (content_type, found[0]))
 PYTHON
+	done
 	check_equal "stored attachment files" "" "$(cat "$TEST_TMP/blobs")"
 	case_end
 
