@@ -41,7 +41,8 @@
 struct tickets_path {
 	char *ticket;	/* id or code */
 	char *action;	/* NULL for the ticket itself */
-	char *tag;	/* the TAG of .../tags/TAG, else NULL */
+	char *tag;	/* the TAG of .../tags/TAG or the ATTACHMENT_ID of
+			 * .../attachments/ATTACHMENT_ID, else NULL */
 };
 
 /* The methods each kind of path takes. */
@@ -59,6 +60,7 @@ static const struct {
 	{ "merge", EVHTTP_REQ_POST, "POST" },
 	{ "tags", EVHTTP_REQ_PUT, "PUT" },
 	{ "tags/", EVHTTP_REQ_DELETE, "DELETE" },
+	{ "attachments/", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "GET, HEAD" },
 };
 
 void
@@ -159,7 +161,8 @@ api_tickets_path_clear(struct tickets_path *path)
 	memset(path, 0, sizeof(*path));
 }
 
-/* Splits the request path into ID, ID/ACTION or ID/tags/TAG. Returns 0, or
+/* Splits the request path into ID, ID/ACTION, ID/tags/TAG or
+ * ID/attachments/ATTACHMENT_ID. Returns 0, or
  * -1 for any other form (the caller sends 404). */
 static int
 api_tickets_path_parse(struct evhttp_request *req, struct tickets_path *path)
@@ -189,7 +192,8 @@ api_tickets_path_parse(struct evhttp_request *req, struct tickets_path *path)
 		return -1;
 	if (tag == NULL)
 		return 0;
-	if (strcmp(path->action, "tags") != 0)
+	if (strcmp(path->action, "tags") != 0 &&
+	    strcmp(path->action, "attachments") != 0)
 		return -1;
 	/* A tag may hold a slash only percent-encoded. A decoded NUL would
 	 * cut the tag short, so it makes the path invalid. */
@@ -209,7 +213,11 @@ static bool
 api_tickets_method_allowed(struct evhttp_request *req,
     const struct tickets_path *path)
 {
-	const char *kind = path->tag != NULL ? "tags/" : path->action;
+	const char *kind = path->action;
+
+	if (path->tag != NULL)
+		kind = strcmp(path->action, "tags") == 0 ? "tags/" :
+		    "attachments/";
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	size_t count = sizeof(api_tickets_methods) /
 	    sizeof(api_tickets_methods[0]);
@@ -320,6 +328,8 @@ api_tickets_ticket_route(struct evhttp_request *req, void *arg)
 		api_tickets_error(req, HUB_ERR_NOT_FOUND, "id", 0);
 	else if (path.action == NULL)
 		api_tickets_detail(api, req, &agent, ticket_id);
+	else if (path.tag != NULL && strcmp(path.action, "attachments") == 0)
+		api_ticket_attachment(api, req, &agent, ticket_id, path.tag);
 	else
 		api_ticket_action(api, req, &agent, ticket_id, path.action,
 		    path.tag);

@@ -122,6 +122,18 @@ struct api_ticket_job *api_ticket_job_new(struct api_context *api,
 /* Submits job to the store, or sends 503 and frees it. */
 void api_ticket_job_submit(struct api_ticket_job *job);
 
+/* api_attachments.c */
+
+/* Handles GET /api/v1/tickets/ID/attachments/ATTACHMENT_ID for agent:
+ * sends the file after an audit event of the read has committed. */
+void api_ticket_attachment(struct api_context *api, struct evhttp_request *req,
+    const struct auth_agent *agent, int64_t ticket_id, const char *id_text);
+
+/* The Content-Disposition value "attachment" with filename (NULL for none)
+ * as an ASCII fallback and in RFC 6266's filename*=UTF-8'' form. Returns a
+ * new string, or NULL when out of memory. */
+char *api_attachment_disposition(const char *filename);
+
 /* api_ticket_input.c */
 
 /* Reads the request body as a JSON object whose members are among keys

@@ -59,12 +59,16 @@ struct hub_outbound {
 	const char *kind;	/* "ack" (acknowledgement or notice) or
 				 * "reply" */
 	const char *subject;	/* the ticket's subject, NULL for none */
-	/* Threading: the reference (see hub_message) of the citizen's newest
-	 * message on the ticket through this channel, and the references of
-	 * the ticket's messages through this channel, oldest first,
-	 * separated by single spaces, at most the last ten; NULL for none. A
-	 * channel's own outbound references come from
-	 * hub_channel_reference. */
+	/* Threading. in_reply_to is the reference (hub_message.reference,
+	 * stored without angle brackets) of the newest inbound message of
+	 * the ticket through this channel that has one. references holds
+	 * the references of the ticket's inbound messages through this
+	 * channel that have one, oldest first, at most the last ten,
+	 * separated by single spaces, without angle brackets; its last item
+	 * equals in_reply_to. The hub's own outbound messages are not in it:
+	 * a channel that wants them in its References header adds them
+	 * itself (hub_channel_reference, with its "@domain"). Each is NULL
+	 * when there is none. */
 	const char *in_reply_to;
 	const char *references;
 };

@@ -367,6 +367,12 @@ config_apply_replies(struct hub_config *config, const json_t *replies)
 	    (int)config_integer(replies, "retry_max_seconds", 3600);
 	to->send_timeout_seconds =
 	    (int)config_integer(replies, "send_timeout_seconds", 120);
+	to->ack_limit_per_recipient =
+	    (int)config_integer(replies, "ack_limit_per_recipient", 5);
+	to->ack_limit_per_ticket =
+	    (int)config_integer(replies, "ack_limit_per_ticket", 3);
+	to->ack_limit_window_minutes =
+	    (int)config_integer(replies, "ack_limit_window_minutes", 60);
 	to->paused = paused != NULL && json_is_true(paused);
 	to->show_agent_names = names == NULL || json_is_true(names);
 	if (json_object_get(replies, "notice_statuses") != NULL) {

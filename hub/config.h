@@ -55,6 +55,11 @@ struct hub_config_replies {
 	bool show_agent_names;		/* citizens see who replied */
 	char **notice_statuses;		/* statuses announced to the citizen,
 					 * NULL-terminated, never NULL itself */
+	/* Queued acknowledgements (HUB_ACK_QUEUE) within the window: to one
+	 * contact, and on one ticket; 0 queues none. */
+	int ack_limit_per_recipient;
+	int ack_limit_per_ticket;
+	int ack_limit_window_minutes;
 };
 
 /* Agents' sessions and the login lockout: the "auth" section. */

@@ -3,9 +3,11 @@
 
 #include <event2/event.h>
 
+#include "attachment.h"
 #include "daemon_internal.h"
 #include "log.h"
 #include "store.h"
+#include "store_mail.h"
 
 struct daemon_prune {
 	struct daemon *daemon;
@@ -28,12 +30,39 @@ daemon_prune_apply(struct store_tx *tx, void *arg)
 	    &prune->outbox_deleted, &prune->idempotency_deleted);
 }
 
+static int
+daemon_prune_referenced(const char *sha256, void *arg)
+{
+	return store_attachment_referenced(arg, sha256);
+}
+
+/* Removes attachment files that no attachment row refers to, once they are
+ * a day old: a module stores the file before it submits the message, and
+ * the message may be rejected or dropped. File times are real time, so the
+ * cut-off is too. */
+static void
+daemon_prune_attachments(struct daemon *daemon)
+{
+	int64_t before = (int64_t)time(NULL) * 1000 - ATTACHMENT_ORPHAN_AGE_MS;
+	int64_t removed = attachment_prune(store_data_dir(daemon->store),
+	    before, daemon_prune_referenced, daemon->store);
+
+	if (removed < 0)
+		log_error("daemon", "attachment folder not readable, prune "
+		    "retried at the next interval");
+	else if (removed > 0)
+		log_info("daemon", "pruned attachment files=%lld",
+		    (long long)removed);
+}
+
 static void
 daemon_prune_done(int result, void *arg)
 {
 	struct daemon_prune *prune = arg;
 
 	prune->running = false;
+	if (!prune->daemon->stopping)
+		daemon_prune_attachments(prune->daemon);
 	if (result != 0)
 		log_error("daemon", "prune failed, retried at the next "
 		    "interval seconds=%d", prune->daemon->config->

@@ -8,7 +8,9 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "events.h"
 #include "pipeline_internal.h"
+#include "reference.h"
 
 #define PIPELINE_DAY_MS 86400000LL
 
@@ -48,6 +50,30 @@ pipeline_new(const struct pipeline_context *context)
 
 /* --- The store job: identify, thread, persist -------------------------------- */
 
+/* Queues the acknowledgement of a new ticket when its channel asked for
+ * one (pipeline_queue_ack). */
+static int
+pipeline_apply_ack(struct store_tx *tx, struct pipeline_request *request,
+    const struct pipeline_identity *identity)
+{
+	const struct pipeline_context *context = &request->pipeline->context;
+	const struct hub_config_replies *replies = &context->config->replies;
+	struct pipeline_ack_limits limits = {
+		.per_recipient = replies->ack_limit_per_recipient,
+		.per_ticket = replies->ack_limit_per_ticket,
+		.window_ms = (int64_t)replies->ack_limit_window_minutes *
+		    60000,
+	};
+	struct pipeline_ack_text text = {
+		.templates = context->templates,
+		.token_key = store_token_key(context->store),
+		.public_url = context->config->public_url,
+	};
+
+	return pipeline_queue_ack(tx, request->message, identity, &limits,
+	    &text, &request->result);
+}
+
 static int
 pipeline_apply(struct store_tx *tx, void *arg)
 {
@@ -59,14 +85,22 @@ pipeline_apply(struct store_tx *tx, void *arg)
 	struct pipeline_identity identity;
 	struct pipeline_routing routing = { 0 };
 	struct pipeline_thread_target target;
+	uint8_t reference_key[REFERENCE_KEY_BYTES];
 	int rc;
 
 	rc = pipeline_identify(tx, request->message, &identity, &request->error);
 	if (rc != 0)
 		return rc == 1 ? PIPELINE_REJECTED : -1;
-	if (pipeline_thread(tx, request->message, &identity, reopen_window_ms,
-	    &target) != 0)
+	reference_key_derive(store_token_key(request->pipeline->context.store),
+	    reference_key);
+	rc = pipeline_thread(tx, request->message, &identity, reference_key,
+	    reopen_window_ms, &target);
+	sodium_memzero(reference_key, sizeof reference_key);
+	if (rc != 0)
 		return -1;
+	/* An automatic message never opens a ticket. */
+	if (request->message->automatic && target.ticket_id == 0)
+		return PIPELINE_DROPPED;
 	/* A message that joins a ticket keeps the ticket's classification.
 	 * The desk is taken once, so that classify, route and deadline use one
 	 * version of it even while an admin edit is swapped in. */
@@ -81,6 +115,8 @@ pipeline_apply(struct store_tx *tx, void *arg)
 		return -1;
 	if (rc == 0 && target.reopen &&
 	    pipeline_reopen(tx, request->message, result) != 0)
+		return -1;
+	if (rc == 0 && pipeline_apply_ack(tx, request, &identity) != 0)
 		return -1;
 	return rc;
 }
@@ -101,6 +137,47 @@ pipeline_request_free(struct pipeline_request *request)
 	free(request);
 }
 
+/* Answers a job that stored nothing: a rejection, a dropped automatic
+ * message or a failure. */
+static void
+pipeline_answer_unstored(struct pipeline *pipeline,
+    const struct pipeline_request *request, int result,
+    pipeline_done_fn done, void *arg, double started)
+{
+	const char *channel = request->message->channel;
+
+	if (result == PIPELINE_REJECTED)
+		pipeline_answer_error(pipeline, channel, HUB_ANSWER_REJECTED,
+		    &request->error, done, arg, started);
+	else if (result == PIPELINE_DROPPED)
+		pipeline_answer_error(pipeline, channel, HUB_ANSWER_DROPPED,
+		    NULL, done, arg, started);
+	else
+		pipeline_answer_error(pipeline, channel, HUB_ANSWER_FAILED,
+		    NULL, done, arg, started);
+}
+
+/* Tells the send queue that an acknowledgement waits. */
+static void
+pipeline_publish_queued(struct events *events,
+    const struct pipeline_result *result)
+{
+	json_t *payload;
+
+	if (events == NULL)
+		return;
+	payload = json_pack("{s:I, s:I}", "ticket_id",
+	    (json_int_t)result->ticket_id, "message_id",
+	    (json_int_t)result->ack_message_id);
+	if (payload == NULL) {
+		log_error("pipeline", "message.queued not published: out of "
+		    "memory ticket=%lld", (long long)result->ticket_id);
+		return;
+	}
+	events_publish(events, "message.queued", payload);
+	json_decref(payload);
+}
+
 /* Runs on the main thread once the batch holding the request committed:
  * acknowledge, publish, and answer the repeats that waited. */
 static void
@@ -112,20 +189,24 @@ pipeline_job_done(int result, void *arg)
 	struct pipeline_waiter *waiter, *next;
 	bool stored = result == 0 || result == 1;
 
+	if (result == PIPELINE_DROPPED)
+		log_info("pipeline", "automatic message dropped: no open "
+		    "ticket to join channel=%s reference=%s", channel,
+		    request->message->reference != NULL ?
+		    request->message->reference : "-");
 	if (stored)
 		pipeline_answer_ticket(pipeline, channel, &request->result,
 		    result == 1, result == 0, request->done, request->arg,
 		    request->started);
-	else if (result == PIPELINE_REJECTED)
-		pipeline_answer_error(pipeline, channel, HUB_ANSWER_REJECTED,
-		    &request->error, request->done, request->arg,
-		    request->started);
 	else
-		pipeline_answer_error(pipeline, channel, HUB_ANSWER_FAILED,
-		    NULL, request->done, request->arg, request->started);
+		pipeline_answer_unstored(pipeline, request, result,
+		    request->done, request->arg, request->started);
 	pipeline->in_flight--;
 	if (result == 0)
 		pipeline_publish(pipeline->context.events, request->message,
+		    &request->result);
+	if (result == 0 && request->result.ack_message_id != 0)
+		pipeline_publish_queued(pipeline->context.events,
 		    &request->result);
 
 	for (waiter = request->waiters; waiter != NULL; waiter = next) {
@@ -134,14 +215,9 @@ pipeline_job_done(int result, void *arg)
 			pipeline_answer_ticket(pipeline, channel,
 			    &request->result, true, waiter->with_token,
 			    waiter->done, waiter->arg, waiter->started);
-		else if (result == PIPELINE_REJECTED)
-			pipeline_answer_error(pipeline, channel,
-			    HUB_ANSWER_REJECTED, &request->error, waiter->done,
-			    waiter->arg, waiter->started);
 		else
-			pipeline_answer_error(pipeline, channel,
-			    HUB_ANSWER_FAILED, NULL, waiter->done, waiter->arg,
-			    waiter->started);
+			pipeline_answer_unstored(pipeline, request, result,
+			    waiter->done, waiter->arg, waiter->started);
 		pipeline->in_flight--;
 		free(waiter);
 	}

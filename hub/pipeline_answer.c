@@ -16,6 +16,23 @@ pipeline_count(struct pipeline *pipeline, const char *channel,
 		    pipeline_now() - started);
 }
 
+/* The metrics label of an answer that stored nothing. */
+static const char *
+pipeline_answer_outcome(enum hub_answer_status status)
+{
+	switch (status) {
+	case HUB_ANSWER_REJECTED:
+		return "rejected";
+	case HUB_ANSWER_DROPPED:
+		return "dropped";
+	case HUB_ANSWER_CREATED:
+	case HUB_ANSWER_JOINED:
+	case HUB_ANSWER_FAILED:
+		break;
+	}
+	return "failed";
+}
+
 void
 pipeline_answer_error(struct pipeline *pipeline, const char *channel,
     enum hub_answer_status status, const struct hub_error *error,
@@ -25,14 +42,16 @@ pipeline_answer_error(struct pipeline *pipeline, const char *channel,
 
 	if (error != NULL)
 		answer.error = *error;
+	else if (status == HUB_ANSWER_DROPPED)
+		hub_error_set(&answer.error, HUB_OK, NULL, 0);
 	else
 		hub_error_set(&answer.error, HUB_ERR_UNAVAILABLE, NULL, 0);
 	log_trace(LOG_TRACE_PIPELINE, "pipeline", "message not stored "
 	    "channel=%s status=%d error=%d field=%s", channel, status,
 	    answer.error.code, answer.error.field);
 	done(&answer, arg);
-	pipeline_count(pipeline, channel,
-	    status == HUB_ANSWER_REJECTED ? "rejected" : "failed", started);
+	pipeline_count(pipeline, channel, pipeline_answer_outcome(status),
+	    started);
 }
 
 void

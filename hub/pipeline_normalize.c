@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,119 @@ normalize_location(const struct hub_message *message, struct hub_error *error)
 	return 0;
 }
 
+/* Longest attachment file name kept, in code points, and longest content
+ * type, in bytes. */
+#define NORMALIZE_FILENAME_MAX 255
+#define NORMALIZE_CONTENT_TYPE_MAX 127
+
+/* Whether reference is a non-empty run of printable ASCII without spaces of
+ * at most HUB_REFERENCE_MAX bytes. */
+static bool
+normalize_reference_valid(const char *reference)
+{
+	size_t length = 0;
+
+	for (const char *p = reference; *p != '\0'; p++, length++)
+		if (*p < 0x21 || *p > 0x7e)
+			return false;
+	return length > 0 && length <= HUB_REFERENCE_MAX;
+}
+
+static int
+normalize_references(const struct hub_message *message,
+    struct hub_error *error)
+{
+	char name[32];
+
+	if (message->reference != NULL &&
+	    !normalize_reference_valid(message->reference)) {
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, "reference",
+		    HUB_REFERENCE_MAX);
+		return -1;
+	}
+	for (int i = 0; i < message->reference_count; i++) {
+		if (normalize_reference_valid(message->references[i]))
+			continue;
+		snprintf(name, sizeof name, "references[%d]", i);
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, name,
+		    HUB_REFERENCE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether c may be part of a MIME token (RFC 2045 section 5.1). */
+static bool
+normalize_token_char(char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* Lower-cases *content_type and checks that it is "type/subtype", both
+ * MIME tokens. A missing type becomes application/octet-stream. */
+static int
+normalize_content_type(char **content_type, const char *name,
+    struct hub_error *error)
+{
+	char *p, *slash;
+
+	if (*content_type == NULL)
+		return hub_message_set(content_type,
+		    "application/octet-stream") == 0 ? 0 : -1;
+	for (p = *content_type; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	slash = strchr(*content_type, '/');
+	if (slash == NULL || slash == *content_type || slash[1] == '\0' ||
+	    strlen(*content_type) > NORMALIZE_CONTENT_TYPE_MAX) {
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, name,
+		    NORMALIZE_CONTENT_TYPE_MAX);
+		return -1;
+	}
+	for (p = *content_type; *p != '\0'; p++) {
+		if (p == slash || normalize_token_char(*p))
+			continue;
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, name,
+		    NORMALIZE_CONTENT_TYPE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+normalize_attachment(struct hub_attachment *attachment, int index,
+    struct hub_error *error)
+{
+	char name[48];
+
+	snprintf(name, sizeof name, "attachments[%d].sha256", index);
+	if (strlen(attachment->sha256) != 64 ||
+	    strspn(attachment->sha256, "0123456789abcdef") != 64) {
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, name, 0);
+		return -1;
+	}
+	snprintf(name, sizeof name, "attachments[%d].size", index);
+	if (attachment->size < 0) {
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, name, 0);
+		return -1;
+	}
+	snprintf(name, sizeof name, "attachments[%d].filename", index);
+	if (normalize_field(&attachment->filename, name,
+	    NORMALIZE_FILENAME_MAX, NORMALIZE_ONE_LINE, error) != 0)
+		return -1;
+	/* A path separator or a tab in a file name would let it name
+	 * another folder or confuse a header when the file is saved. */
+	if (attachment->filename != NULL &&
+	    (strpbrk(attachment->filename, "/\\\t") != NULL ||
+	    strcmp(attachment->filename, ".") == 0 ||
+	    strcmp(attachment->filename, "..") == 0)) {
+		hub_error_set(error, HUB_ERR_INVALID_FIELD, name, 0);
+		return -1;
+	}
+	snprintf(name, sizeof name, "attachments[%d].content_type", index);
+	return normalize_content_type(&attachment->content_type, name, error);
+}
+
 int
 pipeline_normalize(struct hub_message *message,
     const struct hub_config_limits *limits, struct hub_error *error)
@@ -196,5 +310,11 @@ pipeline_normalize(struct hub_message *message,
 			return -1;
 	if (normalize_language(message, error) != 0)
 		return -1;
+	if (normalize_references(message, error) != 0)
+		return -1;
+	for (int i = 0; i < message->attachment_count; i++)
+		if (normalize_attachment(&message->attachments[i], i,
+		    error) != 0)
+			return -1;
 	return normalize_location(message, error);
 }

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_mail.h"
 
 static int
 persist_ticket(struct store_tx *tx, const struct hub_message *message,
@@ -111,6 +112,8 @@ persist_message(struct store_tx *tx, const struct hub_message *message,
 		.external_id = message->external_id,
 		.contact_id = identity->primary_contact_id,
 		.body = message->body,
+		.reference = message->reference,
+		.automatic = message->automatic,
 	};
 	int rc = store_tx_message_add(tx, &stored);
 
@@ -124,7 +127,18 @@ persist_message(struct store_tx *tx, const struct hub_message *message,
 		return 1;
 	}
 	result->message_id = stored.id;
-	return rc;
+	if (rc != 0)
+		return rc;
+	for (int i = 0; i < message->attachment_count; i++) {
+		const struct hub_attachment *attachment =
+		    &message->attachments[i];
+
+		if (store_tx_attachment_add(tx, stored.id, attachment->sha256,
+		    attachment->filename, attachment->content_type,
+		    attachment->size) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int

@@ -73,15 +73,19 @@ struct pipeline_thread_target {
 	bool reopen;
 };
 
-/* Finds the ticket the message continues: a quoted valid ticket code when
- * one of the message's verified contacts is already on that ticket, or the
- * same conversation key of the same channel. A merged ticket stands for the
- * ticket it was merged into. The ticket must be open, or resolved at most
- * reopen_window_ms before the message was received, in which case the
- * message reopens it. Returns 0 or -1. */
+/* Finds the ticket the message continues, by the first rule that finds
+ * one: a reference the hub made (reference.h, under reference_key; NULL
+ * skips this rule) names its ticket; a reference equal to the own
+ * reference of an earlier message of the same channel gives that message's
+ * ticket; a quoted valid ticket code counts when one of the message's
+ * verified contacts is already on that ticket; the same conversation key
+ * of the same channel. A merged ticket stands for the ticket it was merged
+ * into. The ticket must be open, or resolved at most reopen_window_ms
+ * before the message was received, in which case the message reopens it;
+ * an automatic message takes an open ticket only. Returns 0 or -1. */
 int pipeline_thread(struct store_tx *tx, const struct hub_message *message,
-    const struct pipeline_identity *identity, int64_t reopen_window_ms,
-    struct pipeline_thread_target *target);
+    const struct pipeline_identity *identity, const uint8_t *reference_key,
+    int64_t reopen_window_ms, struct pipeline_thread_target *target);
 
 /* --- classify, route, deadline (store thread, new tickets only) --- */
 
@@ -113,6 +117,7 @@ struct pipeline_result {
 	bool created;		/* a new ticket */
 	bool duplicate;		/* the message was already stored */
 	bool reopened;		/* the message reopened a resolved ticket */
+	int64_t ack_message_id;	/* the queued acknowledgement, 0 for none */
 };
 
 /* Stores the ticket (new, with routing, or the existing one touched), the
@@ -124,6 +129,33 @@ struct pipeline_result {
 int pipeline_persist(struct store_tx *tx, const struct hub_message *message,
     const struct pipeline_identity *identity, int64_t ticket_id,
     const struct pipeline_routing *routing, struct pipeline_result *result);
+
+/* The limits of queued acknowledgements (replies.ack_limit_*). */
+struct pipeline_ack_limits {
+	int per_recipient;	/* acks to one contact value in the window */
+	int per_ticket;		/* acks on one ticket in the window */
+	int64_t window_ms;
+};
+
+/* What the acknowledgement queued in the store says. */
+struct pipeline_ack_text {
+	const struct templates *templates;
+	const uint8_t *token_key;	/* of the per-ticket access token */
+	const char *public_url;
+};
+
+/* Queues the acknowledgement of the message of result as an outbound
+ * message (kind "ack", delivery_status "queued", the rendered ack.txt in
+ * the ticket's language) to the message's first contact, when the message
+ * asked for it (HUB_ACK_QUEUE), opened the ticket, is not automatic and has
+ * a contact, and when neither limit is reached: the acks of the window to
+ * the same contact kind and value, and those on the ticket. Sets
+ * result->ack_message_id when one is queued. Returns 0 (queued or left
+ * out, which is logged), or -1 on error. */
+int pipeline_queue_ack(struct store_tx *tx, const struct hub_message *message,
+    const struct pipeline_identity *identity,
+    const struct pipeline_ack_limits *limits,
+    const struct pipeline_ack_text *text, struct pipeline_result *result);
 
 /* Reopens the resolved ticket of result after its message was persisted:
  * status in_progress, resolved_at and closed_at cleared, an audit event and

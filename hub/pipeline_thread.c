@@ -3,8 +3,10 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "pipeline_stages.h"
+#include "reference.h"
 #include "store.h"
 #include "store_casework.h"
+#include "store_mail.h"
 #include "ticket_code.h"
 
 /* Whether one of the message's verified contacts is on ticket_id. A code
@@ -29,8 +31,10 @@ thread_verified_on_ticket(struct store_tx *tx, const struct hub_message *message
 /*
  * Decides whether the message may join ticket_id, following merged_into to
  * the ticket that took its messages: yes when that ticket is open, or
- * resolved within the reopen window (then target->reopen is set). Returns 1
- * and fills target, 0 when the message must not join, -1 on error.
+ * resolved within the reopen window (then target->reopen is set). An
+ * automatic message never reopens a ticket, so only an open one takes it.
+ * Returns 1 and fills target, 0 when the message must not join, -1 on
+ * error.
  */
 static int
 thread_candidate(struct store_tx *tx, const struct hub_message *message,
@@ -47,11 +51,59 @@ thread_candidate(struct store_tx *tx, const struct hub_message *message,
 		target->reopen = false;
 		return 1;
 	}
-	if (lifecycle_reopens(ticket.status, ticket.resolved_at,
+	if (!message->automatic && lifecycle_reopens(ticket.status,
+	    ticket.resolved_at,
 	    message->received_at_ms, reopen_window_ms)) {
 		target->ticket_id = ticket.id;
 		target->reopen = true;
 		return 1;
+	}
+	return 0;
+}
+
+/* The first of the message's references that the hub made (see
+ * reference.h) and whose ticket may take the message. A reference is
+ * checked by its keyed hash, so no contact check is needed. */
+static int
+thread_by_own_reference(struct store_tx *tx, const struct hub_message *message,
+    const uint8_t *reference_key, int64_t reopen_window_ms,
+    struct pipeline_thread_target *target)
+{
+	for (int i = 0; i < message->reference_count; i++) {
+		int64_t ticket_id, message_id;
+		int allowed;
+
+		if (reference_parse(reference_key, message->references[i],
+		    &ticket_id, &message_id) != 1)
+			continue;
+		allowed = thread_candidate(tx, message, ticket_id,
+		    reopen_window_ms, target);
+		if (allowed != 0)
+			return allowed < 0 ? -1 : 0;
+		log_trace(LOG_TRACE_PIPELINE, "pipeline", "own reference not "
+		    "joined ticket=%lld message=%lld", (long long)ticket_id,
+		    (long long)message_id);
+	}
+	return 0;
+}
+
+/* The ticket of the first of the message's references that an earlier
+ * message of the same channel carried as its own reference. */
+static int
+thread_by_channel_reference(struct store_tx *tx,
+    const struct hub_message *message, int64_t reopen_window_ms,
+    struct pipeline_thread_target *target)
+{
+	for (int i = 0; i < message->reference_count; i++) {
+		int64_t ticket_id;
+		int found = store_tx_message_find_reference(tx,
+		    message->channel, message->references[i], &ticket_id);
+
+		if (found == 1)
+			found = thread_candidate(tx, message, ticket_id,
+			    reopen_window_ms, target);
+		if (found != 0)
+			return found < 0 ? -1 : 0;
 	}
 	return 0;
 }
@@ -120,11 +172,21 @@ thread_by_conversation(struct store_tx *tx, const struct hub_message *message,
 
 int
 pipeline_thread(struct store_tx *tx, const struct hub_message *message,
-    const struct pipeline_identity *identity, int64_t reopen_window_ms,
-    struct pipeline_thread_target *target)
+    const struct pipeline_identity *identity, const uint8_t *reference_key,
+    int64_t reopen_window_ms, struct pipeline_thread_target *target)
 {
 	target->ticket_id = 0;
 	target->reopen = false;
+	if (reference_key != NULL && thread_by_own_reference(tx, message,
+	    reference_key, reopen_window_ms, target) != 0)
+		return -1;
+	if (target->ticket_id != 0)
+		return 0;
+	if (thread_by_channel_reference(tx, message, reopen_window_ms,
+	    target) != 0)
+		return -1;
+	if (target->ticket_id != 0)
+		return 0;
 	if (thread_by_code(tx, message, identity, reopen_window_ms,
 	    target) != 0)
 		return -1;

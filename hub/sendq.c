@@ -14,6 +14,7 @@
 #include "module.h"
 #include "sendq.h"
 #include "store.h"
+#include "store_mail.h"
 #include "store_sendq.h"
 
 /* Messages read from the store per scan query. */
@@ -452,8 +453,18 @@ sendq_send(struct sendq_entry *entry, struct hub_channel *channel,
 	};
 	char *text = replies_render_message(&sendq->context, message,
 	    replies_output(channel));
+	char *subject = NULL, *in_reply_to = NULL, *references = NULL;
 	struct hub_outbound out;
 
+	if (text != NULL && store_mail_threading(sendq->context.store,
+	    message->ticket_id, message->channel, &subject, &in_reply_to,
+	    &references) != 0) {
+		/* Without its threading the message still goes out, as a new
+		 * thread of the citizen's mail. */
+		log_warn("sendq", "threading not read, sent without it "
+		    "message=%lld ticket=%lld", (long long)message->id,
+		    (long long)message->ticket_id);
+	}
 	if (text == NULL) {
 		log_error("sendq", "message not rendered message=%lld: %s",
 		    (long long)message->id, strerror(errno));
@@ -469,6 +480,10 @@ sendq_send(struct sendq_entry *entry, struct hub_channel *channel,
 		.text = text,
 		.code = message->addressee.code,
 		.automatic = strcmp(message->kind, "reply") != 0,
+		.kind = strcmp(message->kind, "reply") == 0 ? "reply" : "ack",
+		.subject = subject,
+		.in_reply_to = in_reply_to,
+		.references = references,
 	};
 	entry->timeout = evtimer_new(sendq->context.base, sendq_timeout_fired,
 	    entry);
@@ -483,6 +498,9 @@ sendq_send(struct sendq_entry *entry, struct hub_channel *channel,
 			sendq_entry_report(entry, -1, "refused by the channel");
 	}
 	free(text);
+	free(subject);
+	free(in_reply_to);
+	free(references);
 }
 
 static void

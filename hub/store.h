@@ -128,6 +128,9 @@ struct store_message_new {
 	const char *external_id;	/* NULL or unique per channel */
 	int64_t contact_id;	/* 0 for none */
 	const char *body;
+	const char *reference;	/* the channel's id that later messages may
+				 * quote, NULL for none */
+	bool automatic;		/* written by a program (an auto-reply) */
 	int64_t id;		/* set on success */
 };
 

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "store_casework.h"
+#include "store_mail.h"
 #include "store_sqlite.h"
 
 /* STORE_TICKET_COLUMNS, then the desk's columns from index 17 on. Inside
@@ -294,7 +295,7 @@ static json_t *
 store_casework_message_row(sqlite3_stmt *stmt)
 {
 	return json_pack("{s:I, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s?, s:s?,"
-	    " s:s?, s:o, s:o}",
+	    " s:s?, s:o, s:o, s:b}",
 	    "id", (json_int_t)sqlite3_column_int64(stmt, 0),
 	    "direction", store_casework_text(stmt, 1),
 	    "kind", store_casework_text(stmt, 2),
@@ -307,13 +308,14 @@ store_casework_message_row(sqlite3_stmt *stmt)
 	    "delivery_detail", store_casework_text(stmt, 9),
 	    "body", store_casework_text(stmt, 10),
 	    "created_at", store_json_time(sqlite3_column_int64(stmt, 11)),
-	    "delivered_at", store_json_time(sqlite3_column_int64(stmt, 12)));
+	    "delivered_at", store_json_time(sqlite3_column_int64(stmt, 12)),
+	    "automatic", sqlite3_column_int(stmt, 13) != 0);
 }
 
 #define STORE_CASEWORK_MESSAGE_SELECT "SELECT messages.id, direction, kind,"	\
 	" channel, contact_id, agent_id, agents.username,"		\
 	" agents.display_name, delivery_status, delivery_detail, body,"	\
-	" messages.created_at, delivered_at FROM messages"		\
+	" messages.created_at, delivered_at, automatic FROM messages"	\
 	" LEFT JOIN agents ON agents.id = messages.agent_id"
 
 /* Messages are listed by id, which is the order they were stored in, also
@@ -422,6 +424,8 @@ store_casework_detail(struct store *store, int64_t ticket_id, int64_t now)
 	    ticket_id)) != 0 ||
 	    json_object_set_new(record, "messages", store_casework_conversation(
 	    store, ticket_id)) != 0 ||
+	    store_mail_attachments_json(store, ticket_id,
+	    json_object_get(record, "messages")) != 0 ||
 	    json_object_set_new(record, "audit_events", store_casework_audit(store,
 	    ticket_id)) != 0) {
 		json_decref(record);

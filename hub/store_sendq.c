@@ -252,13 +252,13 @@ store_tx_sendq_add(struct store_tx *tx, struct store_sendq_new *message)
 {
 	static const char sql[] = "INSERT INTO messages (ticket_id, direction,"
 	    " kind, channel, contact_id, agent_id, body, delivery_status,"
-	    " next_attempt_at, created_at)"
-	    " VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)";
+	    " next_attempt_at, created_at, language)"
+	    " VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7, ?8)";
 	sqlite3_stmt *stmt;
 
-	stmt = store_sqlite_query(tx->conn, sql, "ittrrti", message->ticket_id,
+	stmt = store_sqlite_query(tx->conn, sql, "ittrrtit", message->ticket_id,
 	    message->kind, message->channel, message->contact_id,
-	    message->agent_id, message->body, message->at);
+	    message->agent_id, message->body, message->at, message->language);
 	if (stmt == NULL || store_sqlite_run(tx->conn, stmt) != 0)
 		return -1;
 	message->id = sqlite3_last_insert_rowid(tx->conn->db);

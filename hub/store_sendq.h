@@ -115,6 +115,8 @@ struct store_sendq_new {
 	int64_t contact_id;	/* 0 for none */
 	int64_t agent_id;	/* 0 for none */
 	const char *body;
+	const char *language;	/* "vi" or "en" the body is written in, NULL
+				 * to follow the citizen's */
 	int64_t at;		/* created_at and the first next_attempt_at */
 	int64_t id;		/* set on success */
 };

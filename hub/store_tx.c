@@ -265,14 +265,16 @@ int
 store_tx_message_add(struct store_tx *tx, struct store_message_new *message)
 {
 	static const char sql[] = "INSERT INTO messages (ticket_id, direction,"
-	    " kind, channel, external_id, contact_id, body, created_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+	    " kind, channel, external_id, contact_id, body, reference,"
+	    " automatic, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 	sqlite3_stmt *stmt;
 
-	stmt = store_sqlite_query(tx->conn, sql, "ittttrti",
+	stmt = store_sqlite_query(tx->conn, sql, "ittttrttii",
 	    message->ticket_id, message->direction, message->kind,
 	    message->channel, message->external_id, message->contact_id,
-	    message->body, tx->now);
+	    message->body, message->reference,
+	    (int64_t)(message->automatic ? 1 : 0), tx->now);
 	if (store_tx_insert(tx, stmt, NULL) != 0)
 		return -1;
 	if (sqlite3_changes(tx->conn->db) == 0)

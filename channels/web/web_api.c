@@ -170,6 +170,12 @@ web_api_done(const struct hub_answer *answer, void *arg)
 		    answer->error.field);
 		web_api_reject(submission, &answer->error);
 		break;
+	case HUB_ANSWER_DROPPED:
+		/* Only automatic messages are dropped, and the web channel
+		 * sends none; answer like a failure if one ever is. */
+		log_error("web", "submission dropped, nothing stored");
+		web_api_reject_code(submission, HUB_ERR_UNAVAILABLE, "");
+		break;
 	case HUB_ANSWER_FAILED:
 	default:
 		log_error("web", "submission failed, nothing stored");
