@@ -15,6 +15,9 @@ static Suite *(*const suites[])(void) = {
 	calendar_suite, desk_edit_suite, auth_suite, privacy_suite,
 	lifecycle_suite, casework_suite, assign_suite, sendq_suite,
 	mail_suite,
+#ifdef HUB_TEST_EMAIL
+	email_lmtp_suite, email_compose_suite,
+#endif
 };
 
 int

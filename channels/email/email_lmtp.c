@@ -1,0 +1,564 @@
+/*
+ * The LMTP listener (RFC 2033) for an MTA and for citizenhub-mailgate, on
+ * the main loop. Commands of a session are carried out in the order they
+ * arrive, so a pipelining client may send several at once. While a
+ * message is parsed and stored the session reads nothing more, and after
+ * DATA it gets one reply per accepted recipient.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "email_lmtp.h"
+
+enum email_lmtp_state {
+	EMAIL_LMTP_READY,	/* commands */
+	EMAIL_LMTP_IN_DATA,	/* reading the message */
+	EMAIL_LMTP_BUSY,	/* the message is parsed and stored */
+	EMAIL_LMTP_CLOSING,	/* the last reply is written, then close */
+};
+
+struct email_lmtp_session {
+	struct email_lmtp *lmtp;
+	struct bufferevent *bev;
+	unsigned long id;
+	enum email_lmtp_state state;
+	bool greeted;		/* LHLO done */
+	bool has_sender;
+	char *sender;
+	int recipient_count;
+	struct email_lmtp_data data;
+	bool peer_gone;		/* closed while BUSY: free when done */
+	struct email_lmtp_session *next;
+};
+
+struct email_lmtp {
+	struct email *email;
+	struct evconnlistener *listener;
+	struct email_lmtp_session *sessions;
+	int session_count;
+	unsigned long next_id;
+	bool stopping;
+};
+
+static void email_lmtp_read(struct bufferevent *bev, void *arg);
+
+static void
+email_lmtp_reply(struct email_lmtp_session *session, const char *line)
+{
+	evbuffer_add_printf(bufferevent_get_output(session->bev), "%s\r\n",
+	    line);
+}
+
+static void
+email_lmtp_transaction_reset(struct email_lmtp_session *session)
+{
+	free(session->sender);
+	session->sender = NULL;
+	session->has_sender = false;
+	session->recipient_count = 0;
+	email_lmtp_data_clear(&session->data);
+}
+
+static void
+email_lmtp_session_free(struct email_lmtp_session *session)
+{
+	struct email_lmtp *lmtp = session->lmtp;
+	struct email_lmtp_session **link;
+
+	for (link = &lmtp->sessions; *link != NULL; link = &(*link)->next) {
+		if (*link == session) {
+			*link = session->next;
+			break;
+		}
+	}
+	lmtp->session_count--;
+	log_debug(EMAIL_LOG, "lmtp session closed session=%lu", session->id);
+	email_lmtp_transaction_reset(session);
+	if (session->bev != NULL)
+		bufferevent_free(session->bev);
+	free(session);
+}
+
+/* Closes now, unless a message of the session is being stored: then the
+ * session is freed when that is done. */
+static void
+email_lmtp_session_close(struct email_lmtp_session *session)
+{
+	if (session->state == EMAIL_LMTP_BUSY) {
+		session->peer_gone = true;
+		bufferevent_disable(session->bev, EV_READ | EV_WRITE);
+		return;
+	}
+	email_lmtp_session_free(session);
+}
+
+static void
+email_lmtp_written(struct bufferevent *bev, void *arg)
+{
+	struct email_lmtp_session *session = arg;
+
+	(void)bev;
+	if (session->state == EMAIL_LMTP_CLOSING)
+		email_lmtp_session_free(session);
+}
+
+static void
+email_lmtp_event(struct bufferevent *bev, short events, void *arg)
+{
+	struct email_lmtp_session *session = arg;
+
+	(void)bev;
+	if (events & BEV_EVENT_TIMEOUT) {
+		log_info(EMAIL_LOG, "lmtp session timed out session=%lu",
+		    session->id);
+		if (session->state == EMAIL_LMTP_READY ||
+		    session->state == EMAIL_LMTP_IN_DATA) {
+			email_lmtp_reply(session,
+			    "421 4.4.2 Idle too long, closing the connection");
+			session->state = EMAIL_LMTP_CLOSING;
+			bufferevent_disable(bev, EV_READ);
+			bufferevent_enable(bev, EV_WRITE);
+			return;
+		}
+	}
+	email_lmtp_session_close(session);
+}
+
+/* Ends the session after its pending replies are written. */
+static void
+email_lmtp_close_after_reply(struct email_lmtp_session *session,
+    const char *line)
+{
+	email_lmtp_reply(session, line);
+	session->state = EMAIL_LMTP_CLOSING;
+	bufferevent_disable(session->bev, EV_READ);
+}
+
+static void
+email_lmtp_lhlo(struct email_lmtp_session *session, const char *argument)
+{
+	struct evbuffer *out = bufferevent_get_output(session->bev);
+	const struct email_config *config = &session->lmtp->email->config;
+
+	if (*argument == '\0') {
+		email_lmtp_reply(session, "501 5.5.4 Syntax: LHLO hostname");
+		return;
+	}
+	email_lmtp_transaction_reset(session);
+	session->greeted = true;
+	evbuffer_add_printf(out, "250-%s\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+	    "250-ENHANCEDSTATUSCODES\r\n250 SIZE %zu\r\n", config->domain,
+	    config->max_message_bytes);
+}
+
+static void
+email_lmtp_mail(struct email_lmtp_session *session, const char *argument)
+{
+	const struct email_config *config = &session->lmtp->email->config;
+	struct email_lmtp_path path;
+	const char *problem;
+
+	if (!session->greeted) {
+		email_lmtp_reply(session, "503 5.5.1 Send LHLO first");
+		return;
+	}
+	if (session->has_sender) {
+		email_lmtp_reply(session, "503 5.5.1 MAIL already given");
+		return;
+	}
+	problem = email_lmtp_path_parse(argument, "FROM:", &path);
+	if (problem != NULL) {
+		email_lmtp_reply(session, problem);
+		return;
+	}
+	if (path.has_size && path.size > config->max_message_bytes) {
+		email_lmtp_reply(session,
+		    "552 5.3.4 The message is larger than the SIZE limit");
+		return;
+	}
+	session->sender = strdup(path.address);
+	if (session->sender == NULL) {
+		email_lmtp_reply(session, "451 4.3.0 Out of memory");
+		return;
+	}
+	session->has_sender = true;
+	email_lmtp_reply(session, "250 2.1.0 Sender OK");
+}
+
+static void
+email_lmtp_rcpt(struct email_lmtp_session *session, const char *argument)
+{
+	const struct email_config *config = &session->lmtp->email->config;
+	struct email_lmtp_path path;
+	const char *problem;
+
+	if (!session->has_sender) {
+		email_lmtp_reply(session, "503 5.5.1 Send MAIL first");
+		return;
+	}
+	problem = email_lmtp_path_parse(argument, "TO:", &path);
+	if (problem != NULL) {
+		email_lmtp_reply(session, problem);
+		return;
+	}
+	if (path.has_size) {
+		email_lmtp_reply(session, "555 5.5.4 Unsupported parameter");
+		return;
+	}
+	if (!email_config_is_own(config, path.address)) {
+		email_lmtp_reply(session, "550 5.1.1 No such mailbox here");
+		return;
+	}
+	if (session->recipient_count >= config->lmtp_max_recipients) {
+		email_lmtp_reply(session, "452 4.5.3 Too many recipients");
+		return;
+	}
+	session->recipient_count++;
+	email_lmtp_reply(session, "250 2.1.5 Recipient OK");
+}
+
+static void
+email_lmtp_data(struct email_lmtp_session *session, const char *argument)
+{
+	if (*argument != '\0') {
+		email_lmtp_reply(session, "501 5.5.4 Syntax: DATA");
+		return;
+	}
+	if (!session->has_sender) {
+		email_lmtp_reply(session, "503 5.5.1 Send MAIL first");
+		return;
+	}
+	if (session->recipient_count == 0) {
+		email_lmtp_reply(session, "503 5.5.1 No valid recipients");
+		return;
+	}
+	email_lmtp_data_begin(&session->data,
+	    session->lmtp->email->config.max_message_bytes);
+	session->state = EMAIL_LMTP_IN_DATA;
+	email_lmtp_reply(session, "354 Start mail input; end with <CRLF>.<CRLF>");
+}
+
+static void
+email_lmtp_command(struct email_lmtp_session *session, const char *line)
+{
+	struct email_lmtp_command command;
+
+	email_lmtp_command_parse(line, &command);
+	if (session->lmtp->stopping && command.verb != EMAIL_LMTP_QUIT) {
+		email_lmtp_close_after_reply(session,
+		    "421 4.3.2 The hub is shutting down, try again later");
+		return;
+	}
+	switch (command.verb) {
+	case EMAIL_LMTP_LHLO:
+		email_lmtp_lhlo(session, command.argument);
+		break;
+	case EMAIL_LMTP_HELO:
+		email_lmtp_reply(session, "500 5.5.1 This is LMTP: use LHLO");
+		break;
+	case EMAIL_LMTP_MAIL:
+		email_lmtp_mail(session, command.argument);
+		break;
+	case EMAIL_LMTP_RCPT:
+		email_lmtp_rcpt(session, command.argument);
+		break;
+	case EMAIL_LMTP_DATA:
+		email_lmtp_data(session, command.argument);
+		break;
+	case EMAIL_LMTP_RSET:
+		email_lmtp_transaction_reset(session);
+		email_lmtp_reply(session, "250 2.0.0 OK");
+		break;
+	case EMAIL_LMTP_NOOP:
+		email_lmtp_reply(session, "250 2.0.0 OK");
+		break;
+	case EMAIL_LMTP_QUIT:
+		email_lmtp_close_after_reply(session, "221 2.0.0 Bye");
+		break;
+	case EMAIL_LMTP_VRFY:
+		email_lmtp_reply(session,
+		    "252 2.5.0 Cannot verify, send a message to find out");
+		break;
+	case EMAIL_LMTP_UNKNOWN:
+	default:
+		email_lmtp_reply(session, "500 5.5.2 Unknown command");
+		break;
+	}
+}
+
+static void
+email_lmtp_replies(struct email_lmtp_session *session, const char *line)
+{
+	int i;
+
+	for (i = 0; i < session->recipient_count; i++)
+		email_lmtp_reply(session, line);
+}
+
+static void
+email_lmtp_stored(const struct email_outcome *outcome, void *arg)
+{
+	struct email_lmtp_session *session = arg;
+
+	if (session->peer_gone) {
+		log_info(EMAIL_LOG, "lmtp peer left before the reply "
+		    "session=%lu reply=\"%s\"", session->id, outcome->reply);
+		session->state = EMAIL_LMTP_READY;
+		email_lmtp_session_free(session);
+		return;
+	}
+	email_lmtp_replies(session, outcome->reply);
+	email_lmtp_transaction_reset(session);
+	session->state = EMAIL_LMTP_READY;
+	bufferevent_enable(session->bev, EV_READ);
+	/* Commands that came in while the message was stored. */
+	email_lmtp_read(session->bev, session);
+}
+
+static void
+email_lmtp_data_done(struct email_lmtp_session *session)
+{
+	size_t length;
+	char *text;
+
+	if (session->data.too_large) {
+		log_info(EMAIL_LOG, "lmtp message too large session=%lu "
+		    "bytes=%zu", session->id, session->data.total);
+		email_lmtp_replies(session,
+		    "552 5.3.4 The message is larger than the SIZE limit");
+		email_lmtp_transaction_reset(session);
+		session->state = EMAIL_LMTP_READY;
+		return;
+	}
+	text = email_lmtp_data_take(&session->data, &length);
+	session->state = EMAIL_LMTP_BUSY;
+	bufferevent_disable(session->bev, EV_READ);
+	if (text == NULL || email_intake_start(session->lmtp->email, text,
+	    length, session->sender, "lmtp", email_lmtp_stored,
+	    session) != 0) {
+		free(text);
+		session->state = EMAIL_LMTP_READY;
+		bufferevent_enable(session->bev, EV_READ);
+		email_lmtp_replies(session,
+		    "451 4.3.0 The hub cannot take the message now, try again later");
+		email_lmtp_transaction_reset(session);
+	}
+}
+
+/* Feeds the input to the DATA stream. Returns -1 when out of memory. */
+static int
+email_lmtp_read_data(struct email_lmtp_session *session, struct evbuffer *in)
+{
+	struct evbuffer_iovec chunk;
+	bool done = false;
+	long used;
+
+	while (!done && evbuffer_peek(in, -1, NULL, &chunk, 1) > 0) {
+		used = email_lmtp_data_feed(&session->data, chunk.iov_base,
+		    chunk.iov_len, &done);
+		if (used < 0)
+			return -1;
+		evbuffer_drain(in, (size_t)used);
+	}
+	if (done)
+		email_lmtp_data_done(session);
+	return 0;
+}
+
+static void
+email_lmtp_read(struct bufferevent *bev, void *arg)
+{
+	struct email_lmtp_session *session = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t length;
+	char *line;
+
+	while (session->state == EMAIL_LMTP_READY ||
+	    session->state == EMAIL_LMTP_IN_DATA) {
+		if (session->state == EMAIL_LMTP_IN_DATA) {
+			if (evbuffer_get_length(in) == 0)
+				return;
+			if (email_lmtp_read_data(session, in) != 0) {
+				email_lmtp_close_after_reply(session,
+				    "421 4.3.0 Out of memory, closing");
+				return;
+			}
+			continue;
+		}
+		line = evbuffer_readln(in, &length, EVBUFFER_EOL_CRLF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) >= EMAIL_LMTP_LINE_MAX)
+				email_lmtp_close_after_reply(session,
+				    "500 5.5.2 Line too long");
+			return;
+		}
+		if (length + 2 > EMAIL_LMTP_LINE_MAX)
+			email_lmtp_close_after_reply(session,
+			    "500 5.5.2 Line too long");
+		else
+			email_lmtp_command(session, line);
+		free(line);
+	}
+}
+
+static void
+email_lmtp_accept(struct evconnlistener *listener, evutil_socket_t fd,
+    struct sockaddr *address, int address_length, void *arg)
+{
+	struct email_lmtp *lmtp = arg;
+	const struct email_config *config = &lmtp->email->config;
+	struct email_lmtp_session *session;
+	struct timeval timeout = { config->lmtp_timeout_seconds, 0 };
+
+	(void)address;
+	(void)address_length;
+	session = calloc(1, sizeof *session);
+	if (session != NULL)
+		session->bev = bufferevent_socket_new(
+		    evconnlistener_get_base(listener), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (session == NULL || session->bev == NULL) {
+		log_error(EMAIL_LOG, "lmtp connection dropped: out of memory");
+		free(session);
+		evutil_closesocket(fd);
+		return;
+	}
+	session->lmtp = lmtp;
+	session->id = ++lmtp->next_id;
+	session->next = lmtp->sessions;
+	lmtp->sessions = session;
+	lmtp->session_count++;
+	bufferevent_setcb(session->bev, email_lmtp_read, email_lmtp_written,
+	    email_lmtp_event, session);
+	bufferevent_set_timeouts(session->bev, &timeout, &timeout);
+	if (lmtp->session_count > config->lmtp_max_connections) {
+		log_warn(EMAIL_LOG, "lmtp connection refused: too many "
+		    "connections max=%d", config->lmtp_max_connections);
+		email_lmtp_close_after_reply(session,
+		    "421 4.3.2 Too many connections, try again later");
+		bufferevent_enable(session->bev, EV_WRITE);
+		return;
+	}
+	log_debug(EMAIL_LOG, "lmtp session opened session=%lu", session->id);
+	evbuffer_add_printf(bufferevent_get_output(session->bev),
+	    "220 %s LMTP Citizen Hub ready\r\n", config->domain);
+	bufferevent_enable(session->bev, EV_READ | EV_WRITE);
+}
+
+static struct evconnlistener *
+email_lmtp_listen_unix(struct email_lmtp *lmtp, const char *path)
+{
+	struct sockaddr_un address = { .sun_family = AF_UNIX };
+	struct stat status;
+
+	if (strlen(path) >= sizeof address.sun_path) {
+		log_error(EMAIL_LOG, "lmtp socket path too long path=%s", path);
+		return NULL;
+	}
+	strcpy(address.sun_path, path);
+	/* A socket left by an earlier run is replaced; any other file is
+	 * kept and the start fails. */
+	if (lstat(path, &status) == 0 && S_ISSOCK(status.st_mode))
+		unlink(path);
+	return evconnlistener_new_bind(hub_channel_event_base(
+	    lmtp->email->channel), email_lmtp_accept, lmtp,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64,
+	    (struct sockaddr *)&address, sizeof address);
+}
+
+static struct evconnlistener *
+email_lmtp_listen_tcp(struct email_lmtp *lmtp, const char *listen)
+{
+	struct sockaddr_storage address;
+	int length = sizeof address;
+
+	if (evutil_parse_sockaddr_port(listen, (struct sockaddr *)&address,
+	    &length) != 0) {
+		log_error(EMAIL_LOG, "lmtp listen address invalid listen=%s",
+		    listen);
+		return NULL;
+	}
+	return evconnlistener_new_bind(hub_channel_event_base(
+	    lmtp->email->channel), email_lmtp_accept, lmtp,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+	    64, (struct sockaddr *)&address, length);
+}
+
+int
+email_lmtp_start(struct email *email)
+{
+	const struct email_config *config = &email->config;
+	struct email_lmtp *lmtp = calloc(1, sizeof *lmtp);
+	const char *where = config->lmtp_socket != NULL ? config->lmtp_socket :
+	    config->lmtp_listen;
+
+	if (lmtp == NULL)
+		return -1;
+	lmtp->email = email;
+	email->lmtp = lmtp;
+	lmtp->listener = config->lmtp_socket != NULL ?
+	    email_lmtp_listen_unix(lmtp, config->lmtp_socket) :
+	    email_lmtp_listen_tcp(lmtp, config->lmtp_listen);
+	if (lmtp->listener == NULL) {
+		log_error(EMAIL_LOG, "lmtp listener failed on %s: %s", where,
+		    strerror(errno));
+		return -1;
+	}
+	log_info(EMAIL_LOG, "lmtp listening on %s", where);
+	return 0;
+}
+
+void
+email_lmtp_stop(struct email *email)
+{
+	struct email_lmtp *lmtp = email->lmtp;
+	struct email_lmtp_session *session, *next;
+
+	if (lmtp == NULL || lmtp->stopping)
+		return;
+	lmtp->stopping = true;
+	if (lmtp->listener != NULL) {
+		evconnlistener_free(lmtp->listener);
+		lmtp->listener = NULL;
+	}
+	if (email->config.lmtp_socket != NULL)
+		unlink(email->config.lmtp_socket);
+	/* Idle sessions learn it now; a session storing a message gets its
+	 * replies first and 421 to its next command. */
+	for (session = lmtp->sessions; session != NULL; session = next) {
+		next = session->next;
+		if (session->state == EMAIL_LMTP_READY) {
+			email_lmtp_close_after_reply(session,
+			    "421 4.3.2 The hub is shutting down, try again later");
+			bufferevent_enable(session->bev, EV_WRITE);
+		}
+	}
+}
+
+void
+email_lmtp_free(struct email *email)
+{
+	struct email_lmtp *lmtp = email->lmtp;
+
+	if (lmtp == NULL)
+		return;
+	if (lmtp->listener != NULL)
+		evconnlistener_free(lmtp->listener);
+	while (lmtp->sessions != NULL) {
+		lmtp->sessions->state = EMAIL_LMTP_READY;
+		email_lmtp_session_free(lmtp->sessions);
+	}
+	free(lmtp);
+	email->lmtp = NULL;
+}
