@@ -10,7 +10,6 @@
 
 EMAIL_ADDRESS=tiepnhan@hub.example.org
 EMAIL_DOMAIN=hub.example.org
-EMAIL_FROM_NAME="Tiếp nhận phản ánh"
 CASES_DIR=$TOP/tests/cases/email
 MAILGATE_BIN=$TOP/citizenhub-mailgate
 SYSTEM_PYTHON=/usr/bin/python3
@@ -130,9 +129,9 @@ email_config() {
 "email": {
 		"address": "$EMAIL_ADDRESS",
 		"domain": "$EMAIL_DOMAIN",
-		"from_name": "$EMAIL_FROM_NAME",
+		"from_name": { "vi": "Tiếp nhận phản ánh", "en": "Citizen Hub" },
 		"lmtp": { "listen": "127.0.0.1:$1" },
-		"smtp": { "host": "127.0.0.1", "port": $2, "starttls": false,
+		"smtp": { "host": "127.0.0.1", "port": $2, "starttls": "no",
 			  "timeout_seconds": 5 }${3:+,
 		$3}
 	}
@@ -251,7 +250,7 @@ check_lmtp_250() {
 mailgate_deliver() {
 	MAILGATE_EXIT=0
 	MAILGATE_ERR=$(timeout 30 "$MAILGATE_BIN" -c "$HUB_CONFIG" -f "$2" \
-		"$EMAIL_ADDRESS" <"$1" 2>&1 >/dev/null) || MAILGATE_EXIT=$?
+		-r "$EMAIL_ADDRESS" --timeout 20 <"$1" 2>&1 >/dev/null) || MAILGATE_EXIT=$?
 }
 
 # make_mail FILE FROM SUBJECT BODY [HEADER VALUE...]: writes a plain text

@@ -12,13 +12,14 @@
 
 # imap_section: the "imap" member of channels.email for the test's Dovecot.
 imap_section() {
-	printf '"imap": { "url": "%s", "username": "%s", "password_file": "%s", "poll_seconds": 1, "batch": 10 }' \
+	printf '"imap": { "url": "%s", "username": "%s", "password_file": "%s", "poll_seconds": 5, "batch": 10 }' \
 		"$IMAP_URL" "$IMAP_USER" "$IMAP_PASSWORD_FILE"
 }
 
-# wait_flags UID FLAG: waits up to 10 s until message UID has FLAG.
+# wait_flags UID FLAG: waits up to 15 s (two polls) until message UID has
+# FLAG.
 wait_flags() {
-	local deadline=$((SECONDS + 10)) flags=""
+	local deadline=$((SECONDS + 15)) flags=""
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		flags=$(imap_flags "$1")
 		[[ "$flags" == *"$2"* ]] && return 0
@@ -42,7 +43,7 @@ email_hub_start "$(imap_section)" || exit 1
 case_end
 
 case_begin "a message in the mailbox becomes a ticket, then is seen"
-if wait_new_codes "$BEFORE" 1 10; then
+if wait_new_codes "$BEFORE" 1 15; then
 	IMAP_CODE=$NEW_CODES
 	detail "$IMAP_CODE"
 	check_equal "subject" "Xe rác đổ rác sai giờ" "$(detail_get 't["subject"]')"
@@ -50,7 +51,7 @@ if wait_new_codes "$BEFORE" 1 10; then
 	check_equal "contact" thu.bui@example.com \
 		"$(detail_get '[c["value"] for c in t["contacts"] if c["kind"] == "email"][0]')"
 else
-	fail "no ticket from the mailbox within 10 s"
+	fail "no ticket from the mailbox within 15 s"
 	IMAP_CODE=""
 fi
 wait_flags 1 '\Seen'
@@ -64,7 +65,8 @@ check_not_contains "flags after the reset" "$(imap_flags 1)" '\Seen'
 email_hub_start "$(imap_section)" "$DATA_KEPT" || exit 1
 admin_codes
 BEFORE=$ADMIN_CODES
-sleep 3
+# Two polls (poll_seconds is at least 5).
+sleep 11
 check_equal "tickets opened after the restart" "" "$(new_codes "$BEFORE")"
 [ -n "$IMAP_CODE" ] && check_equal "inbound messages" 1 "$(detail "$IMAP_CODE"; detail_get 'len(inbound)')"
 case_end
@@ -81,11 +83,11 @@ mail3=$TEST_TMP/imap-3.eml
 make_mail "$mail3" "Cao Văn Hải <hai.cao@example.com>" "Biển báo bị che khuất" \
 	"Biển báo giao thông ở cầu Chữ Y bị cây che khuất."
 imap_deliver "$mail3"
-if wait_new_codes "$BEFORE" 1 10; then
+if wait_new_codes "$BEFORE" 1 15; then
 	detail "$NEW_CODES"
 	check_equal "subject" "Biển báo bị che khuất" "$(detail_get 't["subject"]')"
 else
-	fail "the new message opened no ticket within 10 s"
+	fail "the new message opened no ticket within 15 s"
 fi
 wait_flags 3 '\Seen'
 hub_stop
