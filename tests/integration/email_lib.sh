@@ -317,7 +317,7 @@ import json, sys
 t = json.loads(sys.argv[1])["ticket"]
 inbound = [m for m in t["messages"] if m["direction"] == "in"]
 outbound = [m for m in t["messages"] if m["direction"] == "out"]
-value = eval(sys.argv[2])
+value = eval("(" + sys.argv[2] + ")")
 print(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 ' "$DETAIL" "$1" 2>/dev/null || true
 }

@@ -22,10 +22,11 @@
 # shellcheck source-path=SCRIPTDIR source=email_lib.sh
 . "$(dirname "$0")/email_lib.sh"
 
-# inbound_count CODE: prints the number of inbound messages of the ticket.
+# inbound_count CODE: reads the ticket into DETAIL and sets INBOUND to the
+# number of its inbound messages.
 inbound_count() {
 	detail "$1"
-	detail_get 'len(inbound)'
+	INBOUND=$(detail_get 'len(inbound)')
 }
 
 # wait_inbound CODE COUNT: waits up to 5 s until the ticket has COUNT
@@ -33,7 +34,8 @@ inbound_count() {
 wait_inbound() {
 	local deadline=$((SECONDS + 5)) seen=""
 	while :; do
-		seen=$(inbound_count "$1")
+		inbound_count "$1"
+		seen=$INBOUND
 		[ "$seen" = "$2" ] && return 0
 		[ "$SECONDS" -lt "$deadline" ] || break
 		sleep 0.2
@@ -128,7 +130,8 @@ if wait_new_codes "$BEFORE" 1; then
 else
 	fail "the stranger's mail opened no ticket"
 fi
-check_equal "inbound messages of the tagged ticket" 3 "$(inbound_count "$THREAD_CODE")"
+inbound_count "$THREAD_CODE"
+check_equal "inbound messages of the tagged ticket" 3 "$INBOUND"
 check_not_contains "the tagged ticket" "$DETAIL" "stranger@example.net"
 case_end
 
@@ -145,7 +148,10 @@ check_equal "LMTP replies after DATA" 2 "$(printf '%s\n' "$LMTP_DATA_REPLIES" | 
 sleep 1
 NEW_CODES=$(new_codes "$BEFORE")
 check_equal "tickets opened" 1 "$(printf '%s' "$NEW_CODES" | grep -c .)"
-[ -n "$NEW_CODES" ] && check_equal "inbound messages" 1 "$(inbound_count "$NEW_CODES")"
+if [ -n "$NEW_CODES" ]; then
+	inbound_count "$NEW_CODES"
+	check_equal "inbound messages" 1 "$INBOUND"
+fi
 case_end
 
 case_begin "one message delivered twice with different Delivered-To is stored once"
@@ -164,7 +170,10 @@ check_lmtp_250 "second delivery"
 sleep 1
 NEW_CODES=$(new_codes "$BEFORE")
 check_equal "tickets opened" 1 "$(printf '%s' "$NEW_CODES" | grep -c .)"
-[ -n "$NEW_CODES" ] && check_equal "inbound messages" 1 "$(inbound_count "$NEW_CODES")"
+if [ -n "$NEW_CODES" ]; then
+	inbound_count "$NEW_CODES"
+	check_equal "inbound messages" 1 "$INBOUND"
+fi
 wait_mail_to mai.do@example.com 1
 sleep 1.5
 check_equal "acknowledgements to mai.do@example.com" 1 \
@@ -201,7 +210,9 @@ print(" ".join("%s %s" % (p.get_content_subtype(), (p.get_content_charset() or "
                for p in m.walk() if p.get_content_maintype() == "text"))' "$REPLY_FILE")"
 check_contains "decoded text part" "$(mail_text "$REPLY_FILE" plain)" "$REPLY_TEXT"
 check_contains "decoded HTML part" "$(mail_text "$REPLY_FILE" html)" "đội cây xanh đã dọn cây đổ"
-wait_delivery "$THREAD_CODE" "$REPLY_ID" delivered
+# Mail has delivery reports (bounces), so a reply the smarthost took is
+# "sent" until a bounce makes it "failed".
+wait_delivery "$THREAD_CODE" "$REPLY_ID" sent
 answer=$TEST_TMP/answer-reply.eml
 make_mail "$answer" "hoa.ly@example.com" "Cảm ơn" "Cảm ơn các anh chị rất nhiều." \
 	Message-ID "<0100018c-thunder-7f3a@outlook.example>" \
