@@ -48,6 +48,7 @@ struct options {
 	const char *recipient;
 	unsigned int seed;
 	int senders;		/* distinct sender addresses */
+	bool no_attachments;	/* send the multipart kinds as plain text */
 };
 
 static struct options opt = {
@@ -322,6 +323,9 @@ gen_message_text(struct buf *out, int n, double scale)
 	struct buf text = { 0 }, subject = { 0 };
 	int kind = n % 10;
 	int sender = (int)(rnd(&state) % (uint32_t)opt.senders);
+
+	if (opt.no_attachments && kind >= 6 && kind <= 8)
+		kind = 0;
 	size_t size = 5000 + rnd(&state) % 45000;
 
 	out->len = 0;
@@ -664,7 +668,7 @@ usage(void)
 	fputs("usage: lmtp_load --lmtp-port P [--http-port P] [--http-path PATH]\n"
 	    "       [--host 127.0.0.1] [--messages N] [--connections N]\n"
 	    "       [--http-rate PER_SECOND] [--recipient ADDR] [--senders N]\n"
-	    "       [--seed N] [--write-sample N FILE]\n", stderr);
+	    "       [--seed N] [--no-attachments] [--write-sample N FILE]\n", stderr);
 	exit(2);
 }
 
@@ -686,6 +690,10 @@ main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (strcmp(a, "--no-attachments") == 0) {
+			opt.no_attachments = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (strcmp(a, "--host") == 0)

@@ -65,7 +65,7 @@ sink_count() {
 	find "$dir" -maxdepth 1 -name '[0-9]*.json' | wc -l
 }
 
-# sink_wait COUNT [SECONDS]: waits until the sink holds at least COUNT
+# sink_wait COUNT [SECONDS]: waits until the sink contains at least COUNT
 # messages; returns 1 when it does not within SECONDS (10).
 sink_wait() {
 	local deadline=$((SECONDS + ${2:-10}))
@@ -139,9 +139,10 @@ JSON
 }
 
 # email_hub_start [EMAIL_EXTRA [DATA_DIR]]: starts the hub with the email
-# channel on a new LMTP port (LMTP_PORT) sending to the sink (which must
-# run), fast reply queue and EMAIL_ACK_LIMIT acknowledgements per recipient
-# and per ticket, then creates the agent "tam" and sets AGENT_TOKEN.
+# channel on a new LMTP port (LMTP_PORT), sending to the running sink. The
+# reply queue polls every second and allows EMAIL_ACK_LIMIT acknowledgements
+# per recipient and per ticket. Then creates the agent "tam" and sets
+# AGENT_TOKEN.
 # A preset LMTP_PORT_NEXT is used (and cleared) instead of a new port.
 email_hub_start() {
 	LMTP_PORT=${LMTP_PORT_NEXT:-$(lib_free_port)}
@@ -226,8 +227,8 @@ lmtp_deliver() {
 	LMTP_OUT=$(swaks --protocol LMTP --server 127.0.0.1 --port "$LMTP_PORT" \
 		--from "${sender:-<>}" --to "$recipients" --data "$file" \
 		--timeout 30 --suppress-data 2>&1) || LMTP_EXIT=$?
-	# swaks prints "<-  250 ..." (or "<** 451 ...") for each reply; those
-	# after " -> N lines sent" answer DATA, one per recipient in LMTP.
+	# swaks prints "<-  250 ..." (or "<** 451 ...") for each reply. The
+	# replies after " -> N lines sent" are those to DATA, one per recipient.
 	LMTP_DATA_REPLIES=$(printf '%s\n' "$LMTP_OUT" |
 		sed -n '/^ *-> [0-9]* lines sent/,$p' |
 		grep -E '^<[-*~]+ +[0-9]{3}' | grep -Ev '^<[-*~]+ +221' |
@@ -254,8 +255,8 @@ mailgate_deliver() {
 }
 
 # make_mail FILE FROM SUBJECT BODY [HEADER VALUE...]: writes a plain text
-# message in UTF-8 (quoted-printable, CRLF line ends) with a new Message-ID
-# unless one is given; the subject is encoded per RFC 2047.
+# message in UTF-8 (quoted-printable, CRLF line ends) with its subject
+# encoded per RFC 2047. It gets a new Message-ID unless one is given.
 make_mail() {
 	python3 - "$@" <<'PYTHON'
 import email.policy, email.utils, sys
@@ -448,7 +449,7 @@ imap_stop() {
 }
 
 # imap_command COMMAND: runs one IMAP command on INBOX with curl and prints
-# the untagged answer.
+# the untagged responses.
 imap_command() {
 	curl -s --max-time 5 -u "$IMAP_USER:$(cat "$IMAP_PASSWORD_FILE")" \
 		"$IMAP_URL" -X "$1"

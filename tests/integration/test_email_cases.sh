@@ -32,7 +32,7 @@ deliver() {
 
 # deliver_case NUMBER: delivers the case file NUMBER-*.eml with its envelope
 # sender and sets CASE_FILE and CODE, the one ticket it opened, or records a
-# failure; BEFORE holds the codes before.
+# failure. BEFORE contains the codes from before the delivery.
 deliver_case() {
 	CASE_FILE=$(echo "$CASES_DIR/$1"-*.eml)
 	admin_codes
