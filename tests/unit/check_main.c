@@ -14,6 +14,7 @@ static Suite *(*const suites[])(void) = {
 	template_suite, ratelimit_suite, http_suite, log_suite,
 	calendar_suite, desk_edit_suite, auth_suite, privacy_suite,
 	lifecycle_suite, casework_suite, assign_suite, sendq_suite,
+	email_parse_suite,
 };
 
 int

@@ -24,5 +24,6 @@ Suite *sendq_suite(void);
 Suite *lifecycle_suite(void);
 Suite *casework_suite(void);
 Suite *assign_suite(void);
+Suite *email_parse_suite(void);
 
 #endif
