@@ -20,6 +20,13 @@
 
 /* --- Parsing (any thread) ------------------------------------------------ */
 
+/* Initialises GMime and libxml2's parser for email_parse and
+ * email_html_to_text. Call once, on the main thread, before the first
+ * parse (the module's init); email_parse_shutdown undoes it after the last
+ * one. */
+void email_parse_init(void);
+void email_parse_shutdown(void);
+
 struct email_parse_options {
 	size_t max_message_bytes;	/* the whole message as received */
 	size_t max_attachment_bytes;	/* one attachment, decoded */

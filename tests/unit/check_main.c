@@ -18,6 +18,7 @@ static Suite *(*const suites[])(void) = {
 #ifdef HUB_TEST_EMAIL
 	email_lmtp_suite, email_compose_suite,
 #endif
+	email_parse_suite,
 };
 
 int

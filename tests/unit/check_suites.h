@@ -29,5 +29,6 @@ Suite *mail_suite(void);
 Suite *email_lmtp_suite(void);
 Suite *email_compose_suite(void);
 #endif
+Suite *email_parse_suite(void);
 
 #endif
