@@ -16,7 +16,9 @@
 # - two hubs whose smarthosts hand each other's mail back by LMTP stop
 #   mailing each other;
 # - with the hub stopped, citizenhub-mailgate exits 75 (the MTA keeps the
-#   message) and the same message is stored once the hub is back.
+#   message) and the same message is stored once the hub is back;
+# - SIGTERM while sends wait on a smarthost that never greets still ends
+#   the daemon with status 0.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=email_lib.sh
@@ -304,6 +306,38 @@ hub_stop
 sink_stop
 SINK_PID=$SINK_A_PID
 sink_stop
+case_end
+
+case_begin "hub stops cleanly while sends wait on the smarthost"
+# A smarthost that takes connections and never sends its greeting, so each
+# acknowledgement's send waits until smtp.timeout_seconds.
+python3 -c '
+import socket, sys, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(50)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)' "$TEST_TMP/mute.port" &
+MUTE_PID=$!
+deadline=$((SECONDS + 5))
+while [ ! -s "$TEST_TMP/mute.port" ] && [ "$SECONDS" -lt "$deadline" ]; do
+	sleep 0.1
+done
+SINK_PORT=$(cat "$TEST_TMP/mute.port")
+EMAIL_ADDRESS=tiepnhan@hub.example.org EMAIL_DOMAIN=hub.example.org email_hub_start || exit 1
+for n in 1 2 3; do
+	make_mail "$TEST_TMP/waiting-$n.eml" "Người dân $n <dan$n@example.com>" \
+		"Phản ánh số $n" "Nội dung phản ánh số $n."
+	lmtp_deliver "$TEST_TMP/waiting-$n.eml" "dan$n@example.com"
+	check_lmtp_250 "mail $n"
+done
+# The acknowledgements' sends are now waiting for the greeting.
+sleep 2
+hub_stop
+kill "$MUTE_PID" 2>/dev/null || true
+wait "$MUTE_PID" 2>/dev/null || true
 case_end
 
 tests_done
