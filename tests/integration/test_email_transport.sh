@@ -358,6 +358,63 @@ check_equal "tickets from the bounce" 0 \
 	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'bounce1@mx.example.com'")"
 case_end
 
+# --- Smarthost outcomes and config -----------------------------------------------
+
+# send_reply TEXT: an agent's reply on ticket CODE; sets REPLY_ID.
+send_reply() {
+	api POST "/api/v1/tickets/$CODE/replies" \
+		"$(python3 -c 'import json, sys; print(json.dumps({"body": sys.argv[1]}))' "$1")" \
+		-H "Authorization: Bearer $ADMIN"
+	check_status 202
+	REPLY_ID=$(json_get "$API_BODY" message.id || true)
+	[ -n "$REPLY_ID" ] || fail "no message id in $(lib_shorten "$API_BODY")"
+}
+
+case_begin "smarthost 5xx fails the reply"
+echo "550 5.1.1 No such user here" >"$SINK_ANSWER"
+send_reply "Phản hồi thứ hai."
+wait_sql "SELECT delivery_status FROM messages WHERE id = ${REPLY_ID:-0}" failed
+check_contains "detail" \
+	"$(sql "SELECT delivery_detail FROM messages WHERE id = ${REPLY_ID:-0}")" \
+	"550 5.1.1 No such user here"
+check_equal "attempts" 1 "$(sql "SELECT attempts FROM messages WHERE id = ${REPLY_ID:-0}")"
+case_end
+
+case_begin "smarthost 4xx retries the reply"
+echo "451 4.3.0 Try again later" >"$SINK_ANSWER"
+send_reply "Phản hồi thứ ba."
+deadline=$((SECONDS + 10))
+while [ "$(sql "SELECT attempts FROM messages WHERE id = ${REPLY_ID:-0}")" -lt 2 ] &&
+	[ "$SECONDS" -lt "$deadline" ]; do
+	sleep 0.2
+done
+check_ge "attempts while the sink answers 451" 2 \
+	"$(sql "SELECT attempts FROM messages WHERE id = ${REPLY_ID:-0}")"
+check_contains "detail" \
+	"$(sql "SELECT delivery_detail FROM messages WHERE id = ${REPLY_ID:-0}")" \
+	"451 4.3.0 Try again later"
+rm -f "$SINK_ANSWER"
+wait_sql "SELECT delivery_status FROM messages WHERE id = ${REPLY_ID:-0}" sent
+case_end
+
+case_begin "config rejects an unknown email key"
+sed 's/"timeout_seconds": 5 },/"timeout_seconds": 5, "listn": "x" },/' \
+	"$HUB_CONFIG" >"$TEST_TMP/bad.json"
+status=0
+"$HUB_BIN" -c "$TEST_TMP/bad.json" --check-config >"$TEST_TMP/check.out" 2>&1 ||
+	status=$?
+check_not_equal "check-config exit status" 0 "$status"
+check_contains "key path" "$(cat "$TEST_TMP/check.out")" "channels.email.lmtp.listn"
+sed 's/"starttls": "no"/"starttls": "sometimes"/' "$HUB_CONFIG" \
+	>"$TEST_TMP/bad2.json"
+status=0
+"$HUB_BIN" -c "$TEST_TMP/bad2.json" --check-config >"$TEST_TMP/check.out" 2>&1 ||
+	status=$?
+check_not_equal "check-config exit status" 0 "$status"
+check_contains "starttls path" "$(cat "$TEST_TMP/check.out")" \
+	"channels.email.smtp.starttls"
+case_end
+
 # --- citizenhub-mailgate --------------------------------------------------------
 
 # mailgate ARGS... < FILE: runs citizenhub-mailgate and sets MAILGATE_STATUS
