@@ -73,7 +73,8 @@ struct email_parsed {
 };
 
 /* Parses one raw message (CRLF or LF line ends) received with the envelope
- * sender (MAIL FROM, "" for the null sender <>, NULL when unknown). Fills
+ * sender (MAIL FROM, "" for the null sender <>, NULL when unknown, which
+ * takes the message's Return-Path header if there is one). Fills
  * parsed; returns 0, or -1 when out of memory. A message that cannot be
  * taken is EMAIL_REJECTED with a reason, not an error. */
 int email_parse(const char *raw, size_t size, const char *envelope_sender,

@@ -116,8 +116,8 @@ email_part_is_body_text(GMimeObject *object, bool html)
 	    g_mime_part_get_filename(part) == NULL;
 }
 
-/* Whether object is, or holds outside attachments, body text of the
- * kind. */
+/* Whether object is body text of the kind, or a multipart that contains
+ * such text outside attachments. */
 static bool
 email_part_holds_text(GMimeObject *object, bool html, int depth)
 {
@@ -200,9 +200,9 @@ email_body_leaf(struct email_parse_state *state, GMimePart *part,
 	return email_attachment_add(state, part);
 }
 
-/* Walks the child that holds text/plain, else the one that holds HTML,
- * else the first, for text; the others only for their attachments (the
- * inline images of an HTML version). */
+/* Walks the child that contains text/plain (else HTML, else the first)
+ * for its text. The other children are walked only for their attachments,
+ * such as the inline images of an HTML version. */
 static int
 email_body_alternative(struct email_parse_state *state,
     GMimeMultipart *multipart, int depth, enum email_walk_text text)
@@ -366,9 +366,9 @@ email_text_count_english(const char *text, int *words, int *english)
 	return true;
 }
 
-/* "en" when Content-Language says English, or when subject and body hold
- * no Vietnamese letter and at least two common English words making a
- * fifth of the words; "vi" otherwise. */
+/* Returns "en" when Content-Language is English, or when subject and body
+ * contain no Vietnamese letter and at least two common English words that
+ * make up a fifth of the words. Returns "vi" otherwise. */
 static const char *
 email_body_language(struct email_parse_state *state, GMimeMessage *mime)
 {

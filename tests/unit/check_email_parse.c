@@ -537,6 +537,26 @@ START_TEST(header_sender_from_envelope)
 }
 END_TEST
 
+START_TEST(header_return_path_as_envelope)
+{
+	struct email_parse_options options = check_email_options();
+	struct email_parsed parsed;
+
+	/* Mail fetched from a mailbox has no envelope, but the delivery agent
+	 * wrote it into Return-Path. */
+	check_email_parse_case("08-from-without-address.eml", NULL, &options,
+	    &parsed);
+	check_email_citizen(&parsed, "an.ho@example.com");
+	email_parsed_clear(&parsed);
+
+	check_email_parse_text("Return-Path: <>\nFrom: a@example.com\n"
+	    "Subject: x\n\nbody\n", NULL, &options, &parsed);
+	ck_assert_int_eq(parsed.kind, EMAIL_AUTOMATIC);
+	ck_assert_str_eq(parsed.reason, "null envelope sender");
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
 START_TEST(header_no_sender_rejected)
 {
 	struct email_parse_options options = check_email_options();
@@ -1187,6 +1207,7 @@ email_parse_suite(void)
 	tcase_add_test(headers, header_subject_prefixes_stripped);
 	tcase_add_test(headers, header_references_in_order);
 	tcase_add_test(headers, header_sender_from_envelope);
+	tcase_add_test(headers, header_return_path_as_envelope);
 	tcase_add_test(headers, header_no_sender_rejected);
 	tcase_add_test(headers, header_garbage_rejected);
 	tcase_add_test(headers, dedupe_key_ignores_delivery_headers);
