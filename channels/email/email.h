@@ -21,9 +21,10 @@
 /* --- Parsing (any thread) ------------------------------------------------ */
 
 /* Initialises GMime and libxml2's parser for email_parse and
- * email_html_to_text. Call once, on the main thread, before the first
- * parse (the module's init); email_parse_shutdown undoes it after the last
- * one. */
+ * email_html_to_text. Call once per process, on the main thread, before
+ * the first parse (the module's init); email_parse_shutdown undoes it
+ * after the last one. GMime 3.2 leaks a few strings when it is
+ * initialised again after a shutdown. */
 void email_parse_init(void);
 void email_parse_shutdown(void);
 
