@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <auth-client.h>
 #include <event2/event.h>
-#include <gmime/gmime.h>
 
 #include "email_module.h"
 
@@ -75,7 +75,8 @@ email_free(void *state)
 	email_imap_free(email);
 	email_config_clear(&email->config);
 	free(email);
-	g_mime_shutdown();
+	auth_client_exit();
+	email_parse_shutdown();
 }
 
 static void *
@@ -95,9 +96,10 @@ email_create(struct hub_channel *channel, const json_t *section,
 		free(email);
 		return NULL;
 	}
-	/* GMime counts its initializations, so this one and the parser's
-	 * can both run. */
-	g_mime_init();
+	/* GMime and libxml2 for parsing and composing, libesmtp's SASL
+	 * client for AUTH. */
+	email_parse_init();
+	auth_client_init();
 	email->channel = channel;
 	email_parse_options_fill(email);
 	return email;
