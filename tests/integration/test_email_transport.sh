@@ -46,6 +46,9 @@ mkdir -p "$SINK_DIR"
 printf '%s\n' "$SMTP_PASSWORD" >"$TEST_TMP/smtp.password"
 printf '%s\n' "$IMAP_PASSWORD" >"$TEST_TMP/imap.password"
 
+# The lmtp member of channels.email; the IMAP cases move it to a socket.
+LMTP_MEMBER="\"listen\": \"127.0.0.1:$LMTP_PORT\""
+
 # email_section [IMAP_MEMBER]: the channels.email section of the tests.
 email_section() {
 	cat <<JSON
@@ -53,7 +56,7 @@ email_section() {
 		"address": "$HUB_ADDRESS",
 		"addresses": ["Hotro@Hub.test"],
 		"from_name": { "vi": "Đường dây nóng tỉnh", "en": "Province hotline" },
-		"lmtp": { "listen": "127.0.0.1:$LMTP_PORT", "timeout_seconds": 5 },
+		"lmtp": { $LMTP_MEMBER, "timeout_seconds": 5 },
 		"limits": { "max_message_bytes": 65536 },
 		"smtp": { "host": "127.0.0.1", "port": $SMTP_PORT, "starttls": "no",
 			"username": "hub", "password_file": "$TEST_TMP/smtp.password",
@@ -580,6 +583,8 @@ write_mail "$TEST_TMP/i1.eml" i1@example.com "Rác thải ở chợ" \
 	$'Rác thải tràn ra lề đường ở chợ Bình Tây.\n'
 maildir_deliver 1000.i1 "$TEST_TMP/i1.eml"
 hub_stop
+# A relative socket path is taken from the config file's folder.
+LMTP_MEMBER='"socket": "lmtp.sock"'
 HUB_CHANNELS_EXTRA=$(email_section "\"imap\": { \"url\": \"imap://127.0.0.1:$IMAP_PORT/INBOX\",
 			\"username\": \"hub\", \"password_file\": \"$TEST_TMP/imap.password\",
 			\"poll_seconds\": 5, \"batch\": 10 }")
@@ -594,6 +599,15 @@ wait_sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'ima
 check_match "UIDVALIDITY stored" \
 	"$(sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'imap.uidvalidity'")" \
 	'^[0-9]+$'
+case_end
+
+case_begin "mailgate delivers over the unix socket"
+[ -S "$TEST_TMP/lmtp.sock" ] || fail "no socket at $TEST_TMP/lmtp.sock"
+write_mail "$TEST_TMP/g4.eml" g4@example.com "Đường ngập" $'Đường ngập sau mưa.\n'
+mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g4.eml"
+check_equal "exit status" 0 "$MAILGATE_STATUS"
+check_equal "stored" 1 \
+	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'g4@example.com'")"
 case_end
 
 case_begin "imap second poll stores nothing twice"
