@@ -23,8 +23,9 @@
 #include "store_casework.h"
 #include "store_mail.h"
 
-/* The largest file served; attachments are bounded far below this by the
- * channels that take them. */
+/* The largest file served. The whole file is read into memory before it
+ * is sent, and the hub itself does not bound an attachment's size: the
+ * channel that takes it does. */
 #define API_ATTACHMENT_SIZE_MAX (64LL * 1024 * 1024)
 #define API_ATTACHMENT_PATH_MAX 4096
 
