@@ -232,9 +232,13 @@ email_body_multipart(struct email_parse_state *state,
 
 	if (email_part_is_type(object, "multipart", "alternative"))
 		return email_body_alternative(state, multipart, depth, text);
-	if (email_part_is_type(object, "multipart", "encrypted"))
+	if (email_part_is_type(object, "multipart", "encrypted")) {
+		if (state->encrypted_noted)
+			return 0;
+		state->encrypted_noted = true;
 		return email_reason_append(state->parsed,
-		    "an encrypted part was left out");
+		    "encrypted parts were left out");
+	}
 	for (int i = 0; i < count; i++)
 		if (email_body_walk(state, g_mime_multipart_get_part(multipart,
 		    i), depth + 1, text) != 0)
@@ -290,9 +294,13 @@ static int
 email_body_walk(struct email_parse_state *state, GMimeObject *object,
     int depth, enum email_walk_text text)
 {
-	if (depth > EMAIL_MIME_DEPTH_MAX)
+	if (depth > EMAIL_MIME_DEPTH_MAX) {
+		if (state->deep_noted)
+			return 0;
+		state->deep_noted = true;
 		return email_reason_append(state->parsed,
 		    "parts nested too deep were left out");
+	}
 	if (GMIME_IS_MULTIPART(object))
 		return email_body_multipart(state, GMIME_MULTIPART(object),
 		    depth, text);
