@@ -796,6 +796,30 @@ START_TEST(body_html_only_50k)
 }
 END_TEST
 
+START_TEST(body_format_flowed_joined)
+{
+	struct email_parse_options options = check_email_options();
+	struct email_parsed parsed;
+
+	check_email_parse_text("From: a@example.com\n"
+	    "Content-Type: text/plain; charset=utf-8; format=flowed\n"
+	    "\nThe street light \nis broken.\n"
+	    "> quoted \n> text\n"
+	    " From the corner.\n"
+	    "-- \nAn\n", NULL, &options, &parsed);
+	ck_assert_str_eq(parsed.message->body, "The street light is broken.\n"
+	    "> quoted text\nFrom the corner.\n-- \nAn");
+	email_parsed_clear(&parsed);
+
+	check_email_parse_text("From: a@example.com\n"
+	    "Content-Type: text/plain; format=Flowed; DelSp=Yes\n"
+	    "\nlong\xe2\x80\x8bword \nsplit\n", NULL, &options, &parsed);
+	ck_assert_str_eq(parsed.message->body,
+	    "long\xe2\x80\x8bwordsplit");
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
 START_TEST(body_cut_at_max_text_bytes)
 {
 	struct email_parse_options options = check_email_options();
@@ -1310,6 +1334,7 @@ email_parse_suite(void)
 	tcase_add_test(body, body_invalid_label_and_bytes);
 	tcase_add_test(body, body_nested_multiparts);
 	tcase_add_test(body, body_html_only_50k);
+	tcase_add_test(body, body_format_flowed_joined);
 	tcase_add_test(body, body_cut_at_max_text_bytes);
 	tcase_add_test(body, body_language_guess);
 	tcase_add_test(body, message_over_max_bytes_rejected);
