@@ -31,6 +31,8 @@ struct email_parse_state {
 	bool body_full;		/* max_text_bytes reached */
 	GString *left_out;	/* attachments left out, for the reason */
 	int left_out_count;
+	bool deep_noted;	/* the reason names parts nested too deep */
+	bool encrypted_noted;	/* the reason names an encrypted part */
 	int failed;		/* -1 once out of memory or a blob store
 				 * failed */
 };

@@ -4,6 +4,7 @@
  * structure, attachments, HTML, classification and limits.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -795,6 +796,30 @@ START_TEST(body_html_only_50k)
 }
 END_TEST
 
+START_TEST(body_format_flowed_joined)
+{
+	struct email_parse_options options = check_email_options();
+	struct email_parsed parsed;
+
+	check_email_parse_text("From: a@example.com\n"
+	    "Content-Type: text/plain; charset=utf-8; format=flowed\n"
+	    "\nThe street light \nis broken.\n"
+	    "> quoted \n> text\n"
+	    " From the corner.\n"
+	    "-- \nAn\n", NULL, &options, &parsed);
+	ck_assert_str_eq(parsed.message->body, "The street light is broken.\n"
+	    "> quoted text\nFrom the corner.\n-- \nAn");
+	email_parsed_clear(&parsed);
+
+	check_email_parse_text("From: a@example.com\n"
+	    "Content-Type: text/plain; format=Flowed; DelSp=Yes\n"
+	    "\nlong\xe2\x80\x8bword \nsplit\n", NULL, &options, &parsed);
+	ck_assert_str_eq(parsed.message->body,
+	    "long\xe2\x80\x8bwordsplit");
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
 START_TEST(body_cut_at_max_text_bytes)
 {
 	struct email_parse_options options = check_email_options();
@@ -960,6 +985,34 @@ START_TEST(attachment_store_failure_is_error)
 	    strlen(check_email_three_files), NULL, &options, &parsed), -1);
 	ck_assert_ptr_null(parsed.message);
 	ck_assert_ptr_null(parsed.reason);
+}
+END_TEST
+
+START_TEST(attachment_many_parts_bounded)
+{
+	struct email_parse_options options = check_email_options();
+	struct email_parsed parsed;
+	GString *raw = g_string_new("From: a@example.com\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n");
+	clock_t start;
+	double seconds;
+
+	for (int i = 0; i < 5000; i++)
+		g_string_append_printf(raw, "--b\nContent-Type: "
+		    "application/octet-stream; name=f%d.bin\n\nx\n", i);
+	g_string_append(raw, "--b--\n");
+	start = clock();
+	ck_assert_int_eq(email_parse(raw->str, raw->len, NULL, &options,
+	    &parsed), 0);
+	seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+	ck_assert_msg(seconds < 1.0, "took %.3f s of CPU", seconds);
+	ck_assert_int_eq(parsed.message->attachment_count, 10);
+	ck_assert_int_eq(strncmp(parsed.reason, "4990 attachments left out: "
+	    "\"f10.bin\" (1 bytes, beyond max_attachments)", 70), 0);
+	ck_assert_str_eq(parsed.reason + strlen(parsed.reason) - 9,
+	    " and more");
+	email_parsed_clear(&parsed);
+	g_string_free(raw, TRUE);
 }
 END_TEST
 
@@ -1162,6 +1215,81 @@ START_TEST(classify_null_sender_report_bounce)
 }
 END_TEST
 
+/* The case files parsed on four threads at once give the same messages as
+ * one parse each: the parser keeps no shared mutable state. */
+static const char *const check_email_thread_files[] = {
+	"01-subject-split-multibyte.eml", "02-windows-1258-qp.eml",
+	"03-nfd-body.eml", "06-rfc2231-filenames.eml",
+	"10-mislabelled-charset.eml",
+};
+
+struct check_email_thread {
+	const struct email_parse_options *options;
+	char *keys[5];
+	char *bodies[5];
+	bool mismatch;
+};
+
+static void *
+check_email_thread_run(void *arg)
+{
+	struct check_email_thread *thread = arg;
+
+	for (int round = 0; round < 20; round++) {
+		for (size_t i = 0; i < 5; i++) {
+			struct email_parsed parsed;
+			size_t size;
+			char *raw = check_email_read(
+			    check_email_thread_files[i], &size);
+
+			if (email_parse(raw, size, NULL, thread->options,
+			    &parsed) != 0 || parsed.message == NULL ||
+			    strcmp(parsed.message->external_id,
+			    thread->keys[i]) != 0 ||
+			    strcmp(parsed.message->body,
+			    thread->bodies[i]) != 0)
+				thread->mismatch = true;
+			email_parsed_clear(&parsed);
+			free(raw);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(parse_threads_agree)
+{
+	struct email_parse_options options = check_email_options();
+	struct check_email_thread threads[4];
+	pthread_t ids[4];
+
+	options.store_blob = NULL;
+	memset(threads, 0, sizeof(threads));
+	for (size_t i = 0; i < 5; i++) {
+		struct email_parsed parsed;
+
+		check_email_parse_case(check_email_thread_files[i], NULL,
+		    &options, &parsed);
+		for (int t = 0; t < 4; t++) {
+			threads[t].options = &options;
+			threads[t].keys[i] = strdup(parsed.message->external_id);
+			threads[t].bodies[i] = strdup(parsed.message->body);
+		}
+		email_parsed_clear(&parsed);
+	}
+	for (int t = 0; t < 4; t++)
+		ck_assert_int_eq(pthread_create(&ids[t], NULL,
+		    check_email_thread_run, &threads[t]), 0);
+	for (int t = 0; t < 4; t++) {
+		ck_assert_int_eq(pthread_join(ids[t], NULL), 0);
+		ck_assert_msg(!threads[t].mismatch, "thread %d differs", t);
+		for (size_t i = 0; i < 5; i++) {
+			free(threads[t].keys[i]);
+			free(threads[t].bodies[i]);
+		}
+	}
+}
+END_TEST
+
 Suite *
 email_parse_suite(void)
 {
@@ -1188,6 +1316,7 @@ email_parse_suite(void)
 	tcase_add_test(cases, case_long_date);
 	tcase_add_test(cases, case_mislabelled_charset);
 	tcase_add_test(cases, case_every_file_valid_utf8);
+	tcase_add_test(cases, parse_threads_agree);
 	suite_add_tcase(suite, cases);
 
 	tcase_add_test(headers, header_split_words_q_and_b);
@@ -1205,6 +1334,7 @@ email_parse_suite(void)
 	tcase_add_test(body, body_invalid_label_and_bytes);
 	tcase_add_test(body, body_nested_multiparts);
 	tcase_add_test(body, body_html_only_50k);
+	tcase_add_test(body, body_format_flowed_joined);
 	tcase_add_test(body, body_cut_at_max_text_bytes);
 	tcase_add_test(body, body_language_guess);
 	tcase_add_test(body, message_over_max_bytes_rejected);
@@ -1215,6 +1345,7 @@ email_parse_suite(void)
 	tcase_add_test(attachments, attachment_long_name_cut);
 	tcase_add_test(attachments, attachment_limits_leave_out);
 	tcase_add_test(attachments, attachment_store_failure_is_error);
+	tcase_add_test(attachments, attachment_many_parts_bounded);
 	suite_add_tcase(suite, attachments);
 
 	tcase_add_test(html, html_blocks_and_spaces);
