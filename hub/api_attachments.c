@@ -23,8 +23,9 @@
 #include "store_casework.h"
 #include "store_mail.h"
 
-/* The largest file served; attachments are bounded far below this by the
- * channels that take them. */
+/* The largest file served. The whole file is read into memory before it
+ * is sent, and the hub itself does not bound an attachment's size: the
+ * channel that takes it does. */
 #define API_ATTACHMENT_SIZE_MAX (64LL * 1024 * 1024)
 #define API_ATTACHMENT_PATH_MAX 4096
 
@@ -41,11 +42,11 @@ struct api_attachment_read {
 };
 
 static void
-api_attachment_read_free(struct api_attachment_read *read)
+api_attachment_read_free(struct api_attachment_read *download)
 {
-	store_attachment_clear(&read->attachment);
-	free(read->data);
-	free(read);
+	store_attachment_clear(&download->attachment);
+	free(download->data);
+	free(download);
 }
 
 /* The Content-Type a browser may show inline; anything else is sent as
@@ -104,14 +105,15 @@ api_attachment_disposition(const char *filename)
 /* Reads the blob of attachment into memory. Returns 0, or -1 with errno
  * set (ENOENT when the file is missing). */
 static int
-api_attachment_load(const char *data_dir, struct api_attachment_read *read)
+api_attachment_load(const char *data_dir,
+    struct api_attachment_read *download)
 {
 	char path[API_ATTACHMENT_PATH_MAX];
 	struct stat st;
 	size_t done = 0;
 	int fd;
 
-	if (attachment_path(data_dir, read->attachment.sha256, path,
+	if (attachment_path(data_dir, download->attachment.sha256, path,
 	    sizeof path) != 0) {
 		errno = ENOENT;
 		return -1;
@@ -124,11 +126,11 @@ api_attachment_load(const char *data_dir, struct api_attachment_read *read)
 		errno = EFBIG;
 		return -1;
 	}
-	read->size = (size_t)st.st_size;
-	read->data = malloc(read->size > 0 ? read->size : 1);
-	while (read->data != NULL && done < read->size) {
-		ssize_t n = pread(fd, read->data + done, read->size - done,
-		    (off_t)done);
+	download->size = (size_t)st.st_size;
+	download->data = malloc(download->size > 0 ? download->size : 1);
+	while (download->data != NULL && done < download->size) {
+		ssize_t n = pread(fd, download->data + done,
+		    download->size - done, (off_t)done);
 
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
@@ -138,7 +140,7 @@ api_attachment_load(const char *data_dir, struct api_attachment_read *read)
 		done += (size_t)n;
 	}
 	close(fd);
-	if (read->data == NULL || done != read->size) {
+	if (download->data == NULL || done != download->size) {
 		errno = EIO;
 		return -1;
 	}
@@ -148,51 +150,54 @@ api_attachment_load(const char *data_dir, struct api_attachment_read *read)
 static int
 api_attachment_apply(struct store_tx *tx, void *arg)
 {
-	struct api_attachment_read *read = arg;
+	struct api_attachment_read *download = arg;
 	struct store_casework_ticket ticket;
 	char detail[96];
 
-	if (store_tx_casework_ticket(tx, read->ticket_id, &ticket) != 1)
+	if (store_tx_casework_ticket(tx, download->ticket_id, &ticket) != 1)
 		return -1;
 	snprintf(detail, sizeof detail, "{\"attachment_id\":%lld}",
-	    (long long)read->attachment.id);
+	    (long long)download->attachment.id);
 	return store_tx_casework_audit(tx, &(struct store_casework_audit){
 	    .ticket_id = ticket.id, .citizen_id = ticket.citizen_id,
-	    .agent_id = read->agent.id, .actor = read->actor,
+	    .agent_id = download->agent.id, .actor = download->actor,
 	    .action = "attachment.read", .detail = detail }, clock_now_ms());
 }
 
 static void
 api_attachment_done(int result, void *arg)
 {
-	struct api_attachment_read *read = arg;
-	struct evkeyvalq *headers = evhttp_request_get_output_headers(read->req);
+	struct api_attachment_read *download = arg;
+	struct evkeyvalq *headers =
+	    evhttp_request_get_output_headers(download->req);
 	char *disposition;
 
 	if (result != 0) {
 		log_error("http", "attachment read not audited, not sent "
-		    "ticket=%lld attachment=%lld", (long long)read->ticket_id,
-		    (long long)read->attachment.id);
-		api_tickets_error(read->req, HUB_ERR_UNAVAILABLE, NULL, 0);
-		api_attachment_read_free(read);
+		    "ticket=%lld attachment=%lld", (long long)download->ticket_id,
+		    (long long)download->attachment.id);
+		api_tickets_error(download->req, HUB_ERR_UNAVAILABLE, NULL, 0);
+		api_attachment_read_free(download);
 		return;
 	}
-	disposition = api_attachment_disposition(read->attachment.filename);
+	disposition = api_attachment_disposition(
+	    download->attachment.filename);
 	if (disposition != NULL)
 		evhttp_add_header(headers, "Content-Disposition", disposition);
 	free(disposition);
 	evhttp_add_header(headers, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(headers, "Cache-Control", "private, no-store");
-	http_send_text(read->req, 200, api_attachment_served_type(
-	    read->attachment.content_type), read->data, read->size);
-	api_attachment_read_free(read);
+	http_send_text(download->req, 200, api_attachment_served_type(
+	    download->attachment.content_type), download->data,
+	    download->size);
+	api_attachment_read_free(download);
 }
 
 void
 api_ticket_attachment(struct api_context *api, struct evhttp_request *req,
     const struct auth_agent *agent, int64_t ticket_id, const char *id_text)
 {
-	struct api_attachment_read *read;
+	struct api_attachment_read *download;
 	struct store_ticket ticket;
 	int64_t attachment_id = 0;
 	char *end;
@@ -219,36 +224,36 @@ api_ticket_attachment(struct api_context *api, struct evhttp_request *req,
 		return;
 	}
 
-	read = calloc(1, sizeof *read);
-	if (read == NULL) {
+	download = calloc(1, sizeof *download);
+	if (download == NULL) {
 		api_tickets_error(req, HUB_ERR_INTERNAL, NULL, 0);
 		return;
 	}
 	found = store_attachment_get(api->store, ticket_id, attachment_id,
-	    &read->attachment);
+	    &download->attachment);
 	if (found == 1 && api_attachment_load(store_data_dir(api->store),
-	    read) != 0) {
+	    download) != 0) {
 		log_warn("http", "attachment file not readable ticket=%lld "
 		    "attachment=%lld sha256=%s: %s", (long long)ticket_id,
-		    (long long)attachment_id, read->attachment.sha256,
+		    (long long)attachment_id, download->attachment.sha256,
 		    strerror(errno));
 		found = errno == ENOENT ? 0 : -1;
 	}
 	if (found != 1) {
 		api_tickets_error(req, found == 0 ? HUB_ERR_NOT_FOUND :
 		    HUB_ERR_INTERNAL, found == 0 ? "attachment_id" : NULL, 0);
-		api_attachment_read_free(read);
+		api_attachment_read_free(download);
 		return;
 	}
 
-	read->req = req;
-	read->agent = *agent;
-	auth_actor(agent, read->actor, sizeof read->actor);
-	read->ticket_id = ticket_id;
-	read->job = (struct store_job){ .apply = api_attachment_apply,
-	    .done = api_attachment_done, .arg = read };
-	if (store_submit(api->store, &read->job) != 0) {
+	download->req = req;
+	download->agent = *agent;
+	auth_actor(agent, download->actor, sizeof download->actor);
+	download->ticket_id = ticket_id;
+	download->job = (struct store_job){ .apply = api_attachment_apply,
+	    .done = api_attachment_done, .arg = download };
+	if (store_submit(api->store, &download->job) != 0) {
 		api_tickets_error(req, HUB_ERR_UNAVAILABLE, NULL, 0);
-		api_attachment_read_free(read);
+		api_attachment_read_free(download);
 	}
 }

@@ -5,8 +5,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include <gmime/gmime.h>
+#include <auth-client.h>
+#include <event2/event.h>
 
 #include "email_module.h"
 
@@ -25,6 +28,40 @@ email_parse_options_fill(struct email *email)
 	options->own_addresses = config->own_addresses;
 }
 
+static bool
+email_busy(const struct email *email)
+{
+	return email->intakes_in_flight != 0 || email->sends_in_flight != 0 ||
+	    email_imap_busy(email);
+}
+
+/*
+ * The hub frees the modules after its loop has ended but before its worker
+ * pool, so a job of this module may still be running, and its completion
+ * would call into the module after the hub unloads it. Runs the loop here
+ * until the module's jobs are done, within a bound.
+ */
+static void
+email_wait_idle(struct email *email)
+{
+	struct event_base *base = hub_channel_event_base(email->channel);
+	time_t deadline = time(NULL) + EMAIL_FREE_WAIT_SECONDS;
+
+	if (!email_busy(email))
+		return;
+	log_info(EMAIL_LOG, "waiting for work in flight intakes=%zu sends=%zu "
+	    "imap=%s", email->intakes_in_flight, email->sends_in_flight,
+	    email_imap_busy(email) ? "polling" : "idle");
+	while (email_busy(email) && time(NULL) < deadline) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+	if (email_busy(email))
+		log_error(EMAIL_LOG, "freed with work in flight after %d s "
+		    "intakes=%zu sends=%zu", EMAIL_FREE_WAIT_SECONDS,
+		    email->intakes_in_flight, email->sends_in_flight);
+}
+
 static void
 email_free(void *state)
 {
@@ -32,15 +69,14 @@ email_free(void *state)
 
 	if (email == NULL)
 		return;
-	if (email->intakes_in_flight != 0 || email->sends_in_flight != 0)
-		log_warn(EMAIL_LOG, "freed with work in flight intakes=%zu "
-		    "sends=%zu", email->intakes_in_flight,
-		    email->sends_in_flight);
+	if (email->channel != NULL)
+		email_wait_idle(email);
 	email_lmtp_free(email);
 	email_imap_free(email);
 	email_config_clear(&email->config);
 	free(email);
-	g_mime_shutdown();
+	auth_client_exit();
+	email_parse_shutdown();
 }
 
 static void *
@@ -60,9 +96,10 @@ email_create(struct hub_channel *channel, const json_t *section,
 		free(email);
 		return NULL;
 	}
-	/* GMime counts its initializations, so this one and the parser's
-	 * can both run. */
-	g_mime_init();
+	/* GMime and libxml2 for parsing and composing, libesmtp's SASL
+	 * client for AUTH. */
+	email_parse_init();
+	auth_client_init();
 	email->channel = channel;
 	email_parse_options_fill(email);
 	return email;

@@ -275,7 +275,12 @@ email_config_defaults(struct email_config *config, const json_t *section,
 	    "Đường dây nóng", &failed);
 	config->from_name_en = email_config_string(names, "en", "Hotline",
 	    &failed);
-	config->lmtp_socket = email_config_string(lmtp, "socket", NULL, &failed);
+	if (json_object_get(lmtp, "socket") != NULL) {
+		/* Relative to the config file's folder, as mailgate reads it. */
+		config->lmtp_socket = config_resolve_path(hub_config,
+		    json_string_value(json_object_get(lmtp, "socket")));
+		failed = config->lmtp_socket == NULL;
+	}
 	config->lmtp_listen = email_config_string(lmtp, "listen",
 	    config->lmtp_socket != NULL ? NULL : "127.0.0.1:2424", &failed);
 	config->lmtp_max_connections = (int)email_config_integer(lmtp,

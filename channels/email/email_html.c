@@ -1,10 +1,10 @@
 /*
- * Plain text of an HTML mail with libxml2's HTML parser: the input is cut
- * to html_max_bytes, the tree is walked without recursion down to
- * html_max_depth, runs of white space become one space, block elements
+ * Plain text of an HTML mail with libxml2's HTML parser. The input is cut
+ * to html_max_bytes and the tree is walked without recursion down to
+ * html_max_depth. Runs of white space become one space, block elements
  * become line breaks, and blank lines collapse to one. Each step is linear
- * in the input, so megabytes of white space or thousands of links cost
- * milliseconds.
+ * in the input, so thousands of links or a megabyte of white space lines
+ * cost no more than their size.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 	HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | \
 	HTML_PARSE_IGNORE_ENC)
 
-/* What an element does to the text around it. */
+/* The effect of an element on the text around it. */
 enum email_html_role {
 	EMAIL_HTML_INLINE,
 	EMAIL_HTML_SKIP,	/* left out with its content */
@@ -100,8 +100,9 @@ email_html_trailing_newlines(const struct email_html_writer *writer)
 	return count;
 }
 
-/* Ends the line so that at least count line breaks (2: a blank line) end
- * the text; never more than one blank line, never at the start. */
+/* Ends the line so that the text ends in at least count line breaks, 2
+ * being a blank line. It adds no more than one blank line, and none at the
+ * start of the text. */
 static void
 email_html_newlines(struct email_html_writer *writer, int count)
 {
@@ -290,5 +291,7 @@ email_html_to_text(const char *html, size_t size,
 		    writer.max);
 	text = strndup(writer.out->str + start, length);
 	g_string_free(writer.out, TRUE);
+	if (text != NULL)
+		email_text_clean(text, true);
 	return text;
 }

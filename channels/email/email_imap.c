@@ -79,6 +79,14 @@ email_imap_collect(char *data, size_t size, size_t count, void *arg)
 	return length;
 }
 
+static size_t
+email_imap_discard(char *data, size_t size, size_t count, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * count;
+}
+
 /* Worker: one command. The server's whole answer reaches the header
  * function line by line, literals included, because libcurl passes every
  * line of a custom command's response to it. */
@@ -92,6 +100,9 @@ email_imap_run(void *arg)
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, imap->command);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, email_imap_collect);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, imap);
+	/* The untagged lines come to the body too: the copy in the header
+	 * function is the one read. */
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, email_imap_discard);
 	curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
 	imap->result = curl_easy_perform(curl);
 }
@@ -106,11 +117,28 @@ email_imap_finish(struct email_imap *imap, const char *why)
 	imap->response = NULL;
 }
 
+static void email_imap_advance(struct email_imap *imap);
+static void email_imap_fetched(struct email_imap *imap);
+
 static void
 email_imap_ran(void *arg)
 {
 	struct email_imap *imap = arg;
 
+	if (imap->result != CURLE_OK && imap->response_too_large &&
+	    imap->then == email_imap_fetched) {
+		/* Skipped for good but left unseen in the mailbox, where a
+		 * person can still read it. */
+		log_warn(EMAIL_LOG, "imap message larger than "
+		    "limits.max_message_bytes left unseen uid=%" PRIu64,
+		    imap->uids[imap->uid_next]);
+		email_imap_advance(imap);
+		return;
+	}
+	if (imap->stopping) {
+		email_imap_finish(imap, NULL);
+		return;
+	}
 	if (imap->result != CURLE_OK) {
 		log_warn(EMAIL_LOG, "imap command failed command=\"%.*s\" "
 		    "error=\"%s\"%s", (int)strcspn(imap->command, " "),
@@ -198,7 +226,7 @@ email_imap_sender(const char *raw, size_t size)
 }
 
 static void
-email_imap_stored(struct email_imap *imap)
+email_imap_advance(struct email_imap *imap)
 {
 	uint64_t uid = imap->uids[imap->uid_next];
 	char value[24];
@@ -222,11 +250,15 @@ email_imap_taken(const struct email_outcome *outcome, void *arg)
 
 	log_info(EMAIL_LOG, "imap message taken uid=%" PRIu64 " reply=\"%s\"",
 	    uid, outcome->reply);
+	if (imap->stopping) {
+		email_imap_finish(imap, NULL);
+		return;
+	}
 	if (outcome->kind == EMAIL_OUTCOME_RETRY) {
 		email_imap_finish(imap, "the message is left for the next poll");
 		return;
 	}
-	email_imap_command(imap, imap->mailbox_url, email_imap_stored,
+	email_imap_command(imap, imap->mailbox_url, email_imap_advance,
 	    "UID STORE %" PRIu64 " +FLAGS (\\Seen)", uid);
 }
 
@@ -266,7 +298,7 @@ email_imap_fetched(struct email_imap *imap)
 	if (literal == NULL) {
 		/* Expunged since the search: nothing to take. */
 		log_info(EMAIL_LOG, "imap message gone uid=%" PRIu64, uid);
-		email_imap_stored(imap);
+		email_imap_advance(imap);
 		return;
 	}
 	raw = malloc(size + 1);
@@ -449,7 +481,11 @@ email_imap_handle(struct email_imap *imap)
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "imap,imaps");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 600L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+	/* NOTE: libcurl reads a response line by line within this buffer and
+	 * cuts a longer line, which a message within RFC 5322's 998 bytes a
+	 * line never has. */
+	curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, (long)CURL_MAX_READ_SIZE);
 	return 0;
 }
 
@@ -498,6 +534,12 @@ email_imap_stop(struct email *email)
 	imap->stopping = true;
 	if (imap->timer != NULL)
 		event_del(imap->timer);
+}
+
+bool
+email_imap_busy(const struct email *email)
+{
+	return email->imap != NULL && email->imap->busy;
 }
 
 void

@@ -15,6 +15,8 @@
 #include "email.h"
 
 #define EMAIL_LOG "email"
+/* The longest wait for jobs in flight when the module is freed. */
+#define EMAIL_FREE_WAIT_SECONDS 30
 /* The longest address the module takes (RFC 5321 path limit). */
 #define EMAIL_ADDRESS_MAX 254
 
@@ -133,6 +135,8 @@ void email_lmtp_free(struct email *email);
 
 int email_imap_start(struct email *email);
 void email_imap_stop(struct email *email);
+/* Whether a poll is running (a job of it may be on the worker pool). */
+bool email_imap_busy(const struct email *email);
 void email_imap_free(struct email *email);
 
 /* --- Outbound (email_send.c, email_smtp.c) ------------------------------------ */

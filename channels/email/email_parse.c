@@ -121,12 +121,12 @@ email_body_offset(const char *raw, size_t size)
 	return size;
 }
 
-/* The dedupe key: hex SHA-256 of "email-v1", the Message-ID, the sender in
- * lower case and the SHA-256 of the body, each after a NUL byte. The
- * headers added on the way (Received, Delivered-To) stay out, so one mail
- * delivered to two of the hub's addresses is one message; the sender is in,
- * so a Message-ID copied by another sender makes another message. Without a
- * Message-ID the inner hash covers the whole message. */
+/* Returns the dedupe key: hex SHA-256 of "email-v1", the Message-ID, the
+ * sender in lower case and the SHA-256 of the body, each after a NUL byte.
+ * The headers added on the way (Received, Delivered-To) stay out, so one
+ * mail delivered to two of the hub's addresses is one message. The sender
+ * is in, so a Message-ID copied by another sender makes another message.
+ * Without a Message-ID the inner hash covers the whole message. */
 static char *
 email_dedupe_key(const char *raw, size_t size, const char *message_id,
     const char *sender)
@@ -234,12 +234,38 @@ email_parse_fill(struct email_parse_state *state, GMimeMessage *mime,
 	return state->failed;
 }
 
+/* The envelope sender written by the delivery agent into Return-Path, for
+ * mail fetched from a mailbox: "" for the null sender <>, NULL when the
+ * header is missing or empty (g_free). */
+static char *
+email_parse_return_path(GMimeMessage *mime)
+{
+	const char *value = g_mime_object_get_header(GMIME_OBJECT(mime),
+	    "Return-Path");
+	const char *open, *close;
+
+	if (value == NULL)
+		return NULL;
+	open = strchr(value, '<');
+	close = open != NULL ? strchr(open, '>') : NULL;
+	if (close != NULL)
+		return g_strndup(open + 1, (gsize)(close - open - 1));
+	while (g_ascii_isspace(*value))
+		value++;
+	return *value != '\0' ? g_strdup(value) : NULL;
+}
+
 static int
 email_parse_message(struct email_parse_state *state, GMimeMessage *mime,
     const char *raw, size_t size, const char *envelope_sender)
 {
-	char *sender = NULL;
+	char *sender = NULL, *return_path = NULL;
 	int rc;
+
+	if (envelope_sender == NULL) {
+		return_path = email_parse_return_path(mime);
+		envelope_sender = return_path;
+	}
 
 	state->message = hub_message_new("email");
 	if (state->message == NULL)
@@ -255,6 +281,7 @@ email_parse_message(struct email_parse_state *state, GMimeMessage *mime,
 		rc = email_parse_fill(state, mime, raw, size, envelope_sender,
 		    sender);
 	g_free(sender);
+	g_free(return_path);
 	if (rc == 0 && (state->parsed->kind == EMAIL_CITIZEN ||
 	    state->parsed->kind == EMAIL_AUTOMATIC)) {
 		state->parsed->message = state->message;

@@ -10,7 +10,8 @@
 
 #include "email_parse_internal.h"
 
-/* The longest extension kept when a long name is cut, dot included. */
+/* Maximum bytes of the extension kept when a long name is cut, dot
+ * included. */
 #define EMAIL_EXTENSION_MAX 16
 
 struct email_extension {

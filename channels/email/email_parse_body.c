@@ -116,8 +116,8 @@ email_part_is_body_text(GMimeObject *object, bool html)
 	    g_mime_part_get_filename(part) == NULL;
 }
 
-/* Whether object is, or holds outside attachments, body text of the
- * kind. */
+/* Whether object is body text of the kind, or a multipart that contains
+ * such text outside attachments. */
 static bool
 email_part_holds_text(GMimeObject *object, bool html, int depth)
 {
@@ -135,9 +135,57 @@ email_part_holds_text(GMimeObject *object, bool html, int depth)
 	return false;
 }
 
+/* Joins the soft line breaks of format=flowed text (RFC 3676): a line that
+ * ends in a space continues on the next line of the same quote depth.
+ * Space-stuffing is removed, and with delsp=yes the space itself too. The
+ * signature separator "-- " stays a line of its own. Returns a new string
+ * (g_free). */
+static char *
+email_text_unflow(char *text, bool delsp)
+{
+	GString *out = g_string_sized_new(strlen(text) + 16);
+	char *line = text, *next;
+	int paragraph_depth = -1;	/* quote depth of an open paragraph */
+
+	for (; line != NULL; line = next) {
+		int depth = 0;
+		char *content;
+		size_t length;
+		bool flowed;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		while (line[depth] == '>')
+			depth++;
+		content = line + depth;
+		if (*content == ' ')
+			content++;
+		if (paragraph_depth >= 0 && paragraph_depth != depth)
+			g_string_append_c(out, '\n');
+		if (paragraph_depth != depth && depth > 0) {
+			for (int i = 0; i < depth; i++)
+				g_string_append_c(out, '>');
+			g_string_append_c(out, ' ');
+		}
+		length = strlen(content);
+		flowed = length > 0 && content[length - 1] == ' ' &&
+		    strcmp(content, "-- ") != 0;
+		if (flowed && delsp)
+			length--;
+		g_string_append_len(out, content, (gssize)length);
+		paragraph_depth = flowed ? depth : -1;
+		if (!flowed && next != NULL)
+			g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void
 email_body_text(struct email_parse_state *state, GMimePart *part, bool html)
 {
+	GMimeObject *object = GMIME_OBJECT(part);
+	const char *format, *delsp;
 	GByteArray *bytes = email_part_content(part);
 	char *text, *plain;
 
@@ -157,6 +205,16 @@ email_body_text(struct email_parse_state *state, GMimePart *part, bool html)
 		}
 	} else {
 		email_text_clean(text, true);
+		format = g_mime_object_get_content_type_parameter(object,
+		    "format");
+		delsp = g_mime_object_get_content_type_parameter(object,
+		    "delsp");
+		if (format != NULL && g_ascii_strcasecmp(format, "flowed") == 0) {
+			plain = email_text_unflow(text, delsp != NULL &&
+			    g_ascii_strcasecmp(delsp, "yes") == 0);
+			g_free(text);
+			text = plain;
+		}
 		email_text_trim(text);
 		email_body_append(state, "\n\n", text);
 	}
@@ -200,9 +258,9 @@ email_body_leaf(struct email_parse_state *state, GMimePart *part,
 	return email_attachment_add(state, part);
 }
 
-/* Walks the child that holds text/plain, else the one that holds HTML,
- * else the first, for text; the others only for their attachments (the
- * inline images of an HTML version). */
+/* Walks the child that contains text/plain (else HTML, else the first)
+ * for its text. The other children are walked only for their attachments,
+ * such as the inline images of an HTML version. */
 static int
 email_body_alternative(struct email_parse_state *state,
     GMimeMultipart *multipart, int depth, enum email_walk_text text)
@@ -232,9 +290,13 @@ email_body_multipart(struct email_parse_state *state,
 
 	if (email_part_is_type(object, "multipart", "alternative"))
 		return email_body_alternative(state, multipart, depth, text);
-	if (email_part_is_type(object, "multipart", "encrypted"))
+	if (email_part_is_type(object, "multipart", "encrypted")) {
+		if (state->encrypted_noted)
+			return 0;
+		state->encrypted_noted = true;
 		return email_reason_append(state->parsed,
-		    "an encrypted part was left out");
+		    "encrypted parts were left out");
+	}
 	for (int i = 0; i < count; i++)
 		if (email_body_walk(state, g_mime_multipart_get_part(multipart,
 		    i), depth + 1, text) != 0)
@@ -290,9 +352,13 @@ static int
 email_body_walk(struct email_parse_state *state, GMimeObject *object,
     int depth, enum email_walk_text text)
 {
-	if (depth > EMAIL_MIME_DEPTH_MAX)
+	if (depth > EMAIL_MIME_DEPTH_MAX) {
+		if (state->deep_noted)
+			return 0;
+		state->deep_noted = true;
 		return email_reason_append(state->parsed,
 		    "parts nested too deep were left out");
+	}
 	if (GMIME_IS_MULTIPART(object))
 		return email_body_multipart(state, GMIME_MULTIPART(object),
 		    depth, text);
@@ -366,9 +432,9 @@ email_text_count_english(const char *text, int *words, int *english)
 	return true;
 }
 
-/* "en" when Content-Language says English, or when subject and body hold
- * no Vietnamese letter and at least two common English words making a
- * fifth of the words; "vi" otherwise. */
+/* Returns "en" when Content-Language is English, or when subject and body
+ * contain no Vietnamese letter and at least two common English words that
+ * make up a fifth of the words. Returns "vi" otherwise. */
 static const char *
 email_body_language(struct email_parse_state *state, GMimeMessage *mime)
 {

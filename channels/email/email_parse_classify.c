@@ -2,7 +2,8 @@
  * Which kind of mail this is: a delivery status notification (a bounce),
  * mail written by a program (an auto-reply, a list, a robot), or a
  * citizen's. Bounces and automatic mail must never open a ticket or be
- * acknowledged, or two robots answer each other forever.
+ * acknowledged, because two robots would then reply to each other
+ * forever.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +13,9 @@
 
 #include "email_parse_internal.h"
 
-/* The longest header value quoted in a reason, in bytes. */
+/* Maximum bytes of a header value quoted in a reason. */
 #define EMAIL_REASON_VALUE_MAX 64
-/* The longest bounce detail, in bytes. */
+/* Maximum bytes of a bounce detail. */
 #define EMAIL_BOUNCE_DETAIL_MAX 500
 
 /* Local parts of robots' addresses, alone or followed by '+', '-' or '.'
@@ -394,8 +395,8 @@ email_bounce_detail(struct email_parsed *parsed, GMimeMessage *mime,
 	return parsed->bounce_detail != NULL ? 0 : -1;
 }
 
-/* Without the returned mail in the report, the ids the bounce itself
- * answers: In-Reply-To, then References newest first. */
+/* Adds the ids the bounce itself refers to, In-Reply-To then References
+ * newest first, for a report without the returned mail. */
 static int
 email_bounce_own_references(struct email_parsed *parsed, GMimeMessage *mime)
 {

@@ -115,8 +115,8 @@ email_run_flush(struct email_decode_run *run, GString *out)
 	run->charset[0] = '\0';
 }
 
-/* White space between two encoded words is dropped (RFC 2047 section 6.2);
- * the bytes of adjacent words of one charset are joined before conversion
+/* White space between two encoded words is dropped (RFC 2047 section 6.2).
+ * The bytes of adjacent words of one charset are joined before conversion,
  * because a sender may split a multibyte character between them. */
 char *
 email_header_decode(const char *raw)

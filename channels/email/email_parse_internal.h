@@ -17,7 +17,7 @@
 /* Nesting of multiparts and forwarded messages followed; deeper parts are
  * left out. */
 #define EMAIL_MIME_DEPTH_MAX 16
-/* The longest display name of an attachment, in bytes. */
+/* Maximum bytes of an attachment's display name. */
 #define EMAIL_FILENAME_MAX 120
 /* Left-out attachments named one by one in the reason; further ones are
  * counted. */
@@ -31,17 +31,18 @@ struct email_parse_state {
 	bool body_full;		/* max_text_bytes reached */
 	GString *left_out;	/* attachments left out, for the reason */
 	int left_out_count;
+	bool deep_noted;	/* the reason names parts nested too deep */
+	bool encrypted_noted;	/* the reason names an encrypted part */
 	int failed;		/* -1 once out of memory or a blob store
 				 * failed */
 };
 
 /* email_parse_charset.c */
 
-/* Converts size bytes in charset (NULL when unlabelled) to UTF-8. Text that
- * is valid UTF-8 is taken as UTF-8 when the label is missing, us-ascii or
- * wrong; text that the label cannot convert goes through windows-1258,
- * windows-1252 and iso-8859-1 in turn. Returns valid UTF-8 without NUL
- * bytes (g_free), never NULL. */
+/* Converts size bytes in charset (NULL when unlabelled) to UTF-8. Valid
+ * UTF-8 is taken as UTF-8 when the label is missing, us-ascii or fails to
+ * convert. Other text goes through windows-1258, windows-1252 and
+ * iso-8859-1 in turn. Returns valid UTF-8 without NUL bytes (g_free). */
 char *email_charset_to_utf8(const char *data, size_t size,
     const char *charset);
 

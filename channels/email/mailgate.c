@@ -40,6 +40,10 @@ struct mailgate_options {
 	const char *lmtp;	/* HOST:PORT */
 	const char *socket;	/* Unix socket path */
 	int timeout_seconds;
+	/* Copies of what came from the config file, freed at exit. */
+	char *config_recipient;
+	char *config_lmtp;
+	char *config_socket;
 };
 
 struct mailgate_connection {
@@ -206,10 +210,26 @@ mailgate_return_path(const char *message, size_t size)
 	return NULL;
 }
 
+/* path as the hub reads it: relative to the config file's folder. Returns
+ * a new string or NULL when out of memory. */
+static char *
+mailgate_config_relative(const char *config_path, const char *path)
+{
+	const char *slash = strrchr(config_path, '/');
+	char *joined;
+
+	if (path[0] == '/' || slash == NULL)
+		return strdup(path);
+	if (asprintf(&joined, "%.*s/%s", (int)(slash - config_path),
+	    config_path, path) < 0)
+		return NULL;
+	return joined;
+}
+
 /* Reads channels.email from the config for what the options leave open:
  * the recipient and where the hub listens. Returns 0, or the exit status. */
 static int
-mailgate_read_config(struct mailgate_options *options, char **owned_socket)
+mailgate_read_config(struct mailgate_options *options)
 {
 	json_error_t error;
 	json_t *root, *email, *lmtp;
@@ -238,17 +258,19 @@ mailgate_read_config(struct mailgate_options *options, char **owned_socket)
 			json_decref(root);
 			return MAILGATE_EX_TEMPFAIL;
 		}
-		options->recipient = strdup(value);
+		options->recipient = options->config_recipient = strdup(value);
 	}
 	if (options->lmtp == NULL && options->socket == NULL) {
 		value = json_string_value(json_object_get(lmtp, "socket"));
-		if (value != NULL)
-			options->socket = *owned_socket = strdup(value);
-		else {
+		if (value != NULL) {
+			options->socket = options->config_socket =
+			    mailgate_config_relative(options->config_path,
+			    value);
+		} else {
 			value = json_string_value(json_object_get(lmtp,
 			    "listen"));
-			options->lmtp = strdup(value != NULL ? value :
-			    "127.0.0.1:2424");
+			options->lmtp = options->config_lmtp = strdup(
+			    value != NULL ? value : "127.0.0.1:2424");
 		}
 	}
 	json_decref(root);
@@ -504,7 +526,7 @@ main(int argc, char **argv)
 {
 	struct mailgate_options options = { 0 };
 	struct mailgate_connection connection = { .fd = -1 };
-	char *message = NULL, *return_path = NULL, *owned_socket = NULL;
+	char *message = NULL, *return_path = NULL;
 	const char *sender;
 	size_t size = 0;
 	int status;
@@ -521,7 +543,7 @@ main(int argc, char **argv)
 	/* Postfix passes the null sender as "" and some MTAs as "<>". */
 	if (strcmp(sender, "<>") == 0)
 		sender = "";
-	status = mailgate_read_config(&options, &owned_socket);
+	status = mailgate_read_config(&options);
 	if (status == 0 && (!mailgate_path_valid(sender) ||
 	    !mailgate_path_valid(options.recipient))) {
 		fprintf(stderr, "citizenhub-mailgate: invalid sender or "
@@ -549,6 +571,8 @@ main(int argc, char **argv)
 	}
 	free(message);
 	free(return_path);
-	free(owned_socket);
+	free(options.config_recipient);
+	free(options.config_lmtp);
+	free(options.config_socket);
 	return status;
 }

@@ -40,16 +40,18 @@ email_require
 sink_start() {
 	local deadline=$((SECONDS + 10))
 	SINK_DIR=$(mktemp -d "$TEST_TMP/sink.XXXXXX")
-	"$SYSTEM_PYTHON" "$SINK_SCRIPT" "$SINK_DIR" "$@" \
-		>>"$TEST_TMP/sink.log" 2>&1 &
+	SINK_PORT=$(lib_free_port)
+	"$SYSTEM_PYTHON" "$SINK_SCRIPT" --port "$SINK_PORT" --dir "$SINK_DIR" "$@" \
+		>"$SINK_DIR.log" 2>&1 &
 	SINK_PID=$!
 	HUB_PIDS+=("$SINK_PID")
-	while [ ! -s "$SINK_DIR/port" ] && [ "$SECONDS" -lt "$deadline" ]; do
-		kill -0 "$SINK_PID" 2>/dev/null || break
+	until grep -q '^ready' "$SINK_DIR.log" 2>/dev/null; do
+		if ! kill -0 "$SINK_PID" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+			fail "the SMTP sink did not start: $(cat "$SINK_DIR.log")"
+			return 1
+		fi
 		sleep 0.1
 	done
-	SINK_PORT=$(cat "$SINK_DIR/port" 2>/dev/null || true)
-	[ -n "$SINK_PORT" ] || fail "the SMTP sink did not start (see $TEST_TMP/sink.log)"
 }
 
 sink_stop() {
@@ -60,9 +62,10 @@ sink_stop() {
 }
 
 # sink_count [DIR]: prints the number of messages the sink accepted.
+# shellcheck disable=SC2120 # DIR is optional
 sink_count() {
 	local dir=${1:-$SINK_DIR}
-	find "$dir" -maxdepth 1 -name '[0-9]*.json' | wc -l
+	find "$dir" -maxdepth 1 -name '[0-9]*.eml' | wc -l
 }
 
 # sink_wait COUNT [SECONDS]: waits until the sink contains at least COUNT
@@ -73,11 +76,6 @@ sink_wait() {
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.2
 	done
-}
-
-# sink_file N: prints the path of the sink's message number N (from 1).
-sink_file() {
-	printf '%s/%06d.eml' "$SINK_DIR" "$1"
 }
 
 # mail_header FILE NAME: prints the decoded header NAME of the message in

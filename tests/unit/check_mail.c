@@ -325,6 +325,59 @@ START_TEST(attachment_disposition_forms)
 }
 END_TEST
 
+/* --- Configuration ------------------------------------------------------------ */
+
+/* Loads text as a config file; returns the config, or NULL with err. */
+static struct hub_config *
+mail_config_load(const char *text, struct config_error *err)
+{
+	char path[128];
+	struct hub_config *config = NULL;
+	FILE *file;
+
+	mail_dir_make();
+	snprintf(path, sizeof path, "%s/hub.json", mail_dir);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_ge(fputs(text, file), 0);
+	ck_assert_int_eq(fclose(file), 0);
+	if (config_load(path, &config, err) != 0)
+		config = NULL;
+	mail_dir_remove();
+	return config;
+}
+
+START_TEST(config_ack_limits)
+{
+	struct config_error err;
+	struct hub_config *config = mail_config_load("{}\n", &err);
+
+	ck_assert_msg(config != NULL, "%s", err.message);
+	ck_assert_int_eq(config->replies.ack_limit_per_recipient, 5);
+	ck_assert_int_eq(config->replies.ack_limit_per_ticket, 3);
+	ck_assert_int_eq(config->replies.ack_limit_window_minutes, 60);
+	config_free(config);
+
+	config = mail_config_load("{\"replies\": {\"ack_limit_per_recipient\": 0,"
+	    " \"ack_limit_per_ticket\": 7, \"ack_limit_window_minutes\": 15}}\n",
+	    &err);
+	ck_assert_msg(config != NULL, "%s", err.message);
+	ck_assert_int_eq(config->replies.ack_limit_per_recipient, 0);
+	ck_assert_int_eq(config->replies.ack_limit_per_ticket, 7);
+	ck_assert_int_eq(config->replies.ack_limit_window_minutes, 15);
+	config_free(config);
+
+	config = mail_config_load("{\"replies\": "
+	    "{\"ack_limit_window_minutes\": 0}}\n", &err);
+	ck_assert_ptr_null(config);
+	ck_assert_str_eq(err.path, "replies.ack_limit_window_minutes");
+	config = mail_config_load("{\"replies\": "
+	    "{\"ack_limit_per_ticket\": \"3\"}}\n", &err);
+	ck_assert_ptr_null(config);
+	ck_assert_str_eq(err.path, "replies.ack_limit_per_ticket");
+}
+END_TEST
+
 /* --- Whole messages through a store ------------------------------------------ */
 
 struct mail_fixture {
@@ -878,6 +931,7 @@ mail_suite(void)
 	tcase_add_test(units, normalize_attachment_fields);
 	tcase_add_test(units, attachment_store_and_prune);
 	tcase_add_test(units, attachment_disposition_forms);
+	tcase_add_test(units, config_ack_limits);
 	suite_add_tcase(suite, units);
 
 	tcase_add_checked_fixture(whole, mail_setup, mail_teardown);

@@ -14,11 +14,8 @@ static Suite *(*const suites[])(void) = {
 	template_suite, ratelimit_suite, http_suite, log_suite,
 	calendar_suite, desk_edit_suite, auth_suite, privacy_suite,
 	lifecycle_suite, casework_suite, assign_suite, sendq_suite,
-	mail_suite,
-#ifdef HUB_TEST_EMAIL
+	mail_suite, email_parse_suite,
 	email_lmtp_suite, email_compose_suite,
-#endif
-	email_parse_suite,
 };
 
 int

@@ -25,10 +25,8 @@ Suite *lifecycle_suite(void);
 Suite *casework_suite(void);
 Suite *assign_suite(void);
 Suite *mail_suite(void);
-#ifdef HUB_TEST_EMAIL
+Suite *email_parse_suite(void);
 Suite *email_lmtp_suite(void);
 Suite *email_compose_suite(void);
-#endif
-Suite *email_parse_suite(void);
 
 #endif
