@@ -11,7 +11,7 @@
 
 #include "email_smtp.h"
 
-/* Answers libesmtp's SASL client with the user name and the password. */
+/* Supplies the user name and the password to libesmtp's SASL client. */
 static int
 email_smtp_interact(auth_client_request_t request, char **result, int fields,
     void *arg)
@@ -40,8 +40,8 @@ email_smtp_event(smtp_session_t session, int event, void *arg, ...)
 	(void)session;
 	switch (event) {
 	case SMTP_EV_EXTNA_STARTTLS:
-		request->tls_problem = "the smarthost offers no STARTTLS, "
-		    "which smtp.starttls \"required\" asks for";
+		request->tls_problem = "the smarthost offers no STARTTLS "
+		    "and smtp.starttls is required";
 		break;
 	case SMTP_EV_INVALID_PEER_CERTIFICATE:
 	case SMTP_EV_NO_PEER_CERTIFICATE:
