@@ -20,6 +20,14 @@
 
 /* --- Parsing (any thread) ------------------------------------------------ */
 
+/* Initialises GMime and libxml2's parser for email_parse and
+ * email_html_to_text. Call once per process, on the main thread, before
+ * the first parse (the module's init); email_parse_shutdown undoes it
+ * after the last one. GMime 3.2 leaks a few strings when it is
+ * initialised again after a shutdown. */
+void email_parse_init(void);
+void email_parse_shutdown(void);
+
 struct email_parse_options {
 	size_t max_message_bytes;	/* the whole message as received */
 	size_t max_attachment_bytes;	/* one attachment, decoded */
@@ -66,7 +74,8 @@ struct email_parsed {
 };
 
 /* Parses one raw message (CRLF or LF line ends) received with the envelope
- * sender (MAIL FROM, "" for the null sender <>, NULL when unknown). Fills
+ * sender (MAIL FROM, "" for the null sender <>, NULL when unknown, which
+ * takes the message's Return-Path header if there is one). Fills
  * parsed; returns 0, or -1 when out of memory. A message that cannot be
  * taken is EMAIL_REJECTED with a reason, not an error. */
 int email_parse(const char *raw, size_t size, const char *envelope_sender,

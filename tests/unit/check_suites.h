@@ -25,5 +25,6 @@ Suite *lifecycle_suite(void);
 Suite *casework_suite(void);
 Suite *assign_suite(void);
 Suite *mail_suite(void);
+Suite *email_parse_suite(void);
 
 #endif
