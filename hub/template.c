@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,12 @@
 
 static const char *const template_languages[] = { "vi", "en" };
 
+/* The store thread renders acknowledgements and worker jobs may render
+ * too, while SIGHUP reloads on the main thread: the lock guards the swap
+ * of texts, and a renderer works on its own copy of one text. */
 struct templates {
 	char *dir;
+	pthread_mutex_t lock;
 	json_t *texts;		/* "vi/web/form.html" -> template text */
 };
 
@@ -157,6 +162,7 @@ templates_load(const char *dir, char *err, size_t err_size)
 		free(templates);
 		return NULL;
 	}
+	pthread_mutex_init(&templates->lock, NULL);
 	templates->texts = template_load_texts(dir, err, err_size);
 	if (templates->texts == NULL) {
 		templates_free(templates);
@@ -172,10 +178,15 @@ templates_reload(struct templates *templates, char *err, size_t err_size)
 {
 	json_t *texts = template_load_texts(templates->dir, err, err_size);
 
+	json_t *old;
+
 	if (texts == NULL)
 		return -1;
-	json_decref(templates->texts);
+	pthread_mutex_lock(&templates->lock);
+	old = templates->texts;
 	templates->texts = texts;
+	pthread_mutex_unlock(&templates->lock);
+	json_decref(old);
 	log_info("template", "templates reloaded dir=%s count=%zu",
 	    templates->dir, json_object_size(texts));
 	return 0;
@@ -187,20 +198,28 @@ templates_render(const struct templates *templates, const char *language,
 {
 	char key[1024];
 	const json_t *text = NULL;
+	char *source = NULL, *rendered;
+	struct templates *shared = (struct templates *)templates;
 
 	if (language == NULL || strcmp(language, "en") != 0)
 		language = "vi";
 	snprintf(key, sizeof(key), "%s/%s", language, name);
+	pthread_mutex_lock(&shared->lock);
 	text = json_object_get(templates->texts, key);
 	if (text == NULL) {
 		snprintf(key, sizeof(key), "vi/%s", name);
 		text = json_object_get(templates->texts, key);
 	}
-	if (text == NULL) {
-		errno = ENOENT;
+	if (text != NULL)
+		source = strdup(json_string_value(text));
+	pthread_mutex_unlock(&shared->lock);
+	if (source == NULL) {
+		errno = text == NULL ? ENOENT : ENOMEM;
 		return NULL;
 	}
-	return template_render_text(json_string_value(text), name, vars);
+	rendered = template_render_text(source, name, vars);
+	free(source);
+	return rendered;
 }
 
 void
@@ -209,6 +228,7 @@ templates_free(struct templates *templates)
 	if (templates == NULL)
 		return;
 	json_decref(templates->texts);
+	pthread_mutex_destroy(&templates->lock);
 	free(templates->dir);
 	free(templates);
 }

@@ -1,7 +1,7 @@
 /*
  * The email channel module: mail in by LMTP (email_lmtp.c, also used by the
  * pipe command citizenhub-mailgate) and by IMAP polling (email_imap.c),
- * answers out by SMTP to a smarthost (email_send.c, email_smtp.c).
+ * replies out by SMTP to a smarthost (email_send.c, email_smtp.c).
  */
 #include <stdlib.h>
 #include <string.h>

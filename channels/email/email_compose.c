@@ -10,7 +10,7 @@
 
 #include "email_compose.h"
 
-/* The most ids kept in References. */
+/* Maximum number of ids kept in References. */
 #define EMAIL_COMPOSE_REFERENCES_MAX 10
 
 char *

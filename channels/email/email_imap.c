@@ -87,7 +87,7 @@ email_imap_discard(char *data, size_t size, size_t count, void *arg)
 	return size * count;
 }
 
-/* Worker: one command. The server's whole answer reaches the header
+/* Worker: one command. The server's whole response reaches the header
  * function line by line, literals included, because libcurl passes every
  * line of a custom command's response to it. */
 static void
@@ -262,7 +262,7 @@ email_imap_taken(const struct email_outcome *outcome, void *arg)
 	    "UID STORE %" PRIu64 " +FLAGS (\\Seen)", uid);
 }
 
-/* The literal of the FETCH answer: "* n FETCH (UID u BODY[] {size}" and
+/* The literal of the FETCH response: "* n FETCH (UID u BODY[] {size}" and
  * size bytes after its CRLF. Returns NULL when there is none. */
 static const char *
 email_imap_literal(const char *response, size_t length, size_t *size)
@@ -504,7 +504,7 @@ email_imap_start(struct email *email)
 		return -1;
 	imap->email = email;
 	email->imap = imap;
-	/* The largest answer: one message and its FETCH line. */
+	/* The largest response: one message and its FETCH line. */
 	imap->response_max = config->max_message_bytes + 4096;
 	if (email_imap_urls(imap, config->imap_url) != 0 ||
 	    email_imap_handle(imap) != 0) {

@@ -1,8 +1,8 @@
 /*
- * One raw message on its way in, whichever way it came (LMTP or IMAP):
- * parsed on the worker pool, then on the main thread submitted to the
- * pipeline, recorded as a bounce of an outbound message, or dropped, and
- * the outcome handed back as an LMTP reply.
+ * One raw message on its way in, by LMTP or IMAP. It is parsed on the
+ * worker pool. Then, on the main thread, it is submitted to the pipeline,
+ * recorded as a bounce of an outbound message, or dropped, and the outcome
+ * goes back to the caller as an LMTP reply.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +109,7 @@ email_intake_answered(const struct hub_answer *answer, void *arg)
 		    "The store failed, try again later");
 		break;
 	}
-	log_debug(EMAIL_LOG, "message answered source=%s message_id=%s "
+	log_debug(EMAIL_LOG, "message done source=%s message_id=%s "
 	    "reply=\"%s\"", intake->source, email_log_id(&intake->parsed),
 	    outcome.reply);
 	email_intake_finish(intake, &outcome);
@@ -182,7 +182,7 @@ email_intake_parsed(void *arg)
 	struct email_outcome outcome;
 
 	/* The raw text is not needed any more: free it before the pipeline
-	 * holds the message. */
+	 * owns the message. */
 	free(intake->raw);
 	intake->raw = NULL;
 	if (intake->parse_status != 0) {

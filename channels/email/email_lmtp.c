@@ -534,7 +534,7 @@ email_lmtp_stop(struct email *email)
 	}
 	if (email->config.lmtp_socket != NULL)
 		unlink(email->config.lmtp_socket);
-	/* Idle sessions learn it now; a session storing a message gets its
+	/* Idle sessions get 421 now. A session storing a message gets its
 	 * replies first and 421 to its next command. */
 	for (session = lmtp->sessions; session != NULL; session = next) {
 		next = session->next;

@@ -12,7 +12,7 @@
 
 #include "email_module.h"
 
-/* The longest command line, CRLF included. */
+/* Maximum length of a command line, CRLF included. */
 #define EMAIL_LMTP_LINE_MAX 1000
 
 enum email_lmtp_verb {

@@ -3,7 +3,7 @@
  * polling, the intake of one raw message (parse on the worker pool, then
  * submit) and outbound mail (compose with GMime, send with libesmtp).
  *
- * Everything here runs on the main thread unless said otherwise.
+ * Everything here runs on the main thread unless noted otherwise.
  */
 #ifndef HUB_EMAIL_MODULE_H
 #define HUB_EMAIL_MODULE_H
@@ -15,9 +15,9 @@
 #include "email.h"
 
 #define EMAIL_LOG "email"
-/* The longest wait for jobs in flight when the module is freed. */
+/* Maximum wait in seconds for jobs in flight when the module is freed. */
 #define EMAIL_FREE_WAIT_SECONDS 30
-/* The longest address the module takes (RFC 5321 path limit). */
+/* Maximum length of an address (the RFC 5321 path limit). */
 #define EMAIL_ADDRESS_MAX 254
 
 enum email_starttls {
@@ -93,7 +93,7 @@ bool email_config_is_own(const struct email_config *config,
 
 /* --- Intake of one raw message (email_intake.c) ----------------------------- */
 
-/* How the peer that handed a message over is answered. */
+/* The reply to the peer that handed a message over. */
 enum email_outcome_kind {
 	EMAIL_OUTCOME_STORED,	/* stored (also a repeated message) */
 	EMAIL_OUTCOME_DROPPED,	/* taken on purpose and not stored */
@@ -111,10 +111,10 @@ struct email_outcome {
 typedef void (*email_intake_done_fn)(const struct email_outcome *outcome,
     void *arg);
 
-/* Parses raw (ownership taken on success) on the worker pool with the envelope sender
- * (copied; "" for the null sender, NULL when unknown), then submits it,
- * records a bounce or drops it, and calls done once on the main thread
- * with the outcome. source names the way in for the log ("lmtp", "imap").
+/* Parses raw (ownership taken on success) on the worker pool with the
+ * envelope sender (copied; "" for the null sender, NULL when unknown).
+ * Then submits it, records a bounce or drops it, and calls done once on
+ * the main thread with the outcome. source names the way in for the log ("lmtp", "imap").
  * Returns 0, or -1 when the job cannot start (done is not called then). */
 int email_intake_start(struct email *email, char *raw, size_t size,
     const char *envelope_sender, const char *source,
@@ -127,7 +127,7 @@ void email_reply_sanitize(char *reply, size_t size, const char *text);
 /* --- LMTP listener (email_lmtp.c) ------------------------------------------- */
 
 int email_lmtp_start(struct email *email);
-/* Closes the listener; sessions answer 421 to their next command. */
+/* Closes the listener. Sessions get 421 to their next command. */
 void email_lmtp_stop(struct email *email);
 void email_lmtp_free(struct email *email);
 

@@ -1,7 +1,7 @@
 /*
- * An outbound message of the hub as email: the HTML form is rendered and
- * the headers are chosen on the main thread; composing and the SMTP
- * transaction run on the worker pool, and the outcome comes back to the
+ * An outbound message of the hub as email. The HTML form is rendered and
+ * the headers are chosen on the main thread. Composing and the SMTP
+ * transaction run on the worker pool, and the outcome goes back to the
  * hub's send queue on the main thread.
  */
 #include <stdio.h>

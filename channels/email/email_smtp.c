@@ -11,7 +11,7 @@
 
 #include "email_smtp.h"
 
-/* Answers libesmtp's SASL client with the user name and the password. */
+/* Supplies the user name and the password to libesmtp's SASL client. */
 static int
 email_smtp_interact(auth_client_request_t request, char **result, int fields,
     void *arg)
@@ -28,6 +28,31 @@ email_smtp_interact(auth_client_request_t request, char **result, int fields,
 			return 0;
 	}
 	return 1;
+}
+
+/* Records why the session could not start TLS, for the detail. Other
+ * events change nothing; a certificate libesmtp rejects stays rejected. */
+static void
+email_smtp_event(smtp_session_t session, int event, void *arg, ...)
+{
+	struct email_smtp_request *request = arg;
+
+	(void)session;
+	switch (event) {
+	case SMTP_EV_EXTNA_STARTTLS:
+		request->tls_problem = "the smarthost offers no STARTTLS "
+		    "and smtp.starttls is required";
+		break;
+	case SMTP_EV_INVALID_PEER_CERTIFICATE:
+	case SMTP_EV_NO_PEER_CERTIFICATE:
+	case SMTP_EV_WRONG_PEER_CERTIFICATE:
+	case SMTP_EV_UNUSABLE_CA_LIST:
+		request->tls_problem = "the smarthost's TLS certificate "
+		    "was not accepted";
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -115,6 +140,7 @@ email_smtp_deliver(struct email_smtp_request *request)
 	if (email_smtp_session_setup(session, &auth, request->config,
 	    request->detail, sizeof request->detail) != 0)
 		goto done;
+	smtp_set_eventcb(session, email_smtp_event, request);
 	message = smtp_add_message(session);
 	recipient = message != NULL ? smtp_add_recipient(message,
 	    request->to) : NULL;
@@ -129,7 +155,8 @@ email_smtp_deliver(struct email_smtp_request *request)
 	if (!smtp_start_session(session)) {
 		snprintf(request->detail, sizeof request->detail,
 		    "smarthost %s:%d: %s", request->config->smtp_host,
-		    request->config->smtp_port,
+		    request->config->smtp_port, request->tls_problem != NULL ?
+		    request->tls_problem :
 		    smtp_strerror(smtp_errno(), error, sizeof error));
 		goto done;
 	}
@@ -141,6 +168,9 @@ email_smtp_deliver(struct email_smtp_request *request)
 	if (request->status == 0)
 		email_smtp_status(request,
 		    smtp_message_transfer_status(message), "DATA");
+	if (request->status != 0 && request->tls_problem != NULL)
+		snprintf(request->detail, sizeof request->detail, "%s",
+		    request->tls_problem);
 done:
 	smtp_destroy_session(session);
 	if (auth != NULL)

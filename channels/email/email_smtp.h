@@ -20,6 +20,8 @@ struct email_smtp_request {
 	 * error. */
 	int status;
 	char detail[256];
+	/* Set by libesmtp's events: why TLS failed, or NULL. */
+	const char *tls_problem;
 };
 
 /* Sends request->message and fills in status and detail. Any thread. */

@@ -3,9 +3,9 @@
  * LMTP listener, for an MTA's pipe transport (Postfix pipe(8), Exim's pipe
  * transport, a .forward or aliases line).
  *
- * The exit status is what MTAs expect of a delivery command: 0 when the
- * hub stored the message or dropped it on purpose (an auto-reply, a
- * bounce), 65 (EX_DATAERR) when the hub refused it for good, 75
+ * The exit status is what MTAs expect of a delivery command. It is 0 when
+ * the hub stored the message or dropped it on purpose (an auto-reply, a
+ * bounce) and 65 (EX_DATAERR) when the hub rejected it for good. It is 75
  * (EX_TEMPFAIL) when the hub could not be reached or asked to try later,
  * so that the MTA keeps the message and retries.
  */

@@ -49,6 +49,9 @@ printf '%s\n' "$IMAP_PASSWORD" >"$TEST_TMP/imap.password"
 # The lmtp member of channels.email; the IMAP cases move it to a socket.
 LMTP_MEMBER="\"listen\": \"127.0.0.1:$LMTP_PORT\""
 
+# smtp.starttls: the sink offers no STARTTLS.
+SMTP_STARTTLS=no
+
 # email_section [IMAP_MEMBER]: the channels.email section of the tests.
 email_section() {
 	cat <<JSON
@@ -58,7 +61,7 @@ email_section() {
 		"from_name": { "vi": "Đường dây nóng tỉnh", "en": "Province hotline" },
 		"lmtp": { $LMTP_MEMBER, "timeout_seconds": 5 },
 		"limits": { "max_message_bytes": 65536 },
-		"smtp": { "host": "127.0.0.1", "port": $SMTP_PORT, "starttls": "no",
+		"smtp": { "host": "127.0.0.1", "port": $SMTP_PORT, "starttls": "$SMTP_STARTTLS",
 			"username": "hub", "password_file": "$TEST_TMP/smtp.password",
 			"timeout_seconds": 5 }${1:+,
 		$1}
@@ -303,6 +306,25 @@ lmtp_send an.nguyen@example.com "$HUB_ADDRESS" "$TEST_TMP/big.eml"
 check_match "reply to DATA" "$(lmtp_reply)" '^552 5\.3\.4 '
 out=$(lmtp_raw "LHLO test"$'\r\n'"$(printf 'x%.0s' $(seq 1100))"$'\r\n')
 check_contains "overlong command line" "$out" "500 5.5.2 Line too long"
+case_end
+
+case_begin "lmtp idle session closed"
+out=$(python3 - "$LMTP_PORT" <<'PYTHON'
+import socket, sys, time
+connection = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+started = time.monotonic()
+received = b""
+while True:
+    chunk = connection.recv(4096)
+    if not chunk:
+        break
+    received += chunk
+print(received.decode(errors="replace").replace("\r\n", "\n"), end="")
+print("closed after %d s" % round(time.monotonic() - started))
+PYTHON
+)
+check_contains "timeout reply" "$out" "421 4.4.2"
+check_match "closed by the hub" "$out" 'closed after [4-7] s'
 case_end
 
 # --- Loops: auto-replies and bounces ----------------------------------------------
@@ -585,6 +607,8 @@ maildir_deliver 1000.i1 "$TEST_TMP/i1.eml"
 hub_stop
 # A relative socket path is taken from the config file's folder.
 LMTP_MEMBER='"socket": "lmtp.sock"'
+# From here on mail must go out over TLS, which the sink cannot offer.
+SMTP_STARTTLS=required
 HUB_CHANNELS_EXTRA=$(email_section "\"imap\": { \"url\": \"imap://127.0.0.1:$IMAP_PORT/INBOX\",
 			\"username\": \"hub\", \"password_file\": \"$TEST_TMP/imap.password\",
 			\"poll_seconds\": 5, \"batch\": 10 }")
@@ -599,6 +623,21 @@ wait_sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'ima
 check_match "UIDVALIDITY stored" \
 	"$(sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'imap.uidvalidity'")" \
 	'^[0-9]+$'
+case_end
+
+case_begin "starttls required keeps mail from a plain smarthost"
+sent_before=$(find "$SINK_DIR" -name '*.eml' | wc -l)
+ack_query="SELECT m.attempts FROM messages m JOIN messages i ON i.ticket_id = m.ticket_id WHERE i.reference = 'i1@example.com' AND m.kind = 'ack'"
+deadline=$((SECONDS + 10))
+while [ "$(sql "$ack_query")" != 1 ] && [ "$SECONDS" -lt "$deadline" ]; do
+	sleep 0.2
+done
+check_ge "send attempts of the acknowledgement" 1 "$(sql "$ack_query")"
+ack_detail=$(sql "SELECT m.delivery_status || ' ' || m.delivery_detail FROM messages m JOIN messages i ON i.ticket_id = m.ticket_id WHERE i.reference = 'i1@example.com' AND m.kind = 'ack'")
+check_not_contains "not sent" "$ack_detail" "sent "
+check_match "reason names TLS" "$ack_detail" 'TLS'
+check_equal "messages in the sink" "$sent_before" \
+	"$(find "$SINK_DIR" -name '*.eml' | wc -l)"
 case_end
 
 case_begin "mailgate delivers over the unix socket"
