@@ -384,6 +384,15 @@ daemon_free(struct daemon *daemon)
 	privacy_retention_free(daemon->retention);
 	assign_free(daemon->assign);
 	desk_timer_free(daemon->desk_timer);
+	/* The modules stop taking input, then the worker pool finishes their
+	 * jobs, joins its threads and delivers the completions while the
+	 * modules are still loaded: a module's completion or a thread-exit
+	 * destructor of one of its libraries must not run after dlclose. */
+	module_stop_all(daemon->modules);
+	if (daemon->workers != NULL) {
+		worker_pool_free(daemon->workers);
+		daemon->workers = NULL;
+	}
 	module_free_all(daemon->modules);
 	/* A module may report an outcome while it stops. */
 	sendq_free(daemon->sendq);
@@ -391,8 +400,6 @@ daemon_free(struct daemon *daemon)
 	if (daemon->http != NULL)
 		http_server_free(daemon->http);
 	pipeline_free(daemon->pipeline);
-	if (daemon->workers != NULL)
-		worker_pool_free(daemon->workers);
 	templates_free(daemon->templates);
 	events_free(daemon->events);
 	metrics_free(daemon->metrics);

@@ -5,8 +5,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <auth-client.h>
 #include <event2/event.h>
@@ -35,33 +33,6 @@ email_busy(const struct email *email)
 	    email_imap_busy(email);
 }
 
-/*
- * The hub frees the modules after its loop has ended but before its worker
- * pool, so a job of this module may still be running, and its completion
- * would call into the module after the hub unloads it. Runs the loop here
- * until the module's jobs are done, within a bound.
- */
-static void
-email_wait_idle(struct email *email)
-{
-	struct event_base *base = hub_channel_event_base(email->channel);
-	time_t deadline = time(NULL) + EMAIL_FREE_WAIT_SECONDS;
-
-	if (!email_busy(email))
-		return;
-	log_info(EMAIL_LOG, "waiting for work in flight intakes=%zu sends=%zu "
-	    "imap=%s", email->intakes_in_flight, email->sends_in_flight,
-	    email_imap_busy(email) ? "polling" : "idle");
-	while (email_busy(email) && time(NULL) < deadline) {
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		usleep(10000);
-	}
-	if (email_busy(email))
-		log_error(EMAIL_LOG, "freed with work in flight after %d s "
-		    "intakes=%zu sends=%zu", EMAIL_FREE_WAIT_SECONDS,
-		    email->intakes_in_flight, email->sends_in_flight);
-}
-
 static void
 email_free(void *state)
 {
@@ -69,8 +40,11 @@ email_free(void *state)
 
 	if (email == NULL)
 		return;
-	if (email->channel != NULL)
-		email_wait_idle(email);
+	/* The hub drains the worker pool before it frees the modules. */
+	if (email_busy(email))
+		log_error(EMAIL_LOG, "freed with work in flight intakes=%zu "
+		    "sends=%zu", email->intakes_in_flight,
+		    email->sends_in_flight);
 	email_lmtp_free(email);
 	email_imap_free(email);
 	email_config_clear(&email->config);

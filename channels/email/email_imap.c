@@ -23,7 +23,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-#include "email_module.h"
+#include "email_imap.h"
 
 /* UIDs taken from one SEARCH, beyond imap.batch. */
 #define EMAIL_IMAP_UIDS_MAX 1000
@@ -175,56 +175,6 @@ email_imap_command(struct email_imap *imap, const char *url,
 		email_imap_finish(imap, "the worker pool did not take the job");
 }
 
-/* The value of header name in the header block of raw, trimmed, as a new
- * string; NULL when there is none. */
-static char *
-email_imap_header(const char *raw, size_t size, const char *name)
-{
-	size_t name_length = strlen(name);
-	const char *line = raw, *end = raw + size;
-
-	while (line < end && *line != '\r' && *line != '\n') {
-		const char *next = memchr(line, '\n', (size_t)(end - line));
-		size_t length = next != NULL ? (size_t)(next - line) :
-		    (size_t)(end - line);
-
-		if (length > name_length && line[name_length] == ':' &&
-		    strncasecmp(line, name, name_length) == 0) {
-			const char *value = line + name_length + 1;
-			const char *stop = line + length;
-
-			while (value < stop && isspace((unsigned char)*value))
-				value++;
-			while (stop > value && isspace((unsigned char)stop[-1]))
-				stop--;
-			return strndup(value, (size_t)(stop - value));
-		}
-		if (next == NULL)
-			break;
-		line = next + 1;
-	}
-	return NULL;
-}
-
-/* The envelope sender of an IMAP message: its Return-Path without angle
- * brackets ("" for the null path), NULL when it has none. */
-static char *
-email_imap_sender(const char *raw, size_t size)
-{
-	char *value = email_imap_header(raw, size, "Return-Path");
-	char *start, *stop;
-
-	if (value == NULL)
-		return NULL;
-	start = strchr(value, '<');
-	stop = start != NULL ? strchr(start, '>') : NULL;
-	if (start != NULL && stop != NULL) {
-		memmove(value, start + 1, (size_t)(stop - start - 1));
-		value[stop - start - 1] = '\0';
-	}
-	return value;
-}
-
 static void
 email_imap_advance(struct email_imap *imap)
 {
@@ -260,29 +210,6 @@ email_imap_taken(const struct email_outcome *outcome, void *arg)
 	}
 	email_imap_command(imap, imap->mailbox_url, email_imap_advance,
 	    "UID STORE %" PRIu64 " +FLAGS (\\Seen)", uid);
-}
-
-/* The literal of the FETCH response: "* n FETCH (UID u BODY[] {size}" and
- * size bytes after its CRLF. Returns NULL when there is none. */
-static const char *
-email_imap_literal(const char *response, size_t length, size_t *size)
-{
-	const char *open = strstr(response, "BODY[] {");
-	const char *close, *start;
-	char *end;
-	unsigned long long value;
-
-	if (open == NULL)
-		return NULL;
-	value = strtoull(open + 8, &end, 10);
-	if (*end != '}' || end[1] != '\r' || end[2] != '\n')
-		return NULL;
-	close = end;
-	start = close + 3;
-	if (value > length - (size_t)(start - response))
-		return NULL;
-	*size = (size_t)value;
-	return start;
 }
 
 static void

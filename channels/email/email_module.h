@@ -15,8 +15,6 @@
 #include "email.h"
 
 #define EMAIL_LOG "email"
-/* Maximum wait in seconds for jobs in flight when the module is freed. */
-#define EMAIL_FREE_WAIT_SECONDS 30
 /* Maximum length of an address (the RFC 5321 path limit). */
 #define EMAIL_ADDRESS_MAX 254
 

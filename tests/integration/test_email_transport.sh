@@ -59,7 +59,7 @@ email_section() {
 		"address": "$HUB_ADDRESS",
 		"addresses": ["Hotro@Hub.test"],
 		"from_name": { "vi": "Đường dây nóng tỉnh", "en": "Province hotline" },
-		"lmtp": { $LMTP_MEMBER, "timeout_seconds": 5 },
+		"lmtp": { $LMTP_MEMBER, "timeout_seconds": 5, "max_connections": 3 },
 		"limits": { "max_message_bytes": 65536 },
 		"smtp": { "host": "127.0.0.1", "port": $SMTP_PORT, "starttls": "$SMTP_STARTTLS",
 			"username": "hub", "password_file": "$TEST_TMP/smtp.password",
@@ -308,6 +308,28 @@ out=$(lmtp_raw "LHLO test"$'\r\n'"$(printf 'x%.0s' $(seq 1100))"$'\r\n')
 check_contains "overlong command line" "$out" "500 5.5.2 Line too long"
 case_end
 
+case_begin "lmtp connections beyond the limit refused"
+out=$(python3 - "$LMTP_PORT" <<'PYTHON'
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for _ in range(3):
+    connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+    connection.recv(4096)
+    held.append(connection)
+extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+print(extra.recv(4096).decode(errors="replace").strip())
+for connection in held:
+    connection.sendall(b"QUIT\r\n")
+    connection.recv(4096)
+again = socket.create_connection(("127.0.0.1", port), timeout=5)
+print(again.recv(4096).decode(errors="replace").strip())
+PYTHON
+)
+check_contains "fourth connection" "$out" "421 4.3.2 Too many connections"
+check_contains "after the others quit" "$out" "220 hub.test LMTP"
+case_end
+
 case_begin "lmtp idle session closed"
 out=$(python3 - "$LMTP_PORT" <<'PYTHON'
 import socket, sys, time
@@ -423,7 +445,7 @@ wait_sql "SELECT delivery_status FROM messages WHERE id = ${REPLY_ID:-0}" sent
 case_end
 
 case_begin "config rejects an unknown email key"
-sed 's/"timeout_seconds": 5 },/"timeout_seconds": 5, "listn": "x" },/' \
+sed 's/"max_connections": 3 },/"max_connections": 3, "listn": "x" },/' \
 	"$HUB_CONFIG" >"$TEST_TMP/bad.json"
 status=0
 "$HUB_BIN" -c "$TEST_TMP/bad.json" --check-config >"$TEST_TMP/check.out" 2>&1 ||

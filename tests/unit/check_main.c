@@ -15,7 +15,7 @@ static Suite *(*const suites[])(void) = {
 	calendar_suite, desk_edit_suite, auth_suite, privacy_suite,
 	lifecycle_suite, casework_suite, assign_suite, sendq_suite,
 	mail_suite, email_parse_suite,
-	email_lmtp_suite, email_compose_suite,
+	email_lmtp_suite, email_compose_suite, email_imap_suite,
 };
 
 int

@@ -28,5 +28,6 @@ Suite *mail_suite(void);
 Suite *email_parse_suite(void);
 Suite *email_lmtp_suite(void);
 Suite *email_compose_suite(void);
+Suite *email_imap_suite(void);
 
 #endif
