@@ -64,7 +64,7 @@ open_ticket() {
 	fi
 }
 
-# wait_mail_to ADDRESS COUNT: waits up to 10 s until the sink holds COUNT
+# wait_mail_to ADDRESS COUNT: waits up to 10 s until the sink contains COUNT
 # messages to ADDRESS and sets MAIL_TO_FILE to the newest.
 wait_mail_to() {
 	local deadline=$((SECONDS + 10)) files=""
