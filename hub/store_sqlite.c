@@ -29,7 +29,8 @@ store_sqlite_pragmas(struct store_conn *conn, bool readonly, char *err,
 	 * memory; on disk they cost several writes to a temporary file per
 	 * job, more than the WAL itself. */
 	if (sqlite3_exec(conn->db, "PRAGMA synchronous=FULL; "
-	    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY", NULL, NULL,
+	    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+	    "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		snprintf(err, err_size, "setting pragmas failed: %s",
 		    sqlite3_errmsg(conn->db));
