@@ -69,6 +69,13 @@ hub_channel_run_job(struct hub_channel *channel, worker_run_fn run,
 	return worker_pool_submit(channel->host->workers, run, done, arg);
 }
 
+int
+hub_channel_run_blocking(struct hub_channel *channel, worker_run_fn run,
+    worker_done_fn done, void *arg)
+{
+	return worker_pool_submit(channel->host->io_workers, run, done, arg);
+}
+
 char *
 hub_channel_render(const struct hub_channel *channel, const char *language,
     const char *name, const json_t *vars)

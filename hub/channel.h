@@ -139,7 +139,14 @@ struct http_server *hub_channel_http(const struct hub_channel *channel);
 
 /* --- Work off the loop ------------------------------------------------------ */
 
+/* Runs a CPU-bound job (parsing) on the worker pool ("workers" threads). */
 int hub_channel_run_job(struct hub_channel *channel, worker_run_fn run,
+    worker_done_fn done, void *arg);
+
+/* Runs a job that waits on the network (an SMTP dialogue, an IMAP poll) on
+ * a pool of its own ("io_workers" threads), so that a slow peer never
+ * holds up the CPU-bound jobs. */
+int hub_channel_run_blocking(struct hub_channel *channel, worker_run_fn run,
     worker_done_fn done, void *arg);
 
 /* --- Outbound messages ---------------------------------------------------- */

@@ -17,21 +17,15 @@
 #define CLASSIFY_EDGE_DEGREES 1e-9
 
 char *
-classify_words(const char *text)
+classify_words_folded(const char *folded)
 {
-	char *folded = text_fold(text);
-	char *words;
-	size_t length, out = 0;
+	size_t length = strlen(folded);
+	char *words = malloc(length + 3);
+	size_t out = 0;
 	bool gap = true;
 
-	if (folded == NULL)
+	if (words == NULL)
 		return NULL;
-	length = strlen(folded);
-	words = malloc(length + 3);
-	if (words == NULL) {
-		free(folded);
-		return NULL;
-	}
 	words[out++] = ' ';
 	for (size_t in = 0; in < length;) {
 		ucs4_t uc;
@@ -51,6 +45,18 @@ classify_words(const char *text)
 	if (!gap)
 		words[out++] = ' ';
 	words[out] = '\0';
+	return words;
+}
+
+char *
+classify_words(const char *text)
+{
+	char *folded = text_fold(text);
+	char *words;
+
+	if (folded == NULL)
+		return NULL;
+	words = classify_words_folded(folded);
 	free(folded);
 	return words;
 }
@@ -72,16 +78,16 @@ classify_count(const char *words, const char *phrase)
 	return count;
 }
 
-/* Joins subject and body into one text of words. */
+/* Joins subject and body, both folded, into one text of words. */
 static char *
-classify_message_words(const char *subject, const char *body)
+classify_message_words(const char *subject_folded, const char *body_folded)
 {
 	char *text, *words;
 
-	if (asprintf(&text, "%s\n%s", subject != NULL ? subject : "",
-	    body != NULL ? body : "") < 0)
+	if (asprintf(&text, "%s\n%s", subject_folded != NULL ?
+	    subject_folded : "", body_folded != NULL ? body_folded : "") < 0)
 		return NULL;
-	words = classify_words(text);
+	words = classify_words_folded(text);
 	free(text);
 	return words;
 }
@@ -101,13 +107,32 @@ classify_category(const struct hub_config_desk *desk, const char *hint,
     const char *channel, const char *subject, const char *body,
     const struct desk_category **category)
 {
+	char *subject_folded = subject != NULL ? text_fold(subject) : NULL;
+	char *body_folded = body != NULL ? text_fold(body) : NULL;
+	int rc = -1;
+
+	if ((subject == NULL || subject_folded != NULL) &&
+	    (body == NULL || body_folded != NULL))
+		rc = classify_category_folded(desk, hint, channel,
+		    subject_folded, body_folded, category);
+	free(subject_folded);
+	free(body_folded);
+	return rc;
+}
+
+int
+classify_category_folded(const struct hub_config_desk *desk, const char *hint,
+    const char *channel, const char *subject_folded, const char *body_folded,
+    const struct desk_category **category)
+{
 	size_t best_hits = 0;
 	char *words;
 
 	*category = hint != NULL ? desk_category_find(desk, hint) : NULL;
 	if (*category != NULL || desk->category_count == 0)
 		return 0;
-	if ((words = classify_message_words(subject, body)) == NULL)
+	if ((words = classify_message_words(subject_folded, body_folded)) ==
+	    NULL)
 		return -1;
 	for (size_t i = 0; i < desk->category_count; i++) {
 		size_t hits = classify_hits(&desk->categories[i], words);

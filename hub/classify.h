@@ -18,6 +18,9 @@
  * becomes " ". Returns NULL on allocation failure. Caller frees. */
 char *classify_words(const char *text);
 
+/* classify_words of a text that text_fold has folded already. */
+char *classify_words_folded(const char *folded);
+
 /* Counts the occurrences of phrase in words, both made by classify_words;
  * occurrences may share no word. */
 size_t classify_count(const char *words, const char *phrase);
@@ -33,6 +36,12 @@ size_t classify_count(const char *words, const char *phrase);
 int classify_category(const struct hub_config_desk *desk, const char *hint,
     const char *channel, const char *subject, const char *body,
     const struct desk_category **category);
+
+/* classify_category of a subject and body that text_fold has folded
+ * already. */
+int classify_category_folded(const struct hub_config_desk *desk,
+    const char *hint, const char *channel, const char *subject_folded,
+    const char *body_folded, const struct desk_category **category);
 
 /* Tests whether the point lies in the polygon area of count points (WGS 84
  * degrees, latitude and longitude taken as plane coordinates) by the

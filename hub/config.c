@@ -227,6 +227,7 @@ config_apply_paths(struct hub_config *config, const json_t *root)
 	    &config->admin_token_file) == -1)
 		return -1;
 	config->workers = (int)config_integer(root, "workers", 2);
+	config->io_workers = (int)config_integer(root, "io_workers", 4);
 	return 0;
 }
 

@@ -96,6 +96,7 @@ struct hub_config {
 	char *modules_dir;
 	char *templates_dir;
 	int workers;
+	int io_workers;		/* threads for jobs that wait on the network */
 
 	char *log_file;		/* NULL or "-" for standard error */
 	enum log_level log_level;

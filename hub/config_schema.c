@@ -169,6 +169,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_PATH("modules_dir"),
 	CONFIG_SCHEMA_PATH("templates_dir"),
 	CONFIG_SCHEMA_INTEGER("workers", 1, 64),
+	CONFIG_SCHEMA_INTEGER("io_workers", 1, 256),
 	CONFIG_SCHEMA_SECTION("log"),
 	CONFIG_SCHEMA_SECTION("http"),
 	CONFIG_SCHEMA_SECTION("store"),

@@ -172,8 +172,9 @@ daemon_create_parts(struct daemon *daemon)
 	daemon->metrics = metrics_new();
 	daemon->events = events_new();
 	daemon->workers = worker_pool_new(daemon->base, config->workers);
+	daemon->io_workers = worker_pool_new(daemon->base, config->io_workers);
 	if (daemon->metrics == NULL || daemon->events == NULL ||
-	    daemon->workers == NULL) {
+	    daemon->workers == NULL || daemon->io_workers == NULL) {
 		log_error("daemon", "start-up failed: %s", strerror(errno));
 		return -1;
 	}
@@ -304,6 +305,7 @@ daemon_fill_host(struct daemon *daemon)
 		.store = daemon->store,
 		.templates = daemon->templates,
 		.workers = daemon->workers,
+		.io_workers = daemon->io_workers,
 		.sendq = daemon->sendq,
 	};
 }
@@ -389,6 +391,10 @@ daemon_free(struct daemon *daemon)
 	 * modules are still loaded: a module's completion or a thread-exit
 	 * destructor of one of its libraries must not run after dlclose. */
 	module_stop_all(daemon->modules);
+	if (daemon->io_workers != NULL) {
+		worker_pool_free(daemon->io_workers);
+		daemon->io_workers = NULL;
+	}
 	if (daemon->workers != NULL) {
 		worker_pool_free(daemon->workers);
 		daemon->workers = NULL;

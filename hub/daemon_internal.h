@@ -26,6 +26,7 @@ struct daemon {
 	struct metrics *metrics;
 	struct events *events;
 	struct worker_pool *workers;
+	struct worker_pool *io_workers;	/* jobs that wait on the network */
 	struct http_server *http;
 	struct pipeline *pipeline;
 	struct api_context api;

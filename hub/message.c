@@ -112,6 +112,8 @@ hub_message_free(struct hub_message *message)
 	free(message->idempotency_route);
 	free(message->idempotency_key);
 	free(message->reference);
+	free(message->subject_folded);
+	free(message->body_folded);
 	for (int i = 0; i < message->reference_count; i++)
 		free(message->references[i]);
 	for (int i = 0; i < message->attachment_count; i++) {

@@ -98,6 +98,12 @@ struct hub_message {
 	bool automatic;
 
 	int64_t received_at_ms;	/* Unix time in milliseconds, UTC */
+
+	/* Set by the hub's normalize stage, never by a channel: subject and
+	 * body folded by text_fold (the keys of search and keyword rules),
+	 * made on the main thread so that the store thread only stores them. */
+	char *subject_folded;
+	char *body_folded;
 };
 
 /* Allocates an empty message of channel. Returns NULL on allocation

@@ -26,6 +26,7 @@ struct hub_host {
 	struct store *store;
 	struct templates *templates;
 	struct worker_pool *workers;
+	struct worker_pool *io_workers;	/* jobs that wait on the network */
 	struct sendq *sendq;		/* outcomes of sends go here */
 };
 

@@ -281,8 +281,14 @@ pipeline_admit(struct pipeline *pipeline, struct hub_message *message,
 
 	if (pipeline_normalize(message, &pipeline->context.config->limits,
 	    &error) != 0) {
-		pipeline_answer_error(pipeline, message->channel,
-		    HUB_ANSWER_REJECTED, &error, done, arg, started);
+		/* An internal error (out of memory) is no fault of the
+		 * message: the channel's peer may try again. */
+		if (error.code == HUB_ERR_INTERNAL)
+			pipeline_answer_error(pipeline, message->channel,
+			    HUB_ANSWER_FAILED, NULL, done, arg, started);
+		else
+			pipeline_answer_error(pipeline, message->channel,
+			    HUB_ANSWER_REJECTED, &error, done, arg, started);
 		return 1;
 	}
 	*idempotency_key = pipeline_dedupe_idempotency_key(message);

@@ -17,8 +17,9 @@ pipeline_classify(const struct hub_config_desk *desk,
 	    message->longitude };
 
 	*routing = (struct pipeline_routing){ 0 };
-	if (classify_category(desk, message->category_hint, message->channel,
-	    message->subject, message->body, &category) != 0 ||
+	if (classify_category_folded(desk, message->category_hint,
+	    message->channel, message->subject_folded, message->body_folded,
+	    &category) != 0 ||
 	    classify_commune(desk, message->has_location ? &location : NULL,
 	    message->address, &commune) != 0)
 		return -1;

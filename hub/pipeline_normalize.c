@@ -298,6 +298,23 @@ normalize_attachment(struct hub_attachment *attachment, int index,
 	return normalize_content_type(&attachment->content_type, name, error);
 }
 
+/* Folds subject and body for search and the keyword rules. */
+static int
+normalize_fold(struct hub_message *message, struct hub_error *error)
+{
+	free(message->subject_folded);
+	free(message->body_folded);
+	message->subject_folded = message->body_folded = NULL;
+	if ((message->subject != NULL &&
+	    (message->subject_folded = text_fold(message->subject)) == NULL) ||
+	    (message->body != NULL &&
+	    (message->body_folded = text_fold(message->body)) == NULL)) {
+		hub_error_set(error, HUB_ERR_INTERNAL, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
 int
 pipeline_normalize(struct hub_message *message,
     const struct hub_config_limits *limits, struct hub_error *error)
@@ -316,5 +333,7 @@ pipeline_normalize(struct hub_message *message,
 		if (normalize_attachment(&message->attachments[i], i,
 		    error) != 0)
 			return -1;
-	return normalize_location(message, error);
+	if (normalize_location(message, error) != 0)
+		return -1;
+	return normalize_fold(message, error);
 }

@@ -105,6 +105,8 @@ struct store_ticket_new {
 	const char *channel;
 	const char *conversation_key;
 	const char *subject;
+	const char *subject_folded;	/* subject by text_fold, NULL to fold
+					 * it in the store */
 	const char *category_hint;
 	const char *address;
 	bool has_location;
@@ -128,6 +130,8 @@ struct store_message_new {
 	const char *external_id;	/* NULL or unique per channel */
 	int64_t contact_id;	/* 0 for none */
 	const char *body;
+	const char *body_folded;	/* body by text_fold, NULL to fold it
+					 * in the store */
 	const char *reference;	/* the channel's id that later messages may
 				 * quote, NULL for none */
 	bool automatic;		/* written by a program (an auto-reply) */

@@ -270,7 +270,7 @@ store_tx_casework_message_add(struct store_tx *tx,
 		return -1;
 	message->id = sqlite3_last_insert_rowid(tx->conn->db);
 	return reply ? store_search_add(tx, message->ticket_id,
-	    message->body) : 0;
+	    message->body, NULL) : 0;
 }
 
 int

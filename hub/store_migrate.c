@@ -251,6 +251,9 @@ static const char store_migrate_4[] =
 	"CREATE INDEX messages_reference ON messages (channel, reference)"
 	" WHERE reference IS NOT NULL;"
 	"CREATE INDEX attachments_sha256 ON attachments (sha256);"
+	/* The acknowledgement limits count recent acks per recipient. */
+	"CREATE INDEX messages_acks ON messages (contact_id, created_at)"
+	" WHERE direction = 'out' AND kind = 'ack';"
 
 	"CREATE TABLE channel_state ("
 	" channel TEXT NOT NULL,"

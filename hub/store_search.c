@@ -111,30 +111,32 @@ store_search_terms(const char *query, size_t *count)
 static const char store_search_insert_sql[] = "INSERT INTO ticket_search"
     " (ticket_id, text) VALUES (?, ?)";
 
-/* Folds text and inserts it with ticket_id through the prepared insert.
- * NULL or empty text adds no row. */
+/* Inserts text with ticket_id through the prepared insert, as folded or,
+ * when folded is NULL, folded here. NULL or empty text adds no row. */
 static int
 store_search_insert(sqlite3 *db, sqlite3_stmt *insert, int64_t ticket_id,
-    const char *text)
+    const char *text, const char *folded)
 {
-	char *folded;
+	char *folded_here = NULL;
 	int rc;
 
 	if (text == NULL || *text == '\0')
 		return 0;
-	if ((folded = text_fold(text)) == NULL) {
+	if (folded == NULL && (folded = folded_here = text_fold(text)) == NULL) {
 		log_error("store", "folding text for search failed: out of"
 		    " memory ticket=%lld", (long long)ticket_id);
 		return -1;
 	}
+	/* SQLITE_STATIC: folded outlives the step and the reset. */
 	if (sqlite3_bind_int64(insert, 1, ticket_id) != SQLITE_OK ||
-	    sqlite3_bind_text(insert, 2, folded, -1, SQLITE_TRANSIENT) !=
+	    sqlite3_bind_text(insert, 2, folded, -1, SQLITE_STATIC) !=
 	    SQLITE_OK)
 		rc = SQLITE_ERROR;
 	else
 		rc = sqlite3_step(insert);
 	sqlite3_reset(insert);
-	free(folded);
+	sqlite3_clear_bindings(insert);
+	free(folded_here);
 	if (rc != SQLITE_DONE) {
 		log_error("store", "indexing text for search failed: %s"
 		    " ticket=%lld", sqlite3_errmsg(db), (long long)ticket_id);
@@ -144,14 +146,16 @@ store_search_insert(sqlite3 *db, sqlite3_stmt *insert, int64_t ticket_id,
 }
 
 int
-store_search_add(struct store_tx *tx, int64_t ticket_id, const char *text)
+store_search_add(struct store_tx *tx, int64_t ticket_id, const char *text,
+    const char *folded)
 {
 	sqlite3_stmt *insert = store_sqlite_prepare(tx->conn,
 	    store_search_insert_sql);
 
 	if (insert == NULL)
 		return -1;
-	return store_search_insert(tx->conn->db, insert, ticket_id, text);
+	return store_search_insert(tx->conn->db, insert, ticket_id, text,
+	    folded);
 }
 
 /* Indexes column 1 of every row of select under the ticket id in column 0. */
@@ -165,7 +169,7 @@ store_search_index_rows(sqlite3 *db, const char *select, sqlite3_stmt *insert)
 		return -1;
 	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
 		if (store_search_insert(db, insert, sqlite3_column_int64(rows, 0),
-		    (const char *)sqlite3_column_text(rows, 1)) != 0)
+		    (const char *)sqlite3_column_text(rows, 1), NULL) != 0)
 			break;
 	}
 	sqlite3_finalize(rows);

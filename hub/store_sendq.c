@@ -264,5 +264,5 @@ store_tx_sendq_add(struct store_tx *tx, struct store_sendq_new *message)
 	message->id = sqlite3_last_insert_rowid(tx->conn->db);
 	if (strcmp(message->kind, "reply") != 0)
 		return 0;
-	return store_search_add(tx, message->ticket_id, message->body);
+	return store_search_add(tx, message->ticket_id, message->body, NULL);
 }

@@ -118,9 +118,11 @@ int store_migrate(sqlite3 *db, const char *path, char *err, size_t err_size);
 int store_migrate_version(sqlite3 *db, int *version);
 
 /* store_search.c: the full-text index of tickets. */
-/* Folds text and indexes it under ticket_id, in the job's savepoint. NULL or
- * empty text adds nothing. */
-int store_search_add(struct store_tx *tx, int64_t ticket_id, const char *text);
+/* Indexes text under ticket_id, in the job's savepoint, as folded (text
+ * folded by text_fold) or, when folded is NULL, folded here. NULL or empty
+ * text adds nothing. */
+int store_search_add(struct store_tx *tx, int64_t ticket_id, const char *text,
+    const char *folded);
 /* Indexes every ticket subject and every message that is not a note, for
  * the migration that creates the index. */
 int store_search_index_existing(sqlite3 *db);

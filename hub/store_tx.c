@@ -148,7 +148,8 @@ store_tx_ticket_create(struct store_tx *tx, struct store_ticket_new *ticket)
 	    sqlite3_bind_int64(stmt, 18, ticket->due_at) != SQLITE_OK)
 		return -1;
 	if (store_tx_insert(tx, stmt, NULL) != 0 ||
-	    store_search_add(tx, id, ticket->subject) != 0)
+	    store_search_add(tx, id, ticket->subject,
+	    ticket->subject_folded) != 0)
 		return -1;
 	ticket->id = id;
 	tx->store->writer->next_ticket_id = id + 1;
@@ -282,7 +283,8 @@ store_tx_message_add(struct store_tx *tx, struct store_message_new *message)
 	message->id = sqlite3_last_insert_rowid(tx->conn->db);
 	if (strcmp(message->kind, "note") == 0)
 		return 0;
-	return store_search_add(tx, message->ticket_id, message->body);
+	return store_search_add(tx, message->ticket_id, message->body,
+	    message->body_folded);
 }
 
 int

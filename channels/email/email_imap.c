@@ -170,7 +170,7 @@ email_imap_command(struct email_imap *imap, const char *url,
 	va_start(args, format);
 	vsnprintf(imap->command, sizeof imap->command, format, args);
 	va_end(args);
-	if (hub_channel_run_job(imap->email->channel, email_imap_run,
+	if (hub_channel_run_blocking(imap->email->channel, email_imap_run,
 	    email_imap_ran, imap) != 0)
 		email_imap_finish(imap, "the worker pool did not take the job");
 }

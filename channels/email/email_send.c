@@ -224,7 +224,7 @@ email_send(struct email *email, const struct hub_outbound *out,
 		return 0;
 	}
 	job->done = done;
-	if (hub_channel_run_job(email->channel, email_send_run,
+	if (hub_channel_run_blocking(email->channel, email_send_run,
 	    email_send_finished, job) != 0) {
 		email_send_job_free(job);
 		done(email->channel, out->message_id, 1,
