@@ -18,9 +18,9 @@ SINK_SCRIPT=$TOP/tests/integration/smtp_sink.py
 EMAIL_ACK_LIMIT=3
 AGENT_PASSWORD="email test password 1"
 
-# email_require [COMMAND...]: exits 1 naming what is missing of the email
-# module, citizenhub-mailgate, swaks, aiosmtpd and each COMMAND (sqlite3 or
-# dovecot) that the suite needs besides.
+# email_require [COMMAND...]: exits 1 with a list of what is missing among
+# the email module, citizenhub-mailgate, swaks, aiosmtpd and each COMMAND
+# that the suite also needs (sqlite3, dovecot).
 email_require() {
 	local missing=() command
 	[ -f "$HUB_MODULES_DIR/email.so" ] ||
@@ -94,11 +94,11 @@ sink_wait() {
 	done
 }
 
-# sink_expect COUNT [SECONDS]: sink_wait, and records a failure with the
-# count seen when the sink does not reach COUNT messages.
+# sink_expect COUNT [SECONDS]: waits as sink_wait does and records a failure
+# with the count seen when the sink does not reach COUNT messages.
 sink_expect() {
 	sink_wait "$@" && return 0
-	# shellcheck disable=SC2119 # the sink's folder
+	# shellcheck disable=SC2119 # DIR is optional
 	fail "the SMTP sink contains $(sink_count) messages, expected $1"
 	return 1
 }

@@ -422,6 +422,15 @@ case_end
 
 # --- IMAP polling with Dovecot ---------------------------------------------------------
 
+# wait_maildir_flags NAME FLAGS: waits up to 10 s until the message that
+# imap_deliver put in under NAME has the maildir flags FLAGS.
+wait_maildir_flags() {
+	local deadline=$((SECONDS + 10))
+	while [ "$(maildir_flags "$1")" != "$2" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.2
+	done
+}
+
 # log_count TEXT: how many lines of the daemon log contain TEXT.
 log_count() {
 	grep -cF -- "$1" "$HUB_LOG" || true
@@ -440,10 +449,7 @@ SMTP_STARTTLS=required
 HUB_CHANNELS_EXTRA=$(email_section "$(imap_section)")
 hub_start "$HUB_DATA"
 wait_sql "SELECT COUNT(*) FROM messages WHERE reference = 'i1@example.com'" 1
-deadline=$((SECONDS + 10))
-while [ "$(maildir_flags 1000.i1)" != S ] && [ "$SECONDS" -lt "$deadline" ]; do
-	sleep 0.2
-done
+wait_maildir_flags 1000.i1 S
 check_equal "flags after the poll" S "$(maildir_flags 1000.i1)"
 wait_sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'imap.last_uid'" 1
 check_match "UIDVALIDITY stored" \
@@ -489,10 +495,7 @@ imap_deliver "$TEST_TMP/i3.eml" 1002.i3
 wait_sql "SELECT COUNT(*) FROM messages WHERE reference = 'i3@example.com'" 1
 wait_sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'imap.last_uid'" 3
 check_equal "flags of the large message" "" "$(maildir_flags 1001.big)"
-deadline=$((SECONDS + 10))
-while [ "$(maildir_flags 1002.i3)" != S ] && [ "$SECONDS" -lt "$deadline" ]; do
-	sleep 0.2
-done
+wait_maildir_flags 1002.i3 S
 check_equal "flags of the stored message" S "$(maildir_flags 1002.i3)"
 check_ge "too large logged" 1 "$(log_count "left unseen uid=2")"
 case_end
