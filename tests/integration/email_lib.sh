@@ -18,13 +18,29 @@ SINK_SCRIPT=$TOP/tests/integration/smtp_sink.py
 EMAIL_ACK_LIMIT=3
 AGENT_PASSWORD="email test password 1"
 
+# email_require [COMMAND...]: exits 1 with a list of what is missing among
+# the email module, citizenhub-mailgate, swaks, aiosmtpd and each COMMAND
+# that the suite also needs (sqlite3, dovecot).
 email_require() {
-	local missing=()
+	local missing=() command
 	[ -f "$HUB_MODULES_DIR/email.so" ] ||
-		missing+=("$HUB_MODULES_DIR/email.so (run make)")
+		missing+=("$HUB_MODULES_DIR/email.so (configure without --disable-email, then make)")
+	[ -x "$MAILGATE_BIN" ] || missing+=("$MAILGATE_BIN (run make)")
 	command -v swaks >/dev/null || missing+=("swaks (apt-get install swaks)")
 	"$SYSTEM_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
 		missing+=("aiosmtpd for $SYSTEM_PYTHON (apt-get install python3-aiosmtpd)")
+	for command in "$@"; do
+		case $command in
+		dovecot)
+			[ -x /usr/sbin/dovecot ] ||
+				missing+=("dovecot (apt-get install dovecot-imapd)")
+			;;
+		*)
+			command -v "$command" >/dev/null ||
+				missing+=("$command (apt-get install $command)")
+			;;
+		esac
+	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "missing: ${missing[*]}" >&2
 		exit 1
@@ -36,7 +52,7 @@ email_require
 
 # sink_start [ARGS...]: starts smtp_sink.py on a free port with a new folder
 # and sets SINK_DIR, SINK_PORT and SINK_PID. ARGS go to the sink
-# (--forward HOST:PORT).
+# (--forward HOST:PORT, --auth USER:PASSWORD, --answer-file FILE).
 sink_start() {
 	local deadline=$((SECONDS + 10))
 	SINK_DIR=$(mktemp -d "$TEST_TMP/sink.XXXXXX")
@@ -78,6 +94,15 @@ sink_wait() {
 	done
 }
 
+# sink_expect COUNT [SECONDS]: waits as sink_wait does and records a failure
+# with the count seen when the sink does not reach COUNT messages.
+sink_expect() {
+	sink_wait "$@" && return 0
+	# shellcheck disable=SC2119 # DIR is optional
+	fail "the SMTP sink contains $(sink_count) messages, expected $1"
+	return 1
+}
+
 # mail_header FILE NAME: prints the decoded header NAME of the message in
 # FILE (RFC 2047 words decoded), or nothing when it is absent.
 mail_header() {
@@ -102,6 +127,17 @@ for part in message.walk():
     if part.get_content_type() == "text/" + sys.argv[2]:
         print(part.get_content())
         break
+PYTHON
+}
+
+# mail_content_type FILE: prints the content type of the message in FILE,
+# e.g. "multipart/alternative".
+mail_content_type() {
+	"$SYSTEM_PYTHON" - "$1" <<'PYTHON'
+import email, email.policy, sys
+with open(sys.argv[1], "rb") as f:
+    message = email.message_from_binary_file(f, policy=email.policy.default)
+print(message.get_content_type())
 PYTHON
 }
 
@@ -177,16 +213,20 @@ sys.exit(0 if s.recv(512).startswith(b"220") else 1)' "$LMTP_PORT" 2>/dev/null; 
 	return 1
 }
 
-# agent_login: creates the agent "tam" (once per data directory) and sets
-# AGENT_TOKEN to a bearer token of it.
+# agent_login [USERNAME [DISPLAY_NAME]]: creates the admin agent USERNAME
+# ("tam") with AGENT_PASSWORD, once per data directory, and sets AGENT_TOKEN
+# to a bearer token of it. CTL_STATUS is that of "agent add", for check_ctl.
 agent_login() {
-	ctl -c "$HUB_CONFIG" agent add tam --role admin <<<"$AGENT_PASSWORD"
+	local username=${1:-tam} name_option=()
+	[ -z "${2:-}" ] || name_option=(--name "$2")
+	ctl -c "$HUB_CONFIG" agent add "$username" --role admin "${name_option[@]}" \
+		<<<"$AGENT_PASSWORD"
 	api POST /api/v1/session "$(python3 -c '
 import json, sys
-print(json.dumps({"username": "tam", "password": sys.argv[1], "token": "bearer"}))
-' "$AGENT_PASSWORD")"
+print(json.dumps({"username": sys.argv[1], "password": sys.argv[2], "token": "bearer"}))
+' "$username" "$AGENT_PASSWORD")"
 	AGENT_TOKEN=$(json_get "$API_BODY" token || true)
-	[ -n "$AGENT_TOKEN" ] || fail "agent tam cannot log in: $API_STATUS $(lib_shorten "$API_BODY")"
+	[ -n "$AGENT_TOKEN" ] || fail "agent $username cannot log in: $API_STATUS $(lib_shorten "$API_BODY")"
 }
 
 # as_agent METHOD PATH [BODY]: api with the agent's bearer token.
@@ -243,13 +283,51 @@ check_lmtp_250() {
 	fi
 }
 
+# mailgate_run ARGS... <FILE: runs citizenhub-mailgate with ARGS for at most
+# 30 s and sets MAILGATE_EXIT and MAILGATE_ERR (its standard error).
+mailgate_run() {
+	MAILGATE_EXIT=0
+	MAILGATE_ERR=$(timeout 30 "$MAILGATE_BIN" "$@" 2>&1 >/dev/null) || MAILGATE_EXIT=$?
+}
+
 # mailgate_deliver FILE SENDER: pipes FILE into citizenhub-mailgate with
 # the test config and the envelope sender, as an MTA's pipe transport does.
 # Sets MAILGATE_EXIT and MAILGATE_ERR.
 mailgate_deliver() {
-	MAILGATE_EXIT=0
-	MAILGATE_ERR=$(timeout 30 "$MAILGATE_BIN" -c "$HUB_CONFIG" -f "$2" \
-		-r "$EMAIL_ADDRESS" --timeout 20 <"$1" 2>&1 >/dev/null) || MAILGATE_EXIT=$?
+	mailgate_run -c "$HUB_CONFIG" -f "$2" -r "$EMAIL_ADDRESS" --timeout 20 <"$1"
+}
+
+# silent_server_start: starts a TCP server on a free port of 127.0.0.1 that
+# accepts connections and never sends a byte, as a hung peer does, and sets
+# SILENT_PORT and SILENT_PID. The server exits by itself after 120 s.
+silent_server_start() {
+	local port_file=$TEST_TMP/silent-$RANDOM.port deadline=$((SECONDS + 5))
+	python3 -c '
+import os, socket, sys, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(50)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)' "$port_file" &
+	SILENT_PID=$!
+	HUB_PIDS+=("$SILENT_PID")
+	while [ ! -s "$port_file" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	SILENT_PORT=$(cat "$port_file" 2>/dev/null || true)
+	if [ -z "$SILENT_PORT" ]; then
+		fail "the silent TCP server did not start within 5 s"
+		return 1
+	fi
+}
+
+silent_server_stop() {
+	[ -n "${SILENT_PID:-}" ] || return 0
+	kill "$SILENT_PID" 2>/dev/null || true
+	wait "$SILENT_PID" 2>/dev/null || true
+	SILENT_PID=""
 }
 
 # make_mail FILE FROM SUBJECT BODY [HEADER VALUE...]: writes a plain text
@@ -453,11 +531,19 @@ imap_command() {
 		"$IMAP_URL" -X "$1"
 }
 
-# imap_deliver FILE: puts FILE into the maildir's new/ folder as a local
-# delivery agent does; Dovecot gives it the next UID, unseen.
+# imap_section: the "imap" member of channels.email for the Dovecot of
+# imap_start, polled every 5 s for up to 10 messages.
+imap_section() {
+	printf '"imap": { "url": "%s", "username": "%s", "password_file": "%s", "poll_seconds": 5, "batch": 10 }' \
+		"$IMAP_URL" "$IMAP_USER" "$IMAP_PASSWORD_FILE"
+}
+
+# imap_deliver FILE [NAME]: puts FILE into the maildir's new/ folder under
+# NAME (a new unique name by default) as a local delivery agent does;
+# Dovecot gives it the next UID, unseen.
 imap_deliver() {
-	local name
-	name="$(date +%s).$$_$RANDOM.citizenhub-test"
+	local name=${2:-}
+	[ -n "$name" ] || name="$(date +%s).$$_$RANDOM.citizenhub-test"
 	cp "$1" "$IMAP_MAILDIR/tmp/$name"
 	[ "$IMAP_OWNER" = "$(id -un)" ] || chown "$IMAP_OWNER:$IMAP_OWNER" "$IMAP_MAILDIR/tmp/$name"
 	mv "$IMAP_MAILDIR/tmp/$name" "$IMAP_MAILDIR/new/$name"
@@ -466,4 +552,17 @@ imap_deliver() {
 # imap_flags UID: prints the flags of message UID, e.g. "(\Seen)".
 imap_flags() {
 	imap_command "UID FETCH $1 (FLAGS)" | sed -n 's/.*FLAGS \(([^)]*)\).*/\1/p'
+}
+
+# maildir_flags NAME: prints the maildir flags of the message that
+# imap_deliver put in under NAME, read from its file name ("" for none, "-"
+# while it is still in new/, unread by any client).
+maildir_flags() {
+	local file
+	if [ -e "$IMAP_MAILDIR/new/$1" ]; then
+		echo -
+		return
+	fi
+	file=$(find "$IMAP_MAILDIR/cur" -name "$1:2,*" | head -n 1)
+	echo "${file##*:2,}"
 }

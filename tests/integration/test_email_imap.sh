@@ -10,12 +10,6 @@
 # shellcheck source-path=SCRIPTDIR source=email_lib.sh
 . "$(dirname "$0")/email_lib.sh"
 
-# imap_section: the "imap" member of channels.email for the test's Dovecot.
-imap_section() {
-	printf '"imap": { "url": "%s", "username": "%s", "password_file": "%s", "poll_seconds": 5, "batch": 10 }' \
-		"$IMAP_URL" "$IMAP_USER" "$IMAP_PASSWORD_FILE"
-}
-
 # wait_flags UID FLAG: waits up to 15 s (two polls) until message UID has
 # FLAG.
 wait_flags() {

@@ -31,6 +31,18 @@ inbound_count() {
 	INBOUND=$(detail_get 'len(inbound)')
 }
 
+# check_stored_once BEFORE: waits a second, then checks that one ticket is
+# new since BEFORE (a list of codes) and that it has one inbound message.
+check_stored_once() {
+	sleep 1
+	NEW_CODES=$(new_codes "$1")
+	check_equal "tickets opened" 1 "$(printf '%s' "$NEW_CODES" | grep -c .)"
+	if [ -n "$NEW_CODES" ]; then
+		inbound_count "$NEW_CODES"
+		check_equal "inbound messages" 1 "$INBOUND"
+	fi
+}
+
 # wait_inbound CODE COUNT: waits up to 5 s until the ticket has COUNT
 # inbound messages; records a failure with the count seen.
 wait_inbound() {
@@ -147,13 +159,7 @@ BEFORE=$ADMIN_CODES
 lmtp_deliver "$twice" tu.phan@example.com tiepnhan@hub.example.org hotro@hub.example.org
 check_lmtp_250 "two recipients"
 check_equal "LMTP replies after DATA" 2 "$(printf '%s\n' "$LMTP_DATA_REPLIES" | grep -c '^250')"
-sleep 1
-NEW_CODES=$(new_codes "$BEFORE")
-check_equal "tickets opened" 1 "$(printf '%s' "$NEW_CODES" | grep -c .)"
-if [ -n "$NEW_CODES" ]; then
-	inbound_count "$NEW_CODES"
-	check_equal "inbound messages" 1 "$INBOUND"
-fi
+check_stored_once "$BEFORE"
 case_end
 
 case_begin "one message delivered twice with different Delivered-To is stored once"
@@ -169,13 +175,7 @@ lmtp_deliver "$TEST_TMP/first.eml" mai.do@example.com tiepnhan@hub.example.org
 check_lmtp_250 "first delivery"
 lmtp_deliver "$TEST_TMP/second.eml" mai.do@example.com hotro@hub.example.org
 check_lmtp_250 "second delivery"
-sleep 1
-NEW_CODES=$(new_codes "$BEFORE")
-check_equal "tickets opened" 1 "$(printf '%s' "$NEW_CODES" | grep -c .)"
-if [ -n "$NEW_CODES" ]; then
-	inbound_count "$NEW_CODES"
-	check_equal "inbound messages" 1 "$INBOUND"
-fi
+check_stored_once "$BEFORE"
 wait_mail_to mai.do@example.com 1
 sleep 1.5
 check_equal "acknowledgements to mai.do@example.com" 1 \
@@ -311,21 +311,8 @@ case_end
 case_begin "hub stops cleanly while sends wait on the smarthost"
 # A smarthost that takes connections and never sends its greeting, so each
 # acknowledgement's send waits until smtp.timeout_seconds.
-python3 -c '
-import socket, sys, time
-server = socket.socket()
-server.bind(("127.0.0.1", 0))
-server.listen(50)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(server.getsockname()[1]))
-__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
-time.sleep(120)' "$TEST_TMP/mute.port" &
-MUTE_PID=$!
-deadline=$((SECONDS + 5))
-while [ ! -s "$TEST_TMP/mute.port" ] && [ "$SECONDS" -lt "$deadline" ]; do
-	sleep 0.1
-done
-SINK_PORT=$(cat "$TEST_TMP/mute.port")
+silent_server_start || exit 1
+SINK_PORT=$SILENT_PORT
 EMAIL_ADDRESS=tiepnhan@hub.example.org EMAIL_DOMAIN=hub.example.org email_hub_start || exit 1
 for n in 1 2 3; do
 	make_mail "$TEST_TMP/waiting-$n.eml" "Người dân $n <dan$n@example.com>" \
@@ -336,8 +323,7 @@ done
 # The acknowledgements' sends are now waiting for the greeting.
 sleep 2
 hub_stop
-kill "$MUTE_PID" 2>/dev/null || true
-wait "$MUTE_PID" 2>/dev/null || true
+silent_server_stop
 case_end
 
 tests_done

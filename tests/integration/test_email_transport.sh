@@ -9,42 +9,18 @@
 # marks it \Seen after it is stored, and a too large one stays unseen.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=email_lib.sh
+. "$(dirname "$0")/email_lib.sh"
+email_require sqlite3 dovecot
 
-SYSTEM_PYTHON=/usr/bin/python3
-MAILGATE_BIN=$TOP/citizenhub-mailgate
-HUB_ADDRESS=hotline@hub.test
-PASSWORD="email password 1"
+EMAIL_ADDRESS=hotline@hub.test
+EMAIL_DOMAIN=hub.test
+AGENT_PASSWORD="email password 1"
 SMTP_PASSWORD="sink password 2"
-IMAP_PASSWORD="imap password 3"
-
-email_require() {
-	local missing=()
-	[ -f "$HUB_MODULES_DIR/email.so" ] ||
-		missing+=("$HUB_MODULES_DIR/email.so (configure without --disable-email, then make)")
-	[ -x "$MAILGATE_BIN" ] || missing+=("$MAILGATE_BIN (run make)")
-	command -v swaks >/dev/null || missing+=("swaks (apt-get install swaks)")
-	command -v sqlite3 >/dev/null || missing+=("sqlite3 (apt-get install sqlite3)")
-	[ -x /usr/sbin/dovecot ] ||
-		missing+=("dovecot (apt-get install dovecot-imapd)")
-	"$SYSTEM_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
-		missing+=("aiosmtpd for $SYSTEM_PYTHON (apt-get install python3-aiosmtpd)")
-	if [ ${#missing[@]} -gt 0 ]; then
-		echo "missing: ${missing[*]}" >&2
-		exit 1
-	fi
-}
-email_require
 
 LMTP_PORT=$(lib_free_port)
-SMTP_PORT=$(lib_free_port)
-IMAP_PORT=$(lib_free_port)
-SINK_DIR=$TEST_TMP/sink
 SINK_ANSWER=$TEST_TMP/sink-answer
-DOVECOT_DIR=$TEST_TMP/dovecot
-MAILDIR=$DOVECOT_DIR/mail/hub/Maildir
-mkdir -p "$SINK_DIR"
 printf '%s\n' "$SMTP_PASSWORD" >"$TEST_TMP/smtp.password"
-printf '%s\n' "$IMAP_PASSWORD" >"$TEST_TMP/imap.password"
 
 # The lmtp member of channels.email; the IMAP cases move it to a socket.
 LMTP_MEMBER="\"listen\": \"127.0.0.1:$LMTP_PORT\""
@@ -56,12 +32,12 @@ SMTP_STARTTLS=no
 email_section() {
 	cat <<JSON
 "email": {
-		"address": "$HUB_ADDRESS",
+		"address": "$EMAIL_ADDRESS",
 		"addresses": ["Hotro@Hub.test"],
 		"from_name": { "vi": "Đường dây nóng tỉnh", "en": "Province hotline" },
 		"lmtp": { $LMTP_MEMBER, "timeout_seconds": 5, "max_connections": 3 },
 		"limits": { "max_message_bytes": 65536 },
-		"smtp": { "host": "127.0.0.1", "port": $SMTP_PORT, "starttls": "$SMTP_STARTTLS",
+		"smtp": { "host": "127.0.0.1", "port": $SINK_PORT, "starttls": "$SMTP_STARTTLS",
 			"username": "hub", "password_file": "$TEST_TMP/smtp.password",
 			"timeout_seconds": 5 }${1:+,
 		$1}
@@ -71,34 +47,15 @@ JSON
 
 HUB_CONFIG_EXTRA='"replies": { "poll_interval_seconds": 1,
 		"retry_base_seconds": 1, "retry_max_seconds": 2 }'
-HUB_CHANNELS_EXTRA=$(email_section)
 
 sql() {
 	sqlite3 "file:$HUB_DATA/citizenhub.db?mode=ro" "$1"
 }
 
-# login USERNAME: prints a bearer token of USERNAME, or nothing.
-login() {
-	api POST /api/v1/session "$(python3 -c '
-import json, sys
-print(json.dumps({"username": sys.argv[1], "password": sys.argv[2],
-                  "token": "bearer"}))' "$1" "$PASSWORD")"
-	json_get "$API_BODY" token || true
-}
-
-# lmtp_send FROM TO FILE [SWAKS_ARGS...]: delivers FILE by LMTP with swaks
-# and sets LMTP_OUT to the dialogue.
-lmtp_send() {
-	local from=$1 to=$2 file=$3
-	shift 3
-	LMTP_OUT=$(swaks --protocol LMTP --server 127.0.0.1 --port "$LMTP_PORT" \
-		--from "$from" --to "$to" --data "$file" --timeout 10 "$@" 2>&1) || true
-}
-
-# lmtp_reply: the server's reply to the end of DATA in LMTP_OUT.
+# lmtp_reply: prints the server's first reply to the end of DATA in the
+# last lmtp_deliver.
 lmtp_reply() {
-	printf '%s\n' "$LMTP_OUT" | sed -n '/^ -> \.$/,$p' | grep -m1 '^<' |
-		sed 's/^<[*~ -]*//'
+	printf '%s\n' "$LMTP_DATA_REPLIES" | head -n 1
 }
 
 # write_mail FILE MESSAGE_ID SUBJECT BODY [EXTRA_HEADER]: a citizen's
@@ -121,37 +78,6 @@ open(path, "wb").write(text.encode("utf-8"))
 PYTHON
 }
 
-# sink_wait COUNT: waits up to 10 s for COUNT messages in the sink.
-sink_wait() {
-	local deadline=$((SECONDS + 10))
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		[ "$(find "$SINK_DIR" -name '*.eml' | wc -l)" -ge "$1" ] && return 0
-		sleep 0.2
-	done
-	fail "the SMTP sink holds $(find "$SINK_DIR" -name '*.eml' | wc -l) messages, expected $1"
-	return 1
-}
-
-# mail_field FILE FIELD: prints a decoded header, "text" (the plain part),
-# "html" (the HTML part) or "type" (the top content type) of a stored mail.
-mail_field() {
-	python3 - "$1" "$2" <<'PYTHON'
-import sys
-from email import policy
-from email.parser import BytesParser
-message = BytesParser(policy=policy.default).parse(open(sys.argv[1], "rb"))
-field = sys.argv[2]
-if field == "type":
-    print(message.get_content_type())
-elif field in ("text", "html"):
-    part = message.get_body(preferencelist=("plain",) if field == "text" else ("html",))
-    print(part.get_content() if part is not None else "")
-else:
-    value = message.get(field)
-    print(" ".join(str(value).split()) if value is not None else "")
-PYTHON
-}
-
 # wait_sql QUERY EXPECTED: waits up to 10 s for QUERY to print EXPECTED.
 wait_sql() {
 	local deadline=$((SECONDS + 10)) seen=""
@@ -166,22 +92,12 @@ wait_sql() {
 # --- Set-up -------------------------------------------------------------------
 
 case_begin "smtp sink and daemon start"
-"$SYSTEM_PYTHON" "$(dirname "$0")/smtp_sink.py" --port "$SMTP_PORT" \
-	--dir "$SINK_DIR" --auth "hub:$SMTP_PASSWORD" \
-	--answer-file "$SINK_ANSWER" >"$TEST_TMP/sink.log" 2>&1 &
-SINK_PID=$!
-for _ in $(seq 50); do
-	grep -q ready "$TEST_TMP/sink.log" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q ready "$TEST_TMP/sink.log" ||
-	fail "smtp_sink.py did not start: $(cat "$TEST_TMP/sink.log")"
+sink_start --auth "hub:$SMTP_PASSWORD" --answer-file "$SINK_ANSWER"
+HUB_CHANNELS_EXTRA=$(email_section)
 hub_start
-ctl -c "$HUB_CONFIG" agent add admin1 --role admin --name "Lê Văn Tâm" \
-	<<<"$PASSWORD"
+lmtp_wait_ready
+agent_login admin1 "Lê Văn Tâm"
 check_ctl "agent add admin1" 0
-ADMIN=$(login admin1)
-[ -n "$ADMIN" ] || fail "no bearer token for admin1"
 case_end
 
 # --- LMTP ---------------------------------------------------------------------
@@ -190,7 +106,7 @@ case_begin "lmtp delivery opens a ticket"
 write_mail "$TEST_TMP/m1.eml" c1@example.com \
 	"Phản ánh: đèn đường hỏng tại ấp Bình Đông" \
 	$'Kính gửi,\nĐèn đường trước nhà số 12 không sáng.\n.Dòng bắt đầu bằng dấu chấm\n'
-lmtp_send an.nguyen@example.com "$HUB_ADDRESS" "$TEST_TMP/m1.eml"
+lmtp_deliver "$TEST_TMP/m1.eml" an.nguyen@example.com "$EMAIL_ADDRESS"
 reply=$(lmtp_reply)
 check_match "reply to DATA" "$reply" '^250 2\.0\.0 Stored as ticket [0-9]{10}$'
 CODE=${reply##* }
@@ -204,28 +120,28 @@ TICKET_ID=$(sql "SELECT ticket_id FROM messages WHERE reference = 'c1@example.co
 case_end
 
 case_begin "acknowledgement reaches the sink"
-if sink_wait 1; then
+if sink_expect 1; then
 	ack=$SINK_DIR/0001.eml
-	check_equal "envelope sender" "$HUB_ADDRESS" "$(sed -n 1p "$SINK_DIR/0001.env")"
+	check_equal "envelope sender" "$EMAIL_ADDRESS" "$(sed -n 1p "$SINK_DIR/0001.env")"
 	check_equal "envelope recipient" an.nguyen@example.com \
 		"$(sed -n 2p "$SINK_DIR/0001.env")"
-	check_equal "To" an.nguyen@example.com "$(mail_field "$ack" To)"
+	check_equal "To" an.nguyen@example.com "$(mail_header "$ack" To)"
 	check_equal "From" "Đường dây nóng tỉnh <hotline@hub.test>" \
-		"$(mail_field "$ack" From)"
+		"$(mail_header "$ack" From)"
 	check_equal "Subject" \
 		"[#$CODE] Re: Phản ánh: đèn đường hỏng tại ấp Bình Đông" \
-		"$(mail_field "$ack" Subject)"
-	check_equal "Auto-Submitted" auto-replied "$(mail_field "$ack" Auto-Submitted)"
+		"$(mail_header "$ack" Subject)"
+	check_equal "Auto-Submitted" auto-replied "$(mail_header "$ack" Auto-Submitted)"
 	check_equal "X-Auto-Response-Suppress" All \
-		"$(mail_field "$ack" X-Auto-Response-Suppress)"
-	check_equal "In-Reply-To" "<c1@example.com>" "$(mail_field "$ack" In-Reply-To)"
-	check_match "Message-ID" "$(mail_field "$ack" Message-ID)" \
+		"$(mail_header "$ack" X-Auto-Response-Suppress)"
+	check_equal "In-Reply-To" "<c1@example.com>" "$(mail_header "$ack" In-Reply-To)"
+	check_match "Message-ID" "$(mail_header "$ack" Message-ID)" \
 		"^<chub\\.$TICKET_ID\\.[0-9]+\\.[0-9a-f]{16}@hub\\.test>\$"
-	check_equal "content type" multipart/alternative "$(mail_field "$ack" type)"
-	check_equal "Content-Language" vi "$(mail_field "$ack" Content-Language)"
-	check_match "code in the text" "$(mail_field "$ack" text)" \
+	check_equal "content type" multipart/alternative "$(mail_content_type "$ack")"
+	check_equal "Content-Language" vi "$(mail_header "$ack" Content-Language)"
+	check_match "code in the text" "$(mail_text "$ack" plain)" \
 		"${CODE:0:4}-?${CODE:4:4}-?${CODE:8:2}"
-	check_contains "HTML part" "$(mail_field "$ack" html)" "<p>"
+	check_contains "HTML part" "$(mail_text "$ack" html)" "<p>"
 	check_equal "8-bit bytes in the headers" 0 "$(python3 -c '
 import sys
 head = open(sys.argv[1], "rb").read().split(b"\r\n\r\n")[0]
@@ -236,25 +152,20 @@ case_end
 
 case_begin "agent reply reaches the sink"
 reply_text="Chúng tôi đã cử đội sửa chữa đến đường Lê Lợi; đèn sẽ sáng lại trong hai ngày."
-api POST "/api/v1/tickets/$CODE/replies" \
-	"$(python3 -c 'import json, sys; print(json.dumps({"body": sys.argv[1]}))' "$reply_text")" \
-	-H "Authorization: Bearer $ADMIN"
-check_status 202
-REPLY_ID=$(json_get "$API_BODY" message.id || true)
-[ -n "$REPLY_ID" ] || fail "no message id in $(lib_shorten "$API_BODY")"
-if sink_wait 2; then
+reply "$CODE" "$reply_text"
+if sink_expect 2; then
 	mail=$SINK_DIR/0002.eml
-	REPLY_MESSAGE_ID=$(mail_field "$mail" Message-ID)
+	REPLY_MESSAGE_ID=$(mail_header "$mail" Message-ID)
 	check_match "Message-ID" "$REPLY_MESSAGE_ID" \
 		"^<chub\\.$TICKET_ID\\.$REPLY_ID\\.[0-9a-f]{16}@hub\\.test>\$"
 	check_equal "Subject" \
 		"[#$CODE] Re: Phản ánh: đèn đường hỏng tại ấp Bình Đông" \
-		"$(mail_field "$mail" Subject)"
-	check_equal "Auto-Submitted" "" "$(mail_field "$mail" Auto-Submitted)"
-	check_equal "In-Reply-To" "<c1@example.com>" "$(mail_field "$mail" In-Reply-To)"
-	check_contains "References" "$(mail_field "$mail" References)" "<c1@example.com>"
-	check_contains "Vietnamese text" "$(mail_field "$mail" text)" "$reply_text"
-	check_contains "HTML text" "$(mail_field "$mail" html)" \
+		"$(mail_header "$mail" Subject)"
+	check_equal "Auto-Submitted" "" "$(mail_header "$mail" Auto-Submitted)"
+	check_equal "In-Reply-To" "<c1@example.com>" "$(mail_header "$mail" In-Reply-To)"
+	check_contains "References" "$(mail_header "$mail" References)" "<c1@example.com>"
+	check_contains "Vietnamese text" "$(mail_text "$mail" plain)" "$reply_text"
+	check_contains "HTML text" "$(mail_text "$mail" html)" \
 		"Chúng tôi đã cử đội sửa chữa đến đường Lê Lợi; đèn sẽ sáng lại"
 	check_contains "quoted-printable" "$(cat "$mail")" \
 		"Content-Transfer-Encoding: quoted-printable"
@@ -263,7 +174,7 @@ wait_sql "SELECT delivery_status FROM messages WHERE id = ${REPLY_ID:-0}" sent
 case_end
 
 case_begin "lmtp accepts own addresses only"
-lmtp_send an.nguyen@example.com "nobody@hub.test,HOTRO@Hub.TEST" "$TEST_TMP/m1.eml"
+lmtp_deliver "$TEST_TMP/m1.eml" an.nguyen@example.com "nobody@hub.test,HOTRO@Hub.TEST"
 check_contains "unknown recipient" "$LMTP_OUT" "550 5.1.1"
 check_contains "second own address, other case" "$LMTP_OUT" "250 2.1.5"
 check_match "repeated message stored once" "$(lmtp_reply)" \
@@ -302,7 +213,7 @@ case_end
 case_begin "lmtp message over the size limit"
 python3 -c 'import sys; sys.stdout.write("Subject: big\r\n\r\n" + ("x" * 998 + "\r\n") * 70)' \
 	>"$TEST_TMP/big.eml"
-lmtp_send an.nguyen@example.com "$HUB_ADDRESS" "$TEST_TMP/big.eml"
+lmtp_deliver "$TEST_TMP/big.eml" an.nguyen@example.com "$EMAIL_ADDRESS"
 check_match "reply to DATA" "$(lmtp_reply)" '^552 5\.3\.4 '
 out=$(lmtp_raw "LHLO test"$'\r\n'"$(printf 'x%.0s' $(seq 1100))"$'\r\n')
 check_contains "overlong command line" "$out" "500 5.5.2 Line too long"
@@ -355,7 +266,7 @@ case_begin "auto-reply dropped without a ticket"
 before=$(sql "SELECT COUNT(*) FROM tickets")
 write_mail "$TEST_TMP/auto.eml" auto1@example.com "Out of office" \
 	$'I am away until Monday.\n' "Auto-Submitted: auto-replied"
-lmtp_send vacation@example.com "$HUB_ADDRESS" "$TEST_TMP/auto.eml"
+lmtp_deliver "$TEST_TMP/auto.eml" vacation@example.com "$EMAIL_ADDRESS"
 check_match "reply to DATA" "$(lmtp_reply)" '^250 2\.0\.0 '
 check_equal "tickets" "$before" "$(sql "SELECT COUNT(*) FROM tickets")"
 check_contains "logged with its Message-ID" "$(cat "$HUB_LOG")" "auto1@example.com"
@@ -364,7 +275,7 @@ case_end
 case_begin "bounce of the reply marks it failed"
 cat >"$TEST_TMP/bounce.eml" <<EML
 From: Mail Delivery System <MAILER-DAEMON@mx.example.com>
-To: $HUB_ADDRESS
+To: $EMAIL_ADDRESS
 Subject: Undelivered Mail Returned to Sender
 Message-ID: <bounce1@mx.example.com>
 Auto-Submitted: auto-replied
@@ -389,17 +300,15 @@ Diagnostic-Code: smtp; 550 5.1.1 User unknown
 --b1
 Content-Type: text/rfc822-headers
 
-From: $HUB_ADDRESS
+From: $EMAIL_ADDRESS
 To: an.nguyen@example.com
 Subject: [#$CODE] Re: test
 Message-ID: ${REPLY_MESSAGE_ID:-<none@hub.test>}
 
 --b1--
 EML
-status=0
-"$MAILGATE_BIN" -c "$HUB_CONFIG" -f "" <"$TEST_TMP/bounce.eml" \
-	2>"$TEST_TMP/mailgate.err" || status=$?
-check_equal "mailgate exit status" 0 "$status"
+mailgate_run -c "$HUB_CONFIG" -f "" <"$TEST_TMP/bounce.eml"
+check_equal "mailgate exit status" 0 "$MAILGATE_EXIT"
 wait_sql "SELECT delivery_status FROM messages WHERE id = ${REPLY_ID:-0}" failed
 check_equal "tickets from the bounce" 0 \
 	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'bounce1@mx.example.com'")"
@@ -407,19 +316,9 @@ case_end
 
 # --- Smarthost outcomes and config -----------------------------------------------
 
-# send_reply TEXT: an agent's reply on ticket CODE; sets REPLY_ID.
-send_reply() {
-	api POST "/api/v1/tickets/$CODE/replies" \
-		"$(python3 -c 'import json, sys; print(json.dumps({"body": sys.argv[1]}))' "$1")" \
-		-H "Authorization: Bearer $ADMIN"
-	check_status 202
-	REPLY_ID=$(json_get "$API_BODY" message.id || true)
-	[ -n "$REPLY_ID" ] || fail "no message id in $(lib_shorten "$API_BODY")"
-}
-
 case_begin "smarthost 5xx fails the reply"
 echo "550 5.1.1 No such user here" >"$SINK_ANSWER"
-send_reply "Phản hồi thứ hai."
+reply "$CODE" "Phản hồi thứ hai."
 wait_sql "SELECT delivery_status FROM messages WHERE id = ${REPLY_ID:-0}" failed
 check_contains "detail" \
 	"$(sql "SELECT delivery_detail FROM messages WHERE id = ${REPLY_ID:-0}")" \
@@ -429,7 +328,7 @@ case_end
 
 case_begin "smarthost 4xx retries the reply"
 echo "451 4.3.0 Try again later" >"$SINK_ANSWER"
-send_reply "Phản hồi thứ ba."
+reply "$CODE" "Phản hồi thứ ba."
 deadline=$((SECONDS + 10))
 while [ "$(sql "SELECT attempts FROM messages WHERE id = ${REPLY_ID:-0}")" -lt 2 ] &&
 	[ "$SECONDS" -lt "$deadline" ]; do
@@ -464,19 +363,11 @@ case_end
 
 # --- citizenhub-mailgate --------------------------------------------------------
 
-# mailgate ARGS... < FILE: runs citizenhub-mailgate and sets MAILGATE_STATUS
-# and MAILGATE_ERR.
-mailgate() {
-	MAILGATE_STATUS=0
-	"$MAILGATE_BIN" "$@" 2>"$TEST_TMP/mailgate.err" || MAILGATE_STATUS=$?
-	MAILGATE_ERR=$(cat "$TEST_TMP/mailgate.err")
-}
-
 case_begin "mailgate stores a message"
 write_mail "$TEST_TMP/g1.eml" g1@example.com "Nước sinh hoạt bị đục" \
 	$'Nước máy ở hẻm 45 bị đục từ sáng nay.\n'
-mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g1.eml"
-check_equal "exit status" 0 "$MAILGATE_STATUS"
+mailgate_run -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g1.eml"
+check_equal "exit status" 0 "$MAILGATE_EXIT"
 check_equal "standard error" "" "$MAILGATE_ERR"
 check_equal "stored" 1 \
 	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'g1@example.com'")"
@@ -484,136 +375,60 @@ case_end
 
 case_begin "mailgate takes the sender from Return-Path"
 printf 'Return-Path: <an.ho@example.com>\r\nFrom: An Ho\r\nTo: %s\r\nSubject: =?UTF-8?Q?C=E1=BB=91ng_t=E1=BA=AFc?=\r\nMessage-ID: <g2@example.com>\r\n\r\nCống thoát nước bị tắc ở hẻm 45.\r\n' \
-	"$HUB_ADDRESS" >"$TEST_TMP/g2.eml"
-mailgate -c "$HUB_CONFIG" <"$TEST_TMP/g2.eml"
-check_equal "exit status" 0 "$MAILGATE_STATUS"
+	"$EMAIL_ADDRESS" >"$TEST_TMP/g2.eml"
+mailgate_run -c "$HUB_CONFIG" <"$TEST_TMP/g2.eml"
+check_equal "exit status" 0 "$MAILGATE_EXIT"
 check_equal "contact from the envelope sender" an.ho@example.com \
 	"$(sql "SELECT c.value FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE m.reference = 'g2@example.com'")"
 case_end
 
 case_begin "mailgate exits 65 on a permanent refusal"
-mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com -r nobody@hub.test \
+mailgate_run -c "$HUB_CONFIG" -f an.nguyen@example.com -r nobody@hub.test \
 	<"$TEST_TMP/g1.eml"
-check_equal "exit status" 65 "$MAILGATE_STATUS"
+check_equal "exit status" 65 "$MAILGATE_EXIT"
 check_contains "hub's reply on standard error" "$MAILGATE_ERR" "550 5.1.1"
-mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/big.eml"
-check_equal "exit status of an oversized message" 65 "$MAILGATE_STATUS"
+mailgate_run -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/big.eml"
+check_equal "exit status of an oversized message" 65 "$MAILGATE_EXIT"
 check_contains "size reply" "$MAILGATE_ERR" "552 5.3.4"
 case_end
 
 case_begin "mailgate exits 75 on a silent hub"
-python3 -c '
-import socket, sys, time
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen(4)
-print(listener.getsockname()[1], flush=True)
-time.sleep(30)' >"$TEST_TMP/silent.port" &
-SILENT_PID=$!
-for _ in $(seq 50); do
-	[ -s "$TEST_TMP/silent.port" ] && break
-	sleep 0.1
-done
+silent_server_start
 started=$SECONDS
-mailgate --lmtp "127.0.0.1:$(cat "$TEST_TMP/silent.port")" --timeout 1 \
-	-r "$HUB_ADDRESS" -f a@example.com <"$TEST_TMP/g1.eml"
-check_equal "exit status" 75 "$MAILGATE_STATUS"
+mailgate_run --lmtp "127.0.0.1:$SILENT_PORT" --timeout 1 \
+	-r "$EMAIL_ADDRESS" -f a@example.com <"$TEST_TMP/g1.eml"
+check_equal "exit status" 75 "$MAILGATE_EXIT"
 check_contains "reason" "$MAILGATE_ERR" "timed out"
 check_ge "seconds left before the limit" 0 $((5 - (SECONDS - started)))
-kill "$SILENT_PID" 2>/dev/null || true
+silent_server_stop
 case_end
 
 case_begin "mailgate exits 75 while the hub is down"
 hub_stop
 write_mail "$TEST_TMP/g3.eml" g3@example.com "Cây đổ chắn đường" \
 	$'Cây đổ chắn ngang đường Nguyễn Huệ.\n'
-mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g3.eml"
-check_equal "exit status" 75 "$MAILGATE_STATUS"
+mailgate_run -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g3.eml"
+check_equal "exit status" 75 "$MAILGATE_EXIT"
 check_contains "reason" "$MAILGATE_ERR" "cannot connect to the hub"
 case_end
 
 case_begin "mailgate delivers after the restart"
 hub_start "$HUB_DATA"
-mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g3.eml"
-check_equal "exit status" 0 "$MAILGATE_STATUS"
+mailgate_run -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g3.eml"
+check_equal "exit status" 0 "$MAILGATE_EXIT"
 check_equal "stored" 1 \
 	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'g3@example.com'")"
 case_end
 
 # --- IMAP polling with Dovecot ---------------------------------------------------------
 
-# maildir_deliver NAME FILE: puts FILE into the test mailbox as a new
-# message, the way a local delivery agent does.
-maildir_deliver() {
-	cp "$2" "$MAILDIR/tmp/$1"
-	chown dovecot:dovecot "$MAILDIR/tmp/$1"
-	mv "$MAILDIR/tmp/$1" "$MAILDIR/new/$1"
-}
-
-# maildir_flags NAME: the flags of message NAME ("" for none, "-" when it
-# is still new, unread by any client).
-maildir_flags() {
-	local file
-	if [ -e "$MAILDIR/new/$1" ]; then
-		echo -
-		return
-	fi
-	file=$(find "$MAILDIR/cur" -name "$1:2,*" | head -n 1)
-	echo "${file##*:2,}"
-}
-
-dovecot_start() {
-	# Dovecot's processes run as its own users and must reach the folder.
-	chmod 711 "$TEST_TMP"
-	mkdir -p "$DOVECOT_DIR/run" "$MAILDIR/cur" "$MAILDIR/new" "$MAILDIR/tmp"
-	chown -R dovecot:dovecot "$DOVECOT_DIR/mail"
-	printf 'hub:{PLAIN}%s::::%s::\n' "$IMAP_PASSWORD" "$DOVECOT_DIR/mail/hub" \
-		>"$DOVECOT_DIR/passwd"
-	cat >"$DOVECOT_DIR/dovecot.conf" <<CONF
-base_dir = $DOVECOT_DIR/run
-state_dir = $DOVECOT_DIR/run/state
-log_path = $DOVECOT_DIR/dovecot.log
-listen = 127.0.0.1
-protocols = imap
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = dovecot
-default_login_user = dovenull
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = $DOVECOT_DIR/passwd
-}
-userdb {
-  driver = static
-  args = uid=dovecot gid=dovecot home=$DOVECOT_DIR/mail/%u
-}
-mail_location = maildir:$MAILDIR
-service imap-login {
-  chroot =
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP_PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-CONF
-	/usr/sbin/dovecot -F -c "$DOVECOT_DIR/dovecot.conf" \
-		>"$DOVECOT_DIR/stdout.log" 2>&1 &
-	DOVECOT_PID=$!
-	for _ in $(seq 50); do
-		curl -s --max-time 1 "imap://127.0.0.1:$IMAP_PORT/" \
-			-u "hub:$IMAP_PASSWORD" -X NOOP >/dev/null 2>&1 && return 0
-		sleep 0.1
+# wait_maildir_flags NAME FLAGS: waits up to 10 s until the message that
+# imap_deliver put in under NAME has the maildir flags FLAGS.
+wait_maildir_flags() {
+	local deadline=$((SECONDS + 10))
+	while [ "$(maildir_flags "$1")" != "$2" ] && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.2
 	done
-	fail "dovecot did not answer on 127.0.0.1:$IMAP_PORT:" \
-		"$(cat "$DOVECOT_DIR/stdout.log" "$DOVECOT_DIR/dovecot.log" 2>/dev/null)"
 }
 
 # log_count TEXT: how many lines of the daemon log contain TEXT.
@@ -622,24 +437,19 @@ log_count() {
 }
 
 case_begin "imap poll stores a message once and marks it seen"
-dovecot_start
+imap_start
 write_mail "$TEST_TMP/i1.eml" i1@example.com "Rác thải ở chợ" \
 	$'Rác thải tràn ra lề đường ở chợ Bình Tây.\n'
-maildir_deliver 1000.i1 "$TEST_TMP/i1.eml"
+imap_deliver "$TEST_TMP/i1.eml" 1000.i1
 hub_stop
 # A relative socket path is taken from the config file's folder.
 LMTP_MEMBER='"socket": "lmtp.sock"'
 # From here on mail must go out over TLS, which the sink cannot offer.
 SMTP_STARTTLS=required
-HUB_CHANNELS_EXTRA=$(email_section "\"imap\": { \"url\": \"imap://127.0.0.1:$IMAP_PORT/INBOX\",
-			\"username\": \"hub\", \"password_file\": \"$TEST_TMP/imap.password\",
-			\"poll_seconds\": 5, \"batch\": 10 }")
+HUB_CHANNELS_EXTRA=$(email_section "$(imap_section)")
 hub_start "$HUB_DATA"
 wait_sql "SELECT COUNT(*) FROM messages WHERE reference = 'i1@example.com'" 1
-deadline=$((SECONDS + 10))
-while [ "$(maildir_flags 1000.i1)" != S ] && [ "$SECONDS" -lt "$deadline" ]; do
-	sleep 0.2
-done
+wait_maildir_flags 1000.i1 S
 check_equal "flags after the poll" S "$(maildir_flags 1000.i1)"
 wait_sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'imap.last_uid'" 1
 check_match "UIDVALIDITY stored" \
@@ -648,7 +458,7 @@ check_match "UIDVALIDITY stored" \
 case_end
 
 case_begin "starttls required keeps mail from a plain smarthost"
-sent_before=$(find "$SINK_DIR" -name '*.eml' | wc -l)
+sent_before=$(sink_count)
 ack_query="SELECT m.attempts FROM messages m JOIN messages i ON i.ticket_id = m.ticket_id WHERE i.reference = 'i1@example.com' AND m.kind = 'ack'"
 deadline=$((SECONDS + 10))
 while [ "$(sql "$ack_query")" != 1 ] && [ "$SECONDS" -lt "$deadline" ]; do
@@ -658,15 +468,14 @@ check_ge "send attempts of the acknowledgement" 1 "$(sql "$ack_query")"
 ack_detail=$(sql "SELECT m.delivery_status || ' ' || m.delivery_detail FROM messages m JOIN messages i ON i.ticket_id = m.ticket_id WHERE i.reference = 'i1@example.com' AND m.kind = 'ack'")
 check_not_contains "not sent" "$ack_detail" "sent "
 check_match "reason names TLS" "$ack_detail" 'TLS'
-check_equal "messages in the sink" "$sent_before" \
-	"$(find "$SINK_DIR" -name '*.eml' | wc -l)"
+check_equal "messages in the sink" "$sent_before" "$(sink_count)"
 case_end
 
 case_begin "mailgate delivers over the unix socket"
 [ -S "$TEST_TMP/lmtp.sock" ] || fail "no socket at $TEST_TMP/lmtp.sock"
 write_mail "$TEST_TMP/g4.eml" g4@example.com "Đường ngập" $'Đường ngập sau mưa.\n'
-mailgate -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g4.eml"
-check_equal "exit status" 0 "$MAILGATE_STATUS"
+mailgate_run -c "$HUB_CONFIG" -f an.nguyen@example.com <"$TEST_TMP/g4.eml"
+check_equal "exit status" 0 "$MAILGATE_EXIT"
 check_equal "stored" 1 \
 	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'g4@example.com'")"
 case_end
@@ -680,16 +489,13 @@ check_equal "stored once" 1 \
 case_end
 
 case_begin "imap too large message stays unseen"
-maildir_deliver 1001.big "$TEST_TMP/big.eml"
+imap_deliver "$TEST_TMP/big.eml" 1001.big
 write_mail "$TEST_TMP/i3.eml" i3@example.com "Ổ gà" $'Ổ gà lớn trước số 3.\n'
-maildir_deliver 1002.i3 "$TEST_TMP/i3.eml"
+imap_deliver "$TEST_TMP/i3.eml" 1002.i3
 wait_sql "SELECT COUNT(*) FROM messages WHERE reference = 'i3@example.com'" 1
 wait_sql "SELECT value FROM channel_state WHERE channel = 'email' AND key = 'imap.last_uid'" 3
 check_equal "flags of the large message" "" "$(maildir_flags 1001.big)"
-deadline=$((SECONDS + 10))
-while [ "$(maildir_flags 1002.i3)" != S ] && [ "$SECONDS" -lt "$deadline" ]; do
-	sleep 0.2
-done
+wait_maildir_flags 1002.i3 S
 check_equal "flags of the stored message" S "$(maildir_flags 1002.i3)"
 check_ge "too large logged" 1 "$(log_count "left unseen uid=2")"
 case_end
@@ -704,7 +510,8 @@ check_equal "messages taken after the restart" "$taken" \
 check_equal "i1 stored once" 1 \
 	"$(sql "SELECT COUNT(*) FROM messages WHERE reference = 'i1@example.com'")"
 hub_stop
-kill "$DOVECOT_PID" 2>/dev/null || true
+imap_stop
+sink_stop
 case_end
 
 tests_done
