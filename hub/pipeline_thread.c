@@ -88,22 +88,34 @@ thread_by_own_reference(struct store_tx *tx, const struct hub_message *message,
 }
 
 /* The ticket of the first of the message's references that an earlier
- * message of the same channel carried as its own reference. */
+ * message of the same channel carried as its own reference, when one of
+ * the message's verified contacts is already on that ticket. A citizen's
+ * Message-ID is no secret (everyone in Cc sees it), so quoting it must not
+ * let a stranger into the ticket. */
 static int
 thread_by_channel_reference(struct store_tx *tx,
-    const struct hub_message *message, int64_t reopen_window_ms,
+    const struct hub_message *message,
+    const struct pipeline_identity *identity, int64_t reopen_window_ms,
     struct pipeline_thread_target *target)
 {
 	for (int i = 0; i < message->reference_count; i++) {
+		struct pipeline_thread_target candidate;
 		int64_t ticket_id;
 		int found = store_tx_message_find_reference(tx,
 		    message->channel, message->references[i], &ticket_id);
 
 		if (found == 1)
 			found = thread_candidate(tx, message, ticket_id,
-			    reopen_window_ms, target);
-		if (found != 0)
-			return found < 0 ? -1 : 0;
+			    reopen_window_ms, &candidate);
+		if (found == 1)
+			found = thread_verified_on_ticket(tx, message, identity,
+			    candidate.ticket_id);
+		if (found < 0)
+			return -1;
+		if (found == 1) {
+			*target = candidate;
+			return 0;
+		}
 	}
 	return 0;
 }
@@ -182,7 +194,7 @@ pipeline_thread(struct store_tx *tx, const struct hub_message *message,
 		return -1;
 	if (target->ticket_id != 0)
 		return 0;
-	if (thread_by_channel_reference(tx, message, reopen_window_ms,
+	if (thread_by_channel_reference(tx, message, identity, reopen_window_ms,
 	    target) != 0)
 		return -1;
 	if (target->ticket_id != 0)

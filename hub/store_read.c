@@ -181,10 +181,14 @@ store_read_digits(const char *text, size_t length)
 
 /* Contacts of kind on a ticket: its own contact and those of
  * ticket_contacts. Parameters: ticket id, kind. */
-#define STORE_READ_TICKET_CONTACTS "SELECT value FROM contacts"	\
-	" WHERE kind = ?2 AND (id = (SELECT contact_id FROM tickets"	\
-	" WHERE id = ?1) OR id IN (SELECT contact_id FROM ticket_contacts" \
-	" WHERE ticket_id = ?1))"
+/* The ticket's own contact and the contacts of the ticket's citizen that
+ * wrote on it, of kind ?2. Someone else who joined the ticket (by quoting
+ * a reference of the hub's mail) proves nothing with their own address. */
+#define STORE_READ_TICKET_CONTACTS "SELECT c.value FROM contacts AS c"	\
+	" JOIN tickets AS t ON t.id = ?1 WHERE c.kind = ?2"		\
+	" AND (c.id = t.contact_id OR (c.citizen_id = t.citizen_id"	\
+	" AND c.id IN (SELECT contact_id FROM ticket_contacts"		\
+	" WHERE ticket_id = ?1)))"
 
 int
 store_ticket_phone_suffix_matches(struct store *store, int64_t ticket_id,

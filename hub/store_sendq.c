@@ -162,6 +162,8 @@ store_sendq_notice_target(struct store *store, int64_t ticket_id,
 	    " FROM tickets AS t"
 	    " LEFT JOIN messages AS m ON m.id = (SELECT id FROM messages"
 	    "  WHERE ticket_id = t.id AND direction = 'in'"
+	    "  AND contact_id IN (SELECT id FROM contacts"
+	    "   WHERE citizen_id = t.citizen_id)"
 	    "  ORDER BY id DESC LIMIT 1)"
 	    " LEFT JOIN citizens AS ci ON ci.id = t.citizen_id"
 	    " LEFT JOIN contacts AS co"

@@ -84,13 +84,20 @@ chat user u1 email "an@example.vn" subject "Đèn đường hỏng" \
 check_status 201
 FIRST=$TICKET
 FIRST_CODE=$CODE
-chat user u2 text "Vẫn chưa sửa." reference "m2@mail.test" \
+chat user u1 text "Vẫn chưa sửa." reference "m2@mail.test" \
 	references '=["unknown@elsewhere", "m1@mail.test"]'
 check_status 200
 check_equal "joined ticket" "$FIRST" "$TICKET"
 chat user u3 text "Thư mới, không liên quan." references '=["m9@mail.test"]'
 check_status 201
 check_not_equal "unknown reference" "$FIRST" "$TICKET"
+case_end
+
+case_begin "stranger quoting a citizen's reference gets a new ticket"
+chat user u5 email "la@example.vn" text "Tôi cũng muốn xem hồ sơ này." \
+	reference "m5@mail.test" references '=["m1@mail.test"]'
+check_status 201
+check_not_equal "stranger's ticket" "$FIRST" "$TICKET"
 case_end
 
 case_begin "invalid reference is rejected with its field"
@@ -116,7 +123,7 @@ check_match "hub reference" "$HUB_REFERENCE" '^chub\.[0-9]+\.[0-9]+\.[0-9a-f]{16
 case_end
 
 case_begin "reply quoting the hub's reference joins, a forged one does not"
-chat user u4 text "Trả lời thư của trung tâm." \
+chat user u4 email "tu@example.vn" text "Trả lời thư của trung tâm." \
 	references "=[\"<$HUB_REFERENCE@hub.example.vn>\"]"
 check_status 200
 check_equal "joined ticket" "$FIRST" "$TICKET"
@@ -130,6 +137,21 @@ other="chub.$((FIRST + 1)).${HUB_REFERENCE#chub.*.}"
 chat user u4 text "Thư giả mạo khác." references "=[\"$other\"]"
 check_status 201
 check_not_equal "ticket id swapped" "$FIRST" "$TICKET"
+case_end
+
+case_begin "notice goes to the citizen, not to someone who joined"
+# u4 joined the ticket by quoting the hub's reference above; the notice of
+# a status change still goes to the citizen who wrote it.
+admin POST "/api/v1/tickets/$FIRST/status" '{"status":"in_progress"}'
+check_status 200
+wait_sent "\"ticket_id\": $FIRST, " 2
+check_equal "notice to" "testchat:u1" \
+	"$(sent_field "\"ticket_id\": $FIRST, " to | tail -n 1)"
+# Waiting for the citizen, so that the next case can move it on.
+admin POST "/api/v1/tickets/$FIRST/status" '{"status":"waiting"}'
+check_status 200
+api GET "/api/v1/requests/$FIRST_CODE?email=tu@example.vn"
+check_not_equal "lookup by the joiner's address" 200 "$API_STATUS"
 case_end
 
 case_begin "automatic message without an open ticket is dropped"

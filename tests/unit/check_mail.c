@@ -497,7 +497,7 @@ mail_from(const char *address, const char *body, const char *reference,
 
 	if (address != NULL)
 		ck_assert_int_eq(hub_message_add_contact(message, CONTACT_EMAIL,
-		    address, false), 0);
+		    address, true), 0);
 	if (reference != NULL)
 		hub_message_set(&message->reference, reference);
 	for (size_t i = 0; references != NULL && references[i] != NULL; i++)
@@ -628,18 +628,24 @@ END_TEST
 
 START_TEST(thread_by_channel_reference)
 {
-	struct mail_outcome first, reply, elsewhere;
+	struct mail_outcome first, reply, stranger, elsewhere;
 	const char *refs[] = { "unknown@x", "m1@mail.example.vn", NULL };
 	struct hub_message *message;
 
 	ck_assert_int_eq(mail_submit(mail_from("an@example.vn", "Đèn hỏng",
 	    "m1@mail.example.vn", NULL), &first), HUB_ANSWER_CREATED);
-	ck_assert_int_eq(mail_submit(mail_from("cc@example.vn", "Trả lời",
+	ck_assert_int_eq(mail_submit(mail_from("an@example.vn", "Trả lời",
 	    "m2@mail.example.vn", refs), &reply), HUB_ANSWER_JOINED);
 	ck_assert_int_eq(reply.answer.ticket_id, first.answer.ticket_id);
 
+	/* Someone who only saw the citizen's Message-ID (in Cc, say) is
+	 * not on the ticket, so quoting it opens a ticket of their own. */
+	ck_assert_int_eq(mail_submit(mail_from("cc@example.vn", "Trả lời",
+	    "m3@mail.example.vn", refs), &stranger), HUB_ANSWER_CREATED);
+	ck_assert_int_ne(stranger.answer.ticket_id, first.answer.ticket_id);
+
 	/* The same id through another channel is another message. */
-	message = mail_from("cc@example.vn", "Trả lời", NULL, refs);
+	message = mail_from("an@example.vn", "Trả lời", NULL, refs);
 	hub_message_set(&message->channel, "otherchannel");
 	ck_assert_int_eq(mail_submit(message, &elsewhere), HUB_ANSWER_CREATED);
 	ck_assert_int_ne(elsewhere.answer.ticket_id, first.answer.ticket_id);
