@@ -663,6 +663,37 @@ START_TEST(dedupe_key_without_message_id)
 }
 END_TEST
 
+START_TEST(dedupe_key_ignores_trailing_blank)
+{
+	char *plain = check_email_key(
+	    "From: an@example.com\r\nMessage-ID: <k2@example.com>\r\n"
+	    "\r\nbody\r\n", NULL);
+	char *extra_crlf = check_email_key(
+	    "From: an@example.com\r\nMessage-ID: <k2@example.com>\r\n"
+	    "\r\nbody\r\n\r\n", NULL);
+	char *blanks = check_email_key(
+	    "From: an@example.com\nMessage-ID: <k2@example.com>\n"
+	    "\nbody \t\n\n \n", NULL);
+	char *no_id = check_email_key("From: an@example.com\n\nbody\n", NULL);
+	char *no_id_extra = check_email_key("From: an@example.com\n\nbody\n"
+	    "\r\n", NULL);
+	char *other = check_email_key(
+	    "From: an@example.com\r\nMessage-ID: <k2@example.com>\r\n"
+	    "\r\nbody.\r\n", NULL);
+
+	ck_assert_str_eq(plain, extra_crlf);
+	ck_assert_str_eq(plain, blanks);
+	ck_assert_str_eq(no_id, no_id_extra);
+	ck_assert_str_ne(plain, other);
+	free(plain);
+	free(extra_crlf);
+	free(blanks);
+	free(no_id);
+	free(no_id_extra);
+	free(other);
+}
+END_TEST
+
 /* --- Body and charsets --------------------------------------------------- */
 
 START_TEST(body_unlabelled_windows_1258)
@@ -1328,6 +1359,7 @@ email_parse_suite(void)
 	tcase_add_test(headers, header_garbage_rejected);
 	tcase_add_test(headers, dedupe_key_ignores_delivery_headers);
 	tcase_add_test(headers, dedupe_key_without_message_id);
+	tcase_add_test(headers, dedupe_key_ignores_trailing_blank);
 	suite_add_tcase(suite, headers);
 
 	tcase_add_test(body, body_unlabelled_windows_1258);
