@@ -284,4 +284,19 @@ print("yes" if abs(created - int(sys.argv[2])) < 60 else t["created_at"])' "$DET
 
 run_cases lmtp
 run_cases mailgate
+
+case_begin "mailgate help shows the master.cf example of docs/email.md"
+help_text=$("$MAILGATE_BIN" --help 2>&1 || true)
+# The fenced block after "In `/etc/postfix/master.cf`:", each line
+# indented by two spaces as the help text prints it.
+master_cf=$(awk '/^In `\/etc\/postfix\/master.cf`:/ { found = 1; next }
+	found && /^```/ { if (inside) exit; inside = 1; next }
+	inside { print "  " $0 }' "$TOP/docs/email.md")
+check_not_equal "master.cf example in docs/email.md" "" "$master_cf"
+while IFS= read -r line; do
+	printf '%s\n' "$help_text" | grep -qxF -- "$line" ||
+		fail "citizenhub-mailgate --help lacks the line \"$line\""
+done <<<"$master_cf"
+case_end
+
 tests_done
