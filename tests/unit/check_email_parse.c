@@ -46,7 +46,8 @@ check_email_store_blob(const void *data, size_t size, char sha256[65],
 	return 0;
 }
 
-static char *const check_email_own[] = { "tiepnhan@hub.example.org", NULL };
+static char *const check_email_own[] = { "tiepnhan@hub.example.org",
+    "phananh@hub.example.org", NULL };
 
 static struct email_parse_options
 check_email_options(void)
@@ -1196,6 +1197,59 @@ START_TEST(classify_citizen_lookalikes)
 }
 END_TEST
 
+START_TEST(classify_envelope_sender_automatic)
+{
+	static const struct {
+		const char *envelope;
+		const char *reason;
+	} cases[] = {
+		{ "MAILER-DAEMON", "robot envelope sender" },
+		{ "MAILER-DAEMON@mx.example.net", "robot envelope sender" },
+		{ "postmaster@example.com", "robot envelope sender" },
+		{ "noreply@example.com", "robot envelope sender" },
+		{ "bounces+123@lists.example.com", "robot envelope sender" },
+		{ "TiepNhan@Hub.Example.org", "own address as envelope sender" },
+		{ "phananh@hub.example.org", "own address as envelope sender" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct email_parse_options options = check_email_options();
+		struct email_parsed parsed;
+
+		check_email_parse_text("From: An <an@example.com>\n"
+		    "Subject: x\n\nbody\n", cases[i].envelope, &options,
+		    &parsed);
+		ck_assert_msg(parsed.kind == EMAIL_AUTOMATIC, "case %zu: %s", i,
+		    cases[i].envelope);
+		ck_assert(parsed.message->automatic);
+		ck_assert_int_eq(parsed.message->ack, HUB_ACK_NONE);
+		ck_assert_msg(strstr(parsed.reason, cases[i].reason) != NULL,
+		    "case %zu: reason \"%s\"", i, parsed.reason);
+		email_parsed_clear(&parsed);
+	}
+}
+END_TEST
+
+START_TEST(classify_envelope_sender_citizen)
+{
+	static const char *const envelopes[] = {
+		"an@example.com", "postmasters@example.com",
+		"tiepnhan@other.example.org",
+	};
+
+	for (size_t i = 0; i < sizeof(envelopes) / sizeof(envelopes[0]); i++) {
+		struct email_parse_options options = check_email_options();
+		struct email_parsed parsed;
+
+		check_email_parse_text("From: An <an@example.com>\n"
+		    "Subject: x\n\nbody\n", envelopes[i], &options, &parsed);
+		ck_assert_msg(parsed.kind == EMAIL_CITIZEN, "case %zu: %s", i,
+		    parsed.reason);
+		email_parsed_clear(&parsed);
+	}
+}
+END_TEST
+
 START_TEST(classify_failed_recipients_bounce)
 {
 	struct email_parse_options options = check_email_options();
@@ -1387,6 +1441,8 @@ email_parse_suite(void)
 
 	tcase_add_test(classify, classify_automatic_headers);
 	tcase_add_test(classify, classify_citizen_lookalikes);
+	tcase_add_test(classify, classify_envelope_sender_automatic);
+	tcase_add_test(classify, classify_envelope_sender_citizen);
 	tcase_add_test(classify, classify_failed_recipients_bounce);
 	tcase_add_test(classify, classify_null_sender_report_bounce);
 	suite_add_tcase(suite, classify);
