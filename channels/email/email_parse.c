@@ -225,7 +225,8 @@ email_parse_fill(struct email_parse_state *state, GMimeMessage *mime,
 		return 0;
 	message->external_id = email_dedupe_key(raw, size, message->reference,
 	    sender);
-	if (message->external_id == NULL || email_body_fill(state, mime) != 0)
+	if (message->external_id == NULL || email_body_fill(state, mime) != 0 ||
+	    email_parse_fit(state) != 0)
 		return -1;
 	message->automatic = parsed->kind == EMAIL_AUTOMATIC;
 	message->ack = message->automatic ? HUB_ACK_NONE : HUB_ACK_QUEUE;
