@@ -299,4 +299,111 @@ while IFS= read -r line; do
 done <<<"$master_cf"
 case_end
 
+# --- Bounds on slow LMTP clients ---------------------------------------------
+
+# A hub whose LMTP commands get 2 s and whose messages get 3 s after the 354.
+# email_config is wrapped so that its lmtp member carries the two bounds.
+eval "$(declare -f email_config | sed '1s/^email_config/email_config_plain/')"
+email_config() {
+	email_config_plain "$@" | sed "s/\"listen\": \"127.0.0.1:$1\" }/\"listen\": \"127.0.0.1:$1\", \"timeout_seconds\": 2, \"data_timeout_seconds\": 3 }/"
+}
+
+# slow_lmtp PHASE: talks to the LMTP listener, sending one byte every
+# 0.5 s of a command (PHASE "command") or of a message after the 354
+# (PHASE "data") for up to 12 s. Prints the hub's replies, then "closed
+# after N s", N counted from the first slow byte.
+slow_lmtp() {
+	python3 - "$LMTP_PORT" "$1" "$EMAIL_ADDRESS" <<'PYTHON'
+import socket, sys, time
+port, phase, rcpt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+connection = socket.create_connection(("127.0.0.1", port), timeout=15)
+received = b""
+
+def reply():
+    global received
+    while not received.endswith(b"\r\n"):
+        chunk = connection.recv(4096)
+        if not chunk:
+            return
+        received += chunk
+
+reply()
+if phase == "data":
+    for command in (b"LHLO slow.example\r\n", b"MAIL FROM:<slow@example.com>\r\n",
+                    b"RCPT TO:<" + rcpt.encode() + b">\r\n", b"DATA\r\n"):
+        connection.sendall(command)
+        reply()
+    text = (b"From: slow@example.com\r\nSubject: slow\r\n\r\n"
+            + b"x" * 200 + b"\r\n.\r\n")
+else:
+    text = b"LHLO " + b"s" * 200 + b".example\r\n"
+started = time.monotonic()
+connection.settimeout(0.5)
+closed = False
+for byte in text:
+    if time.monotonic() - started > 12:
+        break
+    try:
+        connection.sendall(bytes([byte]))
+        chunk = connection.recv(4096)
+        if not chunk:
+            closed = True
+            break
+        received += chunk
+    except socket.timeout:
+        pass
+    except OSError:
+        closed = True
+        break
+connection.settimeout(5)
+try:
+    while not closed:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+except OSError:
+    pass
+print(received.decode(errors="replace").replace("\r\n", "\n"), end="")
+print("closed after %d s" % round(time.monotonic() - started))
+PYTHON
+}
+
+case_begin "lmtp slow hub starts"
+sink_start
+email_hub_start || exit 1
+case_end
+
+case_begin "lmtp slow command closed"
+out=$(slow_lmtp command)
+check_contains "reply" "$out" "421 4.4.2"
+check_match "closed within the command bound" "$out" 'closed after [1-4] s'
+case_end
+
+case_begin "lmtp slow message closed"
+admin_codes
+BEFORE=$ADMIN_CODES
+out=$(slow_lmtp data)
+check_contains "354 first" "$out" "354 "
+check_contains "reply" "$out" "421 4.4.2"
+check_match "closed within the data bound" "$out" 'closed after [2-5] s'
+sleep 1
+check_equal "tickets opened" "" "$(new_codes "$BEFORE")"
+case_end
+
+case_begin "lmtp after slow clients delivers"
+make_mail "$TEST_TMP/after-slow.eml" "Bình <binh@example.com>" \
+	"Ổ gà trên đường Lê Lợi" "Ổ gà lớn trước số 12."
+admin_codes
+BEFORE=$ADMIN_CODES
+lmtp_deliver "$TEST_TMP/after-slow.eml" binh@example.com
+check_lmtp_250 "after slow clients"
+wait_new_codes "$BEFORE" 1 || fail "no ticket for the mail after the slow clients"
+case_end
+
+case_begin "lmtp slow hub stops"
+hub_stop
+sink_stop
+case_end
+
 tests_done
