@@ -401,6 +401,38 @@ check_lmtp_250 "after slow clients"
 wait_new_codes "$BEFORE" 1 || fail "no ticket for the mail after the slow clients"
 case_end
 
+case_begin "lmtp subject-only mail with a long subject"
+long_subject=$(python3 -c 'print("Đèn đường hỏng " * 20)')
+make_mail "$TEST_TMP/subject-only.eml" "Chi <chi@example.com>" "$long_subject" ""
+admin_codes
+BEFORE=$ADMIN_CODES
+lmtp_deliver "$TEST_TMP/subject-only.eml" chi@example.com
+check_lmtp_250 "subject-only mail"
+if wait_new_codes "$BEFORE" 1; then
+	detail "$NEW_CODES"
+	check_equal "subject within 200 characters" true \
+		"$(detail_get 'len(t["subject"]) <= 200 and len(t["subject"]) >= 190')"
+	check_equal "subject end" "…" "$(detail_get 't["subject"][-1]')"
+	check_contains "body is the subject" "$(detail_get 'inbound[0]["body"]')" \
+		"Đèn đường hỏng Đèn đường hỏng"
+else
+	fail "no ticket for the subject-only mail"
+fi
+case_end
+
+case_begin "lmtp robot envelope sender opens no ticket"
+make_mail "$TEST_TMP/robot-envelope.eml" "Dung <dung@example.com>" \
+	"Returned mail" "The message could not be delivered."
+admin_codes
+BEFORE=$ADMIN_CODES
+sent_before=$(sink_count)
+lmtp_deliver "$TEST_TMP/robot-envelope.eml" MAILER-DAEMON@mx.example.net
+check_lmtp_250 "robot envelope sender"
+sleep 2
+check_equal "tickets opened" "" "$(new_codes "$BEFORE")"
+check_equal "acknowledgements sent" "$sent_before" "$(sink_count)"
+case_end
+
 case_begin "lmtp slow hub stops"
 hub_stop
 sink_stop
