@@ -12,8 +12,11 @@
 
 #define ATTACHMENT_DIR "attachments"
 /* A blob no attachment row refers to is removed once it is this old, so
- * that a module has time to store the message it came with. */
-#define ATTACHMENT_ORPHAN_AGE_MS (24LL * 3600 * 1000)
+ * that a module has time to store the message it came with (seconds for a
+ * message in flight). An hour keeps the files of a rejected message, which
+ * export and erasure do not see, on disk for at most an hour plus one
+ * prune interval. */
+#define ATTACHMENT_ORPHAN_AGE_MS (3600LL * 1000)
 
 /* Writes data under data_dir by its SHA-256 (a temporary file, fsync,
  * rename, fsync of the folder) and writes the hash to sha256. Content

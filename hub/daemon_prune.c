@@ -37,8 +37,8 @@ daemon_prune_referenced(const char *sha256, void *arg)
 }
 
 /* Removes attachment files that no attachment row refers to, once they are
- * a day old: a module stores the file before it submits the message, and
- * the message may be rejected or dropped. File times are real time, so the
+ * an hour old (ATTACHMENT_ORPHAN_AGE_MS): a module stores the file before
+ * it submits the message, and the message may be rejected or dropped. File times are real time, so the
  * cut-off is too. NOTE: the scan lists every folder on the main thread,
  * with one indexed read per old file; a very large attachment store would
  * want it in a worker job. */

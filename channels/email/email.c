@@ -24,6 +24,7 @@ email_parse_options_fill(struct email *email)
 	options->html_max_bytes = config->html_max_bytes;
 	options->html_max_depth = config->html_max_depth;
 	options->own_addresses = config->own_addresses;
+	options->limits = hub_channel_config(email->channel)->limits;
 }
 
 static bool

@@ -38,6 +38,10 @@ struct email_parse_options {
 	/* The hub's own addresses, lower case, NULL-terminated: mail from
 	 * them is automatic (a loop). */
 	char *const *own_addresses;
+	/* The hub's field limits: the name, subject and body are cut to
+	 * them and an empty body is filled in (email_parse_fit.c). Zero
+	 * members mean no limit. */
+	struct hub_config_limits limits;
 	/* Stores an attachment's content (hub_channel_store_blob in the
 	 * module, a stand-in in unit tests). Returns 0 or -1. */
 	int (*store_blob)(const void *data, size_t size, char sha256[65],

@@ -91,6 +91,7 @@ static const struct config_field email_lmtp_fields[] = {
 	{ "socket", CONFIG_STRING, 1, 100, NULL, "a Unix socket path" },
 	{ "max_connections", CONFIG_INTEGER, 1, 10000, NULL, NULL },
 	{ "timeout_seconds", CONFIG_INTEGER, 1, 3600, NULL, NULL },
+	{ "data_timeout_seconds", CONFIG_INTEGER, 1, 3600, NULL, NULL },
 	{ "max_recipients", CONFIG_INTEGER, 1, 1000, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
@@ -287,6 +288,8 @@ email_config_defaults(struct email_config *config, const json_t *section,
 	    "max_connections", 32);
 	config->lmtp_timeout_seconds = (int)email_config_integer(lmtp,
 	    "timeout_seconds", 300);
+	config->lmtp_data_timeout_seconds = (int)email_config_integer(lmtp,
+	    "data_timeout_seconds", 600);
 	config->lmtp_max_recipients = (int)email_config_integer(lmtp,
 	    "max_recipients", 100);
 

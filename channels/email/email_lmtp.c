@@ -24,6 +24,25 @@
 
 static void email_lmtp_read(struct bufferevent *bev, void *arg);
 
+/* Ends the session seconds from now unless the deadline is set again or
+ * cleared before then. */
+static void
+email_lmtp_deadline_set(struct email_lmtp_session *session, int seconds)
+{
+	struct timeval timeout = { seconds, 0 };
+
+	evtimer_add(session->deadline, &timeout);
+}
+
+/* Starts the wait for the next command, after a reply or the greeting. */
+static void
+email_lmtp_wait_command(struct email_lmtp_session *session)
+{
+	session->command_started = false;
+	email_lmtp_deadline_set(session,
+	    session->lmtp->email->config.lmtp_timeout_seconds);
+}
+
 void
 email_lmtp_reply(struct email_lmtp_session *session, const char *line)
 {
@@ -56,6 +75,8 @@ email_lmtp_session_free(struct email_lmtp_session *session)
 	lmtp->session_count--;
 	log_debug(EMAIL_LOG, "lmtp session closed session=%lu", session->id);
 	email_lmtp_transaction_reset(session);
+	if (session->deadline != NULL)
+		event_free(session->deadline);
 	if (session->bev != NULL)
 		bufferevent_free(session->bev);
 	free(session);
@@ -68,6 +89,7 @@ email_lmtp_session_close(struct email_lmtp_session *session)
 {
 	if (session->state == EMAIL_LMTP_BUSY) {
 		session->peer_gone = true;
+		evtimer_del(session->deadline);
 		bufferevent_disable(session->bev, EV_READ | EV_WRITE);
 		return;
 	}
@@ -90,20 +112,42 @@ email_lmtp_event(struct bufferevent *bev, short events, void *arg)
 	struct email_lmtp_session *session = arg;
 
 	(void)bev;
-	if (events & BEV_EVENT_TIMEOUT) {
-		log_info(EMAIL_LOG, "lmtp session timed out session=%lu",
-		    session->id);
-		if (session->state == EMAIL_LMTP_READY ||
-		    session->state == EMAIL_LMTP_IN_DATA) {
-			email_lmtp_reply(session,
-			    "421 4.4.2 Idle too long, closing the connection");
-			session->state = EMAIL_LMTP_CLOSING;
-			bufferevent_disable(bev, EV_READ);
-			bufferevent_enable(bev, EV_WRITE);
-			return;
-		}
-	}
+	/* Only writes have a bufferevent timeout: the peer reads none of the
+	 * replies, so a 421 would not reach it either. */
+	if (events & BEV_EVENT_TIMEOUT)
+		log_info(EMAIL_LOG, "lmtp session timed out writing a reply "
+		    "session=%lu", session->id);
 	email_lmtp_session_close(session);
+}
+
+static void
+email_lmtp_deadline_expired(evutil_socket_t fd, short events, void *arg)
+{
+	struct email_lmtp_session *session = arg;
+	const char *reply;
+
+	(void)fd;
+	(void)events;
+	if (session->state == EMAIL_LMTP_IN_DATA) {
+		log_info(EMAIL_LOG, "lmtp message not complete in time, "
+		    "nothing stored session=%lu bytes=%zu data_timeout=%d",
+		    session->id, session->data.total,
+		    session->lmtp->email->config.lmtp_data_timeout_seconds);
+		reply = "421 4.4.2 Message not received in time, closing the "
+		    "connection";
+	} else if (session->state == EMAIL_LMTP_READY) {
+		log_info(EMAIL_LOG, "lmtp command not complete in time "
+		    "session=%lu started=%s timeout=%d", session->id,
+		    session->command_started ? "yes" : "no",
+		    session->lmtp->email->config.lmtp_timeout_seconds);
+		reply = "421 4.4.2 Command not received in time, closing the "
+		    "connection";
+	} else {
+		return;	/* BUSY clears the deadline, CLOSING needs none */
+	}
+	email_lmtp_transaction_reset(session);
+	email_lmtp_close_after_reply(session, reply);
+	bufferevent_enable(session->bev, EV_WRITE);
 }
 
 void
@@ -140,6 +184,7 @@ email_lmtp_stored(const struct email_outcome *outcome, void *arg)
 	email_lmtp_replies(session, outcome->reply);
 	email_lmtp_transaction_reset(session);
 	session->state = EMAIL_LMTP_READY;
+	email_lmtp_wait_command(session);
 	bufferevent_enable(session->bev, EV_READ);
 	/* Commands that came in while the message was stored. */
 	email_lmtp_read(session->bev, session);
@@ -158,16 +203,19 @@ email_lmtp_data_done(struct email_lmtp_session *session)
 		    "552 5.3.4 The message is larger than the SIZE limit");
 		email_lmtp_transaction_reset(session);
 		session->state = EMAIL_LMTP_READY;
+		email_lmtp_wait_command(session);
 		return;
 	}
 	text = email_lmtp_data_take(&session->data, &length);
 	session->state = EMAIL_LMTP_BUSY;
+	evtimer_del(session->deadline);
 	bufferevent_disable(session->bev, EV_READ);
 	if (text == NULL || email_intake_start(session->lmtp->email, text,
 	    length, session->sender, "lmtp", email_lmtp_stored,
 	    session) != 0) {
 		free(text);
 		session->state = EMAIL_LMTP_READY;
+		email_lmtp_wait_command(session);
 		bufferevent_enable(session->bev, EV_READ);
 		email_lmtp_replies(session,
 		    "451 4.3.0 The hub cannot take the message now, try again later");
@@ -217,9 +265,17 @@ email_lmtp_read(struct bufferevent *bev, void *arg)
 		}
 		line = evbuffer_readln(in, &length, EVBUFFER_EOL_CRLF);
 		if (line == NULL) {
-			if (evbuffer_get_length(in) >= EMAIL_LMTP_LINE_MAX)
+			if (evbuffer_get_length(in) >= EMAIL_LMTP_LINE_MAX) {
 				email_lmtp_close_after_reply(session,
 				    "500 5.5.2 Line too long");
+			} else if (evbuffer_get_length(in) > 0 &&
+			    !session->command_started) {
+				/* The command's own bound starts with its
+				 * first byte. */
+				session->command_started = true;
+				email_lmtp_deadline_set(session, session->lmtp->
+				    email->config.lmtp_timeout_seconds);
+			}
 			return;
 		}
 		if (length + 2 > EMAIL_LMTP_LINE_MAX)
@@ -228,6 +284,11 @@ email_lmtp_read(struct bufferevent *bev, void *arg)
 		else
 			email_lmtp_command(session, line);
 		free(line);
+		if (session->state == EMAIL_LMTP_READY)
+			email_lmtp_wait_command(session);
+		else if (session->state == EMAIL_LMTP_IN_DATA)
+			email_lmtp_deadline_set(session, session->lmtp->
+			    email->config.lmtp_data_timeout_seconds);
 	}
 }
 
@@ -238,18 +299,28 @@ email_lmtp_accept(struct evconnlistener *listener, evutil_socket_t fd,
 	struct email_lmtp *lmtp = arg;
 	const struct email_config *config = &lmtp->email->config;
 	struct email_lmtp_session *session;
-	struct timeval timeout = { config->lmtp_timeout_seconds, 0 };
+	struct timeval write_timeout = { config->lmtp_timeout_seconds, 0 };
+	struct event_base *base = evconnlistener_get_base(listener);
 
 	(void)address;
 	(void)address_length;
 	session = calloc(1, sizeof *session);
-	if (session != NULL)
-		session->bev = bufferevent_socket_new(
-		    evconnlistener_get_base(listener), fd, BEV_OPT_CLOSE_ON_FREE);
-	if (session == NULL || session->bev == NULL) {
+	if (session != NULL) {
+		session->bev = bufferevent_socket_new(base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+		session->deadline = evtimer_new(base,
+		    email_lmtp_deadline_expired, session);
+	}
+	if (session == NULL || session->bev == NULL ||
+	    session->deadline == NULL) {
 		log_error(EMAIL_LOG, "lmtp connection dropped: out of memory");
+		if (session != NULL && session->deadline != NULL)
+			event_free(session->deadline);
+		if (session != NULL && session->bev != NULL)
+			bufferevent_free(session->bev);
+		else
+			evutil_closesocket(fd);
 		free(session);
-		evutil_closesocket(fd);
 		return;
 	}
 	session->lmtp = lmtp;
@@ -259,7 +330,9 @@ email_lmtp_accept(struct evconnlistener *listener, evutil_socket_t fd,
 	lmtp->session_count++;
 	bufferevent_setcb(session->bev, email_lmtp_read, email_lmtp_written,
 	    email_lmtp_event, session);
-	bufferevent_set_timeouts(session->bev, &timeout, &timeout);
+	/* Reads have no bufferevent timeout, because each byte would restart
+	 * it: the deadline bounds them. */
+	bufferevent_set_timeouts(session->bev, NULL, &write_timeout);
 	if (lmtp->session_count > config->lmtp_max_connections) {
 		log_warn(EMAIL_LOG, "lmtp connection refused: too many "
 		    "connections max=%d", config->lmtp_max_connections);
@@ -271,6 +344,7 @@ email_lmtp_accept(struct evconnlistener *listener, evutil_socket_t fd,
 	log_debug(EMAIL_LOG, "lmtp session opened session=%lu", session->id);
 	evbuffer_add_printf(bufferevent_get_output(session->bev),
 	    "220 %s LMTP Citizen Hub ready\r\n", config->domain);
+	email_lmtp_wait_command(session);
 	bufferevent_enable(session->bev, EV_READ | EV_WRITE);
 }
 

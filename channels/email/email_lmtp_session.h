@@ -7,6 +7,7 @@
 #define HUB_EMAIL_LMTP_SESSION_H
 
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 
 #include "email_lmtp.h"
@@ -29,6 +30,12 @@ struct email_lmtp_session {
 	int recipient_count;
 	struct email_lmtp_data data;
 	bool peer_gone;		/* closed while BUSY: free when done */
+	/* Ends the session with 421 when a command or a message is not
+	 * complete in time (email_lmtp_deadline_set). It is not moved by the
+	 * bytes that arrive, so a client sending a byte now and then cannot
+	 * hold the session. */
+	struct event *deadline;
+	bool command_started;	/* a part of a command line has arrived */
 	struct email_lmtp_session *next;
 };
 

@@ -35,7 +35,12 @@ struct email_config {
 	char *lmtp_listen;		/* "ADDR:PORT", NULL with a socket */
 	char *lmtp_socket;		/* Unix socket path or NULL */
 	int lmtp_max_connections;
+	/* Bounds on a session in seconds, counted from their start and not
+	 * reset by the bytes that arrive. The timeout bounds the wait for a
+	 * command and a command line from its first byte. The data timeout
+	 * bounds the message from the 354 reply to DATA. */
 	int lmtp_timeout_seconds;
+	int lmtp_data_timeout_seconds;
 	int lmtp_max_recipients;
 
 	size_t max_message_bytes;

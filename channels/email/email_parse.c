@@ -126,7 +126,9 @@ email_body_offset(const char *raw, size_t size)
  * The headers added on the way (Received, Delivered-To) stay out, so one
  * mail delivered to two of the hub's addresses is one message. The sender
  * is in, so a Message-ID copied by another sender makes another message.
- * Without a Message-ID the inner hash covers the whole message. */
+ * Without a Message-ID the inner hash covers the whole message. Either
+ * way the hashed text ends at its last character other than CR, LF,
+ * space or tab. */
 static char *
 email_dedupe_key(const char *raw, size_t size, const char *message_id,
     const char *sender)
@@ -139,6 +141,11 @@ email_dedupe_key(const char *raw, size_t size, const char *message_id,
 	gsize digest_size = sizeof(digest);
 	char *key;
 
+	/* Trailing CR, LF, spaces and tabs stay out: clients differ there
+	 * (swaks --data adds a CRLF that the pipe command does not), and one
+	 * message handed over by both must give one key. */
+	while (size > offset && strchr("\r\n \t", raw[size - 1]) != NULL)
+		size--;
 	email_checksum_lines(inner, raw + offset, size - offset);
 	g_checksum_get_digest(inner, digest, &digest_size);
 	g_checksum_update(outer, (const guchar *)EMAIL_DEDUPE_PREFIX,
@@ -218,7 +225,8 @@ email_parse_fill(struct email_parse_state *state, GMimeMessage *mime,
 		return 0;
 	message->external_id = email_dedupe_key(raw, size, message->reference,
 	    sender);
-	if (message->external_id == NULL || email_body_fill(state, mime) != 0)
+	if (message->external_id == NULL || email_body_fill(state, mime) != 0 ||
+	    email_parse_fit(state) != 0)
 		return -1;
 	message->automatic = parsed->kind == EMAIL_AUTOMATIC;
 	message->ack = message->automatic ? HUB_ACK_NONE : HUB_ACK_QUEUE;

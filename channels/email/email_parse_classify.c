@@ -132,10 +132,14 @@ email_sender_is_own(const struct email_parse_options *options,
 }
 
 /* Returns 1 and appends the reason when the mail was written by a
- * program, 0 when not, -1 on allocation failure. */
+ * program, 0 when not, -1 on allocation failure. The robot and own-address
+ * checks look at the envelope sender as well as at the From address,
+ * because a pipe command without Postfix's null_sender= hands a bounce
+ * over with MAILER-DAEMON as its envelope sender while From may be any
+ * address. */
 static int
 email_classify_automatic(struct email_parse_state *state, GMimeMessage *mime,
-    bool null_sender, const char *sender)
+    bool null_sender, const char *envelope_sender, const char *sender)
 {
 	GMimeObject *object = GMIME_OBJECT(mime);
 	struct email_parsed *parsed = state->parsed;
@@ -168,6 +172,14 @@ email_classify_automatic(struct email_parse_state *state, GMimeMessage *mime,
 	if (email_sender_is_own(state->options, sender))
 		return email_reason_header(parsed, "own address as sender",
 		    sender) ? -1 : 1;
+	if (envelope_sender == NULL || null_sender)
+		return 0;
+	if (email_sender_is_robot(envelope_sender))
+		return email_reason_header(parsed, "robot envelope sender",
+		    envelope_sender) ? -1 : 1;
+	if (email_sender_is_own(state->options, envelope_sender))
+		return email_reason_header(parsed,
+		    "own address as envelope sender", envelope_sender) ? -1 : 1;
 	return 0;
 }
 
@@ -481,7 +493,8 @@ email_classify(struct email_parse_state *state, GMimeMessage *mime,
 	if (rc != 0 || rule != NULL)
 		return rc;
 
-	rc = email_classify_automatic(state, mime, null_sender, sender);
+	rc = email_classify_automatic(state, mime, null_sender,
+	    envelope_sender, sender);
 	if (rc < 0)
 		return -1;
 	parsed->kind = rc == 1 ? EMAIL_AUTOMATIC : EMAIL_CITIZEN;

@@ -98,6 +98,12 @@ int email_attachment_add(struct email_parse_state *state, GMimePart *part);
  * "attachment" with an extension of content_type when nothing remains. */
 char *email_filename_safe(const char *name, const char *content_type);
 
+/* email_parse_fit.c */
+
+/* Cuts the name, subject and body of state's message to the hub's limits
+ * and fills in an empty body. Returns 0, or -1 when out of memory. */
+int email_parse_fit(struct email_parse_state *state);
+
 /* email_parse_classify.c */
 
 /* Sets parsed->kind and reason: a bounce (with its bounced ids and

@@ -284,4 +284,158 @@ print("yes" if abs(created - int(sys.argv[2])) < 60 else t["created_at"])' "$DET
 
 run_cases lmtp
 run_cases mailgate
+
+case_begin "mailgate help shows the master.cf example of docs/email.md"
+help_text=$("$MAILGATE_BIN" --help 2>&1 || true)
+# The fenced block after "In `/etc/postfix/master.cf`:", each line
+# indented by two spaces as the help text prints it.
+master_cf=$(awk '/^In `\/etc\/postfix\/master.cf`:/ { found = 1; next }
+	found && /^```/ { if (inside) exit; inside = 1; next }
+	inside { print "  " $0 }' "$TOP/docs/email.md")
+check_not_equal "master.cf example in docs/email.md" "" "$master_cf"
+while IFS= read -r line; do
+	printf '%s\n' "$help_text" | grep -qxF -- "$line" ||
+		fail "citizenhub-mailgate --help lacks the line \"$line\""
+done <<<"$master_cf"
+case_end
+
+# --- Bounds on slow LMTP clients ---------------------------------------------
+
+# A hub whose LMTP commands get 2 s and whose messages get 3 s after the 354.
+# email_config is wrapped so that its lmtp member carries the two bounds.
+eval "$(declare -f email_config | sed '1s/^email_config/email_config_plain/')"
+email_config() {
+	email_config_plain "$@" | sed "s/\"listen\": \"127.0.0.1:$1\" }/\"listen\": \"127.0.0.1:$1\", \"timeout_seconds\": 2, \"data_timeout_seconds\": 3 }/"
+}
+
+# slow_lmtp PHASE: talks to the LMTP listener, sending one byte every
+# 0.5 s of a command (PHASE "command") or of a message after the 354
+# (PHASE "data") for up to 12 s. Prints the hub's replies, then "closed
+# after N s", N counted from the first slow byte.
+slow_lmtp() {
+	python3 - "$LMTP_PORT" "$1" "$EMAIL_ADDRESS" <<'PYTHON'
+import socket, sys, time
+port, phase, rcpt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+connection = socket.create_connection(("127.0.0.1", port), timeout=15)
+received = b""
+
+def reply():
+    global received
+    while not received.endswith(b"\r\n"):
+        chunk = connection.recv(4096)
+        if not chunk:
+            return
+        received += chunk
+
+reply()
+if phase == "data":
+    for command in (b"LHLO slow.example\r\n", b"MAIL FROM:<slow@example.com>\r\n",
+                    b"RCPT TO:<" + rcpt.encode() + b">\r\n", b"DATA\r\n"):
+        connection.sendall(command)
+        reply()
+    text = (b"From: slow@example.com\r\nSubject: slow\r\n\r\n"
+            + b"x" * 200 + b"\r\n.\r\n")
+else:
+    text = b"LHLO " + b"s" * 200 + b".example\r\n"
+started = time.monotonic()
+connection.settimeout(0.5)
+closed = False
+for byte in text:
+    if time.monotonic() - started > 12:
+        break
+    try:
+        connection.sendall(bytes([byte]))
+        chunk = connection.recv(4096)
+        if not chunk:
+            closed = True
+            break
+        received += chunk
+    except socket.timeout:
+        pass
+    except OSError:
+        closed = True
+        break
+connection.settimeout(5)
+try:
+    while not closed:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+except OSError:
+    pass
+print(received.decode(errors="replace").replace("\r\n", "\n"), end="")
+print("closed after %d s" % round(time.monotonic() - started))
+PYTHON
+}
+
+case_begin "lmtp slow hub starts"
+sink_start
+email_hub_start || exit 1
+case_end
+
+case_begin "lmtp slow command closed"
+out=$(slow_lmtp command)
+check_contains "reply" "$out" "421 4.4.2"
+check_match "closed within the command bound" "$out" 'closed after [1-4] s'
+case_end
+
+case_begin "lmtp slow message closed"
+admin_codes
+BEFORE=$ADMIN_CODES
+out=$(slow_lmtp data)
+check_contains "354 first" "$out" "354 "
+check_contains "reply" "$out" "421 4.4.2"
+check_match "closed within the data bound" "$out" 'closed after [2-5] s'
+sleep 1
+check_equal "tickets opened" "" "$(new_codes "$BEFORE")"
+case_end
+
+case_begin "lmtp after slow clients delivers"
+make_mail "$TEST_TMP/after-slow.eml" "Bình <binh@example.com>" \
+	"Ổ gà trên đường Lê Lợi" "Ổ gà lớn trước số 12."
+admin_codes
+BEFORE=$ADMIN_CODES
+lmtp_deliver "$TEST_TMP/after-slow.eml" binh@example.com
+check_lmtp_250 "after slow clients"
+wait_new_codes "$BEFORE" 1 || fail "no ticket for the mail after the slow clients"
+case_end
+
+case_begin "lmtp subject-only mail with a long subject"
+long_subject=$(python3 -c 'print("Đèn đường hỏng " * 20)')
+make_mail "$TEST_TMP/subject-only.eml" "Chi <chi@example.com>" "$long_subject" ""
+admin_codes
+BEFORE=$ADMIN_CODES
+lmtp_deliver "$TEST_TMP/subject-only.eml" chi@example.com
+check_lmtp_250 "subject-only mail"
+if wait_new_codes "$BEFORE" 1; then
+	detail "$NEW_CODES"
+	check_equal "subject within 200 characters" true \
+		"$(detail_get 'len(t["subject"]) <= 200 and len(t["subject"]) >= 190')"
+	check_equal "subject end" "…" "$(detail_get 't["subject"][-1]')"
+	check_contains "body is the subject" "$(detail_get 'inbound[0]["body"]')" \
+		"Đèn đường hỏng Đèn đường hỏng"
+else
+	fail "no ticket for the subject-only mail"
+fi
+case_end
+
+case_begin "lmtp robot envelope sender opens no ticket"
+make_mail "$TEST_TMP/robot-envelope.eml" "Dung <dung@example.com>" \
+	"Returned mail" "The message could not be delivered."
+admin_codes
+BEFORE=$ADMIN_CODES
+sent_before=$(sink_count)
+lmtp_deliver "$TEST_TMP/robot-envelope.eml" MAILER-DAEMON@mx.example.net
+check_lmtp_250 "robot envelope sender"
+sleep 2
+check_equal "tickets opened" "" "$(new_codes "$BEFORE")"
+check_equal "acknowledgements sent" "$sent_before" "$(sink_count)"
+case_end
+
+case_begin "lmtp slow hub stops"
+hub_stop
+sink_stop
+case_end
+
 tests_done

@@ -17,6 +17,7 @@
 #include "email.h"
 #include "email_parse_internal.h"
 #include "message.h"
+#include "pipeline_stages.h"
 #include "text.h"
 
 #define CHECK_EMAIL_CASES TEST_CASES_DIR "/email"
@@ -46,7 +47,8 @@ check_email_store_blob(const void *data, size_t size, char sha256[65],
 	return 0;
 }
 
-static char *const check_email_own[] = { "tiepnhan@hub.example.org", NULL };
+static char *const check_email_own[] = { "tiepnhan@hub.example.org",
+    "phananh@hub.example.org", NULL };
 
 static struct email_parse_options
 check_email_options(void)
@@ -663,6 +665,37 @@ START_TEST(dedupe_key_without_message_id)
 }
 END_TEST
 
+START_TEST(dedupe_key_ignores_trailing_blank)
+{
+	char *plain = check_email_key(
+	    "From: an@example.com\r\nMessage-ID: <k2@example.com>\r\n"
+	    "\r\nbody\r\n", NULL);
+	char *extra_crlf = check_email_key(
+	    "From: an@example.com\r\nMessage-ID: <k2@example.com>\r\n"
+	    "\r\nbody\r\n\r\n", NULL);
+	char *blanks = check_email_key(
+	    "From: an@example.com\nMessage-ID: <k2@example.com>\n"
+	    "\nbody \t\n\n \n", NULL);
+	char *no_id = check_email_key("From: an@example.com\n\nbody\n", NULL);
+	char *no_id_extra = check_email_key("From: an@example.com\n\nbody\n"
+	    "\r\n", NULL);
+	char *other = check_email_key(
+	    "From: an@example.com\r\nMessage-ID: <k2@example.com>\r\n"
+	    "\r\nbody.\r\n", NULL);
+
+	ck_assert_str_eq(plain, extra_crlf);
+	ck_assert_str_eq(plain, blanks);
+	ck_assert_str_eq(no_id, no_id_extra);
+	ck_assert_str_ne(plain, other);
+	free(plain);
+	free(extra_crlf);
+	free(blanks);
+	free(no_id);
+	free(no_id_extra);
+	free(other);
+}
+END_TEST
+
 /* --- Body and charsets --------------------------------------------------- */
 
 START_TEST(body_unlabelled_windows_1258)
@@ -863,6 +896,168 @@ START_TEST(body_language_guess)
 		    parsed.message->language);
 		email_parsed_clear(&parsed);
 	}
+}
+END_TEST
+
+/* --- Fitting to the hub's limits ------------------------------------------ */
+
+/* The limits of a small hub, so that short test mail reaches them. */
+static struct email_parse_options
+check_email_small_limits(void)
+{
+	struct email_parse_options options = check_email_options();
+
+	options.limits.name_chars = 12;
+	options.limits.subject_chars = 20;
+	options.limits.description_chars = 30;
+	options.limits.address_chars = 300;
+	options.limits.email_chars = 254;
+	options.limits.category_chars = 64;
+	options.limits.external_id_chars = 200;
+	return options;
+}
+
+/* Runs the hub's normalize stage on the parsed message, as the pipeline
+ * does before it stores it, and expects it to pass. */
+static void
+check_email_hub_accepts(struct email_parsed *parsed,
+    const struct email_parse_options *options)
+{
+	struct hub_error error;
+
+	ck_assert_int_eq(parsed->kind, EMAIL_CITIZEN);
+	ck_assert_msg(pipeline_normalize(parsed->message, &options->limits,
+	    &error) == 0, "normalize failed: code %d field \"%s\" limit %ld",
+	    error.code, error.field, error.limit);
+}
+
+START_TEST(fit_long_subject_cut)
+{
+	struct email_parse_options options = check_email_small_limits();
+	struct email_parsed parsed;
+
+	/* Over 20 characters, the letters of "đường" and others spelled in
+	 * NFD. The cut keeps 19 and drops the space before the "…". */
+	check_email_parse_text("From: a@example.com\n"
+	    "Subject: =?UTF-8?Q?=C4=90e=CC=80n_=C4=91u=CC=9Bo=CC=9B=CC=80ng_"
+	    "ho=CC=89ng_ta=CC=A3i_a=CC=82=CC=81p_Bi=CC=80nh_=C4=90o=CC=82ng_"
+	    "x=C3=A3_Ph=C3=BA_An?=\n"
+	    "\nbody\n", NULL, &options, &parsed);
+	check_email_nfc_eq(parsed.message->subject, "Đèn đường hỏng tại…");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
+START_TEST(fit_cut_keeps_accents)
+{
+	struct email_parse_options options = check_email_small_limits();
+	struct email_parsed parsed;
+
+	/* "Nguyễn" spelled in NFD (e, U+0302, U+0303) counts as in NFC. */
+	check_email_parse_text("From: =?UTF-8?Q?Tr=E1=BA=A7n_Nguye=CC=82=CC=83n"
+	    "_V=C4=83n_An?= <a@example.com>\n"
+	    "Subject: x\n\nbody\n", NULL, &options, &parsed);
+	check_email_nfc_eq(parsed.message->name, "Trần Nguyễn…");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+
+	/* "x" with U+0303 has no precomposed form: a cut between the two
+	 * would leave the letter without its mark, so it ends before both. */
+	check_email_parse_text("From: a@example.com\n"
+	    "Subject: =?UTF-8?Q?aaaaaaaaaaaaaaaaaax=CC=83yz?=\n\nbody\n", NULL,
+	    &options, &parsed);
+	ck_assert_str_eq(parsed.message->subject,
+	    "aaaaaaaaaaaaaaaaaa\u2026");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
+START_TEST(fit_long_body_cut)
+{
+	struct email_parse_options options = check_email_small_limits();
+	struct email_parsed parsed;
+
+	check_email_parse_text("From: a@example.com\nSubject: x\n\n"
+	    "Cống thoát nước bị tắc ở hẻm 45, nước tràn vào nhà.\n", NULL,
+	    &options, &parsed);
+	check_email_nfc_eq(parsed.message->body,
+	    "Cống thoát nước bị tắc ở hẻm…");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
+START_TEST(fit_empty_body_takes_subject)
+{
+	struct email_parse_options options = check_email_small_limits();
+	struct email_parsed parsed;
+
+	check_email_parse_text("From: a@example.com\nSubject: Đèn hỏng\n\n"
+	    " \n\t\n", NULL, &options, &parsed);
+	check_email_nfc_eq(parsed.message->body, "Đèn hỏng");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+
+	check_email_parse_text("From: a@example.com\nSubject: Đèn hỏng\n",
+	    NULL, &options, &parsed);
+	check_email_nfc_eq(parsed.message->body, "Đèn hỏng");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
+START_TEST(fit_empty_body_names_attachments)
+{
+	struct email_parse_options options = check_email_options();
+	struct email_parsed parsed;
+
+	check_email_parse_text("From: a@example.com\n"
+	    "Content-Type: multipart/mixed; boundary=b\n"
+	    "\n--b\n"
+	    "Content-Type: image/jpeg\n"
+	    "Content-Disposition: attachment; filename=a.jpg\n"
+	    "\nxyz\n"
+	    "--b\n"
+	    "Content-Type: application/pdf; name=b.pdf\n"
+	    "\n%PDF\n"
+	    "--b\n"
+	    "Content-Type: image/png\n"
+	    "Content-Disposition: attachment\n"
+	    "\npng\n"
+	    "--b--\n", NULL, &options, &parsed);
+	ck_assert_int_eq(parsed.message->attachment_count, 3);
+	check_email_nfc_eq(parsed.message->body, "Thư không có nội dung; tệp "
+	    "đính kèm: a.jpg, b.pdf, attachment.png");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+
+	/* The list is cut to the body's limit like any text. */
+	options = check_email_small_limits();
+	check_email_parse_text("From: a@example.com\n"
+	    "Content-Type: image/jpeg; name=a.jpg\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\neHl6\n", NULL, &options, &parsed);
+	ck_assert_int_eq(parsed.message->attachment_count, 1);
+	check_email_nfc_eq(parsed.message->body,
+	    "Thư không có nội dung; tệp đí…");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
+}
+END_TEST
+
+START_TEST(fit_empty_mail_gets_note)
+{
+	struct email_parse_options options = check_email_options();
+	struct email_parsed parsed;
+
+	check_email_parse_text("From: a@example.com\nSubject: Re: \n\n\n",
+	    NULL, &options, &parsed);
+	ck_assert_ptr_null(parsed.message->subject);
+	check_email_nfc_eq(parsed.message->body, "Thư không có nội dung.");
+	check_email_hub_accepts(&parsed, &options);
+	email_parsed_clear(&parsed);
 }
 END_TEST
 
@@ -1165,6 +1360,59 @@ START_TEST(classify_citizen_lookalikes)
 }
 END_TEST
 
+START_TEST(classify_envelope_sender_automatic)
+{
+	static const struct {
+		const char *envelope;
+		const char *reason;
+	} cases[] = {
+		{ "MAILER-DAEMON", "robot envelope sender" },
+		{ "MAILER-DAEMON@mx.example.net", "robot envelope sender" },
+		{ "postmaster@example.com", "robot envelope sender" },
+		{ "noreply@example.com", "robot envelope sender" },
+		{ "bounces+123@lists.example.com", "robot envelope sender" },
+		{ "TiepNhan@Hub.Example.org", "own address as envelope sender" },
+		{ "phananh@hub.example.org", "own address as envelope sender" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct email_parse_options options = check_email_options();
+		struct email_parsed parsed;
+
+		check_email_parse_text("From: An <an@example.com>\n"
+		    "Subject: x\n\nbody\n", cases[i].envelope, &options,
+		    &parsed);
+		ck_assert_msg(parsed.kind == EMAIL_AUTOMATIC, "case %zu: %s", i,
+		    cases[i].envelope);
+		ck_assert(parsed.message->automatic);
+		ck_assert_int_eq(parsed.message->ack, HUB_ACK_NONE);
+		ck_assert_msg(strstr(parsed.reason, cases[i].reason) != NULL,
+		    "case %zu: reason \"%s\"", i, parsed.reason);
+		email_parsed_clear(&parsed);
+	}
+}
+END_TEST
+
+START_TEST(classify_envelope_sender_citizen)
+{
+	static const char *const envelopes[] = {
+		"an@example.com", "postmasters@example.com",
+		"tiepnhan@other.example.org",
+	};
+
+	for (size_t i = 0; i < sizeof(envelopes) / sizeof(envelopes[0]); i++) {
+		struct email_parse_options options = check_email_options();
+		struct email_parsed parsed;
+
+		check_email_parse_text("From: An <an@example.com>\n"
+		    "Subject: x\n\nbody\n", envelopes[i], &options, &parsed);
+		ck_assert_msg(parsed.kind == EMAIL_CITIZEN, "case %zu: %s", i,
+		    parsed.reason);
+		email_parsed_clear(&parsed);
+	}
+}
+END_TEST
+
 START_TEST(classify_failed_recipients_bounce)
 {
 	struct email_parse_options options = check_email_options();
@@ -1300,6 +1548,7 @@ email_parse_suite(void)
 	TCase *attachments = tcase_create("attachments");
 	TCase *html = tcase_create("html");
 	TCase *classify = tcase_create("classify");
+	TCase *fit = tcase_create("fit");
 
 	/* Once for the whole run: GMime 3.2 leaks a few strings when it is
 	 * initialised again after g_mime_shutdown. */
@@ -1328,6 +1577,7 @@ email_parse_suite(void)
 	tcase_add_test(headers, header_garbage_rejected);
 	tcase_add_test(headers, dedupe_key_ignores_delivery_headers);
 	tcase_add_test(headers, dedupe_key_without_message_id);
+	tcase_add_test(headers, dedupe_key_ignores_trailing_blank);
 	suite_add_tcase(suite, headers);
 
 	tcase_add_test(body, body_unlabelled_windows_1258);
@@ -1355,8 +1605,17 @@ email_parse_suite(void)
 
 	tcase_add_test(classify, classify_automatic_headers);
 	tcase_add_test(classify, classify_citizen_lookalikes);
+	tcase_add_test(fit, fit_long_subject_cut);
+	tcase_add_test(fit, fit_cut_keeps_accents);
+	tcase_add_test(fit, fit_long_body_cut);
+	tcase_add_test(fit, fit_empty_body_takes_subject);
+	tcase_add_test(fit, fit_empty_body_names_attachments);
+	tcase_add_test(fit, fit_empty_mail_gets_note);
+	tcase_add_test(classify, classify_envelope_sender_automatic);
+	tcase_add_test(classify, classify_envelope_sender_citizen);
 	tcase_add_test(classify, classify_failed_recipients_bounce);
 	tcase_add_test(classify, classify_null_sender_report_bounce);
 	suite_add_tcase(suite, classify);
+	suite_add_tcase(suite, fit);
 	return suite;
 }

@@ -266,7 +266,7 @@ START_TEST(attachment_store_and_prune)
 	char first[65], again[65], second[65], path[256], content[16];
 	struct stat st;
 	FILE *file;
-	int64_t day_ago;
+	int64_t orphan_cutoff;
 
 	ck_assert_int_ge(sodium_init(), 0);
 	mail_dir_make();
@@ -293,19 +293,29 @@ START_TEST(attachment_store_and_prune)
 	mail_age(path, 2 * 86400);
 	attachment_path(mail_dir, second, path, sizeof path);
 	mail_age(path, 2 * 86400);
-	day_ago = clock_now_ms() - ATTACHMENT_ORPHAN_AGE_MS;
-	ck_assert_int_eq(attachment_prune(mail_dir, day_ago, mail_referenced,
-	    first), 1);
+	orphan_cutoff = clock_now_ms() - ATTACHMENT_ORPHAN_AGE_MS;
+	ck_assert_int_eq(attachment_prune(mail_dir, orphan_cutoff,
+	    mail_referenced, first), 1);
 	ck_assert_int_ne(stat(path, &st), 0);
 	attachment_path(mail_dir, first, path, sizeof path);
 	ck_assert_int_eq(stat(path, &st), 0);
 
-	/* A new unreferenced file stays until it is a day old. */
+	/* A new unreferenced file stays until it is an hour old. */
 	ck_assert_int_eq(attachment_store(mail_dir, "new", 3, second), 0);
-	ck_assert_int_eq(attachment_prune(mail_dir, day_ago, mail_referenced,
-	    first), 0);
+	ck_assert_int_eq(attachment_prune(mail_dir, orphan_cutoff,
+	    mail_referenced, first), 0);
 	attachment_path(mail_dir, second, path, sizeof path);
 	ck_assert_int_eq(stat(path, &st), 0);
+	mail_age(path, 50 * 60);
+	ck_assert_int_eq(attachment_prune(mail_dir, orphan_cutoff,
+	    mail_referenced, first), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+
+	/* Two hours old, as a rejected message's file would be: removed. */
+	mail_age(path, 2 * 3600);
+	ck_assert_int_eq(attachment_prune(mail_dir, orphan_cutoff,
+	    mail_referenced, first), 1);
+	ck_assert_int_ne(stat(path, &st), 0);
 	mail_dir_remove();
 }
 END_TEST
