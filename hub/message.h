@@ -14,8 +14,8 @@
 #define HUB_MESSAGE_CONTACTS_MAX 4
 #define HUB_MESSAGE_REFERENCES_MAX 20
 #define HUB_MESSAGE_ATTACHMENTS_MAX 32
-/* The longest reference (an email Message-ID without its angle brackets)
- * the hub keeps, in bytes. */
+/* Maximum length in bytes of a reference (an email Message-ID without its
+ * angle brackets) that the hub keeps. */
 #define HUB_REFERENCE_MAX 250
 #define HUB_LANGUAGE_DEFAULT "vi"
 
@@ -35,10 +35,10 @@ struct hub_attachment {
 	int64_t size;		/* bytes */
 };
 
-/* How the citizen is told that the message was taken. */
+/* How the hub acknowledges the message to the citizen. */
 enum hub_ack_mode {
-	/* The acknowledgement comes back in the answer only, for the channel
-	 * to show (a web page, a chat reply). */
+	/* The acknowledgement is returned in the hub_answer only, for the
+	 * channel to show (a web page, a chat reply). */
 	HUB_ACK_ANSWER,
 	/* For a message that opens a ticket, the hub also stores the
 	 * acknowledgement as an outbound message (kind "ack") and sends it
@@ -81,7 +81,7 @@ struct hub_message {
 	/* Threading by reference (email Message-ID, In-Reply-To and
 	 * References, all without angle brackets): reference is this
 	 * message's own id, which later messages may quote; references are
-	 * the ids it answers, the most relevant first (In-Reply-To, then
+	 * the ids it replies to, the most relevant first (In-Reply-To, then
 	 * References newest first). */
 	char *reference;
 	char *references[HUB_MESSAGE_REFERENCES_MAX];
@@ -115,7 +115,7 @@ struct hub_message *hub_message_new(const char *channel);
 int hub_message_add_contact(struct hub_message *message, enum contact_kind kind,
     const char *value, bool verified);
 
-/* Appends a reference the message answers (copied; angle brackets and
+/* Appends a reference the message replies to (copied; angle brackets and
  * surrounding white space are removed). References beyond
  * HUB_MESSAGE_REFERENCES_MAX, empty ones and ones longer than
  * HUB_REFERENCE_MAX are left out. Returns 0, or -1 on allocation
