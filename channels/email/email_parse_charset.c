@@ -115,7 +115,9 @@ email_charset_to_utf8(const char *data, size_t size, const char *charset)
 	/* The guesses run on a copy without NUL bytes, which g_utf8_validate
 	 * rejects. */
 	copy = g_malloc(size + 1);
-	memcpy(copy, data, size);
+	/* A part without content comes with data NULL and size 0. */
+	if (size > 0)
+		memcpy(copy, data, size);
 	copy[size] = '\0';
 	email_charset_drop_nul(copy, size);
 	if (g_utf8_validate(copy, -1, NULL))
