@@ -2,7 +2,7 @@
  * Attachment files: the content of each attachment, stored once under the
  * data directory as attachments/XX/HASH, where HASH is the content's
  * SHA-256 in lower-case hex and XX its first two digits. The attachments
- * table of the store holds the metadata.
+ * table of the store contains the metadata.
  */
 #ifndef HUB_ATTACHMENT_H
 #define HUB_ATTACHMENT_H

@@ -173,9 +173,9 @@ int hub_channel_delivery(struct hub_channel *channel, int64_t message_id,
 
 /* The reference of the hub's outbound message message_id on ticket_id:
  * "chub.T.M.MAC", ticket and message ids in decimal and a keyed hash of
- * both (16 hex digits) under a key kept in the store, so that a reply that
- * quotes it finds its ticket and a bounce finds its message while nobody
- * else can make one up. Email appends "@" and its domain to make the
+ * both (16 hex digits) under a key kept in the store. A reply that quotes
+ * it finds its ticket and a bounce finds its message, and a reference made
+ * without the key fails hub_channel_reference_parse. Email appends "@" and its domain to make the
  * Message-ID. Safe on any thread after start. Returns 0, or -1 when out of
  * space. */
 int hub_channel_reference(const struct hub_channel *channel, int64_t ticket_id,
@@ -193,8 +193,9 @@ int hub_channel_reference_parse(const struct hub_channel *channel,
  * temporary file, synced, then renamed, so a file under its name is always
  * whole) and writes the hash in hex to sha256. Storing the same content
  * again changes nothing. Safe on any thread, so a module calls it from a
- * worker job; a file whose message is then not stored is removed by the
- * hub later. Returns 0, or -1 on an I/O error (logged). */
+ * worker job. A file whose message is then not stored is removed by the
+ * hub's prune timer after an hour. Returns 0, or -1 on an I/O error
+ * (logged). */
 int hub_channel_store_blob(const struct hub_channel *channel, const void *data,
     size_t size, char sha256[65]);
 

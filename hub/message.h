@@ -35,7 +35,7 @@ struct hub_attachment {
 	int64_t size;		/* bytes */
 };
 
-/* How the hub acknowledges the message to the citizen. */
+/* Acknowledgement mode of a message. */
 enum hub_ack_mode {
 	/* The acknowledgement is returned in the hub_answer only, for the
 	 * channel to show (a web page, a chat reply). */

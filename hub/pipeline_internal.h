@@ -48,8 +48,8 @@ struct pipeline_request {
  * job's savepoint is rolled back, so nothing of the message is stored. */
 #define PIPELINE_REJECTED 2
 /* Return value of the store job when an automatic message found no open
- * ticket to join: rolled back like a rejection and answered
- * HUB_ANSWER_DROPPED. */
+ * ticket to join. The job is rolled back like a rejection, and the channel
+ * gets HUB_ANSWER_DROPPED. */
 #define PIPELINE_DROPPED 3
 
 /* Seconds on the monotonic clock, and wall time in Unix milliseconds. */
@@ -65,7 +65,7 @@ void pipeline_count(struct pipeline *pipeline, const char *channel,
 /* Answers that nothing was stored: status is HUB_ANSWER_REJECTED with
  * error, HUB_ANSWER_FAILED (error NULL: the store is unavailable), or
  * HUB_ANSWER_DROPPED (error NULL: an automatic message with no open ticket
- * to join, answered with error code HUB_OK). */
+ * to join, with error code HUB_OK). */
 void pipeline_answer_error(struct pipeline *pipeline, const char *channel,
     enum hub_answer_status status, const struct hub_error *error,
     pipeline_done_fn done, void *arg, double started);

@@ -137,7 +137,7 @@ struct pipeline_ack_limits {
 	int64_t window_ms;
 };
 
-/* What the acknowledgement queued in the store says. */
+/* Inputs of the acknowledgement text queued in the store. */
 struct pipeline_ack_text {
 	const struct templates *templates;
 	const uint8_t *token_key;	/* of the per-ticket access token */

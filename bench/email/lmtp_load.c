@@ -183,7 +183,7 @@ static const char *const given[] = {
 	"Thị Thu", "Văn Tú", "Thị Yến",
 };
 
-/* Appends Vietnamese sentences until text holds at least size bytes. */
+/* Appends Vietnamese sentences until text contains at least size bytes. */
 static void
 gen_text(struct buf *text, size_t size, uint32_t *state, bool html)
 {
@@ -513,7 +513,7 @@ lmtp_worker(void *arg)
 				atomic_fetch_add(&accepted, 1);
 			else {
 				atomic_fetch_add(&refused, 1);
-				fprintf(stderr, "lmtp_load: refused: %s\n", line);
+				fprintf(stderr, "lmtp_load: rejected: %s\n", line);
 			}
 			data_pending = false;
 		}
@@ -526,7 +526,7 @@ lmtp_worker(void *arg)
 			/* The server refused before the data; count it and go on
 			 * with a fresh transaction. */
 			atomic_fetch_add(&refused, 1);
-			fprintf(stderr, "lmtp_load: refused before data: %d %d %d %s\n",
+			fprintf(stderr, "lmtp_load: rejected before data: %d %d %d %s\n",
 			    code, rcpt, data, line);
 			if (data == 354) {
 				send_all(r.fd, ".\r\n", 3);

@@ -1,11 +1,12 @@
 /*
  * The email channel: mail in by LMTP, by the pipe command
- * citizenhub-mailgate (which speaks LMTP to the hub) and by IMAP polling;
- * answers out by SMTP to a smarthost.
+ * citizenhub-mailgate (which speaks LMTP to the hub) and by IMAP polling.
+ * Replies go out by SMTP to a smarthost.
  *
- * Parsing (email_parse.c, GMime and libxml2) runs on the worker pool; the
+ * Parsing (email_parse.c, GMime and libxml2) runs on the worker pool. The
  * LMTP listener, the IMAP timer and the completions run on the main thread.
- * Sends (email_smtp.c, libesmtp) run on the worker pool.
+ * SMTP sends (email_smtp.c, libesmtp) and IMAP polls run on the pool of
+ * jobs that wait on the network (hub_channel_run_blocking).
  */
 #ifndef HUB_EMAIL_H
 #define HUB_EMAIL_H

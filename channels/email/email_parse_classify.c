@@ -1,5 +1,5 @@
 /*
- * Which kind of mail this is: a delivery status notification (a bounce),
+ * Classification of a mail: a delivery status notification (a bounce),
  * mail written by a program (an auto-reply, a list, a robot), or a
  * citizen's. Bounces and automatic mail must never open a ticket or be
  * acknowledged, because two robots would then reply to each other

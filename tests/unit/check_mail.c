@@ -497,7 +497,7 @@ mail_run_until(const bool *done)
 	ck_assert_msg(*done, "no answer in time");
 }
 
-/* A mail from address with its own reference and the ones it answers
+/* A mail from address with its own reference and the ones it replies to
  * (NULL-terminated). */
 static struct hub_message *
 mail_from(const char *address, const char *body, const char *reference,
