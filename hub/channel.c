@@ -282,3 +282,14 @@ hub_ticket_status_url(struct hub_channel *channel, const char *code,
 		return NULL;
 	return url;
 }
+
+void
+hub_sms_measure(const char *text, struct hub_sms_size *size)
+{
+	struct template_sms_size measured;
+
+	template_sms_measure(text, &measured);
+	size->ucs2 = measured.ucs2;
+	size->units = measured.units;
+	size->parts = measured.parts;
+}

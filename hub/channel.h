@@ -16,6 +16,7 @@
 #define HUB_CHANNEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -220,6 +221,22 @@ int hub_channel_state_set(struct hub_channel *channel, const char *key,
 /* templates_render with the hub's template set. */
 char *hub_channel_render(const struct hub_channel *channel, const char *language,
     const char *name, const json_t *vars);
+
+/* --- SMS text -------------------------------------------------------------- */
+
+/* The size of a text sent as one SMS message (concatenated when long):
+ * GSM 03.38 7-bit when every character is in its basic or extension table
+ * (the extension characters ^ { } [ ] ~ \ | and the euro sign count two),
+ * else UCS-2 in UTF-16 code units. One part holds 160 septets or 70 units;
+ * a concatenated message holds 153 or 67 per part. */
+struct hub_sms_size {
+	bool ucs2;		/* needs UCS-2 (false: GSM-7) */
+	size_t units;		/* septets, or UTF-16 code units */
+	size_t parts;		/* 1 for an empty text */
+};
+
+/* Measures valid UTF-8 text. Safe on any thread. */
+void hub_sms_measure(const char *text, struct hub_sms_size *size);
 
 /* --- Tickets a citizen may look up ---------------------------------------- */
 
