@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ hub_channel_submit(struct hub_channel *channel, struct hub_message *message,
 		hub_message_free(message);
 		return -1;
 	}
+	message->sms_text =
+	    (channel->module->capabilities & HUB_CHANNEL_SMS_TEXT) != 0;
 	return pipeline_submit(channel->host->pipeline, message, done, arg);
 }
 
@@ -292,4 +295,26 @@ hub_sms_measure(const char *text, struct hub_sms_size *size)
 	size->ucs2 = measured.ucs2;
 	size->units = measured.units;
 	size->parts = measured.parts;
+}
+
+int
+hub_conversation_latest(struct hub_channel *channel,
+    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
+    int64_t *resolved_at_ms)
+{
+	return store_conversation_latest(channel->host->store, channel->name,
+	    conversation_key, code, resolved_at_ms);
+}
+
+int
+hub_channel_http_request(struct hub_channel *channel, const char *method,
+    const char *url, const char *const *headers, const void *body,
+    size_t body_len, long timeout_ms, http_client_done_fn done, void *arg)
+{
+	if (channel->host->http_client == NULL) {
+		errno = ESHUTDOWN;
+		return -1;
+	}
+	return http_client_request(channel->host->http_client, method, url,
+	    headers, body, body_len, timeout_ms, done, arg);
 }

@@ -23,13 +23,14 @@
 
 #include "api_error.h"
 #include "config.h"
+#include "http_client.h"
 #include "http_server.h"
 #include "log.h"
 #include "message.h"
 #include "worker.h"
 
 /* Raised on any incompatible change to this header or to the descriptor. */
-#define HUB_CHANNEL_ABI_VERSION 2
+#define HUB_CHANNEL_ABI_VERSION 3
 
 enum hub_channel_capability {
 	HUB_CHANNEL_INBOUND = 1u << 0,
@@ -137,6 +138,17 @@ int hub_channel_route(struct hub_channel *channel, const char *path,
     enum http_route_flags flags, http_handler_fn handler, void *arg);
 
 struct http_server *hub_channel_http(const struct hub_channel *channel);
+
+/* --- Outgoing HTTP ----------------------------------------------------------- */
+
+/* Starts a request with the hub's shared client (http_client_request of
+ * http_client.h: libcurl on the main loop, connections kept alive and
+ * reused per host). done runs once on the main thread, also with
+ * HTTP_CLIENT_ERROR_CANCELLED when the hub shuts down first. Returns 0, or
+ * -1 with errno set (done is not called then). */
+int hub_channel_http_request(struct hub_channel *channel, const char *method,
+    const char *url, const char *const *headers, const void *body,
+    size_t body_len, long timeout_ms, http_client_done_fn done, void *arg);
 
 /* --- Work off the loop ------------------------------------------------------ */
 
@@ -248,6 +260,14 @@ void hub_sms_measure(const char *text, struct hub_sms_size *size);
  * Returns a new JSON object, or NULL when code (plain, ten digits) is not
  * a ticket. */
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);
+
+/* The newest ticket of conversation_key (any status) among the tickets this
+ * channel opened: its code (plain) and the time it was resolved in Unix
+ * milliseconds, 0 when it is not resolved or closed. Returns 1, 0 when the
+ * conversation has no ticket, -1 on error. */
+int hub_conversation_latest(struct hub_channel *channel,
+    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
+    int64_t *resolved_at_ms);
 
 /* The categories of the desk in force, in configuration order, as a JSON
  * array of {id, name_vi, name_en}. It is read at each call, so a category

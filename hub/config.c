@@ -530,3 +530,38 @@ config_resolve_path(const struct hub_config *config, const char *path)
 		return NULL;
 	return resolved;
 }
+
+int
+config_read_secret(const struct hub_config *config, const char *file,
+    const char *path, char **secret, struct config_error *err)
+{
+	char buffer[CONFIG_SECRET_MAX + 2];
+	char *resolved;
+	FILE *stream;
+	size_t length;
+
+	resolved = config_resolve_path(config, file);
+	stream = resolved != NULL ? fopen(resolved, "re") : NULL;
+	if (stream == NULL) {
+		config_error_at(config, path, err, "a readable file (%s: %s)",
+		    resolved != NULL ? resolved : file, strerror(errno));
+		free(resolved);
+		return -1;
+	}
+	if (fgets(buffer, sizeof buffer, stream) == NULL)
+		buffer[0] = '\0';
+	fclose(stream);
+	length = strcspn(buffer, "\r\n");
+	buffer[length] = '\0';
+	if (length == 0 || length > CONFIG_SECRET_MAX) {
+		config_error_at(config, path, err, "a file whose first line is a "
+		    "secret of 1 to %d bytes (%s)", CONFIG_SECRET_MAX, resolved);
+		free(resolved);
+		return -1;
+	}
+	free(resolved);
+	*secret = strdup(buffer);
+	explicit_bzero(buffer, sizeof buffer);
+	return *secret != NULL ? 0 : config_error_at(config, path, err,
+	    "memory for the secret");
+}

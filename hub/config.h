@@ -168,6 +168,17 @@ int config_override_data_dir(struct hub_config *config, const char *dir);
  * Returns a new string (caller frees) or NULL on allocation failure. */
 char *config_resolve_path(const struct hub_config *config, const char *path);
 
+/* Longest secret config_read_secret takes, in bytes. */
+#define CONFIG_SECRET_MAX 1024
+
+/* Reads a secret (a password, a shared key) from the first line of file, a
+ * path relative to the config file, into a new string *secret. path is the
+ * key's path for the error. Returns 0, or -1 with err filled in when the
+ * file cannot be read or its first line is empty or longer than
+ * CONFIG_SECRET_MAX. */
+int config_read_secret(const struct hub_config *config, const char *file,
+    const char *path, char **secret, struct config_error *err);
+
 /* Line of the key at path in text (1-based), or 0 when it is not found.
  * path uses dots for object keys and [N] for array elements. */
 int config_position_line(const char *text, const char *path);

@@ -25,6 +25,7 @@
 #include "desk_timer.h"
 #include "desk_edit.h"
 #include "events.h"
+#include "http_client.h"
 #include "http_server.h"
 #include "log.h"
 #include "metrics.h"
@@ -36,6 +37,10 @@
 #include "store.h"
 #include "template.h"
 #include "worker.h"
+
+/* Connections the channels' outgoing HTTP keeps open over all peers; more
+ * requests wait in libcurl's queue. */
+#define DAEMON_HTTP_CLIENT_CONNECTIONS 64
 
 /* --- Start-up steps ------------------------------------------------------ */
 
@@ -173,8 +178,11 @@ daemon_create_parts(struct daemon *daemon)
 	daemon->events = events_new();
 	daemon->workers = worker_pool_new(daemon->base, config->workers);
 	daemon->io_workers = worker_pool_new(daemon->base, config->io_workers);
+	daemon->http_client = http_client_new(daemon->base,
+	    DAEMON_HTTP_CLIENT_CONNECTIONS);
 	if (daemon->metrics == NULL || daemon->events == NULL ||
-	    daemon->workers == NULL || daemon->io_workers == NULL) {
+	    daemon->workers == NULL || daemon->io_workers == NULL ||
+	    daemon->http_client == NULL) {
 		log_error("daemon", "start-up failed: %s", strerror(errno));
 		return -1;
 	}
@@ -307,6 +315,7 @@ daemon_fill_host(struct daemon *daemon)
 		.workers = daemon->workers,
 		.io_workers = daemon->io_workers,
 		.sendq = daemon->sendq,
+		.http_client = daemon->http_client,
 	};
 }
 
@@ -391,6 +400,12 @@ daemon_free(struct daemon *daemon)
 	 * modules are still loaded: a module's completion or a thread-exit
 	 * destructor of one of its libraries must not run after dlclose. */
 	module_stop_all(daemon->modules);
+	/* Requests still waiting end as cancelled, and their modules report
+	 * the sends as failed for now, to be sent again after a restart. */
+	if (daemon->http_client != NULL) {
+		http_client_free(daemon->http_client);
+		daemon->http_client = NULL;
+	}
 	if (daemon->io_workers != NULL) {
 		worker_pool_free(daemon->io_workers);
 		daemon->io_workers = NULL;

@@ -55,6 +55,15 @@ struct hub_message {
 	char *channel;		/* module name: "web", "sms" */
 	char *external_id;	/* the channel's own id of this message */
 	char *conversation_key;	/* a chat conversation, continued by later messages */
+	/* When more than 0: an open ticket of the conversation takes the
+	 * message only when the ticket changed within this many milliseconds
+	 * before received_at_ms (an SMS from a number joins its ticket of the
+	 * last few days); an older one is left and a new ticket opens. */
+	int64_t conversation_window_ms;
+	/* Opens a new ticket whatever the references, codes and conversation
+	 * say (the citizen asked for a new report); later messages of the
+	 * conversation join the new ticket. */
+	bool new_ticket;
 
 	struct hub_contact contacts[HUB_MESSAGE_CONTACTS_MAX];
 	int contact_count;
@@ -104,6 +113,10 @@ struct hub_message {
 	 * made on the main thread so that the store thread only stores them. */
 	char *subject_folded;
 	char *body_folded;
+	/* Set by hub_channel_submit, never by a channel: the channel sends
+	 * SMS (HUB_CHANNEL_SMS_TEXT), so its acknowledgement is the short
+	 * "ack.sms". */
+	bool sms_text;
 };
 
 /* Allocates an empty message of channel. Returns NULL on allocation

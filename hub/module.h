@@ -28,6 +28,7 @@ struct hub_host {
 	struct worker_pool *workers;
 	struct worker_pool *io_workers;	/* jobs that wait on the network */
 	struct sendq *sendq;		/* outcomes of sends go here */
+	struct http_client *http_client;	/* outgoing HTTP of channels */
 };
 
 struct hub_channel {

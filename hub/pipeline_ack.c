@@ -30,7 +30,7 @@ pipeline_access_token(const uint8_t key[32], const char *code,
 
 char *
 pipeline_acknowledge(const struct templates *templates, const char *language,
-    const char *code, const char *status_url)
+    const char *code, const char *status_url, bool sms)
 {
 	char grouped[TICKET_CODE_GROUPED_SIZE];
 	json_t *vars;
@@ -41,7 +41,8 @@ pipeline_acknowledge(const struct templates *templates, const char *language,
 	    "code_display", grouped, "status_url", status_url);
 	if (vars == NULL)
 		return NULL;
-	text = templates_render(templates, language, "ack.txt", vars);
+	text = templates_render(templates, language,
+	    sms ? "ack.sms" : "ack.txt", vars);
 	json_decref(vars);
 	if (text != NULL) {
 		/* A template file ends with a newline that is not part of

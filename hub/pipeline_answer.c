@@ -77,7 +77,7 @@ pipeline_answer_ticket(struct pipeline *pipeline, const char *channel,
 	status_url = pipeline_status_url(context->config->public_url,
 	    result->code, with_token ? token : NULL, result->language);
 	ack = pipeline_acknowledge(context->templates, result->language,
-	    result->code, status_url);
+	    result->code, status_url, false);
 	if (ack == NULL)
 		log_error("pipeline", "acknowledgement not rendered "
 		    "template=ack.txt language=%s ticket=%lld",

@@ -67,11 +67,11 @@ pipeline_queue_ack(struct store_tx *tx, const struct hub_message *message,
 	status_url = pipeline_status_url(text->public_url, result->code, token,
 	    result->language);
 	body = status_url != NULL ? pipeline_acknowledge(text->templates,
-	    result->language, result->code, status_url) : NULL;
+	    result->language, result->code, status_url, message->sms_text) : NULL;
 	free(status_url);
 	if (body == NULL) {
-		log_error("pipeline", "acknowledgement not queued: ack.txt not "
-		    "rendered ticket=%lld language=%s",
+		log_error("pipeline", "acknowledgement not queued: not rendered "
+		    "ticket=%lld language=%s",
 		    (long long)result->ticket_id, result->language);
 		return 0;
 	}

@@ -182,10 +182,12 @@ void pipeline_access_token(const uint8_t key[32], const char *code,
 char *pipeline_status_url(const char *public_url, const char *code,
     const char *token, const char *language);
 
-/* Renders the acknowledgement "ack.txt" in language for a ticket. Returns a
- * new string, or NULL when the template is missing or broken. */
+/* Renders the acknowledgement in language for a ticket: "ack.sms" for a
+ * channel that sends SMS, else "ack.txt". Returns a new string, or NULL
+ * when the template is missing or broken. */
 char *pipeline_acknowledge(const struct templates *templates,
-    const char *language, const char *code, const char *status_url);
+    const char *language, const char *code, const char *status_url,
+    bool sms);
 
 /* Publishes "ticket.created" (for a new ticket), "message.created" and,
  * when the message reopened its ticket, "ticket.status_changed". */

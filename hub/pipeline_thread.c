@@ -160,22 +160,26 @@ thread_by_code(struct store_tx *tx, const struct hub_message *message,
 }
 
 /* The open ticket of the conversation, else its newest ticket when that one
- * (or the ticket it was merged into) is open or may be reopened. */
+ * (or the ticket it was merged into) is open or may be reopened. With a
+ * conversation window, only tickets changed within it count. */
 static int
 thread_by_conversation(struct store_tx *tx, const struct hub_message *message,
     int64_t reopen_window_ms, struct pipeline_thread_target *target)
 {
-	int64_t ticket_id = 0;
+	int64_t ticket_id = 0, since = 0;
 	int found;
 
+	if (message->conversation_window_ms > 0)
+		since = message->received_at_ms -
+		    message->conversation_window_ms;
 	found = store_tx_ticket_find_conversation(tx, message->channel,
-	    message->conversation_key, &ticket_id);
+	    message->conversation_key, since, &ticket_id);
 	if (found != 0) {
 		target->ticket_id = found == 1 ? ticket_id : 0;
 		return found < 0 ? -1 : 0;
 	}
 	found = store_tx_casework_conversation_latest(tx, message->channel,
-	    message->conversation_key, &ticket_id);
+	    message->conversation_key, since, &ticket_id);
 	if (found == 1)
 		found = thread_candidate(tx, message, ticket_id,
 		    reopen_window_ms, target);
@@ -189,6 +193,8 @@ pipeline_thread(struct store_tx *tx, const struct hub_message *message,
 {
 	target->ticket_id = 0;
 	target->reopen = false;
+	if (message->new_ticket)
+		return 0;
 	if (reference_key != NULL && thread_by_own_reference(tx, message,
 	    reference_key, reopen_window_ms, target) != 0)
 		return -1;

@@ -166,9 +166,10 @@ int store_tx_ticket_code(struct store_tx *tx, int64_t ticket_id,
 int store_tx_ticket_find_code(struct store_tx *tx, const char *code,
     int64_t *ticket_id, bool *open);
 
-/* Finds the open ticket of a conversation. Returns 1, 0 or -1. */
+/* Finds the open ticket of a conversation changed at or after
+ * updated_since (milliseconds; 0 for any). Returns 1, 0 or -1. */
 int store_tx_ticket_find_conversation(struct store_tx *tx, const char *channel,
-    const char *conversation_key, int64_t *ticket_id);
+    const char *conversation_key, int64_t updated_since, int64_t *ticket_id);
 
 /* Whether contact_id is on ticket_id. Returns 1, 0 or -1. */
 int store_tx_ticket_has_contact(struct store_tx *tx, int64_t ticket_id,
@@ -239,6 +240,11 @@ void store_ticket_clear(struct store_ticket *ticket);
 int store_ticket_get(struct store *store, int64_t id, struct store_ticket *ticket);
 int store_ticket_get_code(struct store *store, const char *code,
     struct store_ticket *ticket);
+/* The newest ticket of a conversation, whatever its status: its code and
+ * resolved_at (0 when not resolved). */
+int store_conversation_latest(struct store *store, const char *channel,
+    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
+    int64_t *resolved_at);
 int store_message_find_external(struct store *store, const char *channel,
     const char *external_id, int64_t *ticket_id, int64_t *message_id);
 /* Finds an idempotency key created at or after not_before. */

@@ -97,7 +97,7 @@ int store_tx_casework_ticket_final(struct store_tx *tx, int64_t ticket_id,
 /* Finds the newest ticket of a conversation, whatever its status. Returns 1,
  * 0 or -1. */
 int store_tx_casework_conversation_latest(struct store_tx *tx, const char *channel,
-    const char *conversation_key, int64_t *ticket_id);
+    const char *conversation_key, int64_t updated_since, int64_t *ticket_id);
 
 /* Sets the status of ticket_id to status and applies effect at now; also
  * sets updated_at. */

@@ -3,6 +3,7 @@
  * tickets, lookups, second factors and counts.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,32 @@ store_message_find_external(struct store *store, const char *channel,
 	if (rc == 1) {
 		*ticket_id = sqlite3_column_int64(stmt, 0);
 		*message_id = sqlite3_column_int64(stmt, 1);
+		sqlite3_reset(stmt);
+	}
+	return rc;
+}
+
+int
+store_conversation_latest(struct store *store, const char *channel,
+    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
+    int64_t *resolved_at)
+{
+	static const char sql[] = "SELECT code, COALESCE(resolved_at, 0)"
+	    " FROM tickets WHERE channel = ? AND conversation_key = ?"
+	    " ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *stmt;
+	const unsigned char *text;
+	int rc;
+
+	stmt = store_sqlite_query(&store->reader, sql, "tt", channel,
+	    conversation_key);
+	if (stmt == NULL || (rc = store_sqlite_row(&store->reader, stmt)) < 0)
+		return -1;
+	if (rc == 1) {
+		text = sqlite3_column_text(stmt, 0);
+		snprintf(code, TICKET_CODE_PLAIN_SIZE, "%s",
+		    text != NULL ? (const char *)text : "");
+		*resolved_at = sqlite3_column_int64(stmt, 1);
 		sqlite3_reset(stmt);
 	}
 	return rc;

@@ -197,16 +197,16 @@ store_tx_ticket_find_code(struct store_tx *tx, const char *code,
 
 int
 store_tx_ticket_find_conversation(struct store_tx *tx, const char *channel,
-    const char *conversation_key, int64_t *ticket_id)
+    const char *conversation_key, int64_t updated_since, int64_t *ticket_id)
 {
 	static const char sql[] = "SELECT id FROM tickets WHERE channel = ?"
-	    " AND conversation_key = ? AND status NOT IN "
+	    " AND conversation_key = ? AND updated_at >= ? AND status NOT IN "
 	    STORE_CLOSED_STATUSES " ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *stmt;
 	int rc;
 
-	stmt = store_sqlite_query(tx->conn, sql, "tt", channel,
-	    conversation_key);
+	stmt = store_sqlite_query(tx->conn, sql, "tti", channel,
+	    conversation_key, updated_since);
 	if (stmt == NULL || (rc = store_sqlite_row(tx->conn, stmt)) < 0)
 		return -1;
 	if (rc == 1) {

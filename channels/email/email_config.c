@@ -13,7 +13,6 @@
 
 #include "email_module.h"
 
-#define EMAIL_SECRET_MAX 1024
 
 static const char *
 email_check_address(const json_t *value)
@@ -199,45 +198,13 @@ email_lower(const char *text)
 	return copy;
 }
 
-/* Reads the first line of the file at key (a path relative to the config
- * file) into *secret. Returns 0, or -1 with err filled in. */
+/* Reads the password file named at object's "password_file". */
 static int
 email_config_secret(const struct hub_config *hub_config, const json_t *object,
     const char *path, char **secret, struct config_error *err)
 {
-	const char *name = json_string_value(json_object_get(object,
-	    "password_file"));
-	char buffer[EMAIL_SECRET_MAX + 2];
-	char *resolved;
-	FILE *file;
-	size_t length;
-
-	resolved = config_resolve_path(hub_config, name);
-	file = resolved != NULL ? fopen(resolved, "re") : NULL;
-	if (file == NULL) {
-		config_error_at(hub_config, path, err,
-		    "a readable file (%s: %s)", resolved != NULL ? resolved : name,
-		    strerror(errno));
-		free(resolved);
-		return -1;
-	}
-	if (fgets(buffer, sizeof buffer, file) == NULL)
-		buffer[0] = '\0';
-	fclose(file);
-	length = strcspn(buffer, "\r\n");
-	buffer[length] = '\0';
-	if (length == 0 || length > EMAIL_SECRET_MAX) {
-		config_error_at(hub_config, path, err,
-		    "a file whose first line is a password of 1 to %d bytes (%s)",
-		    EMAIL_SECRET_MAX, resolved);
-		free(resolved);
-		return -1;
-	}
-	free(resolved);
-	*secret = strdup(buffer);
-	explicit_bzero(buffer, sizeof buffer);
-	return *secret != NULL ? 0 : config_error_at(hub_config, path, err,
-	    "memory for the password");
+	return config_read_secret(hub_config, json_string_value(
+	    json_object_get(object, "password_file")), path, secret, err);
 }
 
 static int
