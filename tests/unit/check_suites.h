@@ -30,5 +30,6 @@ Suite *email_lmtp_suite(void);
 Suite *email_compose_suite(void);
 Suite *email_imap_suite(void);
 Suite *sms_text_suite(void);
+Suite *sms_keyword_suite(void);
 
 #endif
