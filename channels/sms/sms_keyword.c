@@ -125,9 +125,9 @@ sms_keyword_at_end(struct sms_keyword_cursor cursor)
 /*
  * Matches word (ASCII, its words separated by spaces) at the cursor: each
  * letter against one folded character, each run of spaces in word against a
- * run of white space in the text. The word must end where the text's word
- * does, so the next character may be a digit ("DG5") but not a letter
- * ("MAI" is not "MA"). Moves the cursor past the word on a match.
+ * run of white space in the text. Moves the cursor past the word on a match.
+ * What follows is left to the rule of each kind, and none of them accepts a
+ * letter right after the word, so "MAI" never matches "MA".
  */
 static bool
 sms_keyword_match_word(struct sms_keyword_cursor *cursor, const char *word)
@@ -161,8 +161,6 @@ sms_keyword_match_word(struct sms_keyword_cursor *cursor, const char *word)
 		sms_keyword_advance(&at, &next);
 		w++;
 	}
-	if (sms_keyword_peek(&at, &next) && uc_is_alpha(next.folded))
-		return false;
 	*cursor = at;
 	return true;
 }

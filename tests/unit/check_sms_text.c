@@ -15,7 +15,7 @@
 #define CHECK_SMS_CODE "3805-1729-61"
 
 /* GSM 03.38: the basic table without the escape, then the extension table.
- * The tests' own copy, so that the hub's measure is checked against it. */
+ * The tests' own copy, independent of the hub's tables. */
 static const char check_sms_gsm_alphabet[] =
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -303,6 +303,28 @@ START_TEST(fit_gsm_word_cut)
 }
 END_TEST
 
+START_TEST(fit_drops_trailing_comma)
+{
+	/* "Nang," ends at 153 septets, and the next word would not fit. */
+	char text[400], expected[200];
+	bool cut = false;
+	char *result;
+
+	memset(text, 'x', 140);
+	for (int i = 9; i < 140; i += 10)
+		text[i] = ' ';
+	text[140] = '\0';
+	memcpy(expected, text, 140);
+	strcat(text, "Hue, Da Nang, khong con gi nua.");
+	strcpy(expected + 140, "Hue, Da Nang...");
+
+	result = sms_text_fit(text, 1, NULL, &cut);
+	ck_assert(cut);
+	ck_assert_str_eq(result, expected);
+	free(result);
+}
+END_TEST
+
 START_TEST(fit_ucs2_word_cut)
 {
 	char text[2000];
@@ -520,6 +542,7 @@ sms_text_suite(void)
 
 	tcase_add_test(fit, fit_unchanged);
 	tcase_add_test(fit, fit_gsm_word_cut);
+	tcase_add_test(fit, fit_drops_trailing_comma);
 	tcase_add_test(fit, fit_ucs2_word_cut);
 	tcase_add_test(fit, fit_code_not_split);
 	tcase_add_test(fit, fit_switches_to_gsm);
