@@ -207,6 +207,8 @@ struct sms_module {
 	struct hub_channel *channel;
 	struct sms_config config;
 	struct sms_gateway gateways[SMS_GATEWAYS_MAX];
+	/* The module's own answers waiting to be sent again. */
+	struct sms_outbound *answers_waiting;
 	bool stopping;
 };
 

@@ -29,6 +29,8 @@ Suite *email_parse_suite(void);
 Suite *email_lmtp_suite(void);
 Suite *email_compose_suite(void);
 Suite *email_imap_suite(void);
+Suite *sms_text_suite(void);
+Suite *sms_keyword_suite(void);
 Suite *sms_http_suite(void);
 
 #endif

@@ -1,0 +1,209 @@
+/*
+ * A citizen's SMS: its keyword decides whether it is a report for the
+ * pipeline (a new ticket, or the number's open ticket of the last few
+ * days), a status request, a rating or an opt-out.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "contact.h"
+#include "sms_intake.h"
+
+#define SMS_LOG "sms"
+
+/* --- The citizen's language --------------------------------------------- */
+
+/* English words common in short reports; two of them in a text without
+ * Vietnamese letters make it English. */
+static const char *const sms_english_words[] = {
+	"the", "is", "are", "and", "my", "please", "there", "not", "no",
+	"street", "road", "light", "broken", "water", "help", "report",
+	"thank", "thanks", "you", "in", "on", "of", "for", "status", "hello",
+	NULL,
+};
+
+const char *
+sms_intake_language(const char *text)
+{
+	int english = 0;
+	const char *p = text;
+
+	for (const char *c = text; *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x80)
+			return "vi";
+	while (*p != '\0') {
+		char word[16];
+		size_t length = 0;
+
+		while (*p != '\0' && !isalpha((unsigned char)*p))
+			p++;
+		while (isalpha((unsigned char)*p)) {
+			if (length + 1 < sizeof word)
+				word[length++] = (char)tolower(
+				    (unsigned char)*p);
+			p++;
+		}
+		word[length] = '\0';
+		for (size_t i = 0; length > 0 && sms_english_words[i] != NULL;
+		    i++)
+			if (strcmp(word, sms_english_words[i]) == 0) {
+				english++;
+				break;
+			}
+	}
+	return english >= 2 ? "en" : "vi";
+}
+
+/* --- Opt-out -------------------------------------------------------------- */
+
+void
+sms_intake_optout_key(const char *number, char key[SMS_OPTOUT_KEY_SIZE])
+{
+	snprintf(key, SMS_OPTOUT_KEY_SIZE, "optout:%s", number);
+}
+
+bool
+sms_intake_opted_out(struct sms_module *module, const char *number)
+{
+	char key[SMS_OPTOUT_KEY_SIZE];
+	char *value;
+
+	sms_intake_optout_key(number, key);
+	value = hub_channel_state_get(module->channel, key);
+	free(value);
+	return value != NULL;
+}
+
+/* --- Reports --------------------------------------------------------------- */
+
+struct sms_report {
+	sms_intake_done_fn done;
+	void *arg;
+};
+
+static void
+sms_report_answered(const struct hub_answer *answer, void *arg)
+{
+	struct sms_report *report = arg;
+	char *message = NULL;
+	int status = 200;
+
+	switch (answer->status) {
+	case HUB_ANSWER_CREATED:
+	case HUB_ANSWER_JOINED:
+	case HUB_ANSWER_DROPPED:
+		log_info(SMS_LOG, "inbound message stored ticket=%lld "
+		    "message=%lld created=%d duplicate=%d",
+		    (long long)answer->ticket_id, (long long)answer->message_id,
+		    answer->status == HUB_ANSWER_CREATED, answer->duplicate);
+		break;
+	case HUB_ANSWER_REJECTED:
+		status = api_error_status(answer->error.code);
+		message = api_error_message(&answer->error, "en");
+		break;
+	case HUB_ANSWER_FAILED:
+		status = 503;
+		break;
+	}
+	report->done(status, message != NULL ? message :
+	    status == 503 ? "the store failed; send again later\n" : "",
+	    report->arg);
+	free(message);
+	free(report);
+}
+
+int
+sms_intake_report(struct sms_module *module, const struct sms_intake_text *in,
+    const char *body, bool new_ticket, sms_intake_done_fn done, void *arg)
+{
+	struct hub_message *message = hub_message_new("sms");
+	struct sms_report *report = calloc(1, sizeof *report);
+	const char *language = sms_intake_language(body);
+
+	if (message == NULL || report == NULL ||
+	    hub_message_add_contact(message, CONTACT_PHONE, in->number,
+	    true) != 0 ||
+	    hub_message_set(&message->body, body) != 0 ||
+	    hub_message_set(&message->conversation_key, in->number) != 0 ||
+	    hub_message_set(&message->external_id, in->external_id) != 0 ||
+	    hub_message_set(&message->client_address,
+	    in->client_address) != 0 ||
+	    (strcmp(language, "en") == 0 &&
+	    hub_message_set(&message->language, "en") != 0)) {
+		hub_message_free(message);
+		free(report);
+		return -1;
+	}
+	message->conversation_window_ms = module->config.conversation_window_ms;
+	message->new_ticket = new_ticket;
+	message->ack = !new_ticket && sms_intake_opted_out(module,
+	    in->number) ? HUB_ACK_NONE : HUB_ACK_QUEUE;
+	report->done = done;
+	report->arg = arg;
+	if (hub_channel_submit(module->channel, message, sms_report_answered,
+	    report) != 0) {
+		free(report);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- Entry ------------------------------------------------------------------ */
+
+int
+sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
+    sms_intake_done_fn done, void *arg, int *http_status, const char **reason)
+{
+	struct sms_keyword_match match;
+	struct sms_intake_text in;
+	int rc;
+
+	if (inbound->from == NULL ||
+	    contact_phone_e164(inbound->from, in.number) != 0) {
+		*http_status = 400;
+		*reason = "from: not a phone number; give from=%p";
+		return -1;
+	}
+	if (strlen(inbound->text) > module->config.max_text_bytes) {
+		*http_status = 413;
+		*reason = "text: longer than channels.sms.inbound.max_text_bytes";
+		return -1;
+	}
+	in.text = inbound->text;
+	in.external_id = inbound->external_id;
+	in.client_address = inbound->client_address;
+	in.language = sms_intake_language(inbound->text);
+	sms_keyword_parse(&module->config.keywords, inbound->text, &match);
+	if (match.kind == SMS_KEYWORD_RATE && match.lone_digit &&
+	    !sms_answer_rating_open(module, in.number))
+		match.kind = SMS_KEYWORD_NONE;
+	switch (match.kind) {
+	case SMS_KEYWORD_STATUS:
+		rc = sms_answer_status(module, &in, match.digits, done, arg);
+		break;
+	case SMS_KEYWORD_RATE:
+		rc = sms_answer_rate(module, &in, match.rating, done, arg);
+		break;
+	case SMS_KEYWORD_STOP:
+		rc = sms_answer_stop(module, &in, done, arg);
+		break;
+	case SMS_KEYWORD_NEW:
+		rc = sms_answer_resume(module, &in);
+		if (rc == 0)
+			rc = sms_intake_report(module, &in, match.rest, true,
+			    done, arg);
+		break;
+	default:
+		rc = sms_intake_report(module, &in, inbound->text, false, done,
+		    arg);
+		break;
+	}
+	if (rc != 0) {
+		*http_status = 503;
+		*reason = "the hub cannot take the message now; send again later";
+	}
+	return rc;
+}
