@@ -4,9 +4,9 @@
  * shared HTTP client, and its response is judged by the config's rule of
  * success (sms_http_result.c).
  *
- * Logs name the gateway and the URL's origin only: the URL's query and the
- * headers may carry the password, and the text and number are personal
- * data.
+ * Logs show the URL's origin, never its query or the headers, which may
+ * carry the password, and never the text or the number. A failure logs the
+ * first 200 bytes of the gateway's response, as its reason.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,7 +88,7 @@ sms_http_error_detail(const struct sms_gateway *gateway,
 		snprintf(detail, size, "Connection to the SMS gateway failed");
 		break;
 	case HTTP_CLIENT_ERROR_TIMEOUT:
-		snprintf(detail, size, "The SMS gateway did not answer within "
+		snprintf(detail, size, "The SMS gateway timed out: no response within "
 		    "%d s", gateway->config->timeout_seconds > 0 ?
 		    gateway->config->timeout_seconds :
 		    SMS_HTTP_TIMEOUT_DEFAULT_SECONDS);

@@ -102,7 +102,7 @@ static const struct config_field sms_http_success_fields[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
-/* Checks the keys of object (at path) that fields names, leaving the
+/* Checks the keys of object (at path) that are in fields, and leaves the
  * others to the common gateway loader. */
 static int
 sms_http_config_check_own(const struct hub_config *hub_config,

@@ -166,7 +166,8 @@ sms_http_detail_body(const char *body, size_t body_length, char *out,
 		size_t consumed = piece_length;
 
 		if (step < 0) {
-			/* -2 is a sequence cut short by the body's end. */
+			/* u8_mbtoucr returns -2 for a sequence cut short
+			 * by the body's end. */
 			piece = "\xef\xbf\xbd";
 			piece_length = 3;
 			consumed = step == -2 ? body_length - offset : 1;
