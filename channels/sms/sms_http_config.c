@@ -338,6 +338,39 @@ sms_http_config_default_encoding(const struct sms_http_config *config)
 	return SMS_BODY_RAW;
 }
 
+/* Checks that a JSON body template is JSON once its placeholders are
+ * filled in, which catches a string placeholder written without quotes. */
+static int
+sms_http_config_json_body(const struct hub_config *hub_config,
+    const char *path, const char *body, struct config_error *err)
+{
+	static const struct sms_http_values sample = {
+		.to = "84912345678", .from = "HOTLINE", .text = "text",
+		.reference = "chub.1.2.0123456789abcdef", .coding = "gsm7",
+		.unicode = "0", .parts = "1", .username = "user",
+		.password = "password",
+	};
+	char at[SMS_HTTP_PATH_MAX];
+	json_error_t error;
+	char *filled;
+	json_t *parsed;
+
+	snprintf(at, sizeof at, "%s.body", path);
+	if (sms_http_expand(body, SMS_HTTP_ESCAPE_JSON, &sample, &filled) != 0)
+		return config_error_problem(hub_config, at, err,
+		    "out of memory", NULL);
+	parsed = json_loads(filled, JSON_DECODE_ANY, &error);
+	free(filled);
+	if (parsed != NULL) {
+		json_decref(parsed);
+		return 0;
+	}
+	return config_error_at(hub_config, at, err, "a JSON text once the "
+	    "placeholders are filled in (%s, at character %d), with string "
+	    "placeholders inside quotes, such as \"{{text}}\"", error.text,
+	    error.position);
+}
+
 /* Reads method, body and body_encoding, which depend on each other. */
 static int
 sms_http_config_request(const struct hub_config *hub_config,
@@ -376,6 +409,9 @@ sms_http_config_request(const struct hub_config *hub_config,
 		config->body_encoding = SMS_BODY_FORM;
 	else
 		config->body_encoding = SMS_BODY_RAW;
+	if (config->body_encoding == SMS_BODY_JSON)
+		return sms_http_config_json_body(hub_config, path, config->body,
+		    err);
 	return 0;
 }
 

@@ -601,6 +601,12 @@ static const struct check_sms_config_case check_sms_config_cases[] = {
 	{ "\"body_encoding\": \"xml\", \"body\": \"x\"", true,
 	    "channels.sms.gateways[1].body_encoding",
 	    "\"json\", \"form\" or \"raw\"" },
+	{ "\"body_encoding\": \"json\", \"body\": \"{\\\"to\\\": {{to}}, "
+	    "\\\"text\\\": {{text}}}\"", true, "channels.sms.gateways[1].body",
+	    "string placeholders inside quotes" },
+	{ "\"headers\": {\"Content-Type\": \"application/json\"}, "
+	    "\"body\": \"{\\\"to\\\": \\\"{{to}}\\\",}\"", true,
+	    "channels.sms.gateways[1].body", "a JSON text once" },
 	{ "\"body_encoding\": \"json\"", true,
 	    "channels.sms.gateways[1].body_encoding", "add body" },
 	{ "\"headers\": [\"X-A: 1\"]", true, "channels.sms.gateways[1].headers",
