@@ -31,5 +31,6 @@ Suite *email_compose_suite(void);
 Suite *email_imap_suite(void);
 Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
+Suite *sms_query_suite(void);
 
 #endif
