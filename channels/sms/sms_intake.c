@@ -3,7 +3,6 @@
  * pipeline (a new ticket, or the number's open ticket of the last few
  * days), a status request, a rating or an opt-out.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,49 +12,6 @@
 #include "sms_intake.h"
 
 #define SMS_LOG "sms"
-
-/* --- The citizen's language --------------------------------------------- */
-
-/* English words common in short reports; two of them in a text without
- * Vietnamese letters make it English. */
-static const char *const sms_english_words[] = {
-	"the", "is", "are", "and", "my", "please", "there", "not", "no",
-	"street", "road", "light", "broken", "water", "help", "report",
-	"thank", "thanks", "you", "in", "on", "of", "for", "status", "hello",
-	NULL,
-};
-
-const char *
-sms_intake_language(const char *text)
-{
-	int english = 0;
-	const char *p = text;
-
-	for (const char *c = text; *c != '\0'; c++)
-		if ((unsigned char)*c >= 0x80)
-			return "vi";
-	while (*p != '\0') {
-		char word[16];
-		size_t length = 0;
-
-		while (*p != '\0' && !isalpha((unsigned char)*p))
-			p++;
-		while (isalpha((unsigned char)*p)) {
-			if (length + 1 < sizeof word)
-				word[length++] = (char)tolower(
-				    (unsigned char)*p);
-			p++;
-		}
-		word[length] = '\0';
-		for (size_t i = 0; length > 0 && sms_english_words[i] != NULL;
-		    i++)
-			if (strcmp(word, sms_english_words[i]) == 0) {
-				english++;
-				break;
-			}
-	}
-	return english >= 2 ? "en" : "vi";
-}
 
 /* --- Opt-out -------------------------------------------------------------- */
 

@@ -1,8 +1,10 @@
 /*
- * Query strings and texts as gateways send them: percent-decoding that
- * keeps NUL bytes, and the decoding of a text from its charset.
+ * What gateways send and take: query strings (percent-decoding that keeps
+ * NUL bytes), texts in their charsets, and phone numbers in their formats.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 #include <unistr.h>
 
+#include "sms_intake.h"
 #include "sms_kannel.h"
 
 static int
@@ -248,4 +251,65 @@ sms_text_sanitize(char *text)
 	for (char *p = text; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+}
+
+/* --- The language of a text ---------------------------------------------- */
+
+/* English words common in short reports; two of them in a text without
+ * Vietnamese letters make it English. */
+static const char *const sms_english_words[] = {
+	"the", "is", "are", "and", "my", "please", "there", "not", "no",
+	"street", "road", "light", "broken", "water", "help", "report",
+	"thank", "thanks", "you", "in", "on", "of", "for", "status", "hello",
+	NULL,
+};
+
+const char *
+sms_intake_language(const char *text)
+{
+	int english = 0;
+	const char *p = text;
+
+	for (const char *c = text; *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x80)
+			return "vi";
+	while (*p != '\0') {
+		char word[16];
+		size_t length = 0;
+
+		while (*p != '\0' && !isalpha((unsigned char)*p))
+			p++;
+		while (isalpha((unsigned char)*p)) {
+			if (length + 1 < sizeof word)
+				word[length++] = (char)tolower(
+				    (unsigned char)*p);
+			p++;
+		}
+		word[length] = '\0';
+		for (size_t i = 0; length > 0 && sms_english_words[i] != NULL;
+		    i++)
+			if (strcmp(word, sms_english_words[i]) == 0) {
+				english++;
+				break;
+			}
+	}
+	return english >= 2 ? "en" : "vi";
+}
+
+/* --- Numbers --------------------------------------------------------------- */
+
+int
+sms_number_format(enum sms_number_format format, const char *e164, char *out,
+    size_t out_size)
+{
+	int written;
+
+	if (format == SMS_NUMBER_NATIONAL && strncmp(e164, "+84", 3) == 0)
+		written = snprintf(out, out_size, "0%s", e164 + 3);
+	else if (format == SMS_NUMBER_E164)
+		written = snprintf(out, out_size, "%s", e164);
+	else
+		written = snprintf(out, out_size, "%s",
+		    e164[0] == '+' ? e164 + 1 : e164);
+	return written < 0 || (size_t)written >= out_size ? -1 : 0;
 }

@@ -59,22 +59,6 @@ sms_gateway_find(const struct sms_module *module, size_t first, const char *to)
 	return module->config.gateway_count;
 }
 
-int
-sms_number_format(enum sms_number_format format, const char *e164, char *out,
-    size_t out_size)
-{
-	int written;
-
-	if (format == SMS_NUMBER_NATIONAL && strncmp(e164, "+84", 3) == 0)
-		written = snprintf(out, out_size, "0%s", e164 + 3);
-	else if (format == SMS_NUMBER_E164)
-		written = snprintf(out, out_size, "%s", e164);
-	else
-		written = snprintf(out, out_size, "%s",
-		    e164[0] == '+' ? e164 + 1 : e164);
-	return written < 0 || (size_t)written >= out_size ? -1 : 0;
-}
-
 /* Reports the final outcome of out and frees it. */
 static void sms_outbound_finish(struct sms_outbound *out, int status,
     const char *detail);

@@ -282,7 +282,7 @@ sms_text_cut(struct sms_text_fitter *fitter)
 {
 	size_t *cuts = malloc(fitter->len * sizeof(*cuts));
 	size_t count, end = 0;
-	long found, grapheme_count;
+	long found;
 
 	if (cuts == NULL)
 		return NULL;
@@ -292,7 +292,8 @@ sms_text_cut(struct sms_text_fitter *fitter)
 	if (found >= 0) {
 		end = cuts[found];
 	} else {
-		grapheme_count = sms_text_grapheme_cuts(fitter, cuts);
+		long grapheme_count = sms_text_grapheme_cuts(fitter, cuts);
+
 		if (grapheme_count < 0) {
 			free(cuts);
 			return NULL;

@@ -31,6 +31,7 @@ Suite *email_compose_suite(void);
 Suite *email_imap_suite(void);
 Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
+Suite *sms_query_suite(void);
 Suite *sms_http_suite(void);
 
 #endif
