@@ -10,6 +10,8 @@
 # status word. The password never shows in the hub's log.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=sms_lib.sh
+. "$(dirname "$0")/sms_lib.sh"
 
 SYSTEM_PYTHON=/usr/bin/python3
 CARRIER_SCRIPT=$TOP/tests/integration/sms_carrier.py
@@ -18,7 +20,7 @@ CARRIER_SCRIPT=$TOP/tests/integration/sms_carrier.py
 	exit 1
 }
 
-SMS_SECRET="kannel get-url secret 0123456789"
+SMS_SECRET="kannel-get-url-secret-0123456789"
 CARRIER_PASSWORD='carrier&pass word+1'
 printf '%s\n' "$SMS_SECRET" >"$TEST_TMP/sms.secret"
 printf '%s\n' "$CARRIER_PASSWORD" >"$TEST_TMP/carrier.password"
@@ -242,6 +244,26 @@ if [ -n "$code" ]; then
 fi
 check_contains "carrier's message id in the log" "$(cat "$HUB_LOG")" \
 	"gateway_message_id=carrier-77"
+case_end
+
+case_begin "MO through Kannel reaches carrier"
+scenario "$SUCCESS_RESPONSE"
+KANNEL_MO_URL="$HUB_URL/sms/kannel/mo?secret=$SMS_SECRET&from=%p&to=%P&text=%b&charset=%C&coding=%c&id=%I"
+if kannel_start && sms_mo_send 84912000111 8079 "Ổ gà lớn trên đường Trần Phú"; then
+	carrier_wait 1 15
+	code=$(code_of_text "$(request_field 1 'body["Content"]')")
+	check_equal "Phone" 0912000111 "$(request_field 1 'body["Phone"]')"
+	check_equal "Content" \
+		"Cảm ơn bạn đã gửi phản ánh. Mã số: ${code:0:4}-${code:4:4}-${code:8:2}" \
+		"$(request_field 1 'body["Content"]')"
+	if [ -n "$code" ]; then
+		wait_ack_status "$code" sent
+		api_admin GET "/api/v1/tickets/$code"
+		check_contains "citizen's text in the ticket" "$API_BODY" \
+			"Ổ gà lớn trên đường Trần Phú"
+	fi
+fi
+kannel_stop
 case_end
 
 case_begin "carrier error code fails message"
