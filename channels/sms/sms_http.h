@@ -66,9 +66,11 @@ struct sms_http_request {
 };
 
 /* Builds the request of gateway for prepared. A json or form body gets a
- * Content-Type header when the config names none. Returns 0, or -1 with
- * errno EINVAL and reason filled in (the message can never go out this
- * way), or ENOMEM. */
+ * Content-Type header when the config names none. A raw body gets none,
+ * so libcurl sends it as application/x-www-form-urlencoded (its default
+ * for CURLOPT_POSTFIELDS) unless the config's headers name its type.
+ * Returns 0, or -1 with errno EINVAL and reason filled in (the message can
+ * never go out this way), or ENOMEM. */
 int sms_http_request_build(const struct sms_gateway_config *gateway,
     const struct sms_prepared *prepared, struct sms_http_request *request,
     char *reason, size_t reason_size);

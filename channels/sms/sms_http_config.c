@@ -159,23 +159,32 @@ sms_http_config_statuses(const struct hub_config *hub_config,
 {
 	char element[SMS_HTTP_PATH_MAX + 16];
 	char problem[64];
+	char expected[64];
 
 	if (json_array_size(array) > SMS_STATUSES_MAX) {
 		snprintf(problem, sizeof problem, "too many elements (%zu)",
 		    json_array_size(array));
+		snprintf(expected, sizeof expected, "at most %d HTTP statuses",
+		    SMS_STATUSES_MAX);
 		return config_error_problem(hub_config, path, err, problem,
-		    "at most 16 HTTP statuses");
+		    expected);
 	}
 	*count = 0;
 	for (size_t i = 0; i < json_array_size(array); i++) {
 		const json_t *item = json_array_get(array, i);
 
 		snprintf(element, sizeof element, "%s[%zu]", path, i);
-		if (!json_is_integer(item) || json_integer_value(item) < 100 ||
-		    json_integer_value(item) > 599)
+		if (!json_is_integer(item))
 			return config_error_problem(hub_config, element, err,
-			    "invalid HTTP status",
-			    "an integer from 100 to 599");
+			    "invalid type, not an integer",
+			    "an HTTP status from 100 to 599");
+		if (json_integer_value(item) < 100 ||
+		    json_integer_value(item) > 599) {
+			snprintf(problem, sizeof problem, "invalid HTTP status "
+			    "%" JSON_INTEGER_FORMAT, json_integer_value(item));
+			return config_error_problem(hub_config, element, err,
+			    problem, "an HTTP status from 100 to 599");
+		}
 		statuses[(*count)++] = (int)json_integer_value(item);
 	}
 	return 0;
@@ -262,10 +271,13 @@ sms_http_config_headers(const struct hub_config *hub_config,
 {
 	const char *name;
 	json_t *value;
+	char expected[32];
 
+	snprintf(expected, sizeof expected, "at most %d headers",
+	    SMS_HEADERS_MAX);
 	if (json_object_size(headers) > SMS_HEADERS_MAX)
 		return config_error_problem(hub_config, path, err,
-		    "too many headers", "at most 16 headers");
+		    "too many headers", expected);
 	json_object_foreach((json_t *)headers, name, value) {
 		if (sms_http_config_header(hub_config, path, name, value,
 		    config, err) != 0)
