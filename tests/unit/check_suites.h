@@ -32,5 +32,6 @@ Suite *email_imap_suite(void);
 Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
 Suite *sms_query_suite(void);
+Suite *sms_http_suite(void);
 
 #endif
