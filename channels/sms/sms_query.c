@@ -1,6 +1,6 @@
 /*
- * What gateways send and take: query strings (percent-decoding that keeps
- * NUL bytes), texts in their charsets, and phone numbers in their formats.
+ * Wire formats of gateways: query strings (percent-decoding that keeps NUL
+ * bytes), texts in their charsets, and phone numbers in their formats.
  */
 #include <ctype.h>
 #include <errno.h>

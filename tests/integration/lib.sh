@@ -297,13 +297,15 @@ lib_token_create() {
 	HUB_TOKEN=$(cat "$HUB_TOKEN_FILE")
 }
 
-# hub_start [DATA_DIR]: starts citizenhubd on a free port with a fresh data
-# directory, or DATA_DIR to restart on an existing one, and waits up to
+# hub_start [DATA_DIR]: starts citizenhubd on a free port (HUB_PORT_NEXT
+# when set, for a config that must name the port beforehand) with a fresh
+# data directory, or DATA_DIR to restart on an existing one, and waits up to
 # 10 s for /readyz. Returns 1 (with the log) when it does not come up.
 # shellcheck disable=SC2120 # the argument is optional
 hub_start() {
 	HUB_DATA=${1:-$(mktemp -d "$TEST_TMP/data.XXXXXX")}
-	HUB_PORT=$(lib_free_port)
+	HUB_PORT=${HUB_PORT_NEXT:-$(lib_free_port)}
+	HUB_PORT_NEXT=""
 	HUB_URL=http://127.0.0.1:$HUB_PORT
 	HUB_CONFIG=$TEST_TMP/hub-$HUB_PORT.json
 	lib_token_create

@@ -373,7 +373,8 @@ kannel_start() {
 	mkdir -p "$KANNEL_DIR"
 	[ -p "$KANNEL_MO_FIFO" ] || mkfifo "$KANNEL_MO_FIFO"
 	touch "$KANNEL_MT_LOG"
-	kannel_ports_choose
+	# Ports chosen before (for a hub config that names them) are kept.
+	[ -n "$KANNEL_SENDSMS_PORT" ] || kannel_ports_choose
 	kannel_config_write "$KANNEL_CONFIG"
 	kannel_bearerbox_start &&
 		kannel_smsbox_start &&
