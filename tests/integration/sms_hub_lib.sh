@@ -107,6 +107,28 @@ sms_ticket_wait() {
 	return 1
 }
 
+# sms_ticket_wait_new NUMBER PREVIOUS_CODE [SECONDS]: waits until NUMBER has a
+# ticket newer than PREVIOUS_CODE with an inbound message and sets SMS_TICKET
+# to its detail. Records a failure when it does not happen within SECONDS
+# (10).
+sms_ticket_wait_new() {
+	local deadline=$((SECONDS + ${3:-10})) code
+	SMS_TICKET=""
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		code=$(sms_ticket_of "$1")
+		if [ -n "$code" ] && [ "$code" != "$2" ]; then
+			api_admin GET "/api/v1/tickets/$code"
+			SMS_TICKET=$API_BODY
+			if [ "$(sms_message_count "$SMS_TICKET" in)" -ge 1 ]; then
+				return 0
+			fi
+		fi
+		sleep 0.2
+	done
+	fail "no ticket of $1 newer than $2 within ${3:-10} s"
+	return 1
+}
+
 # sms_message_count DETAIL DIRECTION [KIND]: prints how many messages of the
 # ticket go in DIRECTION (of KIND).
 sms_message_count() {

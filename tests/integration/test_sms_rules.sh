@@ -35,7 +35,7 @@ sms_mo_send 0912000111 "$SC" "Ổ gà ở đường Hai Bà Trưng"
 sms_ticket_wait +84912000111 1
 FIRST=$(json_get "$SMS_TICKET" ticket.code)
 sms_mo_send 0912000111 "$SC" "PA: Cống tràn ở chợ Tân Định"
-sms_ticket_wait +84912000111 1
+sms_ticket_wait_new +84912000111 "$FIRST"
 SECOND=$(json_get "$SMS_TICKET" ticket.code)
 check_not_equal "code of the PA report" "$FIRST" "$SECOND"
 check_equal "body without keyword" "Cống tràn ở chợ Tân Định" \
@@ -71,7 +71,7 @@ case_end
 
 case_begin "pa turns notices back on"
 sms_mo_send 0912000111 "$SC" "PA Cây đổ ở công viên"
-sms_ticket_wait +84912000111 1
+sms_ticket_wait_new +84912000111 "$SECOND"
 THIRD=$(json_get "$SMS_TICKET" ticket.code)
 THIRD_DISPLAY=$(json_get "$SMS_TICKET" ticket.code_display)
 # PA turns notices on again: this report is acknowledged.
@@ -218,11 +218,11 @@ else
 	hub_stop
 	CITIZENHUB_TEST_CLOCK=$SMS_CLOCK_LATER HUB_PORT_NEXT=$HUB_PORT hub_start "$DATA"
 	sms_mo_send 0966000555 "$SC" "Lại ngập nữa"
-	sms_ticket_wait +84966000555 1
+	sms_ticket_wait_new +84966000555 "$OLD"
 	check_not_equal "ticket after four days" "$OLD" "$(json_get "$SMS_TICKET" ticket.code)"
 	# The rating window of the ticket resolved on the first day has passed.
 	sms_mo_send 0912000111 "$SC" "5"
-	sms_ticket_wait +84912000111 1
+	sms_ticket_wait_new +84912000111 "$THIRD"
 	check_equal "late digit is a report" 5 "$(sms_message_field "$SMS_TICKET" in 0 body)"
 fi
 case_end
