@@ -141,9 +141,35 @@ struct sms_rating {
 	char language[4];
 	char code[TICKET_CODE_PLAIN_SIZE];
 	int rating;
+	bool followed;		/* rating->code is the ticket a merge led to */
 	sms_intake_done_fn done;
 	void *arg;
 };
+
+static void sms_answer_rated(enum hub_rating_result result, int previous,
+    void *arg);
+
+/* A rating of a ticket merged into another goes to that one, once.
+ * Returns 1 when the rating was handed on, 0 when not. */
+static int
+sms_answer_follow_merge(struct sms_rating *rating)
+{
+	json_t *view = hub_ticket_public(rating->module->channel, rating->code);
+	const char *target = json_string_value(json_object_get(view,
+	    "merged_into"));
+	int followed = 0;
+
+	if (!rating->followed && target != NULL &&
+	    strlen(target) == TICKET_CODE_PLAIN_SIZE - 1) {
+		memcpy(rating->code, target, TICKET_CODE_PLAIN_SIZE);
+		rating->followed = true;
+		followed = hub_ticket_rate(rating->module->channel,
+		    rating->code, rating->rating, sms_answer_rated,
+		    rating) == 0;
+	}
+	json_decref(view);
+	return followed;
+}
 
 static void
 sms_answer_rated(enum hub_rating_result result, int previous, void *arg)
@@ -154,6 +180,8 @@ sms_answer_rated(enum hub_rating_result result, int previous, void *arg)
 	json_t *vars;
 
 	(void)previous;
+	if (result == HUB_RATING_MERGED && sms_answer_follow_merge(rating))
+		return;
 	if (result == HUB_RATING_FAILED) {
 		rating->done(503, "the store failed; send again later\n",
 		    rating->arg);

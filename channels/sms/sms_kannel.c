@@ -187,6 +187,20 @@ const struct sms_gateway_ops sms_kannel_ops = {
 
 /* --- Delivery reports ----------------------------------------------------- */
 
+bool
+sms_kannel_method_allowed(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_POST)
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    "GET, POST");
+	http_send_text(req, 405, "text/plain", "method not allowed: use GET "
+	    "or POST\n", 36);
+	return false;
+}
+
 static void
 sms_kannel_dlr(struct evhttp_request *req, void *arg)
 {
@@ -198,6 +212,8 @@ sms_kannel_dlr(struct evhttp_request *req, void *arg)
 	char detail[SMS_DETAIL_MAX + 32];
 	int type;
 
+	if (!sms_kannel_method_allowed(req))
+		return;
 	if (sms_query_parse(req, &query) != 0) {
 		http_send_text(req, 400, "text/plain", "bad query\n", 10);
 		return;

@@ -5,6 +5,7 @@
 #ifndef SMS_KANNEL_H
 #define SMS_KANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/http.h>
@@ -60,6 +61,10 @@ char *sms_text_decode(const char *bytes, size_t len, const char *charset,
 /* Replaces control characters with spaces and cuts text at its first byte
  * that is not valid UTF-8, in place. */
 void sms_text_sanitize(char *text);
+
+/* Whether the request's method is GET or POST; otherwise answers 405 with
+ * Allow and returns false. */
+bool sms_kannel_method_allowed(struct evhttp_request *req);
 
 /* The route handler of SMS_KANNEL_MO_PATH; arg is the module. */
 void sms_kannel_mo(struct evhttp_request *req, void *arg);

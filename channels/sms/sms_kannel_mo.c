@@ -95,7 +95,7 @@ sms_mo_field(struct evhttp_request *req, const struct sms_query *query,
 /* The text of the message, decoded. Sets *reason on failure. */
 static char *
 sms_mo_text(struct sms_module *module, struct evhttp_request *req,
-    const struct sms_query *query, const char **reason)
+    const struct sms_query *query, int *status, const char **reason)
 {
 	const struct sms_query_param *param = sms_query_find(query, "text");
 	const char *coding = sms_mo_field(req, query, "coding",
@@ -112,6 +112,7 @@ sms_mo_text(struct sms_module *module, struct evhttp_request *req,
 	} else if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
 		if (http_request_body(hub_channel_http(module->channel), req,
 		    &bytes, &len) != 0) {
+			*status = 413;
 			*reason = "text: the body is over the size limit";
 			return NULL;
 		}
@@ -123,7 +124,9 @@ sms_mo_text(struct sms_module *module, struct evhttp_request *req,
 		    "as the body (post-url)";
 		return NULL;
 	}
+	/* UCS-2 takes up to twice the bytes of the same text in UTF-8. */
 	if (len > module->config.max_text_bytes * 2) {
+		*status = 413;
 		*reason = "text: longer than channels.sms.inbound.max_text_bytes";
 		return NULL;
 	}
@@ -146,6 +149,8 @@ sms_kannel_mo(struct evhttp_request *req, void *arg)
 	char *text = NULL;
 	int status = 400;
 
+	if (!sms_kannel_method_allowed(req))
+		return;
 	if (sms_query_parse(req, &query) != 0) {
 		sms_mo_reply(req, 400, "the query is not valid "
 		    "x-www-form-urlencoded\n");
@@ -164,7 +169,7 @@ sms_kannel_mo(struct evhttp_request *req, void *arg)
 		.client_address = http_client_address(hub_channel_http(
 		    module->channel), req, address),
 	};
-	text = sms_mo_text(module, req, &query, &reason);
+	text = sms_mo_text(module, req, &query, &status, &reason);
 	mo = text != NULL ? calloc(1, sizeof *mo) : NULL;
 	if (mo != NULL) {
 		mo->req = req;

@@ -13,6 +13,10 @@
 # shellcheck source-path=SCRIPTDIR source=sms_hub_lib.sh
 . "$(dirname "$0")/sms_hub_lib.sh"
 
+# smsbox retries a text the hub did not take, so that a restart of the hub
+# loses none.
+KANNEL_HTTP_RETRY=30
+KANNEL_HTTP_QUEUE_DELAY=1
 sms_hub_kannel_start || exit 1
 
 # --- A citizen's first text ---------------------------------------------------
@@ -112,6 +116,21 @@ check_equal "same ticket" "$OLD_CODE" "$(json_get "$SMS_TICKET" ticket.code)"
 check_equal "same citizen" "$OLD_CITIZEN" "$(sms_ticket_citizen "$SMS_TICKET")"
 check_equal "second text" "Đến trưa vẫn còn ngập" \
 	"$(sms_message_field "$SMS_TICKET" in 1 body)"
+case_end
+
+# --- The hub away ----------------------------------------------------------------------
+
+case_begin "text sent while hub is down arrives once"
+DATA=$HUB_DATA
+hub_stop
+sms_mo_send 0909888777 "$KANNEL_SHORT_CODE" "Mất điện ở khu phố 3"
+sleep 2
+HUB_PORT_NEXT=$HUB_PORT hub_start "$DATA"
+sms_ticket_wait +84909888777 1 30
+sleep 2
+api_admin GET "/api/v1/tickets/$(json_get "$SMS_TICKET" ticket.code)"
+check_equal "inbound messages" 1 "$(sms_message_count "$API_BODY" in)"
+check_equal "text" "Mất điện ở khu phố 3" "$(sms_message_field "$API_BODY" in 0 body)"
 case_end
 
 # --- post-url --------------------------------------------------------------------------------

@@ -104,6 +104,26 @@ check_equal "rating replaced" 1 "$(json_get "$API_BODY" overall.distribution.5)"
 check_equal "ratings counted" 1 "$(json_get "$API_BODY" overall.count)"
 case_end
 
+case_begin "rating of merged ticket goes to its target"
+sms_mo_send 0968000777 "$SC" "Vỉa hè bị lấn chiếm"
+sms_ticket_wait +84968000777 1
+TARGET=$(json_get "$SMS_TICKET" ticket.code)
+TARGET_DISPLAY=$(json_get "$SMS_TICKET" ticket.code_display)
+sms_mo_send 0968000777 "$SC" "PA Vỉa hè vẫn bị lấn chiếm"
+sms_ticket_wait_new +84968000777 "$TARGET"
+SOURCE=$(json_get "$SMS_TICKET" ticket.code)
+sms_admin POST "/api/v1/tickets/$SOURCE/merge" "{\"into\": \"$TARGET\"}"
+check_status 200
+sms_admin POST "/api/v1/tickets/$TARGET/status" '{"status": "resolved"}'
+check_status 200
+sms_mo_send 0968000777 "$SC" "DG 2"
+if sms_mt_expect "đánh giá 2/5"; then
+	check_contains "receipt names the target" "$SMS_MT_TEXT" "$TARGET_DISPLAY"
+fi
+sms_admin GET /api/v1/stats/satisfaction
+check_equal "rating 2" 1 "$(json_get "$API_BODY" overall.distribution.2)"
+case_end
+
 case_begin "lone digit without resolution is a report"
 sms_mo_send 0933000222 "$SC" "3"
 sms_ticket_wait +84933000222 1
@@ -185,6 +205,12 @@ mo_get "$SECRET_Q&from=0912345678&text=%ZZ"
 check_status 400
 mo_get "$SECRET_Q&from=0912345678&coding=0&text=$(printf 'a%.0s' $(seq 1 2100))"
 check_status 413
+mo_get "$SECRET_Q&from=0912345678&coding=0&text=$(printf 'a%.0s' $(seq 1 4100))"
+check_status 413
+api PUT "/sms/kannel/mo?$SECRET_Q&from=0912345678&text=a"
+check_status 405
+api DELETE "/sms/kannel/dlr?ref=x&type=1"
+check_status 405
 check_equal "tickets stored" "$TICKETS_BEFORE" "$(admin_ticket_count)"
 case_end
 
