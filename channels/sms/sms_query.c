@@ -205,7 +205,11 @@ sms_text_from_charset(const char *bytes, size_t len, const char *charset)
 	}
 	cursor = out;
 	out_left = out_size - 1;
-	if (iconv(cd, &in, &in_left, &cursor, &out_left) == (size_t)-1) {
+	/* The second call writes what the converter still holds: Windows-1258
+	 * and TCVN 5712 keep the last letter back for a tone mark that might
+	 * follow it. */
+	if (iconv(cd, &in, &in_left, &cursor, &out_left) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &cursor, &out_left) == (size_t)-1) {
 		iconv_close(cd);
 		free(out);
 		errno = EILSEQ;

@@ -107,6 +107,22 @@ START_TEST(decode_other_charsets)
 }
 END_TEST
 
+START_TEST(decode_keeps_the_last_character)
+{
+	/* Windows-1258 and TCVN 5712 hold a letter back until they see
+	 * whether a tone mark follows it. */
+	static const char *const charsets[] = { "CP1258", "TCVN5712-1" };
+
+	for (size_t i = 0; i < sizeof charsets / sizeof charsets[0]; i++) {
+		char *text = sms_text_decode("Xin chao ba", 11, charsets[i],
+		    "0");
+
+		ck_assert_str_eq(text, "Xin chao ba");
+		free(text);
+	}
+}
+END_TEST
+
 START_TEST(sanitize_replaces_controls_and_cuts_bad_bytes)
 {
 	char text[] = "NACK\r\n/0x0b\tend\xc3";
@@ -163,6 +179,7 @@ sms_query_suite(void)
 	tcase_add_test(tcase, decode_utf16_by_charset_or_coding);
 	tcase_add_test(tcase, decode_refuses_broken_text);
 	tcase_add_test(tcase, decode_other_charsets);
+	tcase_add_test(tcase, decode_keeps_the_last_character);
 	tcase_add_test(tcase, sanitize_replaces_controls_and_cuts_bad_bytes);
 	tcase_add_test(tcase, numbers_in_gateway_formats);
 	tcase_add_test(tcase, language_of_a_text);
