@@ -154,6 +154,16 @@ sms_charset_utf8(const char *charset)
 	    strcasecmp(charset, "UTF-8") == 0 || strcasecmp(charset, "UTF8") == 0;
 }
 
+/* Writes a space for each U+0000 of a decoded text of len bytes, which
+ * would otherwise end the string and cut the text short. */
+static void
+sms_text_replace_nul(char *text, size_t len)
+{
+	for (char *nul = memchr(text, '\0', len); nul != NULL;
+	    nul = memchr(nul, '\0', len - (size_t)(nul - text)))
+		*nul = ' ';
+}
+
 /* UTF-16BE to UTF-8; surrogates must pair. */
 static char *
 sms_text_from_utf16(const char *bytes, size_t len)
@@ -182,8 +192,10 @@ sms_text_from_utf16(const char *bytes, size_t len)
 	if (out == NULL)
 		return NULL;
 	out = realloc(out, out_len + 1);
-	if (out != NULL)
+	if (out != NULL) {
 		out[out_len] = '\0';
+		sms_text_replace_nul((char *)out, out_len);
+	}
 	return (char *)out;
 }
 
@@ -217,6 +229,7 @@ sms_text_from_charset(const char *bytes, size_t len, const char *charset)
 	}
 	iconv_close(cd);
 	*cursor = '\0';
+	sms_text_replace_nul(out, (size_t)(cursor - out));
 	return out;
 }
 

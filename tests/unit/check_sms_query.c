@@ -123,6 +123,20 @@ START_TEST(decode_keeps_the_last_character)
 }
 END_TEST
 
+START_TEST(decode_keeps_the_text_after_a_nul_character)
+{
+	char *text;
+
+	/* U+0000 would end the C string and store half the text. */
+	text = sms_text_decode("\x00" "a\x00\x00\x00" "b", 6, "UTF-16BE", "2");
+	ck_assert_str_eq(text, "a b");
+	free(text);
+	text = sms_text_decode("a\0b", 3, "ISO-8859-1", "0");
+	ck_assert_str_eq(text, "a b");
+	free(text);
+}
+END_TEST
+
 START_TEST(sanitize_replaces_controls_and_cuts_bad_bytes)
 {
 	char text[] = "NACK\r\n/0x0b\tend\xc3";
@@ -180,6 +194,7 @@ sms_query_suite(void)
 	tcase_add_test(tcase, decode_refuses_broken_text);
 	tcase_add_test(tcase, decode_other_charsets);
 	tcase_add_test(tcase, decode_keeps_the_last_character);
+	tcase_add_test(tcase, decode_keeps_the_text_after_a_nul_character);
 	tcase_add_test(tcase, sanitize_replaces_controls_and_cuts_bad_bytes);
 	tcase_add_test(tcase, numbers_in_gateway_formats);
 	tcase_add_test(tcase, language_of_a_text);
