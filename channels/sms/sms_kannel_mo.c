@@ -92,10 +92,11 @@ sms_mo_field(struct evhttp_request *req, const struct sms_query *query,
 	return value;
 }
 
-/* The text of the message, decoded. Sets *reason on failure. */
+/* The text of the message, decoded. Sets *status and *reason on
+ * failure. */
 static char *
 sms_mo_text(struct sms_module *module, struct evhttp_request *req,
-    const struct sms_query *query, const char **reason)
+    const struct sms_query *query, int *status, const char **reason)
 {
 	const struct sms_query_param *param = sms_query_find(query, "text");
 	const char *coding = sms_mo_field(req, query, "coding",
@@ -112,6 +113,7 @@ sms_mo_text(struct sms_module *module, struct evhttp_request *req,
 	} else if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
 		if (http_request_body(hub_channel_http(module->channel), req,
 		    &bytes, &len) != 0) {
+			*status = 413;
 			*reason = "text: the body is over the size limit";
 			return NULL;
 		}
@@ -124,6 +126,7 @@ sms_mo_text(struct sms_module *module, struct evhttp_request *req,
 		return NULL;
 	}
 	if (len > module->config.max_text_bytes * 2) {
+		*status = 413;
 		*reason = "text: longer than channels.sms.inbound.max_text_bytes";
 		return NULL;
 	}
@@ -164,7 +167,7 @@ sms_kannel_mo(struct evhttp_request *req, void *arg)
 		.client_address = http_client_address(hub_channel_http(
 		    module->channel), req, address),
 	};
-	text = sms_mo_text(module, req, &query, &reason);
+	text = sms_mo_text(module, req, &query, &status, &reason);
 	mo = text != NULL ? calloc(1, sizeof *mo) : NULL;
 	if (mo != NULL) {
 		mo->req = req;

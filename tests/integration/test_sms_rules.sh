@@ -185,6 +185,10 @@ mo_get "$SECRET_Q&from=0912345678&text=%ZZ"
 check_status 400
 mo_get "$SECRET_Q&from=0912345678&coding=0&text=$(printf 'a%.0s' $(seq 1 2100))"
 check_status 413
+# Past twice the limit the bytes are refused before they are decoded.
+mo_get "$SECRET_Q&from=0912345678&coding=0&text=$(printf 'a%.0s' $(seq 1 4100))"
+check_status 413
+check_contains "text too long" "$API_BODY" "max_text_bytes"
 check_equal "tickets stored" "$TICKETS_BEFORE" "$(admin_ticket_count)"
 case_end
 
