@@ -229,6 +229,13 @@ sms_text_from_charset(const char *bytes, size_t len, const char *charset)
 	}
 	iconv_close(cd);
 	*cursor = '\0';
+	/* glibc writes code points past U+10FFFF (from UCS-4, say) as five-
+	 * or six-byte sequences, which are not UTF-8. */
+	if (u8_check((const uint8_t *)out, (size_t)(cursor - out)) != NULL) {
+		free(out);
+		errno = EILSEQ;
+		return NULL;
+	}
 	sms_text_replace_nul(out, (size_t)(cursor - out));
 	return out;
 }

@@ -137,6 +137,17 @@ START_TEST(decode_keeps_the_text_after_a_nul_character)
 }
 END_TEST
 
+START_TEST(decode_refuses_what_iconv_turns_into_bad_utf8)
+{
+	/* glibc writes code points past U+10FFFF as five- or six-byte
+	 * sequences, which are not UTF-8. */
+	errno = 0;
+	ck_assert_ptr_null(sms_text_decode("\x29\x29\x29\x29", 4, "UCS-4",
+	    "0"));
+	ck_assert_int_eq(errno, EILSEQ);
+}
+END_TEST
+
 START_TEST(sanitize_replaces_controls_and_cuts_bad_bytes)
 {
 	char text[] = "NACK\r\n/0x0b\tend\xc3";
@@ -195,6 +206,7 @@ sms_query_suite(void)
 	tcase_add_test(tcase, decode_other_charsets);
 	tcase_add_test(tcase, decode_keeps_the_last_character);
 	tcase_add_test(tcase, decode_keeps_the_text_after_a_nul_character);
+	tcase_add_test(tcase, decode_refuses_what_iconv_turns_into_bad_utf8);
 	tcase_add_test(tcase, sanitize_replaces_controls_and_cuts_bad_bytes);
 	tcase_add_test(tcase, numbers_in_gateway_formats);
 	tcase_add_test(tcase, language_of_a_text);
