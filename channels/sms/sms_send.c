@@ -74,6 +74,9 @@ sms_gateway_start(struct sms_gateway *gateway, struct sms_outbound *out)
 	struct sms_prepared prepared;
 	bool cut = false;
 
+	/* Counted from here, since every failure below reports through
+	 * sms_gateway_done, which frees the slot. */
+	gateway->in_flight++;
 	if (config->unaccented && (plain = sms_text_unaccent(out->text)) ==
 	    NULL) {
 		sms_gateway_done(gateway, out, 1, "out of memory");
@@ -102,7 +105,6 @@ sms_gateway_start(struct sms_gateway *gateway, struct sms_outbound *out)
 		.parts = size.parts,
 		.reference = reference,
 	};
-	gateway->in_flight++;
 	if (gateway->ops->send(gateway, out, &prepared) != 0) {
 		free(fitted);
 		sms_gateway_done(gateway, out, 1, "request not started");
