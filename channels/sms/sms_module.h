@@ -220,7 +220,8 @@ struct sms_module {
 int sms_send_start(struct sms_module *module, struct sms_outbound *out);
 
 /* Sends the module's own answer text to number (E.164), retried in memory
- * up to answer_attempts times. Returns 0 or -1. */
+ * up to answer_attempts times; dropped when no gateway serves the number.
+ * Returns 0, or -1 when out of memory. */
 int sms_send_answer(struct sms_module *module, const char *number,
     const char *text);
 

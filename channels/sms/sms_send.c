@@ -296,7 +296,11 @@ sms_send_answer(struct sms_module *module, const char *number,
 		return -1;
 	}
 	out->module = module;
-	return sms_send_start(module, out);
+	/* An answer to a number no gateway serves can never go out, so it is
+	 * dropped (sms_send_start logs it) rather than reported as a failure
+	 * that would make smsbox send the citizen's text again. */
+	(void)sms_send_start(module, out);
+	return 0;
 }
 
 /* --- Start and stop ----------------------------------------------------- */

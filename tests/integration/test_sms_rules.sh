@@ -256,6 +256,27 @@ sms_mt_expect "Mã số: $DISPLAY" || true
 sms_wait_log "gateway failed for now, trying the next gateway=primary next=kannel" 5
 case_end
 
+case_begin "keyword from a number no gateway serves is answered 200"
+# The gateways serve +84 only: a status request or rating help from abroad
+# cannot be answered, and asking smsbox to send it again changes nothing.
+DATA=$HUB_DATA
+hub_stop
+HUB_PORT_NEXT=$HUB_PORT
+HUB_CHANNELS_EXTRA=$(sms_hub_config | python3 -c '
+import json, sys
+section = json.loads("{" + sys.stdin.read() + "}")["sms"]
+section["gateways"][0]["prefixes"] = ["+84"]
+print("\"sms\": " + json.dumps(section, ensure_ascii=False))
+')
+hub_start "$DATA"
+SECRET_Q="secret=${SMS_SECRET// /+}"
+mo_get "$SECRET_Q&from=%2B14155550123&text=MA+3805172961&coding=0&charset=UTF-8"
+check_status 200
+mo_get "$SECRET_Q&from=%2B14155550123&text=DG&coding=0&charset=UTF-8"
+check_status 200
+sms_wait_log "no gateway serves the number" 5
+case_end
+
 case_begin "config errors name the key"
 for broken in \
 	'"sms": { "gateways": [] }|channels.sms.inbound.secret_file' \
