@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unictype.h>
 #include <unistr.h>
 
 #include "sms_intake.h"
@@ -294,9 +295,20 @@ sms_intake_language(const char *text)
 	int english = 0;
 	const char *p = text;
 
-	for (const char *c = text; *c != '\0'; c++)
-		if ((unsigned char)*c >= 0x80)
+	/* A letter beyond ASCII, or a combining mark (a tone written apart),
+	 * is taken for Vietnamese; punctuation and symbols beyond ASCII (a
+	 * phone's typographic apostrophe, a euro sign) are not. */
+	for (const uint8_t *c = (const uint8_t *)text; *c != '\0';) {
+		ucs4_t code_point;
+		int step = u8_strmbtouc(&code_point, c);
+
+		if (step <= 0)
+			break;
+		if (code_point >= 0x80 && (uc_is_alpha(code_point) ||
+		    uc_is_general_category(code_point, UC_CATEGORY_M)))
 			return "vi";
+		c += step;
+	}
 	while (*p != '\0') {
 		char word[16];
 		size_t length = 0;

@@ -189,6 +189,15 @@ START_TEST(language_of_a_text)
 	    "vi");
 	ck_assert_str_eq(sms_intake_language(""), "vi");
 	ck_assert_str_eq(sms_intake_language("the"), "vi");
+	/* A phone's typographic apostrophe or a euro sign is no Vietnamese
+	 * letter. */
+	ck_assert_str_eq(sms_intake_language("The street\xe2\x80\x99s light "
+	    "is broken"), "en");
+	ck_assert_str_eq(sms_intake_language("Thanks, the fee is 5 \xe2\x82\xac"),
+	    "en");
+	/* A Vietnamese letter written with a combining mark. */
+	ck_assert_str_eq(sms_intake_language("The street is Le\xcc\x82 Loi"),
+	    "vi");
 }
 END_TEST
 
