@@ -115,6 +115,7 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 {
 	struct sms_keyword_match match;
 	struct sms_intake_text in;
+	char code[TICKET_CODE_PLAIN_SIZE];
 	int rc;
 
 	if (inbound->from == NULL ||
@@ -135,6 +136,12 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 	sms_keyword_parse(&module->config.keywords, inbound->text, &match);
 	if (match.kind == SMS_KEYWORD_RATE && match.lone_digit &&
 	    !sms_answer_rating_open(module, in.number))
+		match.kind = SMS_KEYWORD_NONE;
+	/* A sentence that starts like a status request ("Mà 3 ngày rồi vẫn
+	 * chưa sửa") is a report unless the code in it is valid. */
+	if (match.kind == SMS_KEYWORD_STATUS && match.text_after_code &&
+	    (strlen(match.digits) != 10 ||
+	    ticket_code_parse(match.digits, code) != 0))
 		match.kind = SMS_KEYWORD_NONE;
 	switch (match.kind) {
 	case SMS_KEYWORD_STATUS:

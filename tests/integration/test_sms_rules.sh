@@ -110,6 +110,14 @@ sms_ticket_wait +84933000222 1
 check_equal "body" 3 "$(sms_message_field "$SMS_TICKET" in 0 body)"
 case_end
 
+case_begin "sentence starting like a status request is a report"
+# "But 3 days on it is still not fixed": MA and a digit, then more words.
+sms_mo_send 0933000223 "$SC" "Mà 3 ngày rồi vẫn chưa sửa"
+sms_ticket_wait +84933000223 1
+check_equal "body" "Mà 3 ngày rồi vẫn chưa sửa" \
+	"$(sms_message_field "$SMS_TICKET" in 0 body)"
+case_end
+
 # --- Language and length ----------------------------------------------------------------
 
 case_begin "english text gets english ack in gsm-7"
