@@ -285,6 +285,52 @@ check_status 200
 sms_wait_log "no gateway serves the number" 5
 case_end
 
+case_begin "stop with answers in flight, queued and waiting to retry"
+# Gateway "silent" accepts connections and never answers, so its first
+# answer stays in flight and the next ones wait in its queue. Gateway
+# "dead" refuses connections, so its answer waits to be sent again. The
+# daemon must stop at once, free everything and exit 0 (a leak would make
+# the sanitizer build exit otherwise).
+SILENT_PORT=$(lib_free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+time.sleep(60)
+' "$SILENT_PORT" &
+SILENT_PID=$!
+DEAD_PORT=$(lib_free_port)
+DATA=$HUB_DATA
+hub_stop
+HUB_PORT_NEXT=$HUB_PORT
+HUB_CHANNELS_EXTRA=$(sms_hub_config | python3 -c '
+import json, sys
+section = json.loads("{" + sys.stdin.read() + "}")["sms"]
+section["answers"] = {"attempts": 5, "retry_seconds": 60}
+kannel = section["gateways"][0]
+silent = dict(kannel, name="silent", prefixes=["+8491"], max_in_flight=1,
+              rate_per_second=1, timeout_seconds=60,
+              sendsms_url="http://127.0.0.1:'"$SILENT_PORT"'/cgi-bin/sendsms")
+dead = dict(kannel, name="dead", prefixes=["+8498"],
+            sendsms_url="http://127.0.0.1:'"$DEAD_PORT"'/cgi-bin/sendsms")
+section["gateways"] = [silent, dead]
+print("\"sms\": " + json.dumps(section, ensure_ascii=False))
+')
+hub_start "$DATA"
+SECRET_Q="secret=${SMS_SECRET// /+}"
+for number in 0912000301 0912000302 0912000303 0982000304; do
+	mo_get "$SECRET_Q&from=$number&text=MA+3805172961&coding=0&charset=UTF-8"
+	check_status 200
+done
+sms_wait_log "sendsms failed gateway=dead" 5
+sleep 1
+hub_stop
+kill "$SILENT_PID" 2>/dev/null || true
+wait "$SILENT_PID" 2>/dev/null || true
+case_end
+
 case_begin "config errors name the key"
 for broken in \
 	'"sms": { "gateways": [] }|channels.sms.inbound.secret_file' \
