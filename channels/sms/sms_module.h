@@ -23,6 +23,8 @@
 #define SMS_PREFIXES_MAX 16
 #define SMS_HEADERS_MAX 16
 #define SMS_STATUSES_MAX 16
+#define SMS_ANSWERED_MAX 64
+#define SMS_ANSWERED_KEY_SIZE 96
 
 enum sms_gateway_type {
 	SMS_GATEWAY_KANNEL,
@@ -209,6 +211,10 @@ struct sms_module {
 	struct sms_gateway gateways[SMS_GATEWAYS_MAX];
 	/* The module's own answers waiting to be sent again. */
 	struct sms_outbound *answers_waiting;
+	/* The latest keyword texts answered, as "NUMBER ID" of the gateway's
+	 * id, so that a text smsbox sends again is not answered again. */
+	char answered[SMS_ANSWERED_MAX][SMS_ANSWERED_KEY_SIZE];
+	size_t answered_next;
 	bool stopping;
 };
 

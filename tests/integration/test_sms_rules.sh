@@ -210,6 +210,18 @@ check_equal "inbound messages" 1 "$(sms_message_count "$SMS_TICKET" in)"
 check_equal "body" "Mất nước" "$(sms_message_field "$SMS_TICKET" in 0 body)"
 case_end
 
+case_begin "same kannel id answered once"
+# smsbox sends a text again when the hub's 200 did not reach it.
+for attempt in 1 2; do
+	mo_get "$SECRET_Q&from=0955000446&text=MA+3805172961&coding=0&charset=UTF-8&id=kw-dup-1"
+	check_status 200
+done
+sms_mt_expect "84955000446 .*3805-1729-61" || true
+sleep 2
+check_equal "status answers" 1 \
+	"$(sms_mt_messages | grep -F " 84955000446 " | grep -c -F "3805-1729-61")"
+case_end
+
 case_begin "dlr route rejects forged reference"
 api GET "/sms/kannel/dlr?ref=chub.1.2.0000000000000000&type=1"
 check_status 403
