@@ -205,9 +205,9 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 	    (strlen(match.digits) != 10 ||
 	    ticket_code_parse(match.digits, code) != 0))
 		match.kind = SMS_KEYWORD_NONE;
-	/* smsbox sends a text again when our 200 did not reach it; a report
-	 * is stored once per id by the pipeline, a keyword is answered once
-	 * per id here. */
+	/* smsbox sends a text again when the hub's 200 did not reach it. The
+	 * pipeline stores a report once per id, and this list answers a
+	 * keyword once per id. */
 	sms_intake_answered_key(in.number, inbound->external_id, answered);
 	if (match.kind != SMS_KEYWORD_NONE && match.kind != SMS_KEYWORD_NEW &&
 	    answered[0] != '\0') {
