@@ -212,7 +212,7 @@ case_end
 
 case_begin "same kannel id answered once"
 # smsbox sends a text again when the hub's 200 did not reach it.
-for attempt in 1 2; do
+for _ in 1 2; do
 	mo_get "$SECRET_Q&from=0955000446&text=MA+3805172961&coding=0&charset=UTF-8&id=kw-dup-1"
 	check_status 200
 done
