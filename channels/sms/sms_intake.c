@@ -107,6 +107,66 @@ sms_intake_report(struct sms_module *module, const struct sms_intake_text *in,
 	return 0;
 }
 
+/* --- Keyword texts sent again ---------------------------------------------- */
+
+/* The key of a keyword text for the list of those answered, or "" when it
+ * has no gateway id (or one too long to keep). */
+static void
+sms_intake_answered_key(const char *number, const char *external_id,
+    char key[SMS_ANSWERED_KEY_SIZE])
+{
+	int written;
+
+	key[0] = '\0';
+	if (external_id == NULL || external_id[0] == '\0')
+		return;
+	written = snprintf(key, SMS_ANSWERED_KEY_SIZE, "%s %s", number,
+	    external_id);
+	if (written < 0 || written >= SMS_ANSWERED_KEY_SIZE)
+		key[0] = '\0';
+}
+
+static bool
+sms_intake_answered(const struct sms_module *module, const char *key)
+{
+	if (key[0] == '\0')
+		return false;
+	for (size_t i = 0; i < SMS_ANSWERED_MAX; i++)
+		if (strcmp(module->answered[i], key) == 0)
+			return true;
+	return false;
+}
+
+static void
+sms_intake_answered_add(struct sms_module *module, const char *key)
+{
+	if (key[0] == '\0')
+		return;
+	snprintf(module->answered[module->answered_next],
+	    SMS_ANSWERED_KEY_SIZE, "%s", key);
+	module->answered_next = (module->answered_next + 1) % SMS_ANSWERED_MAX;
+}
+
+/* A keyword text's answer on its way, to remember the text once it is
+ * answered. */
+struct sms_intake_keyword {
+	struct sms_module *module;
+	char key[SMS_ANSWERED_KEY_SIZE];
+	sms_intake_done_fn done;
+	void *arg;
+};
+
+static void
+sms_intake_keyword_done(int http_status, const char *body, void *arg)
+{
+	struct sms_intake_keyword *keyword = arg;
+
+	if (http_status == 200)
+		sms_intake_answered_add(keyword->module, keyword->key);
+	keyword->done(http_status, body, keyword->arg);
+	free(keyword);
+}
+
 /* --- Entry ------------------------------------------------------------------ */
 
 int
@@ -115,6 +175,9 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 {
 	struct sms_keyword_match match;
 	struct sms_intake_text in;
+	char code[TICKET_CODE_PLAIN_SIZE];
+	char answered[SMS_ANSWERED_KEY_SIZE];
+	struct sms_intake_keyword *keyword = NULL;
 	int rc;
 
 	if (inbound->from == NULL ||
@@ -136,6 +199,37 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 	if (match.kind == SMS_KEYWORD_RATE && match.lone_digit &&
 	    !sms_answer_rating_open(module, in.number))
 		match.kind = SMS_KEYWORD_NONE;
+	/* A sentence that starts like a status request ("Mà 3 ngày rồi vẫn
+	 * chưa sửa") is a report unless the code in it is valid. */
+	if (match.kind == SMS_KEYWORD_STATUS && match.text_after_code &&
+	    (strlen(match.digits) != 10 ||
+	    ticket_code_parse(match.digits, code) != 0))
+		match.kind = SMS_KEYWORD_NONE;
+	/* smsbox sends a text again when the hub's 200 did not reach it. The
+	 * pipeline stores a report once per id, and this list answers a
+	 * keyword once per id. */
+	sms_intake_answered_key(in.number, inbound->external_id, answered);
+	if (match.kind != SMS_KEYWORD_NONE && match.kind != SMS_KEYWORD_NEW &&
+	    answered[0] != '\0') {
+		if (sms_intake_answered(module, answered)) {
+			log_info(SMS_LOG, "keyword text sent again, answered "
+			    "already");
+			done(200, "", arg);
+			return 0;
+		}
+		keyword = calloc(1, sizeof *keyword);
+		if (keyword == NULL) {
+			*http_status = 503;
+			*reason = "out of memory";
+			return -1;
+		}
+		*keyword = (struct sms_intake_keyword){
+			.module = module, .done = done, .arg = arg,
+		};
+		memcpy(keyword->key, answered, sizeof answered);
+		done = sms_intake_keyword_done;
+		arg = keyword;
+	}
 	switch (match.kind) {
 	case SMS_KEYWORD_STATUS:
 		rc = sms_answer_status(module, &in, match.digits, done, arg);
@@ -158,6 +252,7 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 		break;
 	}
 	if (rc != 0) {
+		free(keyword);
 		*http_status = 503;
 		*reason = "the hub cannot take the message now; send again later";
 	}

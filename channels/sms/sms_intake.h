@@ -20,8 +20,8 @@ struct sms_intake_text {
 	const char *language;	/* "vi" or "en", guessed from the text */
 };
 
-/* "vi", or "en" for a text without Vietnamese letters that has at least two
- * common English words. */
+/* "vi", or "en" for a text without Vietnamese letters (letters beyond
+ * ASCII or combining marks) that has at least two common English words. */
 const char *sms_intake_language(const char *text);
 
 /* The channel state key that marks number as opted out. */

@@ -53,8 +53,9 @@ void sms_query_clear(struct sms_query *query);
 /* Decodes an inbound text of len bytes to a new valid UTF-8 string: from
  * UTF-16BE when charset names UTF-16 or UCS-2, or when coding is "2" and
  * the bytes are not UTF-8; from charset through iconv when it names
- * another one; else checked as UTF-8. Returns NULL when the bytes do not
- * decode (errno EILSEQ) or on allocation failure. */
+ * another one; else checked as UTF-8. A decoded U+0000 becomes a space.
+ * Returns NULL when the bytes do not decode (errno EILSEQ) or on
+ * allocation failure. */
 char *sms_text_decode(const char *bytes, size_t len, const char *charset,
     const char *coding);
 

@@ -92,7 +92,8 @@ sms_mo_field(struct evhttp_request *req, const struct sms_query *query,
 	return value;
 }
 
-/* The text of the message, decoded. Sets *reason on failure. */
+/* The text of the message, decoded. Sets *status and *reason on
+ * failure. */
 static char *
 sms_mo_text(struct sms_module *module, struct evhttp_request *req,
     const struct sms_query *query, int *status, const char **reason)

@@ -221,6 +221,7 @@ sms_keyword_status_rule(struct sms_keyword_cursor cursor,
 		sms_keyword_advance(&cursor, &next);
 	}
 	match->digits[count] = '\0';
+	match->text_after_code = !sms_keyword_at_end(cursor);
 	return true;
 }
 

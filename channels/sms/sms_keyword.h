@@ -48,6 +48,10 @@ struct sms_keyword_match {
 	/* STATUS: the digits of the code as typed, separators removed (may
 	 * be fewer or more than ten: the caller checks them). */
 	char digits[24];
+	/* STATUS: letters or digits follow the code ("MA 3805172961 cảm
+	 * ơn", or an ordinary sentence such as "Mà 3 ngày rồi"), so the
+	 * caller may take an invalid code for an ordinary message. */
+	bool text_after_code;
 	/* RATE: 1 to 5, or 0 when the keyword was followed by something
 	 * else (the caller answers how to rate). */
 	int rating;

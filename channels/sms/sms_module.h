@@ -23,6 +23,8 @@
 #define SMS_PREFIXES_MAX 16
 #define SMS_HEADERS_MAX 16
 #define SMS_STATUSES_MAX 16
+#define SMS_ANSWERED_MAX 64
+#define SMS_ANSWERED_KEY_SIZE 96
 
 enum sms_gateway_type {
 	SMS_GATEWAY_KANNEL,
@@ -209,6 +211,10 @@ struct sms_module {
 	struct sms_gateway gateways[SMS_GATEWAYS_MAX];
 	/* The module's own answers waiting to be sent again. */
 	struct sms_outbound *answers_waiting;
+	/* The latest keyword texts answered, as "NUMBER ID" of the gateway's
+	 * id, so that a text smsbox sends again is not answered again. */
+	char answered[SMS_ANSWERED_MAX][SMS_ANSWERED_KEY_SIZE];
+	size_t answered_next;
 	bool stopping;
 };
 
@@ -220,7 +226,8 @@ struct sms_module {
 int sms_send_start(struct sms_module *module, struct sms_outbound *out);
 
 /* Sends the module's own answer text to number (E.164), retried in memory
- * up to answer_attempts times. Returns 0 or -1. */
+ * up to answer_attempts times; dropped when no gateway serves the number.
+ * Returns 0, or -1 when out of memory. */
 int sms_send_answer(struct sms_module *module, const char *number,
     const char *text);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unictype.h>
 #include <unistr.h>
 
 #include "sms_intake.h"
@@ -154,6 +155,16 @@ sms_charset_utf8(const char *charset)
 	    strcasecmp(charset, "UTF-8") == 0 || strcasecmp(charset, "UTF8") == 0;
 }
 
+/* Writes a space for each U+0000 of a decoded text of len bytes, which
+ * would otherwise end the string and cut the text short. */
+static void
+sms_text_replace_nul(char *text, size_t len)
+{
+	for (char *nul = memchr(text, '\0', len); nul != NULL;
+	    nul = memchr(nul, '\0', len - (size_t)(nul - text)))
+		*nul = ' ';
+}
+
 /* UTF-16BE to UTF-8; surrogates must pair. */
 static char *
 sms_text_from_utf16(const char *bytes, size_t len)
@@ -182,8 +193,10 @@ sms_text_from_utf16(const char *bytes, size_t len)
 	if (out == NULL)
 		return NULL;
 	out = realloc(out, out_len + 1);
-	if (out != NULL)
+	if (out != NULL) {
 		out[out_len] = '\0';
+		sms_text_replace_nul((char *)out, out_len);
+	}
 	return (char *)out;
 }
 
@@ -205,7 +218,11 @@ sms_text_from_charset(const char *bytes, size_t len, const char *charset)
 	}
 	cursor = out;
 	out_left = out_size - 1;
-	if (iconv(cd, &in, &in_left, &cursor, &out_left) == (size_t)-1) {
+	/* The second call writes what the converter still holds: Windows-1258
+	 * and TCVN 5712 keep the last letter back for a tone mark that might
+	 * follow it. */
+	if (iconv(cd, &in, &in_left, &cursor, &out_left) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &cursor, &out_left) == (size_t)-1) {
 		iconv_close(cd);
 		free(out);
 		errno = EILSEQ;
@@ -213,6 +230,14 @@ sms_text_from_charset(const char *bytes, size_t len, const char *charset)
 	}
 	iconv_close(cd);
 	*cursor = '\0';
+	/* glibc writes code points past U+10FFFF (from UCS-4, say) as five-
+	 * or six-byte sequences, which are not UTF-8. */
+	if (u8_check((const uint8_t *)out, (size_t)(cursor - out)) != NULL) {
+		free(out);
+		errno = EILSEQ;
+		return NULL;
+	}
+	sms_text_replace_nul(out, (size_t)(cursor - out));
 	return out;
 }
 
@@ -270,9 +295,20 @@ sms_intake_language(const char *text)
 	int english = 0;
 	const char *p = text;
 
-	for (const char *c = text; *c != '\0'; c++)
-		if ((unsigned char)*c >= 0x80)
+	/* A letter beyond ASCII, or a combining mark (a tone written apart),
+	 * is taken for Vietnamese; punctuation and symbols beyond ASCII (a
+	 * phone's typographic apostrophe, a euro sign) are not. */
+	for (const uint8_t *c = (const uint8_t *)text; *c != '\0';) {
+		ucs4_t code_point;
+		int step = u8_strmbtouc(&code_point, c);
+
+		if (step <= 0)
+			break;
+		if (code_point >= 0x80 && (uc_is_alpha(code_point) ||
+		    uc_is_general_category(code_point, UC_CATEGORY_M)))
 			return "vi";
+		c += step;
+	}
 	while (*p != '\0') {
 		char word[16];
 		size_t length = 0;

@@ -74,6 +74,9 @@ sms_gateway_start(struct sms_gateway *gateway, struct sms_outbound *out)
 	struct sms_prepared prepared;
 	bool cut = false;
 
+	/* Counted from here, since every failure below reports through
+	 * sms_gateway_done, which frees the slot. */
+	gateway->in_flight++;
 	if (config->unaccented && (plain = sms_text_unaccent(out->text)) ==
 	    NULL) {
 		sms_gateway_done(gateway, out, 1, "out of memory");
@@ -102,7 +105,6 @@ sms_gateway_start(struct sms_gateway *gateway, struct sms_outbound *out)
 		.parts = size.parts,
 		.reference = reference,
 	};
-	gateway->in_flight++;
 	if (gateway->ops->send(gateway, out, &prepared) != 0) {
 		free(fitted);
 		sms_gateway_done(gateway, out, 1, "request not started");
@@ -294,7 +296,11 @@ sms_send_answer(struct sms_module *module, const char *number,
 		return -1;
 	}
 	out->module = module;
-	return sms_send_start(module, out);
+	/* An answer to a number no gateway serves can never go out, so it is
+	 * dropped (sms_send_start logs it) rather than reported as a failure
+	 * that would make smsbox send the citizen's text again. */
+	(void)sms_send_start(module, out);
+	return 0;
 }
 
 /* --- Start and stop ----------------------------------------------------- */

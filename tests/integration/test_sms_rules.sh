@@ -130,6 +130,14 @@ sms_ticket_wait +84933000222 1
 check_equal "body" 3 "$(sms_message_field "$SMS_TICKET" in 0 body)"
 case_end
 
+case_begin "sentence starting like a status request is a report"
+# "But 3 days on it is still not fixed": MA and a digit, then more words.
+sms_mo_send 0933000223 "$SC" "Mà 3 ngày rồi vẫn chưa sửa"
+sms_ticket_wait +84933000223 1
+check_equal "body" "Mà 3 ngày rồi vẫn chưa sửa" \
+	"$(sms_message_field "$SMS_TICKET" in 0 body)"
+case_end
+
 # --- Language and length ----------------------------------------------------------------
 
 case_begin "english text gets english ack in gsm-7"
@@ -205,8 +213,10 @@ mo_get "$SECRET_Q&from=0912345678&text=%ZZ"
 check_status 400
 mo_get "$SECRET_Q&from=0912345678&coding=0&text=$(printf 'a%.0s' $(seq 1 2100))"
 check_status 413
+# Past twice the limit the bytes are refused before they are decoded.
 mo_get "$SECRET_Q&from=0912345678&coding=0&text=$(printf 'a%.0s' $(seq 1 4100))"
 check_status 413
+check_contains "text too long" "$API_BODY" "max_text_bytes"
 api PUT "/sms/kannel/mo?$SECRET_Q&from=0912345678&text=a"
 check_status 405
 api DELETE "/sms/kannel/dlr?ref=x&type=1"
@@ -222,6 +232,18 @@ check_status 200
 sms_ticket_wait +84955000444 1
 check_equal "inbound messages" 1 "$(sms_message_count "$SMS_TICKET" in)"
 check_equal "body" "Mất nước" "$(sms_message_field "$SMS_TICKET" in 0 body)"
+case_end
+
+case_begin "same kannel id answered once"
+# smsbox sends a text again when the hub's 200 did not reach it.
+for _ in 1 2; do
+	mo_get "$SECRET_Q&from=0955000446&text=MA+3805172961&coding=0&charset=UTF-8&id=kw-dup-1"
+	check_status 200
+done
+sms_mt_expect "84955000446 .*3805-1729-61" || true
+sleep 2
+check_equal "status answers" 1 \
+	"$(sms_mt_messages | grep -F " 84955000446 " | grep -c -F "3805-1729-61")"
 case_end
 
 case_begin "dlr route rejects forged reference"
@@ -276,6 +298,73 @@ sms_ticket_wait +84977000666 1
 DISPLAY=$(json_get "$SMS_TICKET" ticket.code_display)
 sms_mt_expect "Mã số: $DISPLAY" || true
 sms_wait_log "gateway failed for now, trying the next gateway=primary next=kannel" 5
+case_end
+
+case_begin "keyword from a number no gateway serves is answered 200"
+# The gateways serve +84 only: a status request or rating help from abroad
+# cannot be answered, and asking smsbox to send it again changes nothing.
+DATA=$HUB_DATA
+hub_stop
+HUB_PORT_NEXT=$HUB_PORT
+HUB_CHANNELS_EXTRA=$(sms_hub_config | python3 -c '
+import json, sys
+section = json.loads("{" + sys.stdin.read() + "}")["sms"]
+section["gateways"][0]["prefixes"] = ["+84"]
+print("\"sms\": " + json.dumps(section, ensure_ascii=False))
+')
+hub_start "$DATA"
+SECRET_Q="secret=${SMS_SECRET// /+}"
+mo_get "$SECRET_Q&from=%2B14155550123&text=MA+3805172961&coding=0&charset=UTF-8"
+check_status 200
+mo_get "$SECRET_Q&from=%2B14155550123&text=DG&coding=0&charset=UTF-8"
+check_status 200
+sms_wait_log "no gateway serves the number" 5
+case_end
+
+case_begin "stop with answers in flight, queued and waiting to retry"
+# Gateway "silent" accepts connections and never answers, so its first
+# answer stays in flight and the next ones wait in its queue. Gateway
+# "dead" refuses connections, so its answer waits to be sent again. The
+# daemon must stop at once, free everything and exit 0 (a leak would make
+# the sanitizer build exit otherwise).
+SILENT_PORT=$(lib_free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+time.sleep(60)
+' "$SILENT_PORT" &
+SILENT_PID=$!
+DEAD_PORT=$(lib_free_port)
+DATA=$HUB_DATA
+hub_stop
+HUB_PORT_NEXT=$HUB_PORT
+HUB_CHANNELS_EXTRA=$(sms_hub_config | python3 -c '
+import json, sys
+section = json.loads("{" + sys.stdin.read() + "}")["sms"]
+section["answers"] = {"attempts": 5, "retry_seconds": 60}
+kannel = section["gateways"][0]
+silent = dict(kannel, name="silent", prefixes=["+8491"], max_in_flight=1,
+              rate_per_second=1, timeout_seconds=60,
+              sendsms_url="http://127.0.0.1:'"$SILENT_PORT"'/cgi-bin/sendsms")
+dead = dict(kannel, name="dead", prefixes=["+8498"],
+            sendsms_url="http://127.0.0.1:'"$DEAD_PORT"'/cgi-bin/sendsms")
+section["gateways"] = [silent, dead]
+print("\"sms\": " + json.dumps(section, ensure_ascii=False))
+')
+hub_start "$DATA"
+SECRET_Q="secret=${SMS_SECRET// /+}"
+for number in 0912000301 0912000302 0912000303 0982000304; do
+	mo_get "$SECRET_Q&from=$number&text=MA+3805172961&coding=0&charset=UTF-8"
+	check_status 200
+done
+sms_wait_log "sendsms failed gateway=dead" 5
+sleep 1
+hub_stop
+kill "$SILENT_PID" 2>/dev/null || true
+wait "$SILENT_PID" 2>/dev/null || true
 case_end
 
 case_begin "config errors name the key"

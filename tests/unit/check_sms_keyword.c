@@ -209,6 +209,34 @@ START_TEST(keyword_long_code_digits)
 }
 END_TEST
 
+START_TEST(keyword_status_marks_text_after_the_code)
+{
+	static const struct {
+		const char *text;
+		bool text_after_code;
+	} cases[] = {
+		{ "MA 3805172961", false },
+		{ "MA 3805-1729-61.", false },
+		{ "MA 123 !", false },
+		{ "MA 3805172961 cảm ơn", true },
+		/* An ordinary sentence: "But 3 days on it is still not
+		 * fixed". */
+		{ "Mà 3 ngày rồi vẫn chưa sửa", true },
+	};
+	struct sms_keywords keywords;
+	struct sms_keyword_match match;
+
+	sms_keyword_defaults(&keywords);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(sms_keyword_parse(&keywords, cases[i].text,
+		    &match), STATUS);
+		ck_assert_msg(match.text_after_code == cases[i].text_after_code,
+		    "\"%s\": expected text_after_code %d", cases[i].text,
+		    cases[i].text_after_code);
+	}
+}
+END_TEST
+
 START_TEST(keyword_defaults)
 {
 	struct sms_keywords keywords;
@@ -238,6 +266,7 @@ sms_keyword_suite(void)
 	    (int)(sizeof(check_keyword_cases) /
 	    sizeof(check_keyword_cases[0])));
 	tcase_add_test(parse, keyword_long_code_digits);
+	tcase_add_test(parse, keyword_status_marks_text_after_the_code);
 	tcase_add_test(parse, keyword_defaults);
 	suite_add_tcase(suite, parse);
 	return suite;

@@ -107,6 +107,47 @@ START_TEST(decode_other_charsets)
 }
 END_TEST
 
+START_TEST(decode_keeps_the_last_character)
+{
+	/* Windows-1258 and TCVN 5712 hold a letter back until they see
+	 * whether a tone mark follows it. */
+	static const char *const charsets[] = { "CP1258", "TCVN5712-1" };
+
+	for (size_t i = 0; i < sizeof charsets / sizeof charsets[0]; i++) {
+		char *text = sms_text_decode("Xin chao ba", 11, charsets[i],
+		    "0");
+
+		ck_assert_str_eq(text, "Xin chao ba");
+		free(text);
+	}
+}
+END_TEST
+
+START_TEST(decode_keeps_the_text_after_a_nul_character)
+{
+	char *text;
+
+	/* U+0000 would end the C string and store half the text. */
+	text = sms_text_decode("\x00" "a\x00\x00\x00" "b", 6, "UTF-16BE", "2");
+	ck_assert_str_eq(text, "a b");
+	free(text);
+	text = sms_text_decode("a\0b", 3, "ISO-8859-1", "0");
+	ck_assert_str_eq(text, "a b");
+	free(text);
+}
+END_TEST
+
+START_TEST(decode_refuses_what_iconv_turns_into_bad_utf8)
+{
+	/* glibc writes code points past U+10FFFF as five- or six-byte
+	 * sequences, which are not UTF-8. */
+	errno = 0;
+	ck_assert_ptr_null(sms_text_decode("\x29\x29\x29\x29", 4, "UCS-4",
+	    "0"));
+	ck_assert_int_eq(errno, EILSEQ);
+}
+END_TEST
+
 START_TEST(sanitize_replaces_controls_and_cuts_bad_bytes)
 {
 	char text[] = "NACK\r\n/0x0b\tend\xc3";
@@ -148,6 +189,15 @@ START_TEST(language_of_a_text)
 	    "vi");
 	ck_assert_str_eq(sms_intake_language(""), "vi");
 	ck_assert_str_eq(sms_intake_language("the"), "vi");
+	/* A phone's typographic apostrophe or a euro sign is no Vietnamese
+	 * letter. */
+	ck_assert_str_eq(sms_intake_language("The street\xe2\x80\x99s light "
+	    "is broken"), "en");
+	ck_assert_str_eq(sms_intake_language("Thanks, the fee is 5 \xe2\x82\xac"),
+	    "en");
+	/* A Vietnamese letter written with a combining mark. */
+	ck_assert_str_eq(sms_intake_language("The street is Le\xcc\x82 Loi"),
+	    "vi");
 }
 END_TEST
 
@@ -163,6 +213,9 @@ sms_query_suite(void)
 	tcase_add_test(tcase, decode_utf16_by_charset_or_coding);
 	tcase_add_test(tcase, decode_refuses_broken_text);
 	tcase_add_test(tcase, decode_other_charsets);
+	tcase_add_test(tcase, decode_keeps_the_last_character);
+	tcase_add_test(tcase, decode_keeps_the_text_after_a_nul_character);
+	tcase_add_test(tcase, decode_refuses_what_iconv_turns_into_bad_utf8);
 	tcase_add_test(tcase, sanitize_replaces_controls_and_cuts_bad_bytes);
 	tcase_add_test(tcase, numbers_in_gateway_formats);
 	tcase_add_test(tcase, language_of_a_text);
