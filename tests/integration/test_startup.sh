@@ -72,14 +72,14 @@ case_end
 
 case_begin "unknown channel module is named"
 write_config "$TEST_TMP/unknown-module.json" ""
-sed -i 's/"channels": { "web": {/"channels": { "sms": {/' \
+sed -i 's/"channels": { "web": {/"channels": { "pager": {/' \
 	"$TEST_TMP/unknown-module.json"
 run_check "$HUB_BIN" -c "$TEST_TMP/unknown-module.json" -t
 check_equal "citizenhubd -t exit status" 1 "$RUN_STATUS"
 check_contains "citizenhubd -t output" "$RUN_OUTPUT" \
-	'unknown channel module "sms"'
+	'unknown channel module "pager"'
 check_match "citizenhubd -t line" "$RUN_OUTPUT" \
-	"unknown-module.json:[0-9]+: channels.sms"
+	"unknown-module.json:[0-9]+: channels.pager"
 case_end
 
 case_begin "module of another ABI is refused"
