@@ -61,8 +61,9 @@ hub_channel_state_get(struct hub_channel *channel, const char *key)
 	    channel->name, key);
 
 	if (value == NULL && errno != 0)
-		log_error("channel", "reading channel state failed channel=%s "
-		    "key=%s", channel->name, key);
+		/* Not the key, which may hold a phone number. */
+		log_error("channel", "reading channel state failed channel=%s",
+		    channel->name);
 	return value;
 }
 

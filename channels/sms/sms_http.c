@@ -134,20 +134,23 @@ sms_http_finished(const struct http_client_response *response, void *arg)
 		return;
 	}
 	sms_http_origin(gateway, origin, sizeof origin);
+	/* The carrier's answer may echo the number and the text, so it goes
+	 * to the message's delivery detail and the debug log only. */
 	log_warn(SMS_HTTP_LOG, "sms not sent by gateway=%s (%s) ticket=%lld "
-	    "message=%lld %s: %s", gateway->config->name, origin,
+	    "message=%lld %s http_status=%d", gateway->config->name, origin,
 	    (long long)out->ticket_id, (long long)out->message_id,
-	    status > 0 ? "failed for now" : "failed for good", detail);
+	    status > 0 ? "failed for now" : "failed for good",
+	    response->status);
+	log_debug(SMS_HTTP_LOG, "sms not sent message=%lld detail=\"%s\"",
+	    (long long)out->message_id, detail);
 	sms_gateway_done(gateway, out, status, detail);
 }
 
-/* Reports a failure for good found before the request, from the loop, so
- * that sms_gateway_done never runs inside send. */
-static void
-sms_http_rejected(evutil_socket_t fd, short what, void *arg)
+/* Reports a failure for good found before the request (a header value that
+ * would carry a line break). sms_gateway_done may run inside send. */
+static int
+sms_http_reject(struct sms_gateway *gateway, struct sms_http_send *send)
 {
-	struct sms_http_send *send = arg;
-	struct sms_gateway *gateway = send->gateway;
 	struct sms_outbound *out = send->out;
 
 	log_warn(SMS_HTTP_LOG, "sms not sent by gateway=%s ticket=%lld "
@@ -156,18 +159,6 @@ sms_http_rejected(evutil_socket_t fd, short what, void *arg)
 	    send->reason);
 	sms_gateway_done(gateway, out, -1, send->reason);
 	free(send);
-}
-
-static int
-sms_http_reject(struct sms_gateway *gateway, struct sms_http_send *send)
-{
-	const struct timeval now = { 0, 0 };
-
-	if (event_base_once(hub_channel_event_base(gateway->module->channel),
-	    -1, EV_TIMEOUT, sms_http_rejected, send, &now) != 0) {
-		free(send);
-		return -1;
-	}
 	return 0;
 }
 

@@ -168,10 +168,10 @@ void sms_gateway_done(struct sms_gateway *gateway, struct sms_outbound *out,
 /* Per-type operations of a gateway. */
 struct sms_gateway_ops {
 	/* Starts the request for out, prepared as prepared (valid during the
-	 * call only). The outcome arrives later through sms_gateway_done.
-	 * Returns 0, or -1 when the request could not start (then
-	 * sms_gateway_done is not called and the caller treats it as a
-	 * failure for now). */
+	 * call only). The outcome arrives through sms_gateway_done, later or,
+	 * for a text refused before any request, from inside send. Returns
+	 * 0, or -1 when the request could not start (then sms_gateway_done
+	 * is not called and the caller treats it as a failure for now). */
 	int (*send)(struct sms_gateway *gateway, struct sms_outbound *out,
 	    const struct sms_prepared *prepared);
 };
@@ -203,6 +203,7 @@ struct sms_gateway {
 	double tokens;		/* of the rate limit's bucket */
 	int64_t refilled_at_ms;
 	struct event *drain;	/* runs when the bucket has a token again */
+	bool draining;		/* inside sms_gateway_drain */
 };
 
 struct sms_module {

@@ -147,10 +147,16 @@ sms_gateway_may_send(struct sms_gateway *gateway)
 	return false;
 }
 
-/* Starts queued texts while the limit and the slots allow. */
+/* Starts queued texts while the limit and the slots allow. A send that
+ * ends at once (a text refused before any request) calls
+ * sms_gateway_done inside this loop, which then does not drain again, so
+ * the stack stays flat however many texts fail in a row. */
 static void
 sms_gateway_drain(struct sms_gateway *gateway)
 {
+	if (gateway->draining)
+		return;
+	gateway->draining = true;
 	while (gateway->queue_head != NULL && !gateway->module->stopping &&
 	    sms_gateway_may_send(gateway)) {
 		struct sms_outbound *out = gateway->queue_head;
@@ -162,6 +168,7 @@ sms_gateway_drain(struct sms_gateway *gateway)
 		gateway->queued--;
 		sms_gateway_start(gateway, out);
 	}
+	gateway->draining = false;
 }
 
 static void
