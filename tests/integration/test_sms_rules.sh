@@ -246,6 +246,17 @@ check_equal "status answers" 1 \
 	"$(sms_mt_messages | grep -F " 84955000446 " | grep -c -F "3805-1729-61")"
 case_end
 
+case_begin "long ucs-2 text stored whole"
+# smsbox joins the parts of a concatenated text before it calls the get-url.
+LONG_TEXT="$LONG_REPLY Xin cảm ơn."
+mo_get "$SECRET_Q&from=0955000445&coding=2&charset=UTF-16BE&id=long-1&text=$(
+	python3 -c 'import sys, urllib.parse
+print(urllib.parse.quote(sys.argv[1].encode("utf-16-be"), safe=""))' "$LONG_TEXT")"
+check_status 200
+sms_ticket_wait +84955000445 1
+check_equal "body" "$LONG_TEXT" "$(sms_message_field "$SMS_TICKET" in 0 body)"
+case_end
+
 case_begin "dlr route rejects forged reference"
 api GET "/sms/kannel/dlr?ref=chub.1.2.0000000000000000&type=1"
 check_status 403
