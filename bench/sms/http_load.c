@@ -4,12 +4,17 @@
  * at a time on each, and prints what came back.
  *
  *   http_load --port PORT --requests FILE --count N --connections C
- *             [--header "Name: value"]...
+ *             [--header "Name: value"]... [--warm-up PATH]
  *
  * Each line of FILE is "METHOD<TAB>PATH" or "METHOD<TAB>PATH<TAB>BODY"
  * (a body is sent as application/json); request i uses line i modulo the
  * number of lines. Responses need a Content-Length (or no body, for 204
  * and 304); a connection the server closes is opened again.
+ *
+ * With --warm-up PATH, each connection first sends GET PATH and waits for
+ * its response, whatever the status, and the counted requests start once
+ * every connection has had one. The timing then leaves out the opening of
+ * the connections.
  *
  * Output, one line of KEY=VALUE: requests, ok (2xx), other (any other
  * status), errors (connections lost with a request in flight), connects,
@@ -54,6 +59,7 @@ struct load_conn {
 	char in[LOAD_IN_SIZE];
 	size_t in_len;
 	bool busy;		/* a request is in flight */
+	bool warm;		/* its warm-up request got a response */
 };
 
 static struct {
@@ -63,11 +69,13 @@ static struct {
 	int connections;
 	const char *headers[LOAD_HEADERS_MAX];
 	int header_count;
+	const char *warm_up_path;	/* NULL for no warm-up */
 } options = { .connections = 8 };
 
 static struct load_line *lines;
 static size_t line_count;
-static long started, answered, ok, other, errors, connects;
+static long started, answered, ok, other, errors, connects, warmed;
+static struct load_conn *conns;
 static long statuses[LOAD_STATUS_MAX];
 static double first_at, last_at;
 static int epoll_fd;
@@ -92,7 +100,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: http_load --port PORT --requests FILE "
-	    "--count N [--connections C] [--header \"Name: value\"]...\n");
+	    "--count N [--connections C] [--header \"Name: value\"]... "
+	    "[--warm-up PATH]\n");
 	exit(2);
 }
 
@@ -170,6 +179,21 @@ conn_close(struct load_conn *conn)
 	conn->fd = -1;
 }
 
+/* Builds the warm-up request in conn->out. */
+static void
+conn_warm_up(struct load_conn *conn)
+{
+	free(conn->out);
+	if (asprintf(&conn->out, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+	    "\r\n", options.warm_up_path, options.port) < 0)
+		die("asprintf");
+	conn->out_len = strlen(conn->out);
+	conn->out_sent = 0;
+	conn->busy = true;
+}
+
+static void conn_watch(struct load_conn *conn, uint32_t events);
+
 /* Builds the next request in conn->out. */
 static void
 conn_next(struct load_conn *conn)
@@ -220,6 +244,11 @@ static void
 conn_lost(struct load_conn *conn)
 {
 	conn_close(conn);
+	if (!conn->warm) {
+		fprintf(stderr, "http_load: a connection closed before its "
+		    "warm-up response\n");
+		exit(1);
+	}
 	if (conn->busy) {
 		errors++;
 		answered++;
@@ -303,6 +332,24 @@ conn_parse(struct load_conn *conn)
 		if (!conn->busy)
 			return false;
 		conn->busy = false;
+		memmove(conn->in, conn->in + total, conn->in_len - total);
+		conn->in_len -= total;
+		if (!conn->warm) {
+			if (!keep) {
+				fprintf(stderr, "http_load: the server closed a "
+				    "connection after its warm-up response\n");
+				exit(1);
+			}
+			conn->warm = true;
+			/* The last warm-up response starts the counted requests
+			 * on every connection. */
+			if (++warmed == options.connections)
+				for (int i = 0; i < options.connections; i++) {
+					conn_next(&conns[i]);
+					conn_watch(&conns[i], EPOLLIN | EPOLLOUT);
+				}
+			continue;
+		}
 		answered++;
 		last_at = realtime_now();
 		if (status >= 200 && status < 300)
@@ -311,8 +358,6 @@ conn_parse(struct load_conn *conn)
 			other++;
 		if (status > 0 && status < LOAD_STATUS_MAX)
 			statuses[status]++;
-		memmove(conn->in, conn->in + total, conn->in_len - total);
-		conn->in_len -= total;
 		if (!keep)
 			return false;
 		if (started < options.count) {
@@ -367,9 +412,9 @@ main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "connections", required_argument, NULL, 'c' },
 		{ "header", required_argument, NULL, 'H' },
+		{ "warm-up", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct load_conn *conns;
 	struct epoll_event events[64];
 	int option;
 
@@ -379,6 +424,7 @@ main(int argc, char **argv)
 		case 'r': options.requests_file = optarg; break;
 		case 'n': options.count = atol(optarg); break;
 		case 'c': options.connections = atoi(optarg); break;
+		case 'w': options.warm_up_path = optarg; break;
 		case 'H':
 			if (options.header_count == LOAD_HEADERS_MAX)
 				usage();
@@ -401,8 +447,12 @@ main(int argc, char **argv)
 	if (conns == NULL)
 		die("calloc");
 	for (int i = 0; i < options.connections; i++) {
+		conns[i].warm = options.warm_up_path == NULL;
 		conn_open(&conns[i]);
-		conn_next(&conns[i]);
+		if (conns[i].warm)
+			conn_next(&conns[i]);
+		else
+			conn_warm_up(&conns[i]);
 	}
 	while (answered < options.count) {
 		int n = epoll_wait(epoll_fd, events, 64, 30000);
