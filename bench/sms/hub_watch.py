@@ -12,7 +12,7 @@ and of the poll that saw it grown by --count (0 when it did not). With
 
 With --idle-after FILE, it also stops, with "idle=1" in its line, at the
 first poll after FILE exists that reads 0 for every --idle-series gauge
-(hub_send_queue_depth, hub_send_in_flight): every queued text then has a
+(hub_send_queue_depth, hub_send_in_flight). Every queued text then has a
 stored outcome, even one whose "sent" outcome was never counted because its
 delivery report was stored first.
 
@@ -27,6 +27,10 @@ within the phase would be counted once.
 usage: python3 hub_watch.py --port HUB_PORT --series S [--series S]...
            --count N [--timeout SECONDS] [--interval SECONDS]
            [--port-of-peer PORT] [--idle-after FILE --idle-series S...]
+           [--from N]
+
+--from N takes N as the start value in place of the first reading, for a
+hub that may have sent texts before the first poll.
 """
 
 import argparse
@@ -85,11 +89,14 @@ def main():
     parser.add_argument("--port-of-peer", type=int, default=0)
     parser.add_argument("--idle-after", default="")
     parser.add_argument("--idle-series", action="append", default=[])
+    parser.add_argument("--from", dest="start", type=int, default=None)
     args = parser.parse_args()
 
     series = set(args.series)
     connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
     start = series_sum(read_metrics(connection), series)
+    if args.start is not None:
+        start = args.start
     count = start
     idle = 0
     first = reached = 0.0
