@@ -16,11 +16,11 @@ first poll after FILE exists that reads 0 for every --idle-series gauge
 stored outcome, even one whose "sent" outcome was never counted because its
 delivery report was stored first.
 
-Connections are counted with "ss -tan": every socket whose peer is PORT
-(the client's side, in any state) and every TIME-WAIT socket whose local
-port is PORT (the server's side of a connection the server closed first),
-identified by the client's port, sampled with each poll and once more at
-the end. A connection opened and closed between two samples whose client
+Connections are counted with "ss -tan", sampled with each poll and once
+more at the end, and identified by the client's port. They are every socket
+whose peer is PORT (the client's side, in any state) and every TIME-WAIT
+socket whose local port is PORT (the server's side of a connection that the
+server closed first). A connection opened and closed between two samples whose client
 side left no TIME-WAIT socket would be missed; a client port used twice
 within the phase would be counted once.
 
