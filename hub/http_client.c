@@ -241,6 +241,16 @@ http_client_multi_init(struct http_client *client, long max_total_connections)
 	    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    max_total_connections) != CURLM_OK)
 		return -1;
+	/*
+	 * By default libcurl sizes the connection cache at 4 times the easy
+	 * handles added at the time. Each request adds and removes its own
+	 * handle, so the cache shrinks when few requests are in flight and
+	 * closes the connections that a burst opened. Keeping as many idle
+	 * connections as may be open lets the next burst reuse them.
+	 */
+	if (max_total_connections > 0 && curl_multi_setopt(multi,
+	    CURLMOPT_MAXCONNECTS, max_total_connections) != CURLM_OK)
+		return -1;
 	return 0;
 }
 
