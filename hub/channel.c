@@ -299,11 +299,25 @@ hub_sms_measure(const char *text, struct hub_sms_size *size)
 
 int
 hub_conversation_latest(struct hub_channel *channel,
-    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
-    int64_t *resolved_at_ms)
+    const char *conversation_key, bool resolved_only,
+    char code[TICKET_CODE_PLAIN_SIZE], int64_t *resolved_at_ms)
 {
 	return store_conversation_latest(channel->host->store, channel->name,
-	    conversation_key, code, resolved_at_ms);
+	    conversation_key, resolved_only, code, resolved_at_ms);
+}
+
+int
+hub_contact_blocked(struct hub_channel *channel, enum contact_kind kind,
+    const char *value)
+{
+	char e164[CONTACT_E164_MAX];
+
+	if (kind == CONTACT_PHONE) {
+		if (contact_phone_e164(value, e164) != 0)
+			return 0;
+		value = e164;
+	}
+	return store_contact_blocked(channel->host->store, kind, value);
 }
 
 int

@@ -262,12 +262,20 @@ void hub_sms_measure(const char *text, struct hub_sms_size *size);
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);
 
 /* The newest ticket of conversation_key (any status) among the tickets this
- * channel opened: its code (plain) and the time it was resolved in Unix
- * milliseconds, 0 when it is not resolved or closed. Returns 1, 0 when the
- * conversation has no ticket, -1 on error. */
+ * channel opened, or with resolved_only the one resolved last (resolved, or
+ * closed after its resolution): its code (plain) and the time it was
+ * resolved in Unix milliseconds, 0 when it is not resolved. Returns 1, 0
+ * when there is none, -1 on error. */
 int hub_conversation_latest(struct hub_channel *channel,
-    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
-    int64_t *resolved_at_ms);
+    const char *conversation_key, bool resolved_only,
+    char code[TICKET_CODE_PLAIN_SIZE], int64_t *resolved_at_ms);
+
+/* Whether the desk blocked the contact (value as the channel got it; a
+ * phone number is normalized first). Messages from it are rejected by the
+ * pipeline, and a channel answers it nothing either. Returns 1, 0, or -1
+ * on error. Main thread; one indexed read. */
+int hub_contact_blocked(struct hub_channel *channel, enum contact_kind kind,
+    const char *value);
 
 /* The categories of the desk in force, in configuration order, as a JSON
  * array of {id, name_vi, name_en}. It is read at each call, so a category

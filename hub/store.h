@@ -240,11 +240,15 @@ void store_ticket_clear(struct store_ticket *ticket);
 int store_ticket_get(struct store *store, int64_t id, struct store_ticket *ticket);
 int store_ticket_get_code(struct store *store, const char *code,
     struct store_ticket *ticket);
-/* The newest ticket of a conversation, whatever its status: its code and
- * resolved_at (0 when not resolved). */
+/* The newest ticket of a conversation, whatever its status, or with
+ * resolved_only the one resolved last among those resolved or closed after
+ * a resolution: its code and resolved_at (0 when not resolved). */
 int store_conversation_latest(struct store *store, const char *channel,
-    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
-    int64_t *resolved_at);
+    const char *conversation_key, bool resolved_only,
+    char code[TICKET_CODE_PLAIN_SIZE], int64_t *resolved_at);
+/* Whether the contact (value normalized) is blocked. Returns 1, 0 or -1. */
+int store_contact_blocked(struct store *store, enum contact_kind kind,
+    const char *value);
 int store_message_find_external(struct store *store, const char *channel,
     const char *external_id, int64_t *ticket_id, int64_t *message_id);
 /* Finds an idempotency key created at or after not_before. */

@@ -141,18 +141,24 @@ store_message_find_external(struct store *store, const char *channel,
 
 int
 store_conversation_latest(struct store *store, const char *channel,
-    const char *conversation_key, char code[TICKET_CODE_PLAIN_SIZE],
-    int64_t *resolved_at)
+    const char *conversation_key, bool resolved_only,
+    char code[TICKET_CODE_PLAIN_SIZE], int64_t *resolved_at)
 {
-	static const char sql[] = "SELECT code, COALESCE(resolved_at, 0)"
+	static const char sql_any[] = "SELECT code, COALESCE(resolved_at, 0)"
 	    " FROM tickets WHERE channel = ? AND conversation_key = ?"
 	    " ORDER BY id DESC LIMIT 1";
+	/* The statuses that keep resolved_at: a reopened ticket has it
+	 * cleared, a ticket closed by a merge never had it. */
+	static const char sql_resolved[] = "SELECT code, resolved_at"
+	    " FROM tickets WHERE channel = ? AND conversation_key = ?"
+	    " AND resolved_at IS NOT NULL AND status IN ('resolved', 'closed')"
+	    " ORDER BY resolved_at DESC, id DESC LIMIT 1";
 	sqlite3_stmt *stmt;
 	const unsigned char *text;
 	int rc;
 
-	stmt = store_sqlite_query(&store->reader, sql, "tt", channel,
-	    conversation_key);
+	stmt = store_sqlite_query(&store->reader, resolved_only ?
+	    sql_resolved : sql_any, "tt", channel, conversation_key);
 	if (stmt == NULL || (rc = store_sqlite_row(&store->reader, stmt)) < 0)
 		return -1;
 	if (rc == 1) {
@@ -162,6 +168,24 @@ store_conversation_latest(struct store *store, const char *channel,
 		*resolved_at = sqlite3_column_int64(stmt, 1);
 		sqlite3_reset(stmt);
 	}
+	return rc;
+}
+
+int
+store_contact_blocked(struct store *store, enum contact_kind kind,
+    const char *value)
+{
+	static const char sql[] = "SELECT 1 FROM contacts WHERE kind = ?"
+	    " AND value = ? AND blocked_at IS NOT NULL LIMIT 1";
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = store_sqlite_query(&store->reader, sql, "tt",
+	    contact_kind_name(kind), value);
+	if (stmt == NULL || (rc = store_sqlite_row(&store->reader, stmt)) < 0)
+		return -1;
+	if (rc == 1)
+		sqlite3_reset(stmt);
 	return rc;
 }
 

@@ -28,6 +28,8 @@ sms_create(struct hub_channel *channel, const json_t *section,
 		free(module);
 		return NULL;
 	}
+	module->answer_limit.max = module->config.answers_per_hour;
+	module->new_report_limit.max = module->config.new_reports_per_hour;
 	return module;
 }
 
@@ -68,6 +70,13 @@ sms_send(void *state, const struct hub_outbound *out, hub_send_done_fn done)
 		log_info(SMS_LOG, "reply not sent: no phone number message=%lld",
 		    (long long)out->message_id);
 		return -1;
+	}
+	if (!sms_send_served(module, number)) {
+		log_info(SMS_LOG, "reply not sent: no gateway serves the number "
+		    "message=%lld", (long long)out->message_id);
+		done(module->channel, out->message_id, -1, "not sent: no SMS "
+		    "gateway serves this number (see the gateways' prefixes)");
+		return 0;
 	}
 	if (out->automatic && sms_intake_opted_out(module, number)) {
 		done(module->channel, out->message_id, -1, "not sent: the "

@@ -37,6 +37,12 @@ sms_answer_send(struct sms_module *module, const char *number,
 	while (length > 0 && (text[length - 1] == '\n' ||
 	    text[length - 1] == '\r'))
 		text[--length] = '\0';
+	if (!sms_limit_take(&module->answer_limit, number, clock_now_ms())) {
+		log_info(SMS_LOG, "answer not sent: the number reached "
+		    "answers.per_number_per_hour template=%s", template);
+		free(text);
+		return 0;
+	}
 	rc = sms_send_answer(module, number, text);
 	log_info(SMS_LOG, "answer queued template=%s rc=%d", template, rc);
 	free(text);
@@ -129,7 +135,7 @@ sms_answer_rating_open(struct sms_module *module, const char *number)
 	char code[TICKET_CODE_PLAIN_SIZE];
 	int64_t resolved_at = 0;
 
-	if (hub_conversation_latest(module->channel, number, code,
+	if (hub_conversation_latest(module->channel, number, true, code,
 	    &resolved_at) != 1 || resolved_at == 0)
 		return false;
 	return clock_now_ms() - resolved_at <= module->config.rating_window_ms;
@@ -218,8 +224,13 @@ sms_answer_rate(struct sms_module *module, const struct sms_intake_text *in,
 		done(200, "", arg);
 		return 0;
 	}
-	found = hub_conversation_latest(module->channel, in->number, code,
+	/* The ticket resolved last; else the newest, whose answer then says
+	 * it is not resolved yet. */
+	found = hub_conversation_latest(module->channel, in->number, true, code,
 	    &resolved_at);
+	if (found == 0)
+		found = hub_conversation_latest(module->channel, in->number,
+		    false, code, &resolved_at);
 	if (found < 0)
 		return -1;
 	if (found == 0) {

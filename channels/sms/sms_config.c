@@ -80,6 +80,7 @@ static const struct config_field sms_fields[] = {
 static const struct config_field sms_inbound_fields[] = {
 	{ "secret_file", CONFIG_STRING, 1, 4096, NULL, "a file path" },
 	{ "max_text_bytes", CONFIG_INTEGER, 160, 65536, NULL, NULL },
+	{ "new_reports_per_hour", CONFIG_INTEGER, 0, 10000, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -98,6 +99,7 @@ static const struct config_field sms_keyword_fields[] = {
 static const struct config_field sms_answer_fields[] = {
 	{ "attempts", CONFIG_INTEGER, 1, 100, NULL, NULL },
 	{ "retry_seconds", CONFIG_INTEGER, 1, 86400, NULL, NULL },
+	{ "per_number_per_hour", CONFIG_INTEGER, 0, 10000, NULL, NULL },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -235,8 +237,11 @@ sms_config_kannel(const struct hub_config *hub_config, const json_t *object,
 	gateway->kannel.callback_url = sms_config_string(object,
 	    "callback_url");
 	gateway->kannel.smsc = sms_config_string(object, "smsc");
+	/* Delivered, failed and rejected by the SMSC: the reports the hub
+	 * acts on. Buffered (4) and accepted by the SMSC (8) change nothing
+	 * and would cost a callback each. */
 	gateway->kannel.dlr_mask = (int)sms_config_integer(object, "dlr_mask",
-	    31);
+	    19);
 	if (gateway->kannel.sendsms_url == NULL) {
 		snprintf(key, sizeof key, "%s.sendsms_url", path);
 		return config_error_at(hub_config, key, err, "smsbox's sendsms "
@@ -337,6 +342,8 @@ sms_config_inbound(const struct hub_config *hub_config, const json_t *section,
 		return -1;
 	config->max_text_bytes = (size_t)sms_config_integer(inbound,
 	    "max_text_bytes", 2000);
+	config->new_reports_per_hour = (int)sms_config_integer(inbound,
+	    "new_reports_per_hour", 5);
 	if (config_read_secret(hub_config, json_string_value(json_object_get(
 	    inbound, "secret_file")), "channels.sms.inbound.secret_file",
 	    &config->inbound_secret, err) != 0)
@@ -368,6 +375,8 @@ sms_config_load(const struct hub_config *hub_config, const json_t *section,
 	    5);
 	config->answer_retry_seconds = (int)sms_config_integer(answers,
 	    "retry_seconds", 30);
+	config->answers_per_hour = (int)sms_config_integer(answers,
+	    "per_number_per_hour", 10);
 	config->conversation_window_ms = sms_config_integer(section,
 	    "conversation_days", 3) * SMS_DAY_MS;
 	config->rating_window_ms = sms_config_integer(section,

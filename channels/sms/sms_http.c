@@ -119,7 +119,13 @@ sms_http_finished(const struct http_client_response *response, void *arg)
 	int status;
 
 	free(send);
-	if (response->error != HTTP_CLIENT_OK) {
+	if (response->error == HTTP_CLIENT_ERROR_TOO_LARGE) {
+		/* The carrier took the request and answered at length: a retry
+		 * could send the text twice. */
+		status = -1;
+		snprintf(detail, sizeof detail, "the carrier's answer is over "
+		    "the HTTP client's size limit");
+	} else if (response->error != HTTP_CLIENT_OK) {
 		status = 1;
 		sms_http_error_detail(gateway, response, detail, sizeof detail);
 	} else {

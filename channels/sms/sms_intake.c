@@ -3,6 +3,7 @@
  * pipeline (a new ticket, or the number's open ticket of the last few
  * days), a status request, a rating or an opt-out.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,11 @@ sms_report_answered(const struct hub_answer *answer, void *arg)
 		    answer->status == HUB_ANSWER_CREATED, answer->duplicate);
 		break;
 	case HUB_ANSWER_REJECTED:
-		status = api_error_status(answer->error.code);
-		message = api_error_message(&answer->error, "en");
+		/* smsbox would only send it again: the text is taken and
+		 * dropped, and the reason is logged. */
+		log_info(SMS_LOG, "inbound message rejected by the pipeline "
+		    "error=%s field=%s", api_error_name(answer->error.code),
+		    answer->error.field);
 		break;
 	case HUB_ANSWER_FAILED:
 		status = 503;
@@ -77,7 +81,7 @@ sms_intake_report(struct sms_module *module, const struct sms_intake_text *in,
 {
 	struct hub_message *message = hub_message_new("sms");
 	struct sms_report *report = calloc(1, sizeof *report);
-	const char *language = sms_intake_language(body);
+	const char *language = in->language;
 
 	if (message == NULL || report == NULL ||
 	    hub_message_add_contact(message, CONTACT_PHONE, in->number,
@@ -167,6 +171,71 @@ sms_intake_keyword_done(int http_status, const char *body, void *arg)
 	free(keyword);
 }
 
+/* --- Input checks ---------------------------------------------------------- */
+
+/* The sender in E.164. smsbox writes a foreign number in the international
+ * form without "+" ("12025550123"), which is taken as such when it is no
+ * Vietnamese number. Returns 0, or -1 for a sender that is not a number. */
+static int
+sms_intake_sender(const char *from, char number[CONTACT_E164_MAX])
+{
+	char international[CONTACT_E164_MAX + 1];
+	size_t digits = strspn(from, "0123456789");
+
+	if (contact_phone_e164(from, number) == 0)
+		return 0;
+	if (digits < 8 || digits > 15 || from[digits] != '\0' ||
+	    from[0] == '0')
+		return -1;
+	snprintf(international, sizeof international, "+%s", from);
+	return contact_phone_e164(international, number);
+}
+
+/* Answers 200 to a text the hub drops on purpose. Returns 0. */
+static int
+sms_intake_drop(sms_intake_done_fn done, void *arg, const char *reason)
+{
+	log_info(SMS_LOG, "inbound message dropped: %s", reason);
+	done(200, "", arg);
+	return 0;
+}
+
+/* Whether text has nothing but white space. */
+static bool
+sms_intake_blank(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';
+	    p++)
+		if (!isspace(*p))
+			return false;
+	return true;
+}
+
+/* A copy of text cut to at most max_bytes at a character boundary, with
+ * "…" in place of what is cut, so that a long text is kept rather than
+ * lost. Returns NULL on allocation failure. */
+static char *
+sms_intake_fit(const char *text, size_t max_bytes)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	size_t length = strlen(text), keep;
+	char *copy;
+
+	if (length <= max_bytes)
+		return strdup(text);
+	keep = max_bytes - (sizeof ellipsis - 1);
+	while (keep > 0 && ((unsigned char)text[keep] & 0xc0) == 0x80)
+		keep--;
+	copy = malloc(keep + sizeof ellipsis);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, text, keep);
+	memcpy(copy + keep, ellipsis, sizeof ellipsis);
+	log_info(SMS_LOG, "inbound text cut bytes=%zu max_text_bytes=%zu",
+	    length, max_bytes);
+	return copy;
+}
+
 /* --- Entry ------------------------------------------------------------------ */
 
 int
@@ -175,36 +244,66 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 {
 	struct sms_keyword_match match;
 	struct sms_intake_text in;
-	char code[TICKET_CODE_PLAIN_SIZE];
 	char answered[SMS_ANSWERED_KEY_SIZE];
 	struct sms_intake_keyword *keyword = NULL;
+	char external_id[CONTACT_E164_MAX + 256];
+	char *text;
 	int rc;
 
-	if (inbound->from == NULL ||
-	    contact_phone_e164(inbound->from, in.number) != 0) {
+	if (inbound->from == NULL) {
 		*http_status = 400;
-		*reason = "from: not a phone number; give from=%p";
+		*reason = "from: missing; give from=%p";
 		return -1;
 	}
-	if (strlen(inbound->text) > module->config.max_text_bytes) {
-		*http_status = 413;
-		*reason = "text: longer than channels.sms.inbound.max_text_bytes";
+	/* smsbox could not take a refusal back from the SMSC, and would only
+	 * send the text again and again: what the hub does not want is
+	 * answered 200 and dropped, with the reason in the log. */
+	if (sms_intake_sender(inbound->from, in.number) != 0)
+		return sms_intake_drop(done, arg, "the sender is not a phone "
+		    "number (an alphanumeric sender)");
+	switch (hub_contact_blocked(module->channel, CONTACT_PHONE,
+	    in.number)) {
+	case 1:
+		return sms_intake_drop(done, arg, "the number is blocked");
+	case 0:
+		break;
+	default:
+		*http_status = 503;
+		*reason = "the store failed; send again later";
 		return -1;
 	}
-	in.text = inbound->text;
-	in.external_id = inbound->external_id;
+	if (sms_intake_blank(inbound->text))
+		return sms_intake_drop(done, arg, "the text is empty");
+	text = sms_intake_fit(inbound->text, module->config.max_text_bytes);
+	if (text == NULL) {
+		*http_status = 503;
+		*reason = "out of memory";
+		return -1;
+	}
+	if (inbound->external_id != NULL && snprintf(external_id,
+	    sizeof external_id, "%s/%s", in.number, inbound->external_id) >=
+	    (int)sizeof external_id)
+		external_id[0] = '\0';
+	in.text = text;
+	in.external_id = inbound->external_id != NULL &&
+	    external_id[0] != '\0' ? external_id : NULL;
 	in.client_address = inbound->client_address;
-	in.language = sms_intake_language(inbound->text);
-	sms_keyword_parse(&module->config.keywords, inbound->text, &match);
+	in.language = sms_intake_language(text, in.number);
+	sms_keyword_parse(&module->config.keywords, text, &match);
 	if (match.kind == SMS_KEYWORD_RATE && match.lone_digit &&
 	    !sms_answer_rating_open(module, in.number))
 		match.kind = SMS_KEYWORD_NONE;
 	/* A sentence that starts like a status request ("Mà 3 ngày rồi vẫn
-	 * chưa sửa") is a report unless the code in it is valid. */
-	if (match.kind == SMS_KEYWORD_STATUS && match.text_after_code &&
-	    (strlen(match.digits) != 10 ||
-	    ticket_code_parse(match.digits, code) != 0))
+	 * chưa sửa", "Mã 6731-6456-70 lại hỏng") is a report: with a valid
+	 * code of a ticket the number is on, it joins that ticket. */
+	if (match.kind == SMS_KEYWORD_STATUS && match.text_after_code)
 		match.kind = SMS_KEYWORD_NONE;
+	if (match.kind == SMS_KEYWORD_NEW && !sms_limit_take(
+	    &module->new_report_limit, in.number, clock_now_ms())) {
+		log_info(SMS_LOG, "new report taken as a message: the number "
+		    "reached inbound.new_reports_per_hour");
+		match.kind = SMS_KEYWORD_NONE;
+	}
 	/* smsbox sends a text again when the hub's 200 did not reach it. The
 	 * pipeline stores a report once per id, and this list answers a
 	 * keyword once per id. */
@@ -247,10 +346,10 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 			    done, arg);
 		break;
 	default:
-		rc = sms_intake_report(module, &in, inbound->text, false, done,
-		    arg);
+		rc = sms_intake_report(module, &in, text, false, done, arg);
 		break;
 	}
+	free(text);
 	if (rc != 0) {
 		free(keyword);
 		*http_status = 503;

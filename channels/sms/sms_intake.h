@@ -21,8 +21,10 @@ struct sms_intake_text {
 };
 
 /* "vi", or "en" for a text without Vietnamese letters (letters beyond
- * ASCII or combining marks) that has at least two common English words. */
-const char *sms_intake_language(const char *text);
+ * ASCII or combining marks) that comes from a number outside Vietnam
+ * (number not NULL and not +84) or has at least two common English
+ * words. */
+const char *sms_intake_language(const char *text, const char *number);
 
 /* The channel state key that marks number as opted out. */
 void sms_intake_optout_key(const char *number, char key[SMS_OPTOUT_KEY_SIZE]);

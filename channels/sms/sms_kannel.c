@@ -147,6 +147,13 @@ sms_kannel_answered(const struct http_client_response *response, void *arg)
 	int outcome = sms_kannel_outcome(response);
 
 	sms_kannel_detail(response, detail, sizeof detail);
+	/* 403 with "Authorization failed" refuses every text until the
+	 * config is fixed, so it is an error of the operator's to see. */
+	if (response->error == HTTP_CLIENT_OK && response->status == 403 &&
+	    strstr(response->body, "Authorization") != NULL)
+		log_error(SMS_LOG, "sendsms refused the credentials gateway=%s: "
+		    "check username and password_file against Kannel's "
+		    "sendsms-user", request->gateway->config->name);
 	if (outcome != 0)
 		log_info(SMS_LOG, "sendsms failed gateway=%s message=%lld "
 		    "outcome=%s reason=\"%s\"", request->gateway->config->name,

@@ -92,6 +92,17 @@ sms_mo_field(struct evhttp_request *req, const struct sms_query *query,
 	return value;
 }
 
+/* Whether the message is 8-bit data (coding 1: a ringtone, a WAP push, an
+ * operator's setting), which no citizen writes. */
+static bool
+sms_mo_binary(struct evhttp_request *req, const struct sms_query *query)
+{
+	const char *coding = sms_mo_field(req, query, "coding",
+	    "X-Kannel-Coding");
+
+	return coding != NULL && strcmp(coding, "1") == 0;
+}
+
 /* The text of the message, decoded. Sets *status and *reason on
  * failure. */
 static char *
@@ -170,6 +181,13 @@ sms_kannel_mo(struct evhttp_request *req, void *arg)
 		.client_address = http_client_address(hub_channel_http(
 		    module->channel), req, address),
 	};
+	if (sms_mo_binary(req, &query)) {
+		sms_query_clear(&query);
+		log_info(SMS_LOG, "inbound message dropped: 8-bit data, not "
+		    "text");
+		sms_mo_reply(req, 200, "");
+		return;
+	}
 	text = sms_mo_text(module, req, &query, &status, &reason);
 	mo = text != NULL ? calloc(1, sizeof *mo) : NULL;
 	if (mo != NULL) {

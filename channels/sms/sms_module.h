@@ -123,6 +123,9 @@ struct sms_config {
 	 * which are not stored as messages. */
 	int answer_attempts;
 	int answer_retry_seconds;
+	int answers_per_hour;		/* to one number; 0: no limit */
+	int new_reports_per_hour;	/* PA from one number; past it a PA
+					 * text is an ordinary message */
 };
 
 /* Checks section (channels.sms) and fills config. Returns 0, or -1 with
@@ -130,6 +133,25 @@ struct sms_config {
 int sms_config_load(const struct hub_config *hub_config, const json_t *section,
     struct sms_config *config, struct config_error *err);
 void sms_config_free(struct sms_config *config);
+
+/* A count per number over an hour (sms_limit.c). */
+#define SMS_LIMIT_ENTRIES 512
+
+struct sms_limit_entry {
+	char number[CONTACT_E164_MAX];
+	int64_t window_start;	/* Unix ms */
+	int count;
+};
+
+struct sms_limit {
+	int max;		/* per number and hour; 0: no limit */
+	struct sms_limit_entry entries[SMS_LIMIT_ENTRIES];
+};
+
+/* Counts one more for number at now_ms. Returns false, counting nothing,
+ * when number has reached the limit within the hour. */
+bool sms_limit_take(struct sms_limit *limit, const char *number,
+    int64_t now_ms);
 
 struct sms_module;
 struct sms_gateway;
@@ -210,6 +232,8 @@ struct sms_module {
 	struct hub_channel *channel;
 	struct sms_config config;
 	struct sms_gateway gateways[SMS_GATEWAYS_MAX];
+	struct sms_limit answer_limit;
+	struct sms_limit new_report_limit;
 	/* The module's own answers waiting to be sent again. */
 	struct sms_outbound *answers_waiting;
 	/* The latest keyword texts answered, as "NUMBER ID" of the gateway's
@@ -225,6 +249,9 @@ struct sms_module {
  * of out. Returns 0, or -1 when no gateway serves the number (out is
  * freed). */
 int sms_send_start(struct sms_module *module, struct sms_outbound *out);
+
+/* Whether a gateway serves the number (E.164). */
+bool sms_send_served(const struct sms_module *module, const char *to);
 
 /* Sends the module's own answer text to number (E.164), retried in memory
  * up to answer_attempts times; dropped when no gateway serves the number.

@@ -290,7 +290,7 @@ static const char *const sms_english_words[] = {
 };
 
 const char *
-sms_intake_language(const char *text)
+sms_intake_language(const char *text, const char *number)
 {
 	int english = 0;
 	const char *p = text;
@@ -309,6 +309,10 @@ sms_intake_language(const char *text)
 			return "vi";
 		c += step;
 	}
+	/* A foreign number writing without Vietnamese letters ("MA 0676895060"
+	 * from +1...) gets English. */
+	if (number != NULL && strncmp(number, "+84", 3) != 0)
+		return "en";
 	while (*p != '\0') {
 		char word[16];
 		size_t length = 0;

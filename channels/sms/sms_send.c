@@ -219,6 +219,12 @@ sms_gateway_done(struct sms_gateway *gateway, struct sms_outbound *out,
 	sms_gateway_drain(gateway);
 }
 
+bool
+sms_send_served(const struct sms_module *module, const char *to)
+{
+	return sms_gateway_find(module, 0, to) < module->config.gateway_count;
+}
+
 int
 sms_send_start(struct sms_module *module, struct sms_outbound *out)
 {
@@ -274,8 +280,9 @@ sms_outbound_finish(struct sms_outbound *out, int status, const char *detail)
 		sms_outbound_free(out);
 		return;
 	}
+	out->attempts++;
 	if (status == 1 && !module->stopping &&
-	    ++out->attempts < module->config.answer_attempts) {
+	    out->attempts < module->config.answer_attempts) {
 		if (out->retry == NULL)
 			out->retry = evtimer_new(hub_channel_event_base(
 			    module->channel), sms_answer_retry, out);
@@ -287,7 +294,7 @@ sms_outbound_finish(struct sms_outbound *out, int status, const char *detail)
 	}
 	if (status != 0)
 		log_info(SMS_LOG, "answer not sent attempts=%d reason=\"%s\"",
-		    out->attempts + 1, detail != NULL ? detail : "-");
+		    out->attempts, detail != NULL ? detail : "-");
 	sms_outbound_free(out);
 }
 

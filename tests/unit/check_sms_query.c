@@ -181,22 +181,31 @@ END_TEST
 
 START_TEST(language_of_a_text)
 {
-	ck_assert_str_eq(sms_intake_language("The street light is broken"),
+	static const char vn[] = "+84912345678";
+
+	ck_assert_str_eq(sms_intake_language("The street light is broken", vn),
 	    "en");
-	ck_assert_str_eq(sms_intake_language("Please help, no water"), "en");
-	ck_assert_str_eq(sms_intake_language("Den duong hong o hem 5"), "vi");
-	ck_assert_str_eq(sms_intake_language("\xc4\x90\xc3\xa8n is broken"),
+	ck_assert_str_eq(sms_intake_language("Please help, no water", vn), "en");
+	ck_assert_str_eq(sms_intake_language("Den duong hong o hem 5", vn), "vi");
+	ck_assert_str_eq(sms_intake_language("\xc4\x90\xc3\xa8n is broken", vn),
 	    "vi");
-	ck_assert_str_eq(sms_intake_language(""), "vi");
-	ck_assert_str_eq(sms_intake_language("the"), "vi");
+	ck_assert_str_eq(sms_intake_language("", vn), "vi");
+	ck_assert_str_eq(sms_intake_language("the", vn), "vi");
+	/* A number outside Vietnam without Vietnamese letters. */
+	ck_assert_str_eq(sms_intake_language("MA 0676895060", "+12025550143"),
+	    "en");
+	ck_assert_str_eq(sms_intake_language("MA 0676895060", vn), "vi");
+	ck_assert_str_eq(sms_intake_language("M\xc3\xa3 0676895060",
+	    "+12025550143"), "vi");
+	ck_assert_str_eq(sms_intake_language("MA 0676895060", NULL), "vi");
 	/* A phone's typographic apostrophe or a euro sign is no Vietnamese
 	 * letter. */
 	ck_assert_str_eq(sms_intake_language("The street\xe2\x80\x99s light "
-	    "is broken"), "en");
-	ck_assert_str_eq(sms_intake_language("Thanks, the fee is 5 \xe2\x82\xac"),
-	    "en");
+	    "is broken", vn), "en");
+	ck_assert_str_eq(sms_intake_language("Thanks, the fee is 5 \xe2\x82\xac",
+	    vn), "en");
 	/* A Vietnamese letter written with a combining mark. */
-	ck_assert_str_eq(sms_intake_language("The street is Le\xcc\x82 Loi"),
+	ck_assert_str_eq(sms_intake_language("The street is Le\xcc\x82 Loi", vn),
 	    "vi");
 }
 END_TEST
