@@ -351,10 +351,14 @@ sendq_entry_report(struct sendq_entry *entry, int status, const char *detail)
 		evtimer_del(entry->timeout);
 	sendq_entry_outcome(entry, status, detail);
 	log_info("sendq", "send outcome message=%lld ticket=%lld channel=%s "
-	    "status=%s attempt=%d detail=%s", (long long)entry->message_id,
+	    "status=%s attempt=%d", (long long)entry->message_id,
 	    (long long)entry->ticket_id, entry->channel, entry->outcome.status,
-	    entry->attempts + 1, entry->detail[0] != '\0' ? entry->detail :
-	    "-");
+	    entry->attempts + 1);
+	/* The detail may quote a carrier's or an SMSC's response, which can
+	 * echo the citizen's number and text, so it stays out of info. */
+	if (entry->detail[0] != '\0')
+		log_debug("sendq", "send outcome detail message=%lld detail=%s",
+		    (long long)entry->message_id, entry->detail);
 	if (sendq->closed) {
 		log_warn("sendq", "outcome not stored while shutting down, the "
 		    "message stays queued and is sent again after a restart "

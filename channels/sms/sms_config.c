@@ -107,8 +107,8 @@ static const struct config_field sms_answer_fields[] = {
 static const struct config_field sms_gateway_fields[] = {
 	{ "name", CONFIG_STRING, 1, 64, NULL, NULL },
 	{ "type", CONFIG_STRING, 0, 0, sms_check_type, NULL },
-	{ "from", CONFIG_STRING, 1, 20, NULL, "a short code or a brandname "
-	    "of at most 20 characters" },
+	{ "from", CONFIG_STRING, 1, 20, NULL, "a short code, or a brandname "
+	    "of at most 11 characters (the hub takes up to 20)" },
 	{ "username", CONFIG_STRING, 1, 256, NULL, NULL },
 	{ "password_file", CONFIG_STRING, 1, 4096, NULL, "a file path" },
 	{ "prefixes", CONFIG_STRING_ARRAY, 0, SMS_PREFIXES_MAX,
@@ -168,6 +168,95 @@ sms_config_keyword_kind(struct sms_config *config, const json_t *keywords,
 	return 0;
 }
 
+/* Returns whether two keywords match the same texts: equal once each run of
+ * spaces counts as one space and spaces at the ends are ignored. */
+static bool
+sms_config_keyword_equal(const char *a, const char *b)
+{
+	for (;;) {
+		bool a_gap = false, b_gap = false;
+
+		while (*a == ' ') {
+			a++;
+			a_gap = true;
+		}
+		while (*b == ' ') {
+			b++;
+			b_gap = true;
+		}
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		if (a_gap != b_gap || *a != *b)
+			return false;
+		a++;
+		b++;
+	}
+}
+
+/* One kind of keywords as sms_config_keywords_distinct compares them. */
+struct sms_config_keyword_list {
+	const char *key;
+	const char *const *words;
+	size_t count;
+	bool configured;	/* set in the config, not the defaults */
+};
+
+/* Returns a word that is in both lists, or NULL. */
+static const char *
+sms_config_keyword_shared(const struct sms_config_keyword_list *first,
+    const struct sms_config_keyword_list *second)
+{
+	for (size_t a = 0; a < first->count; a++)
+		for (size_t b = 0; b < second->count; b++)
+			if (sms_config_keyword_equal(first->words[a],
+			    second->words[b]))
+				return first->words[a];
+	return NULL;
+}
+
+/* Rejects a word that is in two kinds, because a text starting with it
+ * would be read as one kind only. The error names the kind that the config
+ * sets, the later one when both are set. */
+static int
+sms_config_keywords_distinct(const struct hub_config *hub_config,
+    const json_t *keywords, const struct sms_keywords *k,
+    struct config_error *err)
+{
+	const struct sms_config_keyword_list lists[] = {
+		{ "status", k->status, k->status_count,
+		    json_object_get(keywords, "status") != NULL },
+		{ "new", k->new_report, k->new_report_count,
+		    json_object_get(keywords, "new") != NULL },
+		{ "rate", k->rate, k->rate_count,
+		    json_object_get(keywords, "rate") != NULL },
+		{ "stop", k->stop, k->stop_count,
+		    json_object_get(keywords, "stop") != NULL },
+	};
+	const size_t list_count = sizeof lists / sizeof lists[0];
+
+	for (size_t i = 0; i < list_count; i++) {
+		for (size_t j = i + 1; j < list_count; j++) {
+			const char *word = sms_config_keyword_shared(&lists[i],
+			    &lists[j]);
+			const struct sms_config_keyword_list *named, *other;
+			char path[64], problem[192];
+
+			if (word == NULL)
+				continue;
+			named = lists[j].configured ? &lists[j] : &lists[i];
+			other = named == &lists[j] ? &lists[i] : &lists[j];
+			snprintf(path, sizeof path, "channels.sms.keywords.%s",
+			    named->key);
+			snprintf(problem, sizeof problem, "keyword \"%s\" is "
+			    "also a%s %s keyword", word, other->configured ?
+			    "" : " default", other->key);
+			return config_error_problem(hub_config, path, err,
+			    problem, "each word in one kind only");
+		}
+	}
+	return 0;
+}
+
 static int
 sms_config_keywords(const struct hub_config *hub_config, const json_t *section,
     struct sms_config *config, struct config_error *err)
@@ -192,7 +281,7 @@ sms_config_keywords(const struct hub_config *hub_config, const json_t *section,
 	    &k->stop_count, &stored) != 0)
 		return config_error_at(hub_config, "channels.sms.keywords", err,
 		    "memory for the keywords");
-	return 0;
+	return sms_config_keywords_distinct(hub_config, keywords, k, err);
 }
 
 /* Checks the common and Kannel keys of a gateway: the generic gateway's own
@@ -254,10 +343,16 @@ sms_config_kannel(const struct hub_config *hub_config, const json_t *object,
 		    "as Kannel reaches it (\"http://127.0.0.1:8080\"), for "
 		    "delivery reports; or dlr_mask 0 for none");
 	}
+	if (gateway->username == NULL && gateway->password == NULL)
+		return config_error_problem(hub_config, path, err, "missing "
+		    "username and password_file", "the sendsms-user's username "
+		    "and a file holding its password");
 	if (gateway->username == NULL || gateway->password == NULL) {
-		snprintf(key, sizeof key, "%s.username", path);
-		return config_error_at(hub_config, key, err, "the sendsms-user's "
-		    "username and password_file");
+		snprintf(key, sizeof key, "%s.%s", path, gateway->username ==
+		    NULL ? "username" : "password_file");
+		return config_error_problem(hub_config, key, err, "missing",
+		    gateway->username == NULL ? "the sendsms-user's username" :
+		    "a file holding the sendsms-user's password");
 	}
 	return 0;
 }

@@ -170,24 +170,64 @@ sms_keyword_match_word(struct sms_keyword_cursor *cursor, const char *word)
 typedef bool (*sms_keyword_rule)(struct sms_keyword_cursor cursor,
     struct sms_keyword_match *match);
 
-/* Tries the words of one kind at the cursor, each with the kind's rule for
- * what follows it. Returns whether one matched. */
-static bool
-sms_keyword_try(const char *const *words, size_t count,
-    struct sms_keyword_cursor cursor, sms_keyword_rule rule,
-    struct sms_keyword_match *match)
-{
-	if (count > SMS_KEYWORD_WORDS_MAX)
-		count = SMS_KEYWORD_WORDS_MAX;
-	for (size_t i = 0; i < count; i++) {
-		struct sms_keyword_cursor after = cursor;
+/* One configured word with the rule of its kind. */
+struct sms_keyword_candidate {
+	const char *word;
+	sms_keyword_rule rule;
+	size_t length;
+};
 
-		if (words[i] != NULL &&
-		    sms_keyword_match_word(&after, words[i]) &&
-		    rule(after, match))
-			return true;
+#define SMS_KEYWORD_CANDIDATES_MAX (4 * SMS_KEYWORD_WORDS_MAX)
+
+/* The length of word as it is matched: its letters, and one for each run of
+ * spaces between two of its words. */
+static size_t
+sms_keyword_word_length(const char *word)
+{
+	size_t length = 0;
+	bool gap = false;
+
+	while (*word == ' ')
+		word++;
+	for (; *word != '\0'; word++) {
+		if (*word == ' ') {
+			gap = true;
+			continue;
+		}
+		if (gap)
+			length++;
+		gap = false;
+		length++;
 	}
-	return false;
+	return length;
+}
+
+/* Appends the words of one kind to candidates, keeping them ordered by
+ * length, longest first. A word goes after the words of the same length
+ * already there, so kinds and words keep their order among equals. */
+static void
+sms_keyword_add(struct sms_keyword_candidate *candidates, size_t *count,
+    const char *const *words, size_t word_count, sms_keyword_rule rule)
+{
+	if (word_count > SMS_KEYWORD_WORDS_MAX)
+		word_count = SMS_KEYWORD_WORDS_MAX;
+	for (size_t i = 0; i < word_count; i++) {
+		struct sms_keyword_candidate candidate = {
+			.word = words[i],
+			.rule = rule,
+		};
+		size_t at = *count;
+
+		if (words[i] == NULL)
+			continue;
+		candidate.length = sms_keyword_word_length(words[i]);
+		while (at > 0 && candidates[at - 1].length < candidate.length) {
+			candidates[at] = candidates[at - 1];
+			at--;
+		}
+		candidates[at] = candidate;
+		(*count)++;
+	}
 }
 
 /* STATUS: optional punctuation or spaces, then a digit. The digits, spaces,
@@ -254,9 +294,11 @@ sms_keyword_new_rule(struct sms_keyword_cursor cursor,
 	return false;
 }
 
-/* RATE: nothing, or optional punctuation or spaces and then a number,
- * which rates when it is one digit 1 to 5. Anything else after the word is
- * an ordinary message ("DG bao giờ xong?"). */
+/* RATE: nothing, or optional spaces, an optional colon and spaces, and then
+ * a number, which rates when it is one digit 1 to 5 ("DG 5", "DG: 5").
+ * Any other number ("DG 55", "DG 4.5"), or a sign, punctuation or a symbol
+ * before the number ("DG -1", "DG #5"), gives rating 0. A letter after the
+ * word makes an ordinary message ("DG bao giờ xong?"). */
 static bool
 sms_keyword_rate_rule(struct sms_keyword_cursor cursor,
     struct sms_keyword_match *match)
@@ -264,22 +306,41 @@ sms_keyword_rate_rule(struct sms_keyword_cursor cursor,
 	struct sms_keyword_char next;
 	ucs4_t digit;
 
-	sms_keyword_skip(&cursor, true);
-	if (!sms_keyword_peek(&cursor, &next)) {
+	sms_keyword_skip(&cursor, false);
+	if (sms_keyword_peek(&cursor, &next) && next.folded == ':') {
+		sms_keyword_advance(&cursor, &next);
+		sms_keyword_skip(&cursor, false);
+	}
+	if (!sms_keyword_peek(&cursor, &next) ||
+	    !sms_keyword_is_digit(next.folded)) {
+		while (sms_keyword_peek(&cursor, &next) &&
+		    !uc_is_alnum(next.folded))
+			sms_keyword_advance(&cursor, &next);
+		if (sms_keyword_peek(&cursor, &next) &&
+		    !sms_keyword_is_digit(next.folded))
+			return false;
 		match->kind = SMS_KEYWORD_RATE;
 		match->rating = 0;
 		return true;
 	}
-	if (!sms_keyword_is_digit(next.folded))
-		return false;
 
-	digit = next.folded;
-	sms_keyword_advance(&cursor, &next);
 	match->kind = SMS_KEYWORD_RATE;
 	match->rating = 0;
-	if (sms_keyword_peek(&cursor, &next) &&
-	    sms_keyword_is_digit(next.folded))
-		return true;
+	digit = next.folded;
+	sms_keyword_advance(&cursor, &next);
+	if (sms_keyword_peek(&cursor, &next)) {
+		struct sms_keyword_cursor after = cursor;
+
+		if (sms_keyword_is_digit(next.folded))
+			return true;
+		/* A decimal point or comma with a digit after it. */
+		if (next.folded == '.' || next.folded == ',') {
+			sms_keyword_advance(&after, &next);
+			if (sms_keyword_peek(&after, &next) &&
+			    sms_keyword_is_digit(next.folded))
+				return true;
+		}
+	}
 	if (digit >= '1' && digit <= '5')
 		match->rating = (int)(digit - '0');
 	return true;
@@ -331,12 +392,15 @@ sms_keyword_defaults(struct sms_keywords *keywords)
 {
 	memset(keywords, 0, sizeof(*keywords));
 	keywords->status[0] = "MA";
-	keywords->status[1] = "TRA CUU";
-	keywords->status_count = 2;
+	keywords->status[1] = "MA SO";
+	keywords->status[2] = "TRA CUU";
+	keywords->status[3] = "TRACUU";
+	keywords->status_count = 4;
 	keywords->new_report[0] = "PA";
 	keywords->new_report_count = 1;
 	keywords->rate[0] = "DG";
-	keywords->rate_count = 1;
+	keywords->rate[1] = "DANH GIA";
+	keywords->rate_count = 2;
 	keywords->stop[0] = "TC";
 	keywords->stop[1] = "HUY";
 	keywords->stop[2] = "STOP";
@@ -352,19 +416,32 @@ sms_keyword_parse(const struct sms_keywords *keywords, const char *text,
 		.len = strlen(text),
 	};
 
+	struct sms_keyword_candidate candidates[SMS_KEYWORD_CANDIDATES_MAX];
+	size_t count = 0;
+
 	memset(match, 0, sizeof(*match));
 	match->kind = SMS_KEYWORD_NONE;
 	sms_keyword_skip(&cursor, false);
 
-	if (sms_keyword_try(keywords->status, keywords->status_count, cursor,
-	    sms_keyword_status_rule, match) ||
-	    sms_keyword_try(keywords->new_report, keywords->new_report_count,
-	    cursor, sms_keyword_new_rule, match) ||
-	    sms_keyword_try(keywords->rate, keywords->rate_count, cursor,
-	    sms_keyword_rate_rule, match) ||
-	    sms_keyword_try(keywords->stop, keywords->stop_count, cursor,
-	    sms_keyword_stop_rule, match) ||
-	    (keywords->rate_count > 0 && sms_keyword_lone_digit(cursor, match)))
+	/* The longest word is tried first, so "MA SO 123" is read with MA SO
+	 * rather than MA, and a shorter word is still tried when the rule
+	 * after a longer one does not match. */
+	sms_keyword_add(candidates, &count, keywords->status,
+	    keywords->status_count, sms_keyword_status_rule);
+	sms_keyword_add(candidates, &count, keywords->new_report,
+	    keywords->new_report_count, sms_keyword_new_rule);
+	sms_keyword_add(candidates, &count, keywords->rate,
+	    keywords->rate_count, sms_keyword_rate_rule);
+	sms_keyword_add(candidates, &count, keywords->stop,
+	    keywords->stop_count, sms_keyword_stop_rule);
+	for (size_t i = 0; i < count; i++) {
+		struct sms_keyword_cursor after = cursor;
+
+		if (sms_keyword_match_word(&after, candidates[i].word) &&
+		    candidates[i].rule(after, match))
+			return match->kind;
+	}
+	if (keywords->rate_count > 0 && sms_keyword_lone_digit(cursor, match))
 		return match->kind;
 
 	memset(match, 0, sizeof(*match));

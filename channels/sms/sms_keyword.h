@@ -15,7 +15,7 @@ enum sms_keyword_kind {
 	SMS_KEYWORD_NONE,	/* an ordinary message */
 	SMS_KEYWORD_STATUS,	/* "MA 3805172961": a ticket's status */
 	SMS_KEYWORD_NEW,	/* "PA text": a new report */
-	SMS_KEYWORD_RATE,	/* "DG 5", or a lone digit 1 to 5 */
+	SMS_KEYWORD_RATE,	/* "DG 5", "Đánh giá 5", or a lone digit 1 to 5 */
 	SMS_KEYWORD_STOP,	/* "TC", "HUY", "STOP": no more notices */
 };
 
@@ -34,8 +34,10 @@ struct sms_keywords {
 	size_t stop_count;
 };
 
-/* The defaults: status MA and TRA CUU, new PA, rate DG, stop TC, HUY and
- * STOP. */
+/* The defaults: status MA, MA SO, TRA CUU and TRACUU, new PA, rate DG and
+ * DANH GIA, stop TC, HUY and STOP. MA SO is the acknowledgement's own
+ * wording ("Mã số: 6731-6456-70") and DANH GIA the Vietnamese word for a
+ * rating ("Đánh giá 5"). */
 void sms_keyword_defaults(struct sms_keywords *keywords);
 
 struct sms_keyword_match {
@@ -64,13 +66,20 @@ struct sms_keyword_match {
  * Classifies text (valid UTF-8). The rules, so that an ordinary Vietnamese
  * sentence is never taken for a keyword ("Mà sao chưa sửa?" starts with a
  * word that folds to MA):
+ * - The words of all kinds are tried longest first ("MA SO 123" is read
+ *   with MA SO, not MA), and a shorter word is still tried when what follows
+ *   a longer one does not fit its kind.
  * - STATUS: a status word, then optional punctuation or spaces, then a
  *   digit: the digits, spaces, dots and dashes that follow make the code.
  * - NEW: a new-report word followed by a space or punctuation and at least
  *   one more letter or digit; the rest is the report.
- * - RATE: a rate word followed by a digit or by nothing; "DG 5" gives 5,
- *   "DG 9" or "DG" gives rating 0. A text that is one digit 1 to 5 (spaces
- *   and a final "." or "!" allowed) gives lone_digit.
+ * - RATE: a rate word, then optional spaces and one optional colon, then
+ *   one digit 1 to 5 ("DG 5", "DG: 5", "đg5" give 5). Rating 0 when nothing
+ *   follows ("DG"), when the number is another ("DG 9", "DG 55", "DG 4.5"),
+ *   or when a sign, punctuation or a symbol comes before it ("DG -1"). A
+ *   letter after the word makes an ordinary message ("DG bao giờ xong?").
+ *   A text that is one digit 1 to 5 (spaces and a final "." or "!"
+ *   allowed) gives lone_digit.
  * - STOP: the whole text is a stop word (spaces and final punctuation
  *   allowed), since "Huy" is also a given name.
  * Returns the kind (also in match->kind).

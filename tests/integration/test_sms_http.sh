@@ -374,6 +374,16 @@ check_not_contains "hub log" "$(cat "$HUB_LOG")" "$CARRIER_PASSWORD"
 check_not_contains "hub log" "$(cat "$HUB_LOG")" "carrier%26pass"
 case_end
 
+case_begin "send outcome detail only at debug"
+# The detail quotes the carrier's answer, which may echo the number and
+# the text, so the info line leaves it out.
+outcomes=$(grep -F " info sendq: send outcome " "$HUB_LOG" || true)
+check_contains "info send outcome" "$outcomes" "status=sent"
+check_not_contains "info send outcome" "$outcomes" "detail="
+details=$(grep -F " debug sendq: send outcome detail " "$HUB_LOG" || true)
+check_contains "debug send outcome detail" "$details" "detail="
+case_end
+
 hub_stop
 carrier_stop
 tests_done

@@ -491,7 +491,18 @@ wait "$SILENT_PID" 2>/dev/null || true
 case_end
 
 case_begin "config errors name the key"
+inbound='"inbound": { "secret_file": "'"$TEST_TMP"'/sms-secret" }'
+kannel='"name": "k", "type": "kannel", "sendsms_url": "http://127.0.0.1:13013/cgi-bin/sendsms", "dlr_mask": 0'
+password='"password_file": "'"$TEST_TMP"'/kannel-password"'
 for broken in \
+	'"sms": { '"$inbound"', "gateways": [ { '"$kannel"', "username": "hub" } ] }|channels.sms.gateways[0].password_file: missing' \
+	'"sms": { '"$inbound"', "gateways": [ { '"$kannel"', '"$password"' } ] }|channels.sms.gateways[0].username: missing' \
+	'"sms": { '"$inbound"', "gateways": [ { '"$kannel"' } ] }|channels.sms.gateways[0]: missing username and password_file' \
+	'"sms": { '"$inbound"', "gateways": [ { '"$kannel"', "username": "hub", '"$password"', "from": "CITIZENHUB-HOTLINE-12" } ] }|a brandname of at most 11 characters (the hub takes up to 20)' \
+	'"sms": { '"$inbound"', "keywords": { "status": [ "PA" ] }, "gateways": [] }|channels.sms.keywords.status: keyword "PA" is also a default new keyword' \
+	'"sms": { '"$inbound"', "keywords": { "new": [ "dg" ] }, "gateways": [] }|channels.sms.keywords.new' \
+	'"sms": { '"$inbound"', "keywords": { "status": [ "KT" ], "stop": [ "kt" ] }, "gateways": [] }|channels.sms.keywords.stop' \
+	'"sms": { '"$inbound"', "keywords": { "rate": [ "tra  cuu" ] }, "gateways": [] }|channels.sms.keywords.rate' \
 	'"sms": { "gateways": [] }|channels.sms.inbound.secret_file' \
 	'"sms": { "inbound": { "secret_file": "'"$TEST_TMP"'/sms-secret" }, "gateways": [] }|channels.sms.gateways' \
 	'"sms": { "inbound": { "secret_file": "'"$TEST_TMP"'/sms-secret" }, "gateways": [ { "name": "k", "type": "smpp" } ] }|channels.sms.gateways[0].type' \

@@ -7,6 +7,7 @@ enum check_keyword_set {
 	CHECK_KEYWORDS_DEFAULT,
 	CHECK_KEYWORDS_OFF,
 	CHECK_KEYWORDS_CUSTOM,
+	CHECK_KEYWORDS_SHORT_FIRST,
 };
 
 struct check_keyword_case {
@@ -27,6 +28,7 @@ struct check_keyword_case {
 #define D CHECK_KEYWORDS_DEFAULT
 #define OFF CHECK_KEYWORDS_OFF
 #define CUSTOM CHECK_KEYWORDS_CUSTOM
+#define SHORT_FIRST CHECK_KEYWORDS_SHORT_FIRST
 
 static const struct check_keyword_case check_keyword_cases[] = {
 	/* Status: both words, any case, with or without diacritics. */
@@ -63,7 +65,20 @@ static const struct check_keyword_case check_keyword_cases[] = {
 	{ D, "Mã số của tôi là gì", NONE, NULL, "", 0, false },
 	{ D, "MAI 3805172961", NONE, NULL, "", 0, false },
 	{ D, "Tra cứu giúp tôi", NONE, NULL, "", 0, false },
-	{ D, "TRACUU 3805172961", NONE, NULL, "", 0, false },
+	/* The acknowledgement's own wording: "Mã số: 6731-6456-70". */
+	{ D, "Mã số: 6731-6456-70", STATUS, "6731-6456-70", "6731645670", 0,
+	    false },
+	{ D, "MA SO 6731645670", STATUS, "6731645670", "6731645670", 0,
+	    false },
+	{ D, "ma so6731645670", STATUS, "6731645670", "6731645670", 0,
+	    false },
+	{ D, "Mã 6731645670", STATUS, "6731645670", "6731645670", 0, false },
+	{ D, "TRACUU 3805172961", STATUS, "3805172961", "3805172961", 0,
+	    false },
+	{ D, "tracứu:3805172961", STATUS, "3805172961", "3805172961", 0,
+	    false },
+	{ D, "Mã số nhà tôi là 12", NONE, NULL, "", 0, false },
+	{ D, "MASO 6731645670", NONE, NULL, "", 0, false },
 	/* New report. */
 	{ D, "PA đèn hỏng", NEW, "đèn hỏng", "", 0, false },
 	{ D, "pa: đèn hỏng", NEW, "đèn hỏng", "", 0, false },
@@ -86,7 +101,26 @@ static const struct check_keyword_case check_keyword_cases[] = {
 	{ D, "DG 55", RATE, NULL, "", 0, false },
 	{ D, "DG", RATE, NULL, "", 0, false },
 	{ D, "dg .", RATE, NULL, "", 0, false },
+	{ D, "DG :3", RATE, NULL, "", 3, false },
+	{ D, "DG 5.", RATE, NULL, "", 5, false },
+	{ D, "DG 5, cảm ơn", RATE, NULL, "", 5, false },
+	{ D, "Đánh giá 5", RATE, NULL, "", 5, false },
+	{ D, "danh gia: 2", RATE, NULL, "", 2, false },
+	{ D, "Đánh giá", RATE, NULL, "", 0, false },
+	/* A sign, punctuation or a symbol before the number gives the help
+	 * answer, and so does a number other than one digit. */
+	{ D, "DG -1", RATE, NULL, "", 0, false },
+	{ D, "DG-5", RATE, NULL, "", 0, false },
+	{ D, "DG +5", RATE, NULL, "", 0, false },
+	{ D, "DG #5", RATE, NULL, "", 0, false },
+	{ D, "DG: -3", RATE, NULL, "", 0, false },
+	{ D, "DG .5", RATE, NULL, "", 0, false },
+	{ D, "DG 4.5", RATE, NULL, "", 0, false },
+	{ D, "DG 4,5", RATE, NULL, "", 0, false },
+	{ D, "Đánh giá -2", RATE, NULL, "", 0, false },
 	{ D, "DG bao giờ xong?", NONE, NULL, "", 0, false },
+	{ D, "DG - bao giờ xong?", NONE, NULL, "", 0, false },
+	{ D, "Đánh giá của tôi là tốt", NONE, NULL, "", 0, false },
 	/* A lone digit. */
 	{ D, "5", RATE, NULL, "", 5, true },
 	{ D, " 5 ", RATE, NULL, "", 5, true },
@@ -132,6 +166,12 @@ static const struct check_keyword_case check_keyword_cases[] = {
 	{ CUSTOM, "4", RATE, NULL, "", 4, true },
 	{ CUSTOM, "Hủy ĐK", STOP, NULL, "", 0, false },
 	{ CUSTOM, "huy", NONE, NULL, "", 0, false },
+	/* Words configured shortest first: the longest that matches wins. */
+	{ SHORT_FIRST, "PA MOI cống tràn", NEW, "cống tràn", "", 0, false },
+	{ SHORT_FIRST, "PA cống tràn", NEW, "cống tràn", "", 0, false },
+	{ SHORT_FIRST, "PA MOI", NEW, "MOI", "", 0, false },
+	{ SHORT_FIRST, "MA SO 123", STATUS, "123", "123", 0, false },
+	{ SHORT_FIRST, "MA 123", STATUS, "123", "123", 0, false },
 };
 
 static void
@@ -154,6 +194,14 @@ check_keyword_set(enum check_keyword_set set, struct sms_keywords *keywords)
 		keywords->rate_count = 1;
 		keywords->stop[0] = "HUY DK";
 		keywords->stop_count = 1;
+	} else if (set == CHECK_KEYWORDS_SHORT_FIRST) {
+		memset(keywords, 0, sizeof(*keywords));
+		keywords->status[0] = "MA";
+		keywords->status[1] = "MA SO";
+		keywords->status_count = 2;
+		keywords->new_report[0] = "PA";
+		keywords->new_report[1] = "PA MOI";
+		keywords->new_report_count = 2;
 	}
 }
 
@@ -242,13 +290,16 @@ START_TEST(keyword_defaults)
 	struct sms_keywords keywords;
 
 	sms_keyword_defaults(&keywords);
-	ck_assert_uint_eq(keywords.status_count, 2);
+	ck_assert_uint_eq(keywords.status_count, 4);
 	ck_assert_str_eq(keywords.status[0], "MA");
-	ck_assert_str_eq(keywords.status[1], "TRA CUU");
+	ck_assert_str_eq(keywords.status[1], "MA SO");
+	ck_assert_str_eq(keywords.status[2], "TRA CUU");
+	ck_assert_str_eq(keywords.status[3], "TRACUU");
 	ck_assert_uint_eq(keywords.new_report_count, 1);
 	ck_assert_str_eq(keywords.new_report[0], "PA");
-	ck_assert_uint_eq(keywords.rate_count, 1);
+	ck_assert_uint_eq(keywords.rate_count, 2);
 	ck_assert_str_eq(keywords.rate[0], "DG");
+	ck_assert_str_eq(keywords.rate[1], "DANH GIA");
 	ck_assert_uint_eq(keywords.stop_count, 3);
 	ck_assert_str_eq(keywords.stop[0], "TC");
 	ck_assert_str_eq(keywords.stop[1], "HUY");
