@@ -325,8 +325,17 @@ hub_channel_http_request(struct hub_channel *channel, const char *method,
     const char *url, const char *const *headers, const void *body,
     size_t body_len, long timeout_ms, http_client_done_fn done, void *arg)
 {
-	if (channel->host->http_client == NULL) {
+	struct hub_host *host = channel->host;
+
+	if (host->http_client_closed) {
 		errno = ESHUTDOWN;
+		return -1;
+	}
+	if (host->http_client == NULL &&
+	    (host->http_client = http_client_new(host->base,
+	    host->http_client_connections)) == NULL) {
+		log_error("channel", "HTTP client not created channel=%s: %s",
+		    channel->name, strerror(errno));
 		return -1;
 	}
 	return http_client_request(channel->host->http_client, method, url,

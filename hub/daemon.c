@@ -178,11 +178,8 @@ daemon_create_parts(struct daemon *daemon)
 	daemon->events = events_new();
 	daemon->workers = worker_pool_new(daemon->base, config->workers);
 	daemon->io_workers = worker_pool_new(daemon->base, config->io_workers);
-	daemon->http_client = http_client_new(daemon->base,
-	    DAEMON_HTTP_CLIENT_CONNECTIONS);
 	if (daemon->metrics == NULL || daemon->events == NULL ||
-	    daemon->workers == NULL || daemon->io_workers == NULL ||
-	    daemon->http_client == NULL) {
+	    daemon->workers == NULL || daemon->io_workers == NULL) {
 		log_error("daemon", "start-up failed: %s", strerror(errno));
 		return -1;
 	}
@@ -315,7 +312,7 @@ daemon_fill_host(struct daemon *daemon)
 		.workers = daemon->workers,
 		.io_workers = daemon->io_workers,
 		.sendq = daemon->sendq,
-		.http_client = daemon->http_client,
+		.http_client_connections = DAEMON_HTTP_CLIENT_CONNECTIONS,
 	};
 }
 
@@ -402,9 +399,10 @@ daemon_free(struct daemon *daemon)
 	module_stop_all(daemon->modules);
 	/* Requests still waiting end as cancelled, and their modules report
 	 * the sends as failed for now, to be sent again after a restart. */
-	if (daemon->http_client != NULL) {
-		http_client_free(daemon->http_client);
-		daemon->http_client = NULL;
+	daemon->host.http_client_closed = true;
+	if (daemon->host.http_client != NULL) {
+		http_client_free(daemon->host.http_client);
+		daemon->host.http_client = NULL;
 	}
 	if (daemon->io_workers != NULL) {
 		worker_pool_free(daemon->io_workers);

@@ -28,7 +28,6 @@ struct daemon {
 	struct worker_pool *workers;
 	struct worker_pool *io_workers;	/* jobs that wait on the network */
 	struct http_server *http;
-	struct http_client *http_client;	/* channels' outgoing requests */
 	struct pipeline *pipeline;
 	struct api_context api;
 	struct module_set *modules;

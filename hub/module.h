@@ -28,7 +28,12 @@ struct hub_host {
 	struct worker_pool *workers;
 	struct worker_pool *io_workers;	/* jobs that wait on the network */
 	struct sendq *sendq;		/* outcomes of sends go here */
-	struct http_client *http_client;	/* outgoing HTTP of channels */
+	/* Outgoing HTTP of channels, created at the first request so that a
+	 * hub whose channels make none runs no libcurl multi handle, and
+	 * freed after the modules stop (then closed is set). */
+	struct http_client *http_client;
+	long http_client_connections;
+	bool http_client_closed;
 };
 
 struct hub_channel {

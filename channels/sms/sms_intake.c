@@ -313,6 +313,7 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 		if (sms_intake_answered(module, answered)) {
 			log_info(SMS_LOG, "keyword text sent again, answered "
 			    "already");
+			free(text);
 			done(200, "", arg);
 			return 0;
 		}
@@ -320,6 +321,7 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 		if (keyword == NULL) {
 			*http_status = 503;
 			*reason = "out of memory";
+			free(text);
 			return -1;
 		}
 		*keyword = (struct sms_intake_keyword){
