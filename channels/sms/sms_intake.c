@@ -255,9 +255,9 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 		*reason = "from: missing; give from=%p";
 		return -1;
 	}
-	/* smsbox could not take a refusal back from the SMSC, and would only
-	 * send the text again and again: what the hub does not want is
-	 * answered 200 and dropped, with the reason in the log. */
+	/* smsbox cannot pass a refusal back to the handset and would send the
+	 * text again and again, so a text the hub will never take is answered
+	 * 200 and dropped, with the reason in the log. */
 	if (sms_intake_sender(inbound->from, in.number) != 0)
 		return sms_intake_drop(done, arg, "the sender is not a phone "
 		    "number (an alphanumeric sender)");
