@@ -166,6 +166,7 @@ struct sms_outbound {
 	char *code;		/* ticket code as written in text, or NULL */
 	hub_send_done_fn done;	/* NULL for the module's own answers */
 	int attempts;		/* of a module's own answer */
+	int cut_to_parts;	/* the parts the text was cut to, 0 if whole */
 	size_t gateway_index;	/* the gateway trying it now */
 	struct event *retry;	/* a module's own answer waiting to retry */
 	struct sms_outbound *next;	/* in a gateway's queue */

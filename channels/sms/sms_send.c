@@ -93,6 +93,7 @@ sms_gateway_start(struct sms_gateway *gateway, struct sms_outbound *out)
 		sms_gateway_done(gateway, out, 1, "out of memory");
 		return;
 	}
+	out->cut_to_parts = cut ? config->max_parts : 0;
 	if (cut)
 		log_info(SMS_LOG, "text cut to %d parts gateway=%s message=%lld",
 		    config->max_parts, config->name,
@@ -196,6 +197,7 @@ void
 sms_gateway_done(struct sms_gateway *gateway, struct sms_outbound *out,
     int status, const char *detail)
 {
+	char cut_detail[96];
 	struct sms_module *module = gateway->module;
 	size_t next;
 
@@ -214,6 +216,13 @@ sms_gateway_done(struct sms_gateway *gateway, struct sms_outbound *out,
 			sms_gateway_drain(gateway);
 			return;
 		}
+	}
+	/* Agents see the whole reply on the desk, so they are told what the
+	 * citizen got. */
+	if (status == 0 && detail == NULL && out->cut_to_parts > 0) {
+		snprintf(cut_detail, sizeof cut_detail, "sent cut at a word to "
+		    "%d SMS parts (the gateway's max_parts)", out->cut_to_parts);
+		detail = cut_detail;
 	}
 	sms_outbound_finish(out, status, detail);
 	sms_gateway_drain(gateway);

@@ -172,6 +172,8 @@ kept = text.split(": ", 1)[1][:-1]
 assert reply.startswith(kept), kept
 assert reply[len(kept)] == " ", reply[len(kept):]
 PYTHON
+	sms_outbound_wait "$SECOND" reply delivered
+	check_contains "agents see the cut" "$SMS_OUTBOUND_DETAIL" "cut at a word to 3 SMS parts"
 	# fakesmsc writes one line per part, with the concatenation UDH.
 	check_equal "parts at the SMSC" 3 \
 		"$(tail -n "+$((MT_LINES_BEFORE + 1))" "$KANNEL_MT_LOG" |
