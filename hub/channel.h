@@ -239,7 +239,7 @@ char *hub_channel_render(const struct hub_channel *channel, const char *language
 /* The size of a text sent as one SMS message (concatenated when long):
  * GSM 03.38 7-bit when every character is in its basic or extension table
  * (the extension characters ^ { } [ ] ~ \ | and the euro sign count two),
- * else UCS-2 in UTF-16 code units. One part holds 160 septets or 70 units;
+ * else UCS-2 in UTF-16 code units. One part carries 160 septets or 70 units;
  * a concatenated message holds 153 or 67 per part. */
 struct hub_sms_size {
 	bool ucs2;		/* needs UCS-2 (false: GSM-7) */

@@ -45,7 +45,7 @@ const struct sms_query_param *sms_query_find(const struct sms_query *query,
     const char *name);
 
 /* The value of the first parameter called name, or NULL (also when it
- * holds a NUL byte). */
+ * contains a NUL byte). */
 const char *sms_query_get(const struct sms_query *query, const char *name);
 
 void sms_query_clear(struct sms_query *query);

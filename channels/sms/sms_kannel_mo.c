@@ -170,7 +170,7 @@ sms_kannel_mo(struct evhttp_request *req, void *arg)
 	}
 	if (!sms_mo_secret_valid(module, sms_query_get(&query, "secret"))) {
 		sms_query_clear(&query);
-		log_info(SMS_LOG, "inbound message refused: wrong secret");
+		log_info(SMS_LOG, "inbound message rejected: wrong secret");
 		sms_mo_reply(req, 403, "secret: wrong or missing\n");
 		return;
 	}
@@ -207,7 +207,7 @@ sms_kannel_mo(struct evhttp_request *req, void *arg)
 
 		snprintf(line, sizeof line, "%s\n", reason != NULL ? reason :
 		    "not taken");
-		log_info(SMS_LOG, "inbound message refused status=%d "
+		log_info(SMS_LOG, "inbound message rejected status=%d "
 		    "reason=\"%s\"", status, reason != NULL ? reason : "-");
 		sms_mo_reply(req, status, line);
 	}

@@ -31,7 +31,7 @@ enum sms_gateway_type {
 	SMS_GATEWAY_HTTP,
 };
 
-/* How a gateway wants the recipient's number written. */
+/* The format of the recipient's number that a gateway takes. */
 enum sms_number_format {
 	SMS_NUMBER_E164,		/* "+84912345678" */
 	SMS_NUMBER_INTERNATIONAL,	/* "84912345678" */
@@ -39,7 +39,7 @@ enum sms_number_format {
 					 * stay international */
 };
 
-/* How the placeholders of a generic gateway's body are escaped. */
+/* The escaping of the placeholders in a generic gateway's body. */
 enum sms_body_encoding {
 	SMS_BODY_JSON,		/* inside a JSON string */
 	SMS_BODY_FORM,		/* application/x-www-form-urlencoded */
@@ -172,7 +172,7 @@ struct sms_outbound {
 	struct sms_outbound *next;	/* in a gateway's queue */
 };
 
-/* What a gateway sends: the outbound text prepared for it. */
+/* The outbound text prepared for a gateway. */
 struct sms_prepared {
 	const char *to;		/* in the gateway's number format */
 	const char *text;	/* unaccented and cut as configured */

@@ -217,8 +217,8 @@ sms_gateway_done(struct sms_gateway *gateway, struct sms_outbound *out,
 			return;
 		}
 	}
-	/* Agents see the whole reply on the desk, so they are told what the
-	 * citizen got. */
+	/* Agents see the whole reply on the desk, so the detail records what
+	 * the citizen received. */
 	if (status == 0 && detail == NULL && out->cut_to_parts > 0) {
 		snprintf(cut_detail, sizeof cut_detail, "sent cut at a word to "
 		    "%d SMS parts (the gateway's max_parts)", out->cut_to_parts);
@@ -253,7 +253,7 @@ sms_send_start(struct sms_module *module, struct sms_outbound *out)
 
 /* --- The module's own answers ------------------------------------------- */
 
-/* Takes out off the list of answers waiting to be sent again. */
+/* Removes out from the list of answers waiting to be sent again. */
 static void
 sms_answer_unlist(struct sms_outbound *out)
 {

@@ -82,18 +82,6 @@ sms_text_strip_marks(uint8_t *s, size_t len)
 	return out;
 }
 
-static char *
-sms_text_copy(const uint8_t *s, size_t len)
-{
-	char *copy = malloc(len + 1);
-
-	if (copy == NULL)
-		return NULL;
-	memcpy(copy, s, len);
-	copy[len] = '\0';
-	return copy;
-}
-
 char *
 sms_text_unaccent(const char *text)
 {
@@ -104,7 +92,7 @@ sms_text_unaccent(const char *text)
 	if (u8_check((const uint8_t *)text, len) != NULL)
 		return NULL;
 	if (len == 0)
-		return sms_text_copy((const uint8_t *)"", 0);
+		return strdup("");
 
 	nfd = u8_normalize(UNINORM_NFD, (const uint8_t *)text, len, NULL,
 	    &nfd_len);
@@ -113,7 +101,7 @@ sms_text_unaccent(const char *text)
 	nfd_len = sms_text_strip_marks(nfd, nfd_len);
 	if (nfd_len == 0) {
 		free(nfd);
-		return sms_text_copy((const uint8_t *)"", 0);
+		return strdup("");
 	}
 
 	/* Marks on other scripts recompose. */
@@ -121,7 +109,7 @@ sms_text_unaccent(const char *text)
 	free(nfd);
 	if (nfc == NULL)
 		return NULL;
-	result = sms_text_copy(nfc, nfc_len);
+	result = strndup((const char *)nfc, nfc_len);
 	free(nfc);
 	return result;
 }
