@@ -30,7 +30,7 @@
 #include "worker.h"
 
 /* Raised on any incompatible change to this header or to the descriptor. */
-#define HUB_CHANNEL_ABI_VERSION 3
+#define HUB_CHANNEL_ABI_VERSION 4
 
 enum hub_channel_capability {
 	HUB_CHANNEL_INBOUND = 1u << 0,
@@ -330,5 +330,46 @@ int hub_ticket_rate(struct hub_channel *channel, const char *code, int rating,
  * string, or NULL on allocation failure. */
 char *hub_ticket_status_url(struct hub_channel *channel, const char *code,
     bool with_token);
+
+/* --- Calls ------------------------------------------------------------------ */
+
+/* One telephone call to the IVR, as the sip channel reports it when the call
+ * has ended. Strings are the caller's; the hub copies what it keeps. */
+struct hub_call {
+	const char *call_id;		/* SIP Call-ID, at most 255 bytes */
+	const char *caller;		/* the From user: a phone number as dialled
+					 * ("0912345678", "+84912345678") or a
+					 * SIP URI's user part */
+	const char *callee;		/* the hotline number dialled */
+	int64_t started_at_ms;		/* INVITE received, Unix ms */
+	int64_t answered_at_ms;		/* 200 OK sent; 0 when never answered */
+	int64_t ended_at_ms;
+	const char *language;		/* "vi" or "en": the language at the end */
+	/* The way through the menu: node names and the keys pressed, space
+	 * separated ("main:1 category:3 record"), at most 1000 bytes. */
+	const char *path;
+	/* The ways the caller's keys arrived, a comma-separated subset of
+	 * "rfc4733", "info" and "inband"; NULL or "" when no key was pressed. */
+	const char *dtmf_methods;
+	/* Why the call ended: "caller" (BYE or CANCEL from the caller),
+	 * "completed" (the menu hung up), "no_input", "media_timeout",
+	 * "max_duration", "transferred", "rejected", "shutdown", "error". */
+	const char *end_reason;
+	/* The ticket the call belongs to: the one its report opened, or the
+	 * one whose status it asked for (plain code). NULL when none. */
+	const char *ticket_code;
+	/* The caller's recording stored with hub_channel_store_blob (hex),
+	 * NULL for none; its length in milliseconds. */
+	const char *recording_sha256;
+	int64_t recording_ms;
+};
+
+/* Stores call, attached to its ticket when ticket_code names one, and
+ * publishes it to the ticket's watchers. done, when not NULL, runs on the
+ * main thread after the commit with 0, or -1 when the write failed. Returns
+ * 0, or -1 when the hub is shutting down or out of memory (done is not
+ * called then). */
+int hub_call_record(struct hub_channel *channel, const struct hub_call *call,
+    hub_state_done_fn done, void *arg);
 
 #endif

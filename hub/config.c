@@ -211,7 +211,7 @@ config_default_dir(const char *installed, const char *name, char *buffer,
 static int
 config_apply_paths(struct hub_config *config, const json_t *root)
 {
-	char modules[PATH_MAX], templates[PATH_MAX];
+	char modules[PATH_MAX], templates[PATH_MAX], prompts[PATH_MAX];
 
 	const json_t *admin = json_object_get(root, "admin");
 
@@ -223,6 +223,9 @@ config_apply_paths(struct hub_config *config, const json_t *root)
 	    config_set_path(config, root, "templates_dir",
 	    config_default_dir(HUB_TEMPLATE_DIR, "templates", templates,
 	    sizeof(templates)), &config->templates_dir) == -1 ||
+	    config_set_path(config, root, "prompts_dir",
+	    config_default_dir(HUB_PROMPT_DIR, "prompts", prompts,
+	    sizeof(prompts)), &config->prompts_dir) == -1 ||
 	    config_set_path(config, admin, "token_file", NULL,
 	    &config->admin_token_file) == -1)
 		return -1;
@@ -504,6 +507,7 @@ config_free(struct hub_config *config)
 	free(config->data_dir);
 	free(config->modules_dir);
 	free(config->templates_dir);
+	free(config->prompts_dir);
 	free(config->log_file);
 	free(config->http_address);
 	free(config->public_url);

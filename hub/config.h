@@ -95,6 +95,8 @@ struct hub_config {
 	char *data_dir;		/* absolute or relative to the working folder */
 	char *modules_dir;
 	char *templates_dir;
+	/* The IVR's rendered prompts: prompts_dir/{vi,en}/NAME.wav. */
+	char *prompts_dir;
 	int workers;
 	int io_workers;		/* threads for jobs that wait on the network */
 

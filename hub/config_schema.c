@@ -168,6 +168,7 @@ static const struct config_field config_schema_root[] = {
 	CONFIG_SCHEMA_PATH("data_dir"),
 	CONFIG_SCHEMA_PATH("modules_dir"),
 	CONFIG_SCHEMA_PATH("templates_dir"),
+	CONFIG_SCHEMA_PATH("prompts_dir"),
 	CONFIG_SCHEMA_INTEGER("workers", 1, 64),
 	CONFIG_SCHEMA_INTEGER("io_workers", 1, 256),
 	CONFIG_SCHEMA_SECTION("log"),

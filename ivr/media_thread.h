@@ -1,0 +1,46 @@
+/*
+ * The media thread: a libevent base with precise timers that runs every
+ * answered call's RTP session and menu (ivr_call.c).
+ */
+#ifndef IVR_MEDIA_THREAD_H
+#define IVR_MEDIA_THREAD_H
+
+#include <stdint.h>
+
+#include "ivr.h"
+#include "ivr_msg.h"
+
+/* Counters of the media thread, updated with relaxed atomics and read from
+ * any thread (the status route, the benchmark). */
+struct media_stats {
+	uint64_t calls;			/* calls started */
+	uint64_t active;		/* calls now */
+	uint64_t packets_sent;
+	uint64_t packets_received;
+	/* Spacing of consecutive packets sent on one call, measured on the
+	 * monotonic clock at each send: how far from 20 ms. */
+	uint64_t spacing_within_1ms;
+	uint64_t spacing_within_2ms;
+	uint64_t spacing_beyond_2ms;
+	uint64_t spacing_max_us;	/* largest distance from 20 ms seen */
+	uint64_t digits[3];		/* keys by RFC 4733, INFO, in-band */
+};
+
+/* Starts the thread. Main thread. Returns NULL with err filled in. */
+struct media_thread *media_thread_start(struct ivr *ivr,
+    struct config_error *err);
+
+/* Hands message to the media thread (ownership taken, also on failure).
+ * Safe from any thread. Returns 0, or -1 once the thread is stopping. */
+int media_thread_post(struct media_thread *media, struct ivr_media_msg *message);
+
+/* Copies the counters. Any thread. */
+void media_thread_stats(const struct media_thread *media,
+    struct media_stats *stats);
+
+/* Ends every call (reason "shutdown": each posts its hangup to the SIP
+ * thread and its record to the main thread), joins the thread and frees
+ * it. Main thread. */
+void media_thread_stop(struct media_thread *media);
+
+#endif
