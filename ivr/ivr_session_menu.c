@@ -1,0 +1,286 @@
+/*
+ * The menu engine's play lists, timers, path and endings, and the walk
+ * through the menu's nodes by key.
+ */
+#include "ivr_session_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+ivr_session_list_add(struct ivr_session_list *list, const char *item)
+{
+	if (list->count < IVR_SESSION_ITEMS_MAX)
+		list->items[list->count++] = item;
+}
+
+void
+ivr_session_list_add_prompts(struct ivr_session_list *list,
+    const struct ivr_menu_prompts *prompts)
+{
+	for (size_t i = 0; i < prompts->count; i++)
+		ivr_session_list_add(list, prompts->names[i]);
+}
+
+/* Adds a value item, "KIND:VALUE". */
+void
+ivr_session_list_add_value(struct ivr_session_list *list, const char *fmt, ...)
+{
+	char *value;
+	va_list ap;
+
+	if (list->value_count == IVR_SESSION_VALUES_MAX)
+		return;
+	value = list->values[list->value_count++];
+	va_start(ap, fmt);
+	vsnprintf(value, IVR_SESSION_VALUE_SIZE, fmt, ap);
+	va_end(ap);
+	ivr_session_list_add(list, value);
+}
+
+const struct ivr_menu_node *
+ivr_session_node(const struct ivr_session *session)
+{
+	return ivr_menu_node(session->menu, session->node);
+}
+
+/* Appends a step to the path, space separated. A step that does not fit
+ * is dropped, and so are all after it. */
+void
+ivr_session_path_add(struct ivr_session *session, const char *fmt, ...)
+{
+	char step[IVR_MENU_NAME_MAX + 16];
+	size_t used = strlen(session->path);
+	size_t need;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(step, sizeof(step), fmt, ap);
+	va_end(ap);
+	need = strlen(step) + (used > 0 ? 1 : 0);
+	if (used + need > IVR_SESSION_PATH_MAX)
+		return;
+	snprintf(session->path + used, sizeof(session->path) - used, "%s%s",
+	    used > 0 ? " " : "", step);
+}
+
+void
+ivr_session_play(struct ivr_session *session, struct ivr_session_list *list,
+    enum ivr_session_state state, bool interruptible)
+{
+	session->state = state;
+	session->playing = true;
+	session->interruptible = interruptible;
+	session->actions->play(session->arg, list->items, list->count);
+}
+
+void
+ivr_session_stop_playing(struct ivr_session *session)
+{
+	if (!session->playing)
+		return;
+	session->playing = false;
+	session->actions->stop_playing(session->arg);
+}
+
+void
+ivr_session_timer_start(struct ivr_session *session)
+{
+	const struct ivr_menu_node *node = ivr_session_node(session);
+	int seconds = node->timeout_seconds > 0 ? node->timeout_seconds :
+	    session->params.no_input_seconds;
+
+	session->timer_armed = true;
+	session->actions->timer_start(session->arg, seconds);
+}
+
+void
+ivr_session_timer_cancel(struct ivr_session *session)
+{
+	if (!session->timer_armed)
+		return;
+	session->timer_armed = false;
+	session->actions->timer_cancel(session->arg);
+}
+
+/* The SIP side is gone or told to go: the session is done, or waits for
+ * a report's result first. */
+void
+ivr_session_finish(struct ivr_session *session, const char *reason)
+{
+	ivr_session_stop_playing(session);
+	ivr_session_timer_cancel(session);
+	snprintf(session->end_reason, sizeof(session->end_reason), "%s", reason);
+	session->state = session->report_pending ? IVR_SESSION_ENDED :
+	    IVR_SESSION_DONE;
+}
+
+void
+ivr_session_hangup(struct ivr_session *session, const char *reason)
+{
+	if (!session->hung_up) {
+		session->hung_up = true;
+		session->actions->hangup(session->arg, reason);
+	}
+	ivr_session_finish(session, reason);
+}
+
+/* Plays list, then hangs up with reason. */
+void
+ivr_session_close(struct ivr_session *session, struct ivr_session_list *list,
+    const char *reason)
+{
+	ivr_session_stop_playing(session);
+	ivr_session_timer_cancel(session);
+	snprintf(session->close_reason, sizeof(session->close_reason), "%s",
+	    reason);
+	ivr_session_play(session, list, IVR_SESSION_CLOSING, false);
+}
+
+void
+ivr_session_close_with(struct ivr_session *session, const char *first,
+    const char *second, const char *reason)
+{
+	struct ivr_session_list list = { .count = 0 };
+
+	ivr_session_list_add(&list, first);
+	if (second != NULL)
+		ivr_session_list_add(&list, second);
+	ivr_session_close(session, &list, reason);
+}
+
+/* Counts a no input or a wrong key. Returns true, after closing the call,
+ * when the node's retries are used up. */
+bool
+ivr_session_fail(struct ivr_session *session)
+{
+	session->failures++;
+	if (session->failures <= ivr_session_node(session)->retries)
+		return false;
+	ivr_session_close_with(session, "goodbye", NULL, "no_input");
+	return true;
+}
+
+/* Plays the current node's prompt after prefix (NULL for none). */
+void
+ivr_session_play_node(struct ivr_session *session,
+    const struct ivr_menu_prompts *prefix)
+{
+	const struct ivr_menu_node *node = ivr_session_node(session);
+	struct ivr_session_list list = { .count = 0 };
+
+	if (prefix != NULL)
+		ivr_session_list_add_prompts(&list, prefix);
+	ivr_session_list_add_prompts(&list, &node->prompt);
+	ivr_session_play(session, &list, IVR_SESSION_MENU_PROMPT,
+	    node->interruptible);
+}
+
+/* Enters node index; with push, "back" returns to the current node. */
+void
+ivr_session_enter(struct ivr_session *session, size_t index, bool push)
+{
+	if (push) {
+		if (session->history_count == IVR_SESSION_HISTORY_MAX) {
+			memmove(session->history, session->history + 1,
+			    (IVR_SESSION_HISTORY_MAX - 1) *
+			    sizeof(session->history[0]));
+			session->history_count--;
+		}
+		session->history[session->history_count++] = session->node;
+	}
+	session->node = index;
+	session->failures = 0;
+	ivr_session_play_node(session, NULL);
+}
+
+static void
+ivr_session_switch_language(struct ivr_session *session,
+    const struct ivr_menu_action *action)
+{
+	const char *language = action->language;
+
+	if (language == NULL)
+		language = strcmp(session->language, "vi") == 0 ? "en" : "vi";
+	snprintf(session->language, sizeof(session->language), "%s", language);
+	ivr_session_enter(session, session->node, false);
+}
+
+static void
+ivr_session_back(struct ivr_session *session)
+{
+	size_t index = session->node;
+
+	if (session->history_count > 0)
+		index = session->history[--session->history_count];
+	ivr_session_enter(session, index, false);
+}
+
+static void
+ivr_session_transfer(struct ivr_session *session)
+{
+	struct ivr_session_list list = { .count = 0 };
+
+	ivr_session_path_add(session, "transfer");
+	if (!session->params.transfer) {
+		ivr_session_voicemail(session);
+		return;
+	}
+	ivr_session_list_add(&list, "transfer");
+	ivr_session_play(session, &list, IVR_SESSION_TRANSFER_PROMPT, false);
+}
+
+static void
+ivr_session_act(struct ivr_session *session,
+    const struct ivr_menu_action *action)
+{
+	switch (action->type) {
+	case IVR_MENU_GOTO:
+		ivr_session_enter(session, action->node, true);
+		break;
+	case IVR_MENU_RECORD:
+		ivr_session_path_add(session, "record");
+		session->category = action->category;
+		session->failures = 0;
+		ivr_session_record_prompt(session);
+		break;
+	case IVR_MENU_STATUS:
+		ivr_session_path_add(session, "status");
+		session->failures = 0;
+		ivr_session_code_prompt(session, NULL, "enter_code");
+		break;
+	case IVR_MENU_LANGUAGE:
+		ivr_session_switch_language(session, action);
+		break;
+	case IVR_MENU_REPEAT:
+		ivr_session_enter(session, session->node, false);
+		break;
+	case IVR_MENU_BACK:
+		ivr_session_back(session);
+		break;
+	case IVR_MENU_TRANSFER:
+		ivr_session_transfer(session);
+		break;
+	case IVR_MENU_HANGUP:
+		ivr_session_close_with(session, "goodbye", NULL, "completed");
+		break;
+	case IVR_MENU_NONE:
+		break;
+	}
+}
+
+void
+ivr_session_menu_key(struct ivr_session *session, char key)
+{
+	const struct ivr_menu_node *node = ivr_session_node(session);
+	int index = ivr_menu_key_index(key);
+
+	ivr_session_path_add(session, "%s:%c", node->name, key);
+	if (index < 0 || node->choices[index].type == IVR_MENU_NONE) {
+		if (!ivr_session_fail(session))
+			ivr_session_play_node(session, &node->invalid_prompt);
+		return;
+	}
+	ivr_session_act(session, &node->choices[index]);
+}
