@@ -88,12 +88,38 @@ ivr_call_segments(const struct ivr_call *call, const char *const *items,
 	return count;
 }
 
+/* Logs the play list at debug level, for tests that follow a call. */
+static void
+ivr_call_log_play(const struct ivr_call *call, const char *const *items,
+    size_t count)
+{
+	char text[512];
+	size_t used = 0;
+
+	if (log_get_level() < LOG_LEVEL_DEBUG)
+		return;
+	text[0] = '\0';
+	for (size_t i = 0; i < count && used < sizeof(text); i++) {
+		int written = snprintf(text + used, sizeof(text) - used, "%s%s",
+		    i > 0 ? " " : "", items[i]);
+
+		if (written < 0)
+			break;
+		used += (size_t)written;
+	}
+	log_debug(IVR_CALL_LOG, "play call=%llu language=%s items=\"%s\"",
+	    (unsigned long long)call->id, ivr_session_language(call->session),
+	    text);
+}
+
 static void
 ivr_call_play(void *arg, const char *const *items, size_t count)
 {
 	struct ivr_call *call = arg;
 	const struct ivr_audio *segments[IVR_CALL_SEGMENTS_MAX];
 	size_t segment_count = ivr_call_segments(call, items, count, segments);
+
+	ivr_call_log_play(call, items, count);
 
 	if (call->rtp != NULL && segment_count > 0 &&
 	    rtp_session_play(call->rtp, segments, segment_count) == 0)
