@@ -10,7 +10,7 @@
  *       "welcome": { "prompt": ["welcome"], "interruptible": false,
  *                    "next": "main" },
  *       "main": {
- *         "prompt": ["main_menu", "for_english"],
+ *         "prompt": ["for_english", "main_menu"],
  *         "choices": {
  *           "1": { "goto": "category" },
  *           "2": { "action": "status" },
@@ -53,28 +53,48 @@
  *
  *   {"goto": NODE}             enter NODE
  *   {"action": "record", "category": ID}
- *                              "record_intro", "beep", then record until
- *                              '#', the recording limit or hang-up; the
- *                              recording opens a ticket under the desk's
- *                              category ID and the caller hears its code
- *   {"action": "status"}       "enter_code", collect a ticket code until
- *                              '#', 12 keys or the timeout, say the
- *                              ticket's status, return to the node
+ *                              "record_intro" and "beep" (a key skips
+ *                              them), then record until '#', the
+ *                              channel's max_recording_seconds or
+ *                              hang-up. A recording of at least 1 s opens
+ *                              a ticket under the desk's category ID; the
+ *                              caller hears "report_saved", the code,
+ *                              "code_again", the code and "goodbye" (or
+ *                              "report_failed"), then the call ends. A
+ *                              shorter one is dropped and counts as a
+ *                              failed input. A caller who hangs up while
+ *                              recording still gets the ticket.
+ *   {"action": "status"}       "enter_code", then collect a ticket code
+ *                              until '#', 12 keys or the timeout. A code
+ *                              of the wrong length or check digit plays
+ *                              "code_invalid" and counts as a failed
+ *                              input. A valid one is looked up and said
+ *                              ("status_intro", code, status, "merged"
+ *                              and the other code, the deadline while the
+ *                              ticket is not resolved; or
+ *                              "code_unknown"), then the node replays.
  *   {"action": "language"}     switch between Vietnamese and English, or
  *                              to "language": "vi" or "en"; replay the
  *                              node
  *   {"action": "repeat"}       replay the node
  *   {"action": "back"}         the node the caller came from by a key;
  *                              with none, replay the node
- *   {"action": "transfer"}     put the caller through to the channel's
- *                              transfer_uri; without one, or when the
- *                              transfer fails, voicemail
+ *   {"action": "transfer"}     "transfer", then REFER the caller to the
+ *                              channel's transfer_uri. Without one, or
+ *                              when the transfer fails: "voicemail",
+ *                              "beep" and a recording as above, with no
+ *                              category
  *   {"action": "hangup"}       "goodbye", then hang up
  *
  * Every prompt name must exist in both languages, every category in the
  * desk's list and every node named in the file. Cycles between nodes are
  * allowed. An error names the file, the line and the JSON path of the
  * value ("nodes.main.choices.1.goto").
+ *
+ * The call's record keeps the way through the menu: "node:key" for each
+ * key pressed at a node, and "record", "status", "transfer" or
+ * "voicemail" when one starts ("main:1 category:3 record"), at most 1000
+ * bytes.
  */
 #include "ivr_menu_internal.h"
 
