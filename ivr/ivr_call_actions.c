@@ -120,7 +120,8 @@ ivr_call_play(void *arg, const char *const *items, size_t count)
 	size_t segment_count = ivr_call_segments(call, items, count, segments);
 
 	ivr_call_log_play(call, items, count);
-
+	/* A list that could not play before this one is over. */
+	event_del(call->played_later);
 	if (call->rtp != NULL && segment_count > 0 &&
 	    rtp_session_play(call->rtp, segments, segment_count) == 0)
 		return;
