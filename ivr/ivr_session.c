@@ -199,8 +199,8 @@ ivr_session_shutdown(struct ivr_session *session, const char *reason)
 		ivr_session_interrupt(session);
 		ivr_session_hangup(session, reason);
 	}
-	/* A report still pending is answered to a call that has ended; the
-	 * hub keeps the ticket either way. */
+	/* The result of a pending report is not awaited: the hub handles a
+	 * report whose call has already ended. */
 	session->state = IVR_SESSION_DONE;
 }
 

@@ -86,7 +86,7 @@ struct ivr_session {
 
 /* --- ivr_session_menu.c -------------------------------------------------- */
 
-/* Add an item, prompts or a value ("KIND:VALUE") to list; what does not
+/* Adds an item, prompts or a value ("KIND:VALUE") to list. What does not
  * fit is dropped. */
 void ivr_session_list_add(struct ivr_session_list *list, const char *item);
 void ivr_session_list_add_prompts(struct ivr_session_list *list,
@@ -113,8 +113,8 @@ void ivr_session_stop_playing(struct ivr_session *session);
 void ivr_session_timer_start(struct ivr_session *session);
 void ivr_session_timer_cancel(struct ivr_session *session);
 
-/* The SIP side is gone or told to go: the session is done, or waits for
- * a report's result first. */
+/* The SIP side has ended or was sent a hangup: the session is done, or
+ * waits for a report's result first. */
 void ivr_session_finish(struct ivr_session *session, const char *reason);
 
 /* Hangs up the SIP side, unless it has ended, and finishes. */

@@ -104,8 +104,8 @@ ivr_session_timer_cancel(struct ivr_session *session)
 	session->actions->timer_cancel(session->arg);
 }
 
-/* The SIP side is gone or told to go: the session is done, or waits for
- * a report's result first. */
+/* The SIP side has ended or was sent a hangup: the session is done, or
+ * waits for a report's result first. */
 void
 ivr_session_finish(struct ivr_session *session, const char *reason)
 {

@@ -1,7 +1,7 @@
 /*
  * The menu engine's recordings: the intro and beep, recording until '#'
  * or the limit, the report handed to the hub and its result, and the
- * voicemail that stands in for a failed transfer.
+ * voicemail that replaces a failed transfer.
  */
 #include "ivr_session_internal.h"
 

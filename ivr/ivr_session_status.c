@@ -76,7 +76,7 @@ ivr_session_lookup_result(struct ivr_session *session,
 		return;
 	if (ticket->found != 1) {
 		/* NOTE: a failed lookup (found -1) is heard as an unknown
-		 * code, since no prompt says that the lookup failed. */
+		 * code, because no prompt exists for a failed lookup. */
 		ivr_session_list_add(&list, "code_unknown");
 		ivr_session_play(session, &list, IVR_SESSION_STATUS_RESULT, true);
 		return;
