@@ -667,6 +667,21 @@ START_TEST(session_status_unknown)
 }
 END_TEST
 
+START_TEST(session_status_lookup_failed)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+	struct ivr_ticket_status ticket = { .found = -1 };
+
+	ivr_session_key(session, '2');
+	ivr_session_played(session);
+	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE "#");
+	check_ivr_menu_expect("play enter_code; lookup " CHECK_IVR_MENU_CODE);
+	ivr_session_lookup_result(session, &ticket);
+	check_ivr_menu_expect("play code_unknown");
+	ck_assert_str_eq(ivr_session_code(session), "");
+}
+END_TEST
+
 START_TEST(session_code_limits)
 {
 	struct ivr_session *session = check_ivr_menu_at_main(false);
@@ -825,6 +840,16 @@ START_TEST(session_invalid_key_retries)
 	ivr_session_played(session);
 	check_ivr_menu_expect("hangup no_input");
 	ck_assert_str_eq(ivr_session_path(session), "main:5 main:6");
+}
+END_TEST
+
+START_TEST(session_letter_key_invalid)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	ivr_session_key(session, 'A');
+	check_ivr_menu_expect("play invalid_choice for_english main_menu");
+	ck_assert_str_eq(ivr_session_path(session), "main:A");
 }
 END_TEST
 
@@ -1039,6 +1064,7 @@ ivr_menu_suite(void)
 	tcase_add_test(session, session_status_flow);
 	tcase_add_test(session, session_status_resolved_no_due);
 	tcase_add_test(session, session_status_unknown);
+	tcase_add_test(session, session_status_lookup_failed);
 	tcase_add_test(session, session_code_limits);
 	tcase_add_test(session, session_code_retries);
 	tcase_add_test(session, session_language_switch);
@@ -1048,6 +1074,7 @@ ivr_menu_suite(void)
 	tcase_add_test(session, session_transfer_succeeds);
 	tcase_add_test(session, session_no_input_retries);
 	tcase_add_test(session, session_invalid_key_retries);
+	tcase_add_test(session, session_letter_key_invalid);
 	tcase_add_test(session, session_valid_key_resets_retries);
 	tcase_add_test(session, session_barge_in_interruptible_only);
 	tcase_add_test(session, session_max_duration);
