@@ -33,5 +33,8 @@ Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
 Suite *sms_query_suite(void);
 Suite *sms_http_suite(void);
+Suite *sip_sdp_suite(void);
+Suite *sip_config_suite(void);
+Suite *sip_ua_suite(void);
 
 #endif
