@@ -376,6 +376,22 @@ rtp_session_new(struct event_base *base, const struct rtp_session_params *params
 	return session;
 }
 
+static const char *
+rtp_session_direction_name(enum ivr_direction direction)
+{
+	switch (direction) {
+	case IVR_SENDRECV:
+		return "sendrecv";
+	case IVR_SENDONLY:
+		return "sendonly";
+	case IVR_RECVONLY:
+		return "recvonly";
+	case IVR_INACTIVE:
+		return "inactive";
+	}
+	return "unknown";
+}
+
 /* Whether the caller, in direction, takes audio from the hub. */
 static bool
 rtp_session_caller_listens(enum ivr_direction direction)
@@ -411,9 +427,10 @@ rtp_session_update(struct rtp_session *session, const struct sockaddr *remote,
 	if (remote != NULL)
 		rtp_session_set_remote(session, remote, remote_len);
 	if (direction != session->direction)
-		log_info(RTP_LOG, "direction changed call=%llu from=%d to=%d",
-		    (unsigned long long)session->call, (int)session->direction,
-		    (int)direction);
+		log_info(RTP_LOG, "direction changed call=%llu from=%s to=%s",
+		    (unsigned long long)session->call,
+		    rtp_session_direction_name(session->direction),
+		    rtp_session_direction_name(direction));
 	session->direction = direction;
 	session->last_receive_us = now;
 	session->timeout_reported = false;

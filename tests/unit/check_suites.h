@@ -33,5 +33,6 @@ Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
 Suite *sms_query_suite(void);
 Suite *sms_http_suite(void);
+Suite *rtp_suite(void);
 
 #endif
