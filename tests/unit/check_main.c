@@ -19,6 +19,7 @@ static Suite *(*const suites[])(void) = {
 	sms_text_suite, sms_keyword_suite, sms_query_suite, sms_http_suite,
 #ifdef HUB_TEST_SIP
 	sip_sdp_suite, sip_config_suite, sip_ua_suite,
+	rtp_suite,
 #endif
 };
 

@@ -36,5 +36,6 @@ Suite *sms_http_suite(void);
 Suite *sip_sdp_suite(void);
 Suite *sip_config_suite(void);
 Suite *sip_ua_suite(void);
+Suite *rtp_suite(void);
 
 #endif
