@@ -21,6 +21,7 @@ static Suite *(*const suites[])(void) = {
 	sip_sdp_suite, sip_config_suite, sip_ua_suite,
 	rtp_suite,
 #endif
+	ivr_menu_suite,
 };
 
 int

@@ -37,5 +37,6 @@ Suite *sip_sdp_suite(void);
 Suite *sip_config_suite(void);
 Suite *sip_ua_suite(void);
 Suite *rtp_suite(void);
+Suite *ivr_menu_suite(void);
 
 #endif
