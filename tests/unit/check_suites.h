@@ -33,5 +33,9 @@ Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
 Suite *sms_query_suite(void);
 Suite *sms_http_suite(void);
+#ifdef HUB_TEST_SIP
+Suite *ivr_say_suite(void);
+Suite *ivr_prompt_suite(void);
+#endif
 
 #endif
