@@ -22,6 +22,8 @@ static Suite *(*const suites[])(void) = {
 	rtp_suite,
 #endif
 	ivr_menu_suite,
+	ivr_say_suite, ivr_prompt_suite,
+#endif
 };
 
 int

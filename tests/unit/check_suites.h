@@ -38,5 +38,9 @@ Suite *sip_config_suite(void);
 Suite *sip_ua_suite(void);
 Suite *rtp_suite(void);
 Suite *ivr_menu_suite(void);
+#ifdef HUB_TEST_SIP
+Suite *ivr_say_suite(void);
+Suite *ivr_prompt_suite(void);
+#endif
 
 #endif
