@@ -291,6 +291,7 @@ daemon_start_http(struct daemon *daemon)
 	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_citizens_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_audit_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_calls_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_satisfaction_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
@@ -312,6 +313,7 @@ daemon_fill_host(struct daemon *daemon)
 		.workers = daemon->workers,
 		.io_workers = daemon->io_workers,
 		.sendq = daemon->sendq,
+		.events = daemon->events,
 		.http_client_connections = DAEMON_HTTP_CLIENT_CONNECTIONS,
 	};
 }
