@@ -17,6 +17,7 @@ static Suite *(*const suites[])(void) = {
 	mail_suite, email_parse_suite,
 	email_lmtp_suite, email_compose_suite, email_imap_suite,
 	sms_text_suite, sms_keyword_suite, sms_query_suite, sms_http_suite,
+	calls_suite, ivr_hub_suite,
 };
 
 int

@@ -33,5 +33,7 @@ Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
 Suite *sms_query_suite(void);
 Suite *sms_http_suite(void);
+Suite *calls_suite(void);
+Suite *ivr_hub_suite(void);
 
 #endif
