@@ -594,11 +594,26 @@ ivr_hub_post(struct ivr_hub *hub, struct ivr_hub_msg *message)
 void
 ivr_hub_stop(struct ivr_hub *hub)
 {
+	struct ivr_hub_report *report;
+	struct ivr_hub_msg *record;
+
 	if (hub == NULL || hub->mailbox == NULL)
 		return;
 	mailbox_drain(hub->mailbox);
 	mailbox_free(hub->mailbox, free);
 	hub->mailbox = NULL;
+	/* The hub closes its store soon after the channels stop, so a record
+	 * cannot wait for its report any longer: it is stored now, without
+	 * the recording and the ticket, which the report may still open. */
+	for (report = hub->reports; report != NULL; report = report->next) {
+		if (report->record == NULL)
+			continue;
+		record = report->record;
+		report->record = NULL;
+		log_warn(IVR_HUB_LOG, "call record stored before its voice "
+		    "report finished call_id=%s", record->call_id);
+		ivr_hub_record(hub, record);
+	}
 }
 
 void

@@ -739,6 +739,43 @@ START_TEST(test_ivr_hub_stop_refuses_posts)
 }
 END_TEST
 
+START_TEST(test_ivr_hub_stop_during_report)
+{
+	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
+	struct store_ticket ticket;
+	char path[256], sha256[65];
+	json_t *calls;
+	bool opened = false;
+
+	ivr_hub_wav("stopping.wav", 800, path, sha256);
+	ck_assert_int_eq(ivr_hub_post(hub, ivr_hub_report_message(16,
+	    "stopping@127.0.0.1", path, "roads")), 0);
+	ck_assert_int_eq(ivr_hub_post(hub, ivr_hub_done_message(16,
+	    "stopping@127.0.0.1")), 0);
+	/* Both are handled by the stop; the record cannot wait for the
+	 * report and is stored without its ticket. */
+	cx.ivr.media = NULL;
+	ivr_hub_stop(hub);
+	calls = ivr_hub_wait_calls(1);
+	ck_assert(json_is_null(json_object_get(json_array_get(calls, 0),
+	    "ticket_id")));
+	json_decref(calls);
+	/* The report still opens its ticket while the pipeline is open. */
+	for (int round = 0; round < 3000 && !opened; round++) {
+		struct timeval tick = { .tv_usec = 1000 };
+
+		event_base_loopexit(cx.base, &tick);
+		event_base_dispatch(cx.base);
+		opened = store_ticket_get(cx.store, 1, &ticket) == 1;
+		if (opened)
+			store_ticket_clear(&ticket);
+	}
+	ck_assert(opened);
+	ck_assert_int_eq(cx.media_count, 0);
+	ivr_hub_free(hub);
+}
+END_TEST
+
 Suite *
 ivr_hub_suite(void)
 {
@@ -752,6 +789,7 @@ ivr_hub_suite(void)
 	tcase_add_test(tcase, test_ivr_hub_report_too_long);
 	tcase_add_test(tcase, test_ivr_hub_lookup);
 	tcase_add_test(tcase, test_ivr_hub_stop_refuses_posts);
+	tcase_add_test(tcase, test_ivr_hub_stop_during_report);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }
