@@ -24,6 +24,7 @@ static Suite *(*const suites[])(void) = {
 	ivr_menu_suite,
 	ivr_say_suite, ivr_prompt_suite,
 #endif
+	calls_suite, ivr_hub_suite,
 };
 
 int

@@ -42,5 +42,7 @@ Suite *ivr_menu_suite(void);
 Suite *ivr_say_suite(void);
 Suite *ivr_prompt_suite(void);
 #endif
+Suite *calls_suite(void);
+Suite *ivr_hub_suite(void);
 
 #endif
