@@ -47,6 +47,12 @@ SIPP_DIR=""
 SIPP_PID=""
 SIPP_CALL_ID=""
 SIPP_COUNT=0
+# The caller's number (From user) and the RTP port its SDP names ("": the
+# SIPp media port) in the next sipp_start.
+SIPP_CALLER=0912345678
+SIPP_RTP_PORT=""
+# The Request-URI user of the next sipp_start.
+SIPP_SERVICE=ivr
 # The call record found by the last sip_call_wait (JSON).
 SIP_CALL=""
 
@@ -305,17 +311,25 @@ sip_ms() {
 
 # --- SIPp -------------------------------------------------------------------------
 
-# sipp_start SCENARIO [SIPP_ARGS...]: runs tests/integration/sipp/SCENARIO.xml
-# for one call against the hub in the background, in its own folder
-# ($SIPP_DIR, with its logs). The call's Call-ID is $SIPP_CALL_ID. The
-# media port (-mp) is free, and so are the two ports after it, which
-# rtp_stream and -rtp_echo use.
+# sipp_start SCENARIO [@NAME=FILE...] [SIPP_ARGS...]: runs
+# tests/integration/sipp/SCENARIO.xml for one call against the hub
+# (SIP_PORT, or SIPP_TARGET when set) in the background, in its own folder
+# ($SIPP_DIR, with its logs). Each @NAME=FILE copies FILE to NAME in that
+# folder, where the scenario opens its media files (rtp_stream takes no
+# keyword). The call's Call-ID is $SIPP_CALL_ID. The media port (-mp) is
+# free, and so are the three ports after it. The keywords [caller]
+# (SIPP_CALLER) and [rtp_port] (SIPP_RTP_PORT, or the media port) are set.
 sipp_start() {
-	local scenario=$1 port media
+	local scenario=$1 port media file
 	shift
 	SIPP_COUNT=$((SIPP_COUNT + 1))
 	SIPP_DIR=$TEST_TMP/sipp-$SIPP_COUNT-$scenario
 	mkdir -p "$SIPP_DIR"
+	while [ $# -gt 0 ] && [ "${1:0:1}" = @ ]; do
+		file=${1#@}
+		cp "${file#*=}" "$SIPP_DIR/${file%%=*}"
+		shift
+	done
 	port=$(sip_free_udp_port)
 	media=$(sip_free_udp_range 4)
 	SIPP_CALL_ID="test-$SIPP_COUNT-$$-$RANDOM@127.0.0.1"
@@ -323,8 +337,10 @@ sipp_start() {
 	(
 		cd "$SIPP_DIR" &&
 			exec sipp -sf "$SIP_SCENARIOS/$scenario.xml" \
-				"127.0.0.1:$SIP_PORT" -s ivr -i 127.0.0.1 \
-				-p "$port" -mp "$media" -m 1 -timeout 90 \
+				"${SIPP_TARGET:-127.0.0.1:$SIP_PORT}" -s "$SIPP_SERVICE" \
+				-i 127.0.0.1 -p "$port" -mp "$media" \
+				-key caller "$SIPP_CALLER" \
+				-key rtp_port "${SIPP_RTP_PORT:-$media}" -m 1 -timeout 90 \
 				-timeout_error -cid_str "$SIPP_CALL_ID" \
 				-trace_err -trace_msg -nostdin "$@" \
 				>"$SIPP_DIR/stdout" 2>&1 </dev/null
