@@ -120,6 +120,7 @@ sip_ua_bye(struct sip_leg *leg)
 	if (leg->state == SIP_LEG_RINGING)
 		sip_ua_end_ringing(leg, "caller");
 	leg->state = SIP_LEG_ENDING;
+	snprintf(leg->end_reason, sizeof leg->end_reason, "caller");
 	sip_ua_media_end(leg, "caller");
 }
 
