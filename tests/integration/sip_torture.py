@@ -8,8 +8,8 @@ Usage: sip_torture.py CASES_DIR SIP_PORT HTTP_URL
 Every message goes to 127.0.0.1: over UDP from an ephemeral port, or over
 TCP when its top Via names TCP. A UDP response to a request without rport
 goes to the port of the top Via (5060, or 5050 for quotbal), so the script
-listens there too; run it where those ports are free (the test runs it in a
-network namespace of its own). After each message an OPTIONS must get 200
+listens there too. Those ports must be free, which is why the test runs it
+in a network namespace of its own. After each message an OPTIONS must get 200
 and GET /health must answer 200, which shows the hub neither crashed nor
 stalled.
 
@@ -327,10 +327,10 @@ def judge(name, result, finals):
     Returns "pass", "fail" or "known"."""
     transport, accepted, note = EXPECTED[name]
     codes = sorted(set(finals))
-    got = codes[0] if len(codes) == 1 else (None if not codes else codes)
     if len(codes) > 1:
         result.problems.append("several final responses %s" % codes)
         return "fail"
+    got = codes[0] if codes else None
     if (not accepted and got is None) or got in accepted:
         if name in KNOWN_DEVIATIONS:
             result.problems.append("known deviation no longer occurs: "
