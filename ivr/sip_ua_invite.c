@@ -170,12 +170,16 @@ sip_ua_rtp_open(struct sip_thread *sip, struct sip_leg *leg)
 	return -1;
 }
 
-/* Copies the user part of url into out, "" when there is none. */
+/* Copies the user part of url into out, the number of a tel: URI, or ""
+ * when there is none. */
 static void
 sip_ua_user(const url_t *url, char *out, size_t size)
 {
-	snprintf(out, size, "%s", url != NULL && url->url_user != NULL ?
-	    url->url_user : "");
+	const char *user = NULL;
+
+	if (url != NULL)
+		user = url->url_type == url_tel ? url->url_host : url->url_user;
+	snprintf(out, size, "%s", user != NULL ? user : "");
 }
 
 static void
