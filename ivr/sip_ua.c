@@ -206,6 +206,7 @@ sip_ua_terminated(struct sip_thread *sip, nua_handle_t *handle,
 	const char *reason;
 
 	if (leg == NULL) {
+		log_debug(SIP_LOG, "rejected INVITE terminated");
 		nua_handle_destroy(handle);
 		return;
 	}
