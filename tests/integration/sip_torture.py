@@ -85,9 +85,12 @@ EXPECTED = {
     "inv2543": ("udp", {200}, "normal answer"),
 }
 
-# Messages that sofia-sip 1.12.11's nta decides before the application sees
-# them: file -> (what it does, why). A deviation that no longer occurs
-# fails the case, so that this table is kept true.
+# Messages that sofia-sip 1.12.11's nta decides before any nua event reaches
+# the application: file -> (what it does, why). nta drops a request whose
+# request line or top Via it cannot parse, and builds its 505 before it
+# adds the received parameter (agent_recv_request in nta.c). No NTATAG_*
+# option changes that, and nua offers no hook ahead of it. A deviation
+# that no longer occurs fails the case, so that this table is kept true.
 KNOWN_DEVIATIONS = {
     "intmeth": (None, "nta's request-line parser rejects the method "
                 "token and drops the message as garbage"),
