@@ -36,9 +36,10 @@ result=$(cd "$CASES" && printf '%s\n' "$sums" | sha256sum -c --quiet 2>&1) ||
 	fail "sha256sum -c: $result"
 case_end
 
-# No ringing, so that an INVITE gets its final response at once; calls the
-# script answers are closed with BYE.
-SIP_CONFIG_EXTRA='"max_calls": 20, "invites_per_minute": 0'
+# No ringing, so that an INVITE gets its final response at once. The
+# script closes the calls it set up with BYE.
+SIP_RING_MS=0
+SIP_CHANNEL_EXTRA=', "max_calls": 20, "invites_per_minute": 0'
 case_begin "hub starts with the sip channel"
 sip_hub_start
 case_end
