@@ -10,7 +10,7 @@ TCP when its top Via names TCP. A UDP response to a request without rport
 goes to the port of the top Via (5060, or 5050 for quotbal), so the script
 listens there too. Those ports must be free, which is why the test runs it
 in a network namespace of its own. After each message an OPTIONS must get 200
-and GET /health must answer 200, which shows the hub neither crashed nor
+and GET /healthz must answer 200, which shows the hub neither crashed nor
 stalled.
 
 Prints one line per message: "PASS: rfc4475 NAME", "FAIL: rfc4475 NAME"
@@ -255,7 +255,7 @@ def options_answered(sip_port, listener):
 
 def health_answered(http_url):
     try:
-        with urllib.request.urlopen(http_url + "/health", timeout=3) as reply:
+        with urllib.request.urlopen(http_url + "/healthz", timeout=3) as reply:
             return reply.status == 200
     except OSError:
         return False
@@ -375,7 +375,7 @@ def run_case(name, folder, sip_port, http_url, listener, sent_ids):
         result.problems.append("no 200 to OPTIONS afterwards")
     if not health_answered(http_url):
         survived = False
-        result.problems.append("GET /health failed afterwards")
+        result.problems.append("GET /healthz failed afterwards")
     return verdict, survived, finals, result
 
 
@@ -399,7 +399,8 @@ def main():
             print("PASS: rfc4475 %s survives" % name)
         elif verdict == "pass" and not result.problems:
             print("PASS: rfc4475 %s (%s)" % (
-                name, "/".join(map(str, finals)) or "no response"))
+                name, "/".join(map(str, sorted(set(finals)))) or
+                "no response"))
         else:
             failed += 1
             print("FAIL: rfc4475 %s" % name)

@@ -2,7 +2,7 @@
 # The RFC 4475 torture messages (tests/cases/sip/rfc4475) against the hub's
 # SIP channel: each gets the response its README states, or is listed in
 # sip_torture.py as a known deviation of sofia-sip 1.12.11 with the reason,
-# and after each one the hub still answers OPTIONS and GET /health.
+# and after each one the hub still answers OPTIONS and GET /healthz.
 #
 # The suite runs in a network namespace of its own with only loopback:
 # some messages make sofia-sip resolve the host names of their Via headers,
@@ -28,6 +28,21 @@ fi
 . "$(dirname "$0")/sip_lib.sh"
 
 CASES=$TOP/tests/cases/sip/rfc4475
+
+# The desk's categories that the menu file records reports under.
+HUB_CONFIG_EXTRA=$(cat <<'JSON'
+	"departments": [
+		{ "id": "ubnd", "name_vi": "Văn phòng UBND", "name_en": "People's Committee Office" }
+	],
+	"categories": [
+		{ "id": "traffic", "name_vi": "Giao thông", "name_en": "Traffic", "department": "ubnd" },
+		{ "id": "lighting", "name_vi": "Chiếu sáng", "name_en": "Lighting", "department": "ubnd" },
+		{ "id": "environment", "name_vi": "Môi trường", "name_en": "Environment", "department": "ubnd" },
+		{ "id": "other", "name_vi": "Khác", "name_en": "Other", "department": "ubnd" }
+	]
+JSON
+)
+
 
 case_begin "rfc4475 copies match their checksums"
 sums=$(sed -n '/^```$/,/^```$/p' "$CASES/README.md" | grep -v '^```')
