@@ -85,6 +85,13 @@ for language in vi en; do
 done
 SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/override
 SIP_MEDIA_TIMEOUT_SECONDS=60
+# signalling_call_id NAME: prints the Call-ID of the first call in NAME's
+# log.
+signalling_call_id() {
+	sed -n 's/^Call-ID: *//p' "$TEST_TMP/$1.messages" | head -n 1 |
+		tr -d '\r'
+}
+
 SIP_RING_MS=1500
 SIP_CHANNEL_EXTRA=', "numbers": ["1022"], "max_calls": 3,
 	"invites_per_minute": 0, "transfer_uri": "'$TRANSFER_URI'",
@@ -140,17 +147,30 @@ signalling_sipp cancel uac_cancel.xml 1022 -m 1
 signalling_check cancel
 check_equal "487 responses" 1 "$(signalling_count cancel 'SIP/2.0 487')"
 check_contains "daemon log" "$(cat "$HUB_LOG")" "cancelled by the caller"
+if sip_call_wait "$(signalling_call_id cancel)"; then
+	check_equal "end reason" caller "$(sip_call_field end_reason)"
+	check_equal "answered at" null "$(sip_call_field answered_at)"
+	check_equal "callee" 1022 "$(sip_call_field callee)"
+fi
 case_end
 
 case_begin "info and hold in a call"
 signalling_sipp info_hold uac_info_hold.xml 1022 -m 1
 signalling_check info_hold
+if sip_call_wait "$(signalling_call_id info_hold)"; then
+	check_equal "end reason" caller "$(sip_call_field end_reason)"
+	check_equal "key methods" '["info"]' "$(sip_call_field dtmf_methods)"
+fi
 case_end
 
 case_begin "refer transfers to transfer_uri"
 signalling_sipp refer uac_refer.xml 1022 -m 1 -key refer_target "$TRANSFER_URI"
 signalling_check refer
 check_contains "daemon log" "$(cat "$HUB_LOG")" "transfer status=200"
+if sip_call_wait "$(signalling_call_id refer)"; then
+	check_equal "end reason" transferred "$(sip_call_field end_reason)"
+	check_contains "menu path" "$(sip_call_field path)" "main:0"
+fi
 case_end
 
 # --- Limits ----------------------------------------------------------------------
