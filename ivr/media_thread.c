@@ -116,7 +116,7 @@ media_thread_counters(struct media_thread *media)
 	return &media->stats;
 }
 
-/* Frees a message nobody will handle; a START's socket is closed. */
+/* Frees a message that no call will handle, closing a START's socket. */
 static void
 media_thread_discard(void *message)
 {

@@ -41,8 +41,8 @@ struct rtp_session {
 	void *arg;
 	struct media_stats *stats;
 
-	/* Where packets go: the SDP address, then the source of the caller's
-	 * first valid packet (latched). */
+	/* Destination of the packets: the SDP address, then the source of
+	 * the caller's first valid packet (latched). */
 	struct sockaddr_storage sdp_remote;
 	socklen_t sdp_remote_len;
 	struct sockaddr_storage remote;
