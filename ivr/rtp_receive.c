@@ -48,6 +48,7 @@ rtp_receive_latch(struct rtp_session *session,
 		return;
 	memcpy(&session->remote, from, from_len);
 	session->remote_len = from_len;
+	session->remote_usable = rtp_session_address_usable(&session->remote);
 	getnameinfo((const struct sockaddr *)from, from_len, host, sizeof(host),
 	    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
 	log_info(RTP_LOG, "sending to the caller's source call=%llu "

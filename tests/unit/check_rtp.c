@@ -894,6 +894,25 @@ START_TEST(rtp_session_hold_stops_sending)
 }
 END_TEST
 
+START_TEST(rtp_session_unspecified_remote)
+{
+	struct sockaddr_in zero = check_rtp_caller.addr;
+
+	zero.sin_addr.s_addr = htonl(INADDR_ANY);
+	check_rtp_open(RTP_PT_PCMU, -1, 0);
+	ck_assert(check_rtp_wait_packets(&check_rtp_caller, 1, 1000));
+	rtp_session_update(check_rtp_session, (const struct sockaddr *)&zero,
+	    sizeof(zero), IVR_SENDRECV);
+	check_rtp_run_for(10);
+	check_rtp_caller.count = 0;
+	memset(&check_rtp_stats, 0, sizeof(check_rtp_stats));
+	check_rtp_run_for(80);
+	ck_assert_uint_eq(check_rtp_caller.count, 0);
+	ck_assert_uint_eq(check_rtp_stats.packets_sent, 0);
+	ck_assert_uint_eq(check_rtp_spacings(), 0);
+}
+END_TEST
+
 START_TEST(rtp_session_sendonly_holds)
 {
 	struct check_rtp_sink *sink = &check_rtp_caller;
@@ -1069,6 +1088,7 @@ rtp_suite(void)
 	tcase_add_test(session, rtp_session_latches_on_caller);
 	tcase_add_test(session, rtp_session_update_moves_remote);
 	tcase_add_test(session, rtp_session_hold_stops_sending);
+	tcase_add_test(session, rtp_session_unspecified_remote);
 	tcase_add_test(session, rtp_session_sendonly_holds);
 	tcase_add_test(session, rtp_session_media_timeout);
 	tcase_add_test(session, rtp_session_packets_defer_timeout);
