@@ -243,7 +243,7 @@ rtp_session_skip_late(struct rtp_session *session, uint64_t due_index)
 		return;
 	session->next_index += late;
 	session->timestamp += (uint32_t)(late * RTP_PACKET_SAMPLES);
-	session->last_send_us = 0;
+	/* last_send_us is kept, so the stall shows in the spacing too. */
 	rtp_session_count(&session->stats->packets_skipped, late);
 	log_debug(RTP_LOG, "packets skipped call=%llu count=%llu",
 	    (unsigned long long)session->call, (unsigned long long)late);

@@ -669,6 +669,47 @@ START_TEST(rtp_session_paced_silence)
 }
 END_TEST
 
+static void
+check_rtp_stall(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	usleep(150 * 1000);
+}
+
+START_TEST(rtp_session_skips_after_stall)
+{
+	struct check_rtp_sink *sink = &check_rtp_caller;
+	const struct timeval now = { 0, 0 };
+	struct event *stall;
+	size_t before;
+	bool jumped = false;
+
+	check_rtp_open(RTP_PT_PCMU, -1, 0);
+	ck_assert(check_rtp_wait_packets(sink, 2, 1000));
+	before = sink->count;
+	stall = evtimer_new(check_rtp_base, check_rtp_stall, NULL);
+	ck_assert_ptr_nonnull(stall);
+	evtimer_add(stall, &now);
+	ck_assert(check_rtp_wait_packets(sink, 3, 1000));
+	event_free(stall);
+
+	/* 150 ms late is more than three packets: the late ones are skipped,
+	 * not sent in a burst, and the stall is in the spacing. */
+	ck_assert_uint_ge(check_rtp_stats.packets_skipped, 4);
+	ck_assert_uint_ge(check_rtp_stats.spacing_max_us, 100000);
+	for (size_t i = before; i < sink->count; i++) {
+		ck_assert_uint_eq(sink->headers[i].sequence,
+		    (uint16_t)(sink->headers[i - 1].sequence + 1));
+		if (sink->headers[i].timestamp - sink->headers[i - 1].timestamp >
+		    160)
+			jumped = true;
+	}
+	ck_assert(jumped);
+}
+END_TEST
+
 START_TEST(rtp_session_plays_prompt)
 {
 	struct check_rtp_sink *sink = &check_rtp_caller;
@@ -1079,6 +1120,7 @@ rtp_suite(void)
 	tcase_add_checked_fixture(session, check_rtp_setup, check_rtp_teardown);
 	tcase_set_timeout(session, 20);
 	tcase_add_test(session, rtp_session_paced_silence);
+	tcase_add_test(session, rtp_session_skips_after_stall);
 	tcase_add_test(session, rtp_session_plays_prompt);
 	tcase_add_test(session, rtp_session_prompt_ends_mid_packet);
 	tcase_add_test(session, rtp_session_rfc4733_once_per_press);
