@@ -314,6 +314,10 @@ media_thread_post(struct media_thread *media, struct ivr_media_msg *message)
 {
 	int status = -1;
 
+	if (media == NULL) {
+		media_thread_discard(message);
+		return -1;
+	}
 	pthread_mutex_lock(&media->post_lock);
 	if (!media->closed)
 		status = mailbox_post(media->mailbox, message);
