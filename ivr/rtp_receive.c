@@ -4,7 +4,6 @@
  * and the media timeout.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -44,8 +43,6 @@ static void
 rtp_receive_latch(struct rtp_session *session,
     const struct sockaddr_storage *from, socklen_t from_len)
 {
-	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
-
 	session->latched = true;
 	if (from_len == session->remote_len &&
 	    memcmp(from, &session->remote, from_len) == 0)
@@ -53,11 +50,7 @@ rtp_receive_latch(struct rtp_session *session,
 	memcpy(&session->remote, from, from_len);
 	session->remote_len = from_len;
 	session->remote_usable = rtp_session_address_usable(&session->remote);
-	getnameinfo((const struct sockaddr *)from, from_len, host, sizeof(host),
-	    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-	log_info(RTP_LOG, "sending to the caller's source call=%llu "
-	    "address=%s port=%s", (unsigned long long)session->call, host,
-	    port);
+	rtp_session_log_remote(session, "caller_source");
 }
 
 static void

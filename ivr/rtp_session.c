@@ -12,14 +12,16 @@
  *
  * Schedules start on a whole millisecond, so the sessions due in the same
  * millisecond share one wake-up (libevent runs every expired timer in one
- * pass). Measured with a throwaway driver, 500 sessions sending and
- * receiving on loopback on a shared 2-core machine: epoll_wait and
+ * pass). This was measured with a throwaway driver of 500 sessions sending
+ * and receiving on loopback, on a shared 2-core machine. The epoll_wait and
  * timerfd_settime calls fell from about 16,000 to 3,500 a second (the rest
- * wake up for received packets), and the thread's CPU time from about 35 %
- * to about 20 % of a core.
+ * wake up for received packets). The thread's CPU time fell from about
+ * 35 % to about 20 % of a core.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -316,6 +318,23 @@ rtp_session_stop_sending(struct rtp_session *session, int64_t now)
 	event_del(session->send_timer);
 }
 
+/* Marks the packets as telephony (DSCP EF, as RFC 4594 recommends), so
+ * that a network with QoS queues them first. Failure changes nothing. */
+static void
+rtp_session_mark_voice(int fd)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	int tos = 0xb8;			/* DSCP 46 in the top six bits */
+
+	if (getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+		return;
+	if (local.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	else if (local.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+}
+
 static int
 rtp_session_init_random(struct rtp_session *session)
 {
@@ -354,6 +373,7 @@ rtp_session_init(struct rtp_session *session, struct event_base *base,
 	if (evutil_make_socket_nonblocking(session->fd) != 0 ||
 	    rtp_session_init_random(session) != 0)
 		return -1;
+	rtp_session_mark_voice(session->fd);
 	if ((session->dtmf = rtp_dtmf_new()) == NULL)
 		return -1;
 	session->read_event = event_new(base, session->fd, EV_READ | EV_PERSIST,
@@ -395,6 +415,19 @@ rtp_session_new(struct event_base *base, const struct rtp_session_params *params
 	session->last_receive_us = rtp_session_now_us();
 	rtp_session_start_sending(session, session->last_receive_us);
 	return session;
+}
+
+void
+rtp_session_log_remote(const struct rtp_session *session, const char *reason)
+{
+	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+
+	getnameinfo((const struct sockaddr *)&session->remote,
+	    session->remote_len, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV);
+	log_info(RTP_LOG, "sending to a new address call=%llu address=%s "
+	    "port=%s reason=%s", (unsigned long long)session->call, host, port,
+	    reason);
 }
 
 bool
@@ -455,6 +488,7 @@ rtp_session_set_remote(struct rtp_session *session,
 	session->remote_len = remote_len;
 	session->remote_usable = rtp_session_address_usable(&session->remote);
 	session->latched = false;
+	rtp_session_log_remote(session, "reinvite");
 }
 
 void

@@ -108,6 +108,11 @@ int64_t rtp_session_now_us(void);
 void rtp_session_enter(struct rtp_session *session);
 bool rtp_session_leave(struct rtp_session *session);
 
+/* Logs at info level the address packets go to from now on, with the
+ * reason of the change. */
+void rtp_session_log_remote(const struct rtp_session *session,
+    const char *reason);
+
 /* Whether remote is an address to send to: 0.0.0.0 (the old way of
  * holding a call in SDP), :: and port 0 are not. */
 bool rtp_session_address_usable(const struct sockaddr_storage *remote);

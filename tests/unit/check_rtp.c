@@ -641,8 +641,13 @@ check_rtp_spacings(void)
 START_TEST(rtp_session_paced_silence)
 {
 	struct check_rtp_sink *sink = &check_rtp_caller;
+	int tos = 0;
+	socklen_t tos_len = sizeof(tos);
 
 	check_rtp_open(RTP_PT_PCMU, -1, 0);
+	ck_assert_int_eq(getsockopt(check_rtp_session_fd, IPPROTO_IP, IP_TOS,
+	    &tos, &tos_len), 0);
+	ck_assert_int_eq(tos, 0xb8);
 	ck_assert(check_rtp_wait_packets(sink, 20, 2000));
 	rtp_session_free(check_rtp_session);
 	check_rtp_session = NULL;
