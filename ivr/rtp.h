@@ -28,8 +28,9 @@ struct rtp_session_events {
 	/* The recording reached its length limit, or a write to it failed,
 	 * and it was closed (rtp_session_record_stop then returns -1). */
 	void (*recorded)(void *arg);
-	/* No packet from the caller for the media timeout (not counted while
-	 * the caller holds with "inactive"). */
+	/* No packet from the caller for the media timeout. The time is not
+	 * counted while the caller holds or only listens (sendonly,
+	 * recvonly, inactive, or the address 0.0.0.0). */
 	void (*timeout)(void *arg);
 };
 

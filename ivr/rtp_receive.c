@@ -213,9 +213,10 @@ rtp_receive_readable(evutil_socket_t fd, short what, void *arg)
 void
 rtp_receive_check_timeout(struct rtp_session *session, int64_t now_us)
 {
-	/* A caller that holds, or only listens, may send nothing. */
+	/* A caller that holds (also the old way, with the address 0.0.0.0)
+	 * or only listens may send nothing. */
 	if (session->media_timeout_us == 0 || session->timeout_reported ||
-	    session->direction != IVR_SENDRECV ||
+	    session->direction != IVR_SENDRECV || !session->remote_usable ||
 	    now_us - session->last_receive_us < session->media_timeout_us)
 		return;
 	session->timeout_reported = true;
