@@ -245,7 +245,7 @@ media_thread_new_base(void)
 	return base;
 }
 
-static void
+void
 media_thread_free(struct media_thread *media)
 {
 	if (media->mailbox != NULL)
@@ -357,5 +357,4 @@ media_thread_stop(struct media_thread *media)
 	pthread_mutex_lock(&media->post_lock);
 	media->closed = true;
 	pthread_mutex_unlock(&media->post_lock);
-	media_thread_free(media);
 }
