@@ -138,15 +138,20 @@ rtp_receive_packet(struct rtp_session *session, const uint8_t *data, size_t len,
 
 	if (rtp_packet_parse(data, len, &packet) != 0)
 		return;
-	rtp_session_count(&session->stats->packets_received, 1);
-	session->last_receive_us = now;
-	session->timeout_reported = false;
-
 	type = packet.header.payload_type;
 	is_event = session->event_payload_type >= 0 &&
 	    type == session->event_payload_type;
 	if (type != session->payload_type && !is_event)
 		return;
+	/* Once latched, only the caller's source counts: a packet from
+	 * elsewhere could otherwise inject keys or audio into the call. A
+	 * re-INVITE clears the latch. */
+	if (session->latched && (from_len != session->remote_len ||
+	    memcmp(from, &session->remote, from_len) != 0))
+		return;
+	rtp_session_count(&session->stats->packets_received, 1);
+	session->last_receive_us = now;
+	session->timeout_reported = false;
 	if (!session->latched)
 		rtp_receive_latch(session, from, from_len);
 	if (is_event)

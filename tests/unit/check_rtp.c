@@ -877,6 +877,33 @@ START_TEST(rtp_session_latches_on_caller)
 }
 END_TEST
 
+START_TEST(rtp_session_ignores_other_sources_once_latched)
+{
+	struct check_rtp_sink other;
+	struct rtp_header header = {
+		.payload_type = CHECK_RTP_EVENT_PT,
+		.sequence = 1,
+		.timestamp = 4000,
+		.ssrc = 0x99,
+	};
+	uint8_t payload[4] = { 9, 10, 0, 160 };
+
+	check_rtp_open(RTP_PT_PCMU, CHECK_RTP_EVENT_PT, 0);
+	check_rtp_sink_open(&other);
+	/* The caller's press latches the session on the caller's source. */
+	check_rtp_send_press(0x0e05384e, 7984, 13280, 5);
+	check_rtp_run_for(30);
+	ck_assert_str_eq(check_rtp_call.digits, "5");
+
+	/* A key from another source is not the caller's. */
+	check_rtp_send(other.fd, &header, payload, sizeof(payload));
+	check_rtp_run_for(50);
+	ck_assert_str_eq(check_rtp_call.digits, "5");
+	ck_assert_uint_eq(other.count, 0);
+	check_rtp_sink_close(&other);
+}
+END_TEST
+
 START_TEST(rtp_session_update_moves_remote)
 {
 	struct check_rtp_sink moved;
@@ -1135,6 +1162,7 @@ rtp_suite(void)
 	tcase_add_test(session, rtp_session_inband_keys);
 	tcase_add_test(session, rtp_session_inband_off_after_event);
 	tcase_add_test(session, rtp_session_latches_on_caller);
+	tcase_add_test(session, rtp_session_ignores_other_sources_once_latched);
 	tcase_add_test(session, rtp_session_update_moves_remote);
 	tcase_add_test(session, rtp_session_hold_stops_sending);
 	tcase_add_test(session, rtp_session_unspecified_remote);
