@@ -292,6 +292,7 @@ static int
 ivr_call_open_media(struct ivr_call *call, const struct ivr_media_msg *start)
 {
 	struct rtp_session_params params = {
+		.call = start->call,
 		.fd = start->rtp_fd,
 		.remote = (const struct sockaddr *)&start->remote,
 		.remote_len = start->remote_len,
