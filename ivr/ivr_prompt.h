@@ -50,7 +50,8 @@ struct ivr_say {
 };
 
 /* Each appends to say. Returns 0, or -1 when the value cannot be spoken or
- * say is full. */
+ * say is full, and then leaves say as it was. A code is ten digits, with
+ * '-' or ' ' allowed between them; numbers go from 0 to 999999. */
 int ivr_say_code(const char *language, const char *code, struct ivr_say *say);
 int ivr_say_number(const char *language, long value, struct ivr_say *say);
 /* A day in Asia/Ho_Chi_Minh: "ngày 5 tháng 12 năm 2026", "December 5, 2026"
