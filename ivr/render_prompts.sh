@@ -108,7 +108,9 @@ for text in "$text_dir"/*.txt; do
 	name=$(basename "$text" .txt)
 	add_name "$name"
 	out="$out_dir/$name.wav"
-	if [ "$force" = no ] && [ "$out" -nt "$text" ]; then
+	# find prints the text only when it is newer than its output.
+	if [ "$force" = no ] && [ -f "$out" ] &&
+		[ -z "$(find "$text" -newer "$out")" ]; then
 		continue
 	fi
 	grep -v '^#' "$text" >"$work/text.txt" || true
