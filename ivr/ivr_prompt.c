@@ -112,8 +112,8 @@ prompt_store(struct ivr_prompts *prompts, const char *language,
 {
 	struct prompt_entry *entry = NULL;
 
-	/* A linear search, because entries appended by this folder are not
-	 * sorted yet. */
+	/* A linear search, because the entries are sorted only once all are
+	 * loaded. */
 	for (size_t i = 0; replace && entry == NULL && i < prompts->count; i++)
 		if (strcmp(prompts->entries[i].language, language) == 0 &&
 		    strcmp(prompts->entries[i].name, name) == 0)
@@ -240,23 +240,19 @@ ivr_prompts_load(const char *dir, const char *override_dir,
 		if (prompt_load_folder(prompts, dir, prompt_languages[i], false,
 		    false, err) != 0)
 			goto fail;
-	qsort(prompts->entries, prompts->count, sizeof(*prompts->entries),
-	    prompt_compare);
 	if (override_dir != NULL && prompt_check_folder(override_dir, err) != 0)
 		goto fail;
-	for (size_t i = 0; override_dir != NULL && i < languages; i++) {
+	for (size_t i = 0; override_dir != NULL && i < languages; i++)
 		if (prompt_load_folder(prompts, override_dir,
 		    prompt_languages[i], true, true, err) != 0)
 			goto fail;
-		/* New names were appended: sort before the next lookup. */
-		qsort(prompts->entries, prompts->count,
-		    sizeof(*prompts->entries), prompt_compare);
-	}
 	if (prompts->count == 0) {
 		prompt_error(err, dir, "no prompts (NAME.wav files in vi/ "
 		    "and en/)");
 		goto fail;
 	}
+	qsort(prompts->entries, prompts->count, sizeof(*prompts->entries),
+	    prompt_compare);
 	return prompts;
 fail:
 	ivr_prompts_free(prompts);

@@ -37,12 +37,14 @@ speed=150
 # padded: a fragment gets 80 ms after it, so that the words ivr_say_* joins
 # come evenly spaced, a little slower than espeak-ng's own phrases; a
 # sentence gets 250 ms. -50 dB keeps soft consonants that a 1% threshold
-# cuts ("six" lost its final "s").
-trim="silence 1 0.01 -50d reverse silence 1 0.01 -50d reverse"
+# cuts ("six" lost its final "s"). Short fades at both cuts avoid clicks.
+trim="silence 1 0.01 -50d fade 0.005 reverse silence 1 0.01 -50d fade 0.01 reverse"
 fragment_pad=0.08
 sentence_pad=0.25
-# Telephone band, with headroom so that resampling does not clip.
-filters="norm -3 highpass 300 lowpass 3400"
+# The telephone band, resampled, then normalized to -3 dB for headroom in
+# the G.711 encoder. espeak-ng peaks near full scale, so 6 dB come off
+# first to keep the filters and the resampler from clipping.
+filters="gain -6 highpass 300 lowpass 3400 rate 8000 norm -3"
 
 case $language in
 vi) voice=$voice_vi ;;
@@ -106,7 +108,9 @@ for text in "$text_dir"/*.txt; do
 	name=$(basename "$text" .txt)
 	add_name "$name"
 	out="$out_dir/$name.wav"
-	if [ "$force" = no ] && [ "$out" -nt "$text" ]; then
+	# find prints the text only when it is newer than its output.
+	if [ "$force" = no ] && [ -f "$out" ] &&
+		[ -z "$(find "$text" -newer "$out")" ]; then
 		continue
 	fi
 	grep -v '^#' "$text" >"$work/text.txt" || true

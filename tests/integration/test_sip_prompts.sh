@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The IVR's prompts as a caller hears them: the rendered welcome, a recorded
+# u-law prompt from prompts_override_dir in its place, an override that the
+# hub rejects at start-up, and a ticket code read digit by digit in a status
+# lookup. baresip is the caller and records what it hears; sip_audio.py
+# finds the rendered prompts in that recording.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=sip_lib.sh
+. "$(dirname "$0")/sip_lib.sh"
+
+# The categories that ivr/menu.json names.
+HUB_CONFIG_EXTRA=$(cat <<'JSON'
+	"departments": [
+		{ "id": "xay-dung", "name_vi": "Phòng Xây dựng",
+		  "name_en": "Construction Office" }
+	],
+	"categories": [
+		{ "id": "traffic", "name_vi": "Giao thông", "name_en": "Traffic",
+		  "department": "xay-dung" },
+		{ "id": "lighting", "name_vi": "Chiếu sáng công cộng",
+		  "name_en": "Street lighting", "department": "xay-dung" },
+		{ "id": "environment", "name_vi": "Môi trường",
+		  "name_en": "Environment", "department": "xay-dung" },
+		{ "id": "other", "name_vi": "Khác", "name_en": "Other",
+		  "department": "xay-dung" }
+	]
+JSON
+)
+
+# baresip ends a call when its microphone file ends: a minute of silence.
+sox -n -r 8000 -c 1 -b 16 "$TEST_TMP/silence.wav" trim 0 60
+
+# prompts_call NAME SECONDS [KEYS_AT KEYS]: calls the hub with baresip,
+# listens for SECONDS, optionally sends KEYS (RFC 4733) KEYS_AT seconds
+# after the answer, hangs up and sets HEARD to the prompts found in the
+# recording ("START END NAME" lines).
+prompts_call() {
+	local name=$1 seconds=$2 keys_at=${3:-} keys=${4:-}
+	HEARD=""
+	baresip_start "$name" "$TEST_TMP/silence.wav" || return 0
+	baresip_command dial "sip:ivr@127.0.0.1:$SIP_PORT" || return 0
+	baresip_event_wait CALL_ESTABLISHED 10 || return 0
+	if [ -n "$keys" ]; then
+		sleep "$keys_at"
+		baresip_keys "$keys" 0.3
+		seconds=$(python3 -c 'import sys; print(max(0, float(sys.argv[1]) - float(sys.argv[2]) - 0.3 * len(sys.argv[3])))' \
+			"$seconds" "$keys_at" "$keys")
+	fi
+	sleep "$seconds"
+	baresip_command hangup
+	baresip_event_wait CALL_CLOSED 10
+	baresip_stop
+	sip_idle_wait 10
+	HEARD=$(sip_heard "$(baresip_recording)")
+	echo "heard in call $name:" >>"$HUB_LOG"
+	printf '%s\n' "$HEARD" >>"$HUB_LOG"
+}
+
+# prompts_first_heard: prints the name of the first prompt in HEARD, with
+# no "~" (the mark of a prompt cut short).
+prompts_first_heard() {
+	printf '%s\n' "$HEARD" | awk '$3 != "?" { sub(/~$/, "", $3); print $3; exit }'
+}
+
+# --- The rendered welcome ----------------------------------------------------------
+
+sip_hub_start || exit 1
+
+case_begin "rendered welcome is heard first"
+prompts_call rendered 3
+check_equal "first prompt heard" welcome "$(prompts_first_heard)"
+sip_log_check_clean
+case_end
+
+# --- A code read out ----------------------------------------------------------------
+
+# The welcome cannot be interrupted; "2" then leads to the code prompt, and the code
+# with "#" looks the ticket up: "Phản ánh mã" + the code in groups of
+# 4-4-2 + its status. This config sets no deadlines, so no date follows.
+case_begin "status lookup reads the code digit by digit"
+submit "prompts"
+code=$SUBMIT_CODE
+welcome=$(python3 "$SIP_AUDIO" info "$SIP_PROMPTS_DIR/vi/welcome.wav" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["duration"])')
+keys_at=$(python3 -c 'import sys; print(float(sys.argv[1]) + 1)' "$welcome")
+prompts_call lookup "$(python3 -c 'import sys; print(float(sys.argv[1]) + 22)' "$keys_at")" \
+	"$keys_at" "2${code}#"
+# date_year and num_5 are the same word, "năm", so either may be found
+# for a 5.
+spoken=$(printf '%s\n' "$HEARD" | awk '
+	$3 ~ /^status_intro/ { on = 1; next }
+	on && $3 ~ /^status_/ { exit }
+	on { sub(/~$/, "", $3) }
+	on && $3 == "date_year" { printf "5"; next }
+	on && $3 ~ /^num_[0-9]$/ { sub(/^num_/, "", $3); printf "%s", $3 }')
+check_equal "digits heard after status_intro" "$code" "$spoken"
+check_contains "status heard" "$HEARD" status_new
+sip_log_check_clean
+case_end
+
+hub_stop
+
+# --- Recorded prompts ----------------------------------------------------------------
+
+# The override replaces welcome with the goodbye prompt's samples in u-law,
+# as a recorded prompt often comes.
+case_begin "recorded u-law prompt replaces the rendered one"
+mkdir -p "$TEST_TMP/recorded/vi"
+sox "$SIP_PROMPTS_DIR/vi/goodbye.wav" -e u-law "$TEST_TMP/recorded/vi/welcome.wav"
+SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/recorded
+if sip_hub_start; then
+	prompts_call recorded 3
+	check_equal "first prompt heard" goodbye "$(prompts_first_heard)"
+	sip_log_check_clean
+	hub_stop
+fi
+case_end
+
+case_begin "override at another rate stops start-up"
+sox "$SIP_PROMPTS_DIR/vi/goodbye.wav" -r 16000 "$TEST_TMP/recorded/vi/welcome.wav"
+SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/recorded
+log_start=$(wc -l <"$HUB_LOG")
+if sip_hub_start; then
+	fail "the hub started with a 16000 Hz prompt"
+	hub_stop
+else
+	# The start-up failure that sip_hub_start records is the outcome
+	# this case expects.
+	CASE_FAILURES=()
+fi
+errors=$(tail -n +"$((log_start + 1))" "$HUB_LOG")
+check_contains "error names the file" "$errors" "recorded/vi/welcome.wav"
+check_contains "error says what it found" "$errors" "16000 Hz"
+check_contains "error gives the conversion" "$errors" "sox "
+case_end
+
+tests_done
