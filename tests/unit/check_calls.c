@@ -716,6 +716,7 @@ START_TEST(test_ivr_hub_stop_refuses_posts)
 {
 	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
 	struct ivr_hub_msg *lookup;
+	char path[256], sha256[65];
 	json_t *calls;
 
 	/* Queued before the stop: the record is stored, the lookup is
@@ -729,6 +730,11 @@ START_TEST(test_ivr_hub_stop_refuses_posts)
 	ivr_hub_stop(hub);
 	ck_assert_int_eq(ivr_hub_post(hub, ivr_hub_done_message(15,
 	    "late@127.0.0.1")), -1);
+	/* A report refused after the stop removes its recording. */
+	ivr_hub_wav("late.wav", 100, path, sha256);
+	ck_assert_int_eq(ivr_hub_post(hub, ivr_hub_report_message(15,
+	    "late@127.0.0.1", path, "roads")), -1);
+	ck_assert_int_ne(access(path, F_OK), 0);
 	calls = ivr_hub_wait_calls(1);
 	ck_assert_int_eq(json_array_size(calls), 1);
 	ck_assert_str_eq(calls_text(json_array_get(calls, 0), "call_id"),
