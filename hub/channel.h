@@ -255,8 +255,10 @@ void hub_sms_measure(const char *text, struct hub_sms_size *size);
 /* Public view of a ticket: status, category, department and commune (ids,
  * and their configured names as category_name and department_name
  * {"vi", "en"} and commune_name, null when not configured), deadline and
- * times, no personal data. merged_into is the code (plain) of the ticket
- * that a merged ticket's case continues under, null when not merged.
+ * times, no personal data. resolved_at is when the ticket was resolved,
+ * null unless it is resolved or closed after a resolution. merged_into is
+ * the code (plain) of the ticket that a merged ticket's case continues
+ * under, null when not merged.
  * Returns a new JSON object, or NULL when code (plain, ten digits) is not
  * a ticket. */
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);

@@ -489,6 +489,20 @@ store_retention_citizen(struct store_tx *tx, struct store_retention_run *run,
 	return 0;
 }
 
+/* Clears the caller of the calls that reached no ticket and started before
+ * the retention period of closed tickets: nothing else keeps them. */
+static int
+store_retention_calls(struct store_tx *tx,
+    const struct store_retention_run *run)
+{
+	static const char sql[] = "UPDATE calls SET caller = NULL,"
+	    " caller_raw = NULL WHERE ticket_id IS NULL AND started_at < ?"
+	    " AND (caller IS NOT NULL OR caller_raw IS NOT NULL)";
+
+	return store_citizen_run(tx->conn, store_citizen_prepare(tx->conn, sql,
+	    "i", run->closed_before), NULL);
+}
+
 int
 store_tx_retention_run(struct store_tx *tx, struct store_retention_run *run)
 {
@@ -514,7 +528,7 @@ store_tx_retention_run(struct store_tx *tx, struct store_retention_run *run)
 			    due[i].citizen_id);
 	}
 	free(due);
-	if (rc != 0)
+	if (rc != 0 || store_retention_calls(tx, run) != 0)
 		return -1;
 	rewrite = count < (size_t)run->max_tickets &&
 	    (run->rewrite_pending || count > 0);

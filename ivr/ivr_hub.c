@@ -585,6 +585,11 @@ int
 ivr_hub_post(struct ivr_hub *hub, struct ivr_hub_msg *message)
 {
 	if (hub->mailbox == NULL || mailbox_post(hub->mailbox, message) != 0) {
+		/* A report's recording is the hub's once posted, so a report
+		 * that cannot be taken takes its file with it. */
+		if (message->type == IVR_HUB_REPORT &&
+		    message->recording_path[0] != '\0')
+			unlink(message->recording_path);
 		free(message);
 		return -1;
 	}

@@ -340,14 +340,49 @@ START_TEST(test_call_record_without_call_id)
 }
 END_TEST
 
+/* Runs apply with arg as one store job and returns its result. */
+struct calls_job {
+	struct store_job job;
+	int (*apply)(struct store_tx *tx, void *arg);
+	void *arg;
+	bool done;
+	int result;
+};
+
+static int
+calls_job_apply(struct store_tx *tx, void *arg)
+{
+	struct calls_job *job = arg;
+
+	return job->apply(tx, job->arg);
+}
+
+static void
+calls_job_done(int result, void *arg)
+{
+	struct calls_job *job = arg;
+
+	job->done = true;
+	job->result = result;
+}
+
+static int
+calls_job_run(int (*apply)(struct store_tx *tx, void *arg), void *arg)
+{
+	struct calls_job job = { .apply = apply, .arg = arg };
+
+	job.job = (struct store_job){ .apply = calls_job_apply,
+	    .done = calls_job_done, .arg = &job };
+	ck_assert_int_eq(store_submit(cx.store, &job.job), 0);
+	calls_run_until(&job.done);
+	return job.result;
+}
+
 /* Erases the ticket and its citizen in one store job, as the erasure
  * does. */
 struct calls_erase {
-	struct store_job job;
 	int64_t ticket_id;
 	int64_t citizen_id;
-	bool done;
-	int result;
 };
 
 static int
@@ -365,15 +400,6 @@ calls_erase_apply(struct store_tx *tx, void *arg)
 		    clock_now_ms(), &counts);
 	store_anonymized_clear(&counts);
 	return rc;
-}
-
-static void
-calls_erase_done(int result, void *arg)
-{
-	struct calls_erase *erase = arg;
-
-	erase->done = true;
-	erase->result = result;
 }
 
 START_TEST(test_call_caller_erased)
@@ -402,11 +428,7 @@ START_TEST(test_call_caller_erased)
 	ck_assert_int_ne(erase.citizen_id, 0);
 
 	erase.ticket_id = ticket.ticket_id;
-	erase.job = (struct store_job){ .apply = calls_erase_apply,
-	    .done = calls_erase_done, .arg = &erase };
-	ck_assert_int_eq(store_submit(cx.store, &erase.job), 0);
-	calls_run_until(&erase.done);
-	ck_assert_int_eq(erase.result, 0);
+	ck_assert_int_eq(calls_job_run(calls_erase_apply, &erase), 0);
 
 	calls = store_calls_list_json(cx.store, 0, 0, 10);
 	ck_assert_int_eq(json_array_size(calls), 3);
@@ -422,6 +444,41 @@ START_TEST(test_call_caller_erased)
 	    "caller_raw")));
 	ck_assert_str_eq(calls_text(json_array_get(calls, 2), "caller"),
 	    "+84987654321");
+	json_decref(calls);
+}
+END_TEST
+
+static int
+calls_retention_apply(struct store_tx *tx, void *arg)
+{
+	struct store_retention_run *run = arg;
+
+	return store_tx_retention_run(tx, run);
+}
+
+START_TEST(test_call_caller_retention)
+{
+	struct store_retention_run run = { .closed_before = 1764900050000,
+	    .now_ms = 1764900100000, .max_tickets = 10 };
+	json_t *calls;
+
+	calls_record(&(struct hub_call){ .call_id = "old-lookup",
+	    .caller = "0912345678", .started_at_ms = 1764900000000,
+	    .ended_at_ms = 1764900010000 });
+	calls_record(&(struct hub_call){ .call_id = "new-lookup",
+	    .caller = "0912345678", .started_at_ms = 1764900060000,
+	    .ended_at_ms = 1764900070000 });
+	ck_assert_int_eq(calls_job_run(calls_retention_apply, &run), 0);
+	store_anonymized_clear(&run.counts);
+
+	calls = store_calls_list_json(cx.store, 0, 0, 10);
+	ck_assert_int_eq(json_array_size(calls), 2);
+	ck_assert(json_is_null(json_object_get(json_array_get(calls, 0),
+	    "caller")));
+	ck_assert(json_is_null(json_object_get(json_array_get(calls, 0),
+	    "caller_raw")));
+	ck_assert_str_eq(calls_text(json_array_get(calls, 1), "caller"),
+	    "+84912345678");
 	json_decref(calls);
 }
 END_TEST
@@ -453,6 +510,7 @@ calls_suite(void)
 	tcase_add_test(tcase, test_call_without_ticket);
 	tcase_add_test(tcase, test_call_record_without_call_id);
 	tcase_add_test(tcase, test_call_caller_erased);
+	tcase_add_test(tcase, test_call_caller_retention);
 	tcase_add_test(tcase, test_public_view_resolved_at);
 	suite_add_tcase(suite, tcase);
 	return suite;
@@ -716,6 +774,7 @@ START_TEST(test_ivr_hub_stop_refuses_posts)
 {
 	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
 	struct ivr_hub_msg *lookup;
+	char path[256], sha256[65];
 	json_t *calls;
 
 	/* Queued before the stop: the record is stored, the lookup is
@@ -729,6 +788,11 @@ START_TEST(test_ivr_hub_stop_refuses_posts)
 	ivr_hub_stop(hub);
 	ck_assert_int_eq(ivr_hub_post(hub, ivr_hub_done_message(15,
 	    "late@127.0.0.1")), -1);
+	/* A report refused after the stop removes its recording. */
+	ivr_hub_wav("late.wav", 100, path, sha256);
+	ck_assert_int_eq(ivr_hub_post(hub, ivr_hub_report_message(15,
+	    "late@127.0.0.1", path, "roads")), -1);
+	ck_assert_int_ne(access(path, F_OK), 0);
 	calls = ivr_hub_wait_calls(1);
 	ck_assert_int_eq(json_array_size(calls), 1);
 	ck_assert_str_eq(calls_text(json_array_get(calls, 0), "call_id"),
