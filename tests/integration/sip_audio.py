@@ -6,7 +6,8 @@ Commands (each prints one JSON object):
   segments WAV                   the speech segments (energy above a floor)
   decode WAV PROMPTS_DIR         the prompts heard in WAV, in order
   rtp-sink PORT OUT              receive RTP on 127.0.0.1:PORT until SIGTERM
-                                 or --seconds; write OUT.wav and OUT.json
+                                 or --seconds; write OUT.wav and OUT.json;
+                                 with --reply, send silence back
 
 All WAVs are 8 kHz mono 16-bit PCM, as the hub's prompts and baresip's
 sndfile recordings are.
@@ -228,26 +229,46 @@ def decode(samples, prompts, min_score, start_seconds):
 
 # --- RTP receiver ------------------------------------------------------------
 
-def rtp_sink(port, out, seconds):
+def send_silence(sock, remote, state):
+    """Sends the next 20 ms of PCMU silence to remote."""
+    header = struct.pack("!BBHII", 0x80, 0, state["sequence"] & 0xFFFF,
+                         state["timestamp"] & 0xFFFFFFFF, 0x5EED0001)
+    sock.sendto(header + b"\xff" * 160, remote)
+    state["sequence"] += 1
+    state["timestamp"] += 160
+
+
+def rtp_sink(port, out, seconds, reply):
     """Receives RTP on 127.0.0.1:port and writes what it heard: OUT.wav
     (audio placed by RTP timestamp, gaps as silence) and OUT.json (packet
-    counts, arrival times, SSRCs, payload types and RFC 4733 events)."""
+    counts, arrival times of audio packets from the start and as Unix
+    time, SSRCs, payload types and RFC 4733 events)."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", port))
-    sock.settimeout(0.1)
     started = time.monotonic()
     packets = []
     audio = {}
     events = []
     first_timestamp = None
+    remote = None
+    silence = {"sequence": 1, "timestamp": 0}
+    next_send = 0.0
     while not stopping and (seconds is None
                             or time.monotonic() - started < seconds):
+        if reply and remote is not None and time.monotonic() >= next_send:
+            send_silence(sock, remote, silence)
+            next_send = max(next_send + 0.02, time.monotonic() - 0.1)
         try:
-            data, _ = sock.recvfrom(2048)
+            sock.settimeout(max(0.001, next_send - time.monotonic())
+                            if reply and remote is not None else 0.1)
+            data, source = sock.recvfrom(2048)
         except socket.timeout:
             continue
+        if remote is None:
+            remote = source
+            next_send = time.monotonic()
         if len(data) < 12 or data[0] >> 6 != 2:
             continue
         payload_type = data[1] & 0x7F
@@ -255,6 +276,7 @@ def rtp_sink(port, out, seconds):
         header = 12 + 4 * (data[0] & 0x0F)
         payload = data[header:]
         packets.append({"t": round(time.monotonic() - started, 4),
+                        "wall": round(time.time(), 4),
                         "pt": payload_type, "seq": sequence,
                         "ts": timestamp, "ssrc": ssrc})
         if payload_type in (0, 8) and payload:
@@ -283,6 +305,8 @@ def rtp_sink(port, out, seconds):
                    "ssrcs": sorted({p["ssrc"] for p in packets}),
                    "payload_types": sorted({p["pt"] for p in packets}),
                    "times": [p["t"] for p in packets if p["pt"] in (0, 8)],
+                   "wall_times": [p["wall"] for p in packets
+                                  if p["pt"] in (0, 8)],
                    "events": events}, f)
 
 
@@ -309,10 +333,12 @@ def main():
     command.add_argument("out", help="path without .wav or .json")
     command.add_argument("--seconds", type=float,
                          help="stop after this long (default: at SIGTERM)")
+    command.add_argument("--reply", action="store_true",
+                         help="send PCMU silence back to the first source")
     args = parser.parse_args()
 
     if args.command == "rtp-sink":
-        rtp_sink(args.port, args.out, args.seconds)
+        rtp_sink(args.port, args.out, args.seconds, args.reply)
         return 0
     samples = load_wav(args.wav)
     if args.command == "info":

@@ -21,6 +21,9 @@ SIP_SCENARIOS=$SIP_DIR/sipp
 SIP_AUDIO=$SIP_DIR/sip_audio.py
 SIP_PCAP=$SIP_DIR/sip_dtmf_pcap.py
 SIP_PROMPTS_DIR=$TOP/prompts
+# The Vietnamese prompts as the hub plays them: SIP_PROMPTS_DIR/vi, or a copy
+# with the replacements of sip_prompts_shorten.
+SIP_HEARD_DIR=$SIP_PROMPTS_DIR/vi
 
 # --- Settings of the next sip_hub_start ---------------------------------------
 
@@ -325,6 +328,7 @@ sipp_start() {
 	SIPP_COUNT=$((SIPP_COUNT + 1))
 	SIPP_DIR=$TEST_TMP/sipp-$SIPP_COUNT-$scenario
 	mkdir -p "$SIPP_DIR"
+	sipp_defaults_write "$SIPP_DIR"
 	while [ $# -gt 0 ] && [ "${1:0:1}" = @ ]; do
 		file=${1#@}
 		cp "${file#*=}" "$SIPP_DIR/${file%%=*}"
@@ -347,6 +351,26 @@ sipp_start() {
 	) &
 	SIPP_PID=$!
 	HUB_PIDS+=("$SIPP_PID")
+}
+
+# Writes the media files that the scenarios open unless a test gives its
+# own: one second of u-law silence as silence.wav and stream.wav, and pcaps
+# without packets as keys.pcap, keys1.pcap and keys2.pcap.
+sipp_defaults_write() {
+	local empty=$TEST_TMP/sipp-empty.pcap silence=$TEST_TMP/sipp-silence.wav
+	if [ ! -s "$silence" ]; then
+		sox -n -r 8000 -c 1 -e u-law -t wav "$silence" trim 0 1
+		python3 -c '
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+' "$empty"
+	fi
+	cp "$silence" "$1/silence.wav"
+	cp "$silence" "$1/stream.wav"
+	cp "$empty" "$1/keys.pcap"
+	cp "$empty" "$1/keys1.pcap"
+	cp "$empty" "$1/keys2.pcap"
 }
 
 # sipp_wait: waits for the SIPp of sipp_start and sets SIPP_STATUS to its
@@ -592,13 +616,194 @@ baresip_stop() {
 # --- Audio checks ------------------------------------------------------------------
 
 # sip_heard WAV [FROM_SECONDS]: prints the prompts heard in WAV as lines
-# "START END NAME" (see sip_audio.py decode), using the rendered Vietnamese
-# prompts.
+# "START END NAME" (see sip_audio.py decode), using the Vietnamese prompts
+# of SIP_HEARD_DIR. A prompt cut short ends in "~".
 sip_heard() {
-	python3 "$SIP_AUDIO" decode "$1" "$SIP_PROMPTS_DIR/vi" --from "${2:-0}" |
+	python3 "$SIP_AUDIO" decode "$1" "$SIP_HEARD_DIR" --from "${2:-0}" |
 		python3 -c '
 import json, sys
 for item in json.load(sys.stdin)["heard"]:
     print(item["start"], item["end"], item["name"] + ("~" if item.get("partial") else ""))
 '
+}
+
+# sip_prompt_seconds NAME...: prints the summed length of the prompts NAME
+# as the hub plays them (SIP_HEARD_DIR), in seconds.
+sip_prompt_seconds() {
+	python3 - "$SIP_HEARD_DIR" "$@" <<'PYTHON'
+import os, sys, wave
+total = 0.0
+for name in sys.argv[2:]:
+    with wave.open(os.path.join(sys.argv[1], name + ".wav")) as w:
+        total += w.getnframes() / w.getframerate()
+print(round(total, 3))
+PYTHON
+}
+
+# sip_prompts_shorten NAME...: replaces the prompts NAME in both languages by
+# a short English rendering of the name (prompts_override_dir), so that a
+# call reaches the menus under test sooner. SIP_HEARD_DIR becomes the
+# Vietnamese prompts as the hub will play them, for sip_heard.
+sip_prompts_shorten() {
+	local name language
+	SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/prompts-short
+	SIP_HEARD_DIR=$TEST_TMP/prompts-heard
+	mkdir -p "$SIP_PROMPTS_OVERRIDE_DIR/vi" "$SIP_PROMPTS_OVERRIDE_DIR/en" \
+		"$SIP_HEARD_DIR"
+	cp "$SIP_PROMPTS_DIR"/vi/*.wav "$SIP_HEARD_DIR/"
+	for name in "$@"; do
+		for language in vi en; do
+			espeak-ng -v en-us -s 170 --stdout "${name//_/ }" |
+				sox -q -t wav - -r 8000 -c 1 -b 16 -e signed-integer \
+					"$SIP_PROMPTS_OVERRIDE_DIR/$language/$name.wav" \
+					norm -3 highpass 300 lowpass 3400
+		done
+		cp "$SIP_PROMPTS_OVERRIDE_DIR/vi/$name.wav" "$SIP_HEARD_DIR/"
+	done
+}
+
+# --- A receiver in place of the caller's RTP port ----------------------------------
+
+SIP_SINK_PID=""
+SIP_SINK_PORT=""
+SIP_SINK_OUT=""
+
+# sip_sink_start NAME: receives RTP on a free port of 127.0.0.1 (SIP_SINK_PORT)
+# until sip_sink_stop, which writes $SIP_SINK_OUT.wav and .json (see
+# sip_audio.py rtp-sink). It sends silence back to the first source, so
+# that the hub latches on it and keeps the call. Give the port to a SIPp
+# caller as SIPP_RTP_PORT, and let that caller send no audio of its own.
+sip_sink_start() {
+	SIP_SINK_PORT=$(sip_free_udp_port)
+	SIP_SINK_OUT=$TEST_TMP/sink-$1
+	python3 "$SIP_AUDIO" rtp-sink "$SIP_SINK_PORT" "$SIP_SINK_OUT" \
+		--seconds 120 --reply 2>"$SIP_SINK_OUT.err" &
+	SIP_SINK_PID=$!
+	HUB_PIDS+=("$SIP_SINK_PID")
+}
+
+sip_sink_stop() {
+	[ -n "$SIP_SINK_PID" ] || return 0
+	kill -TERM "$SIP_SINK_PID" 2>/dev/null || true
+	wait "$SIP_SINK_PID" 2>/dev/null || true
+	SIP_SINK_PID=""
+	if [ ! -s "$SIP_SINK_OUT.json" ]; then
+		fail "the RTP receiver wrote nothing: $(cat "$SIP_SINK_OUT.err")"
+	fi
+}
+
+# sip_sink_field NAME: prints a field of the receiver's summary.
+sip_sink_field() {
+	json_get "$(cat "$SIP_SINK_OUT.json" 2>/dev/null)" "$1" || true
+}
+
+# --- The desk ---------------------------------------------------------------------------
+
+# sip_desk_config: prints top-level config members with one department and
+# every category that SIP_MENU_FILE names (any member "category"), each with
+# a deadline of 5 working days, since the hub checks the menu's categories
+# against the desk's.
+sip_desk_config() {
+	python3 - "$SIP_MENU_FILE" <<'PYTHON'
+import json, sys
+
+def categories(node, found):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "category" and isinstance(value, str) and value:
+                found.append(value)
+            else:
+                categories(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            categories(value, found)
+    return found
+
+with open(sys.argv[1]) as f:
+    ids = list(dict.fromkeys(categories(json.load(f), [])))
+desk = {
+    "departments": [{"id": "tiep-nhan", "name_vi": "Bộ phận tiếp nhận",
+                     "name_en": "Intake"}],
+    "categories": [{"id": i, "name_vi": i, "name_en": i,
+                    "department": "tiep-nhan",
+                    "deadline": {"working_days": 5}} for i in ids],
+}
+print(json.dumps(desk, ensure_ascii=False)[1:-1])
+PYTHON
+}
+
+# --- What the hub says --------------------------------------------------------------
+
+# sip_code_names CODE: prints the prompt names of a ten-digit code read out
+# in Vietnamese: the digits in groups of 4, 4 and 2 with silence_300
+# between the groups.
+sip_code_names() {
+	python3 - "$1" <<'PYTHON'
+import sys
+names = []
+for i, digit in enumerate(sys.argv[1]):
+    if i in (4, 8):
+        names.append("silence_300")
+    names.append("num_" + digit)
+print(" ".join(names))
+PYTHON
+}
+
+# sip_status_names CODE STATUS [DUE_AT]: prints the prompt names of a
+# ticket's status in Vietnamese: status_intro, the code, the status phrase
+# and, for a deadline (ISO 8601), due_intro and the day in Asia/Ho_Chi_Minh
+# as "ngày D tháng M năm Y" in Vietnamese number words.
+sip_status_names() {
+	python3 - "$@" <<'PYTHON'
+import datetime, sys
+
+def below_100(n):
+    if n < 20:
+        return ["num_%d" % n]
+    words = ["num_%d" % (n // 10 * 10)]
+    unit = n % 10
+    if unit in (1, 4, 5):
+        words.append("num_%d_after_tens" % unit)
+    elif unit:
+        words.append("num_%d" % unit)
+    return words
+
+def below_1000(n, after_thousands):
+    words = []
+    hundreds, rest = divmod(n, 100)
+    if hundreds or after_thousands:
+        words += ["num_%d" % hundreds, "num_hundred"]
+    if rest == 0:
+        return words
+    if words and rest < 10:
+        return words + ["num_zero_tens", "num_%d" % rest]
+    return words + below_100(rest)
+
+def number(n):
+    if n == 0:
+        return ["num_0"]
+    thousands, rest = divmod(n, 1000)
+    words = below_1000(thousands, False) + ["num_thousand"] if thousands else []
+    return words + (below_1000(rest, bool(thousands)) if rest else [])
+
+code, status = sys.argv[1], sys.argv[2]
+names = ["status_intro"]
+for i, digit in enumerate(code):
+    if i in (4, 8):
+        names.append("silence_300")
+    names.append("num_" + digit)
+names.append("status_" + status)
+if len(sys.argv) > 3 and sys.argv[3] not in ("", "null"):
+    due = datetime.datetime.fromisoformat(sys.argv[3])
+    day = due.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
+    names += ["due_intro", "date_day"] + number(day.day)
+    names += ["month_%d" % day.month, "date_year"] + number(day.year)
+print(" ".join(names))
+PYTHON
+}
+
+# sip_heard_after WAV FIRST_NAME: prints the names heard in WAV from the
+# first FIRST_NAME on, one line "START END NAME" each (see sip_heard).
+sip_heard_after() {
+	sip_heard "$1" | awk -v first="$2" '$3 == first { on = 1 } on'
 }
