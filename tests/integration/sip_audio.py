@@ -43,6 +43,7 @@ with warnings.catch_warnings():
 SAMPLE_RATE = 8000
 # About -40 dBFS: quieter samples count as silence.
 ONSET_THRESHOLD = 300
+ONSET_WINDOW = SAMPLE_RATE // 500
 PROBE_SAMPLES = 800
 SHIFT_SAMPLES = 8
 
@@ -99,11 +100,20 @@ def speech_segments(samples, floor, min_silence_ms, frame_ms=10):
 
 # --- Prompt recognition ------------------------------------------------------
 
+def is_onset(samples, index):
+    """Whether sound starts at index: the sample is above the threshold
+    and so is the mean level of the next 2 ms, so that a lone click is
+    not taken for the start of a prompt."""
+    if abs(samples[index]) <= ONSET_THRESHOLD:
+        return False
+    window = samples[index:index + ONSET_WINDOW]
+    return sum(abs(x) for x in window) > ONSET_THRESHOLD * len(window) / 2
+
+
 def sound_bounds(samples):
-    """Index of the first and one past the last sample above the onset
+    """Index of the first onset and one past the last sample above the
     threshold, or None for silence."""
-    first = next((i for i, x in enumerate(samples) if abs(x) > ONSET_THRESHOLD),
-                 None)
+    first = next_onset(samples, 0)
     if first is None:
         return None
     last = len(samples) - next(i for i, x in enumerate(reversed(samples))
@@ -145,7 +155,7 @@ def correlation(samples, start, template, template_norm):
 
 def next_onset(samples, position):
     for index in range(position, len(samples)):
-        if abs(samples[index]) > ONSET_THRESHOLD:
+        if is_onset(samples, index):
             return index
     return None
 

@@ -143,8 +143,8 @@ JSON
 }
 
 # sip_hub_start: starts a hub with the web channel and the sip channel on
-# free ports and waits until /sip/status answers. Returns 1 when it does not
-# come up.
+# free ports and waits until /sip/status responds. Returns 1 when it does
+# not come up.
 sip_hub_start() {
 	SIP_PORT=$(sip_free_udp_port)
 	SIP_RTP_MIN=$(sip_free_udp_range 40)
@@ -305,11 +305,6 @@ sip_speech_wav() {
 sip_wav_seconds() {
 	python3 "$SIP_AUDIO" info "$1" | python3 -c \
 		'import json, sys; print(json.load(sys.stdin)["duration"])'
-}
-
-# sip_ms SECONDS: prints SECONDS (a decimal) as whole milliseconds.
-sip_ms() {
-	python3 -c 'import sys; print(round(float(sys.argv[1]) * 1000))' "$1"
 }
 
 # --- SIPp -------------------------------------------------------------------------
@@ -475,8 +470,9 @@ CONF
 
 # Keeps the one ctrl_tcp connection open: baresip 1.0.0 sends responses
 # and events only to its newest connection. Commands are written to the
-# FIFO $BARESIP_DIR/commands, one JSON object a line; every response and
-# event is appended to $BARESIP_EVENTS, one JSON object a line.
+# FIFO $BARESIP_DIR/commands, one JSON object a line, and a line "pause MS"
+# delays the ones after it. Every response and event is appended to
+# $BARESIP_EVENTS, one JSON object a line.
 baresip_events_start() {
 	BARESIP_EVENTS=$BARESIP_DIR/events.jsonl
 	BARESIP_FIFO=$BARESIP_DIR/commands
@@ -501,15 +497,25 @@ selector = selectors.DefaultSelector()
 selector.register(connection, selectors.EVENT_READ)
 selector.register(fifo, selectors.EVENT_READ)
 received = commands = b""
+queue = []
+send_at = 0.0
 with open(sys.argv[2], "ab", buffering=0) as events:
     events.write(b'{"connected":true}\n')
     while True:
-        for key, _ in selector.select():
+        # A line "pause MS" delays the commands queued after it.
+        while queue and time.monotonic() >= send_at:
+            line = queue.pop(0)
+            if line.startswith(b"pause "):
+                send_at = time.monotonic() + int(line[6:]) / 1000
+            else:
+                connection.sendall(b"%d:%s," % (len(line), line))
+        timeout = max(0.0, send_at - time.monotonic()) if queue else None
+        for key, _ in selector.select(timeout):
             if key.fileobj == fifo:
                 commands += os.read(fifo, 65536)
                 while b"\n" in commands:
                     line, _, commands = commands.partition(b"\n")
-                    connection.sendall(b"%d:%s," % (len(line), line))
+                    queue.append(line)
                 continue
             chunk = connection.recv(65536)
             if not chunk:
@@ -538,30 +544,37 @@ PYTHON
 # recorded, when the response is missing or not ok.
 baresip_command() {
 	baresip_send "$@"
-	if [ "$(json_get "$BARESIP_RESPONSE" ok 2>/dev/null)" != true ]; then
-		fail "baresip command $1 ${2:-}: response \"$BARESIP_RESPONSE\""
-		return 1
-	fi
+	baresip_response_check "$1 ${2:-}" "$BARESIP_COUNT"
 }
 
 # baresip_send COMMAND [PARAMS]: baresip_command without the check; waits
-# up to 5 s for the response.
+# up to 5 s for the response. PARAMS must not contain '"' or '\'.
 baresip_send() {
-	local token deadline=$((SECONDS + 5))
-	BARESIP_COUNT=$((${BARESIP_COUNT:-0} + 1))
-	token=t$BARESIP_COUNT
+	BARESIP_COUNT=$((BARESIP_COUNT + 1))
+	printf '{"command":"%s","params":"%s","token":"t%d"}\n' "$1" "${2:-}" \
+		"$BARESIP_COUNT" >"$BARESIP_FIFO"
+	baresip_response_wait "$BARESIP_COUNT" 5
+}
+
+# Waits up to $2 seconds for the response to command number $1 and sets
+# BARESIP_RESPONSE to it ("" when none came).
+baresip_response_wait() {
+	local deadline=$((SECONDS + $2))
 	BARESIP_RESPONSE=""
-	python3 -c '
-import json, sys
-print(json.dumps({"command": sys.argv[1], "params": sys.argv[2],
-                  "token": sys.argv[3]}))
-' "$1" "${2:-}" "$token" >"$BARESIP_FIFO"
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		BARESIP_RESPONSE=$(grep -F "\"token\":\"$token\"" "$BARESIP_EVENTS" |
+	while [ "$SECONDS" -le "$deadline" ]; do
+		BARESIP_RESPONSE=$(grep -F "\"token\":\"t$1\"" "$BARESIP_EVENTS" |
 			grep -F '"response":true' | head -n 1 || true)
 		[ -n "$BARESIP_RESPONSE" ] && return 0
 		sleep 0.05
 	done
+}
+
+# Records a failure (about command $1) unless BARESIP_RESPONSE is ok.
+baresip_response_check() {
+	if [[ "$BARESIP_RESPONSE" != *'"ok":true'* ]]; then
+		fail "baresip command $1: response \"$BARESIP_RESPONSE\""
+		return 1
+	fi
 }
 
 # baresip_event_wait TYPE [SECONDS]: waits until baresip reported an event
@@ -578,15 +591,23 @@ baresip_event_wait() {
 	done
 }
 
-# baresip_keys KEYS [GAP_SECONDS]: sends each key as RFC 4733 (sndcode), one
-# command a key, GAP_SECONDS (0.3) apart.
+# baresip_keys KEYS [GAP_MS]: sends each key as RFC 4733 (sndcode), one
+# command a key, GAP_MS (300) apart, paced by the ctrl_tcp client, and
+# waits for every response. Returns 1 with a failure recorded when one is
+# not ok.
 baresip_keys() {
-	local keys=$1 key
+	local keys=$1 key first=$((BARESIP_COUNT + 1)) lines="" number
 	while [ -n "$keys" ]; do
 		key=${keys:0:1}
 		keys=${keys:1}
-		baresip_command sndcode "$key" || return 1
-		sleep "${2:-0.3}"
+		BARESIP_COUNT=$((BARESIP_COUNT + 1))
+		lines+=$(printf '{"command":"sndcode","params":"%s","token":"t%d"}' \
+			"$key" "$BARESIP_COUNT")$'\n'"pause ${2:-300}"$'\n'
+	done
+	printf '%s' "$lines" >"$BARESIP_FIFO"
+	for number in $(seq "$first" "$BARESIP_COUNT"); do
+		baresip_response_wait "$number" 10
+		baresip_response_check "sndcode (key $((number - first + 1)) of $1)" || return 1
 	done
 }
 
@@ -616,14 +637,15 @@ baresip_stop() {
 # --- Audio checks ------------------------------------------------------------------
 
 # sip_heard WAV [FROM_SECONDS]: prints the prompts heard in WAV as lines
-# "START END NAME" (see sip_audio.py decode), using the Vietnamese prompts
-# of SIP_HEARD_DIR. A prompt cut short ends in "~".
+# "START END NAME [partial]" (see sip_audio.py decode), using the Vietnamese
+# prompts of SIP_HEARD_DIR. "partial" marks a prompt cut short by a key.
 sip_heard() {
 	python3 "$SIP_AUDIO" decode "$1" "$SIP_HEARD_DIR" --from "${2:-0}" |
 		python3 -c '
 import json, sys
 for item in json.load(sys.stdin)["heard"]:
-    print(item["start"], item["end"], item["name"] + ("~" if item.get("partial") else ""))
+    print(item["start"], item["end"], item["name"],
+          "partial" if item.get("partial") else "")
 '
 }
 
@@ -702,7 +724,8 @@ sip_sink_field() {
 # sip_desk_config: prints top-level config members with one department and
 # every category that SIP_MENU_FILE names (any member "category"), each with
 # a deadline of 5 working days, since the hub checks the menu's categories
-# against the desk's.
+# against the desk's. Web requests get the first category, so that their
+# tickets have a deadline for the status prompt to read.
 sip_desk_config() {
 	python3 - "$SIP_MENU_FILE" <<'PYTHON'
 import json, sys
@@ -727,27 +750,13 @@ desk = {
     "categories": [{"id": i, "name_vi": i, "name_en": i,
                     "department": "tiep-nhan",
                     "deadline": {"working_days": 5}} for i in ids],
+    "channel_categories": {"web": ids[0]} if ids else {},
 }
 print(json.dumps(desk, ensure_ascii=False)[1:-1])
 PYTHON
 }
 
 # --- What the hub says --------------------------------------------------------------
-
-# sip_code_names CODE: prints the prompt names of a ten-digit code read out
-# in Vietnamese: the digits in groups of 4, 4 and 2 with silence_300
-# between the groups.
-sip_code_names() {
-	python3 - "$1" <<'PYTHON'
-import sys
-names = []
-for i, digit in enumerate(sys.argv[1]):
-    if i in (4, 8):
-        names.append("silence_300")
-    names.append("num_" + digit)
-print(" ".join(names))
-PYTHON
-}
 
 # sip_status_names CODE STATUS [DUE_AT]: prints the prompt names of a
 # ticket's status in Vietnamese: status_intro, the code, the status phrase
@@ -806,4 +815,38 @@ PYTHON
 # first FIRST_NAME on, one line "START END NAME" each (see sip_heard).
 sip_heard_after() {
 	sip_heard "$1" | awk -v first="$2" '$3 == first { on = 1 } on'
+}
+
+# sipp_message_time sent|received START CSEQ: prints the Unix time (seconds)
+# at which the last SIPp run first sent or received a message whose first
+# line starts with START ("SIP/2.0 200", "INVITE") and whose CSeq header is
+# CSEQ ("2 INVITE"), from its message trace; nothing when there is none.
+sipp_message_time() {
+	python3 - "$SIPP_DIR" "$@" <<'PYTHON'
+import datetime, glob, re, sys
+folder, direction, start, cseq = sys.argv[1:5]
+for path in glob.glob(folder + "/*_messages.log"):
+    text = open(path, errors="replace").read()
+    for block in re.split(r"^-{20,} ", text, flags=re.M):
+        lines = block.split("\n")
+        match = re.match(r"(\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d\.\d+)", lines[0])
+        if not match or len(lines) < 4 or direction not in lines[1]:
+            continue
+        if not lines[3].startswith(start):
+            continue
+        if not any(line.strip() == "CSeq: " + cseq for line in lines[3:]):
+            continue
+        stamp = datetime.datetime.strptime(" ".join(match.groups()),
+                                           "%Y-%m-%d %H:%M:%S.%f")
+        print(stamp.timestamp())
+        sys.exit(0)
+PYTHON
+}
+
+# check_between WHAT LOW HIGH GOT (integers)
+check_between() {
+	if [ "${4:-x}" -lt "$2" ] 2>/dev/null || [ "${4:-x}" -gt "$3" ] 2>/dev/null ||
+		! [ "${4:-x}" -eq "${4:-x}" ] 2>/dev/null; then
+		fail "$1: expected $2 to $3, got \"${4:-}\""
+	fi
 }
