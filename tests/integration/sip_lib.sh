@@ -50,6 +50,9 @@ SIPP_DIR=""
 SIPP_PID=""
 SIPP_CALL_ID=""
 SIPP_COUNT=0
+# SIP and media ports of the last sipp_start.
+SIPP_LOCAL_PORT=""
+SIPP_MEDIA_PORT=""
 # The caller's number (From user) and the RTP port its SDP names ("": the
 # SIPp media port) in the next sipp_start.
 SIPP_CALLER=0912345678
@@ -314,8 +317,9 @@ sip_wav_seconds() {
 # (SIP_PORT, or SIPP_TARGET when set) in the background, in its own folder
 # ($SIPP_DIR, with its logs). Each @NAME=FILE copies FILE to NAME in that
 # folder, where the scenario opens its media files (rtp_stream takes no
-# keyword). The call's Call-ID is $SIPP_CALL_ID. The media port (-mp) is
-# free, and so are the three ports after it. The keywords [caller]
+# keyword). The call's Call-ID is $SIPP_CALL_ID. The SIP port
+# ($SIPP_LOCAL_PORT) and the media port ($SIPP_MEDIA_PORT, -mp) are free,
+# and so are the three ports after the media port. The keywords [caller]
 # (SIPP_CALLER) and [rtp_port] (SIPP_RTP_PORT, or the media port) are set.
 sipp_start() {
 	local scenario=$1 port media file
@@ -331,6 +335,8 @@ sipp_start() {
 	done
 	port=$(sip_free_udp_port)
 	media=$(sip_free_udp_range 4)
+	SIPP_LOCAL_PORT=$port
+	SIPP_MEDIA_PORT=$media
 	SIPP_CALL_ID="test-$SIPP_COUNT-$$-$RANDOM@127.0.0.1"
 	SIPP_STATUS=""
 	(
@@ -411,6 +417,9 @@ BARESIP_EVENTS_PID=""
 BARESIP_RESPONSE=""
 BARESIP_FIFO=""
 BARESIP_COUNT=0
+# answermode of the next baresip_start: "manual" for a caller, "auto" for
+# a baresip that answers calls.
+BARESIP_ANSWERMODE=manual
 
 # baresip_start NAME SOURCE_WAV: starts baresip as a headless caller in
 # $TEST_TMP/baresip-NAME. SOURCE_WAV (8 kHz mono 16-bit) is its microphone;
@@ -426,7 +435,7 @@ baresip_start() {
 	BARESIP_CTRL_PORT=$(lib_free_port)
 	rtp_base=$(sip_free_udp_range 20)
 	cat >"$BARESIP_DIR/accounts" <<CONF
-<sip:caller@127.0.0.1:$BARESIP_SIP_PORT>;regint=0;answermode=manual;audio_codecs=pcmu,pcma;ptime=20
+<sip:caller@127.0.0.1:$BARESIP_SIP_PORT>;regint=0;answermode=$BARESIP_ANSWERMODE;audio_codecs=pcmu,pcma;ptime=20
 CONF
 	# The whole config is written: a folder without one makes baresip
 	# write a template that listens on every address.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The IVR with SIPp as the caller: a voice report (RFC 4733 keys from
-# pcaps, speech streamed as PCMU), ticket status requests with SIP INFO and
-# with in-band tones, a caller who hangs up during a prompt, one who holds
+# pcaps, speech streamed as PCMU), ticket status requests with RFC 4733
+# keys, SIP INFO and in-band tones, a caller who hangs up during a prompt, one who holds
 # and resumes, one who never presses a key, and a CANCEL while the hub
 # rings. Each call must end with its record stored, no call left on
 # /sip/status and no error in the hub's log.
@@ -113,14 +113,17 @@ check_between "attachment length (ms) against the speech sent" \
 # The speech sent was normalized to -3 dBFS: its RMS is in the thousands,
 # and silence or a lost stream stays near 0.
 check_ge "recording RMS" 500 "$(ms "$(json_get "$RECORDING" rms || echo 0)")"
-SPOKEN=$(python3 "$SIP_AUDIO" segments "$TEST_TMP/recording.wav" | python3 -c '
+# Sound from the start of the first to the end of the last segment of at
+# least 100 ms: a click where the caller's stream changes is no speech.
+SPAN='
 import json, sys
-segments = json.load(sys.stdin)["segments"]
-print(round(segments[-1][1] - segments[0][0], 2) if segments else 0)')
-SENT_SPOKEN=$(python3 "$SIP_AUDIO" segments "$SPEECH_WAV" | python3 -c '
-import json, sys
-segments = json.load(sys.stdin)["segments"]
-print(round(segments[-1][1] - segments[0][0], 2))')
+segments = [(start, end) for start, end in json.load(sys.stdin)["segments"]
+            if end - start >= 0.1]
+print(round(segments[-1][1] - segments[0][0], 2) if segments else 0)'
+SPOKEN=$(python3 "$SIP_AUDIO" segments --min-silence-ms 100 \
+	"$TEST_TMP/recording.wav" | python3 -c "$SPAN")
+SENT_SPOKEN=$(python3 "$SIP_AUDIO" segments --min-silence-ms 100 \
+	"$SPEECH_WAV" | python3 -c "$SPAN")
 echo "# recording ${RECORDING_SECONDS} s with ${SPOKEN} s of speech;" \
 	"sent ${SPEECH_SECONDS} s with ${SENT_SPOKEN} s of speech"
 check_between "speech in the recording (ms) within 15 % of the sent" \
@@ -153,22 +156,56 @@ check_status_call() {
 		"\"$SIPP_CALL_ID\""
 }
 
-case_begin "status by sip info"
+# The three status calls run at the same time, so that the hub also
+# serves concurrent calls.
+
+# 2 (status), then the code and # 300 ms apart, each key an event with its
+# own RTP timestamp, so that a repeated digit counts twice.
+sip_pcap "2,${STATUS_CODE}#" "$TEST_TMP/status-keys.pcap" --pause-ms 500
+sipp_start calls_dial @keys1.pcap="$TEST_TMP/status-keys.pcap" \
+	-set wait1 "$(ms "($GREETING + 0.4) * 1000")" \
+	-set wait2 "$(ms "(0.8 + 0.3 * 11) * 1000")" -set wait3 1000 \
+	-set wait4 "$(ms "($STATUS_SECONDS + 1.0) * 1000")"
+RFC4733_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
+
 # 2 (status), then the code and # as INFO dtmf-relay, 250 ms apart.
-sipp_run calls_info -set keys "2${STATUS_CODE}#" \
+sipp_start calls_info -set keys "2${STATUS_CODE}#" \
 	-set wait1 "$(ms "($GREETING + 0.4) * 1000")" -set wait2 250 \
 	-set wait3 "$(ms "($STATUS_SECONDS + 1.0) * 1000")"
-check_status_call info
-check_ge "INFO keys on /sip/status" 12 "$(sip_status_field digits.info)"
-case_end_clean
+INFO_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
 
-case_begin "status by inband tones"
+# The same keys as tones of 100 ms with 100 ms of silence after each.
 sip_tones_wav "2${STATUS_CODE}#" "$TEST_TMP/tones.wav"
 TONES_SECONDS=$(python3 -c "print(0.2 * $((${#STATUS_CODE} + 2)))")
-sipp_run calls_dial @stream.wav="$TEST_TMP/tones.wav" \
+sipp_start calls_dial @stream.wav="$TEST_TMP/tones.wav" \
 	-set wait1 0 -set wait2 "$(ms "($GREETING + 0.4) * 1000")" \
 	-set wait3 "$(ms "($TONES_SECONDS + 0.2) * 1000")" \
 	-set wait4 "$(ms "($STATUS_SECONDS + 1.0) * 1000")"
+INBAND_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
+
+# sipp_wait_for PID DIR CALL_ID: sipp_wait for one of the calls above.
+sipp_wait_for() {
+	SIPP_PID=$1
+	SIPP_DIR=$2
+	SIPP_CALL_ID=$3
+	sipp_wait
+}
+
+case_begin "status by rfc4733 pcap"
+sipp_wait_for "${RFC4733_CALL[@]}"
+check_status_call rfc4733
+sip_log_check_clean
+case_end
+
+case_begin "status by sip info"
+sipp_wait_for "${INFO_CALL[@]}"
+check_status_call info
+check_ge "INFO keys on /sip/status" 12 "$(sip_status_field digits.info)"
+sip_log_check_clean
+case_end
+
+case_begin "status by inband tones"
+sipp_wait_for "${INBAND_CALL[@]}"
 check_status_call inband
 case_end_clean
 
