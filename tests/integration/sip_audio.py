@@ -184,7 +184,9 @@ def matched_length(samples, start, prompt, block=SAMPLE_RATE // 50):
 
 
 def best_prompt(samples, onset, prompts, min_score):
-    """The prompt that starts at onset: (score, shift, prompt) or None."""
+    """The prompt that starts at onset, as (score, shift, prompt, partial),
+    or None. partial is True for a prompt of which only the beginning
+    matches."""
     candidates = []
     for prompt in prompts:
         best = (0.0, 0)
@@ -248,76 +250,103 @@ def send_silence(sock, remote, state):
     state["timestamp"] += 160
 
 
+class RtpRecord:
+    """What an RTP receiver got: every packet's header fields and arrival
+    times, the G.711 audio by RTP timestamp, and the RFC 4733 events."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.packets = []
+        self.audio = {}
+        self.events = []
+        self.first_timestamp = None
+
+    def add(self, data):
+        if len(data) < 12 or data[0] >> 6 != 2:
+            return
+        payload_type = data[1] & 0x7F
+        sequence, timestamp, ssrc = struct.unpack("!HII", data[2:12])
+        payload = data[12 + 4 * (data[0] & 0x0F):]
+        self.packets.append({"t": round(time.monotonic() - self.started, 4),
+                             "wall": round(time.time(), 4),
+                             "pt": payload_type, "seq": sequence,
+                             "ts": timestamp, "ssrc": ssrc})
+        if payload_type in (0, 8) and payload:
+            if self.first_timestamp is None:
+                self.first_timestamp = timestamp
+            linear = (audioop.ulaw2lin(payload, 2) if payload_type == 0
+                      else audioop.alaw2lin(payload, 2))
+            offset = (timestamp - self.first_timestamp) & 0xFFFFFFFF
+            self.audio[offset] = linear
+        elif len(payload) >= 4:
+            event, flags, duration = struct.unpack("!BBH", payload[:4])
+            self.events.append({"ts": timestamp, "event": event,
+                                "end": bool(flags & 0x80),
+                                "duration": duration})
+
+    def samples(self):
+        """The audio placed by RTP timestamp, gaps as silence."""
+        samples = array.array("h")
+        for offset in sorted(self.audio):
+            # Offsets beyond 2^31 come from a timestamp that went back.
+            if offset >= 1 << 31:
+                continue
+            if offset > len(samples):
+                samples.extend(array.array("h",
+                                           bytes(2 * (offset - len(samples)))))
+            chunk = array.array("h", self.audio[offset])
+            samples[offset:offset + len(chunk)] = chunk
+        return samples
+
+    def write(self, out):
+        write_wav(out + ".wav", self.samples())
+        audio = [p for p in self.packets if p["pt"] in (0, 8)]
+        with open(out + ".json", "w") as f:
+            json.dump({"packets": len(self.packets),
+                       "audio_packets": len(audio),
+                       "ssrcs": sorted({p["ssrc"] for p in self.packets}),
+                       "payload_types": sorted({p["pt"] for p in self.packets}),
+                       "times": [p["t"] for p in audio],
+                       "wall_times": [p["wall"] for p in audio],
+                       "events": self.events}, f)
+
+
 def rtp_sink(port, out, seconds, reply):
-    """Receives RTP on 127.0.0.1:port and writes what it heard: OUT.wav
-    (audio placed by RTP timestamp, gaps as silence) and OUT.json (packet
-    counts, arrival times of audio packets from the start and as Unix
-    time, SSRCs, payload types and RFC 4733 events)."""
+    """Receives RTP on 127.0.0.1:port and writes what it got: OUT.wav and
+    OUT.json (packet counts, arrival times of audio packets from the start
+    and as Unix time, SSRCs, payload types and RFC 4733 events).
+
+    With reply, it also sends PCMU silence every 20 ms to the source of
+    the first packet, as a caller does. The hub sends to the address its
+    caller's packets come from (symmetric RTP), and it ends a call whose
+    caller sends nothing for media_timeout_seconds."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", port))
-    started = time.monotonic()
-    packets = []
-    audio = {}
-    events = []
-    first_timestamp = None
+    record = RtpRecord()
     remote = None
     silence = {"sequence": 1, "timestamp": 0}
     next_send = 0.0
-    while not stopping and (seconds is None
-                            or time.monotonic() - started < seconds):
-        if reply and remote is not None and time.monotonic() >= next_send:
+
+    while not stopping and (seconds is None or
+                            time.monotonic() - record.started < seconds):
+        replying = reply and remote is not None
+        if replying and time.monotonic() >= next_send:
             send_silence(sock, remote, silence)
             next_send = max(next_send + 0.02, time.monotonic() - 0.1)
+        sock.settimeout(max(0.001, next_send - time.monotonic())
+                        if replying else 0.1)
         try:
-            sock.settimeout(max(0.001, next_send - time.monotonic())
-                            if reply and remote is not None else 0.1)
             data, source = sock.recvfrom(2048)
         except socket.timeout:
             continue
         if remote is None:
             remote = source
             next_send = time.monotonic()
-        if len(data) < 12 or data[0] >> 6 != 2:
-            continue
-        payload_type = data[1] & 0x7F
-        sequence, timestamp, ssrc = struct.unpack("!HII", data[2:12])
-        header = 12 + 4 * (data[0] & 0x0F)
-        payload = data[header:]
-        packets.append({"t": round(time.monotonic() - started, 4),
-                        "wall": round(time.time(), 4),
-                        "pt": payload_type, "seq": sequence,
-                        "ts": timestamp, "ssrc": ssrc})
-        if payload_type in (0, 8) and payload:
-            if first_timestamp is None:
-                first_timestamp = timestamp
-            linear = (audioop.ulaw2lin(payload, 2) if payload_type == 0
-                      else audioop.alaw2lin(payload, 2))
-            audio[(timestamp - first_timestamp) & 0xFFFFFFFF] = linear
-        elif len(payload) >= 4:
-            event, flags, duration = struct.unpack("!BBH", payload[:4])
-            events.append({"ts": timestamp, "event": event,
-                           "end": bool(flags & 0x80), "duration": duration})
-    samples = array.array("h")
-    for offset in sorted(audio):
-        # Offsets beyond 2^31 come from a timestamp that went back.
-        if offset >= 1 << 31:
-            continue
-        if offset > len(samples):
-            samples.extend(array.array("h", bytes(2 * (offset - len(samples)))))
-        chunk = array.array("h", audio[offset])
-        samples[offset:offset + len(chunk)] = chunk
-    write_wav(out + ".wav", samples)
-    with open(out + ".json", "w") as f:
-        json.dump({"packets": len(packets),
-                   "audio_packets": sum(1 for p in packets if p["pt"] in (0, 8)),
-                   "ssrcs": sorted({p["ssrc"] for p in packets}),
-                   "payload_types": sorted({p["pt"] for p in packets}),
-                   "times": [p["t"] for p in packets if p["pt"] in (0, 8)],
-                   "wall_times": [p["wall"] for p in packets
-                                  if p["pt"] in (0, 8)],
-                   "events": events}, f)
+        record.add(data)
+
+    record.write(out)
 
 
 def main():

@@ -90,6 +90,8 @@ check_between "recording_ms against the speech sent" \
 case_end_clean
 
 case_begin "report ticket has recording and contact"
+admin_codes
+check_contains "codes of the admin ticket list" "$ADMIN_CODES" "$REPORT_CODE"
 sip_ticket_get "$REPORT_CODE"
 check_status 200
 DETAIL=$API_BODY
