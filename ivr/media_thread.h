@@ -18,12 +18,18 @@ struct media_stats {
 	uint64_t packets_sent;
 	uint64_t packets_received;
 	/* Spacing of consecutive packets sent on one call, measured on the
-	 * monotonic clock at each send: how far from 20 ms. */
+	 * monotonic clock at each send: how far from 20 ms. The three
+	 * counters are disjoint (up to 1 ms, over 1 and up to 2 ms, over
+	 * 2 ms) and together count every send after a call's first one
+	 * and after each hold. */
 	uint64_t spacing_within_1ms;
 	uint64_t spacing_within_2ms;
 	uint64_t spacing_beyond_2ms;
 	uint64_t spacing_max_us;	/* largest distance from 20 ms seen */
 	uint64_t digits[3];		/* keys by RFC 4733, INFO, in-band */
+	/* Packets not sent because the thread fell more than a few packets
+	 * behind their time (their timestamps are skipped too). */
+	uint64_t packets_skipped;
 };
 
 /* Starts the thread. Main thread. Returns NULL with err filled in. */

@@ -27,7 +27,8 @@ sip_free(void *state)
 
 	if (ivr == NULL)
 		return;
-	ivr_hub_free(ivr->hub);
+	if (ivr->hub != NULL)
+		ivr_hub_free(ivr->hub);
 	ivr_menu_free((struct ivr_menu *)ivr->menu);
 	ivr_prompts_free((struct ivr_prompts *)ivr->prompts);
 	ivr_config_free(&ivr->config);
@@ -66,11 +67,6 @@ sip_create(struct hub_channel *channel, const json_t *section,
 	    ivr->config.prompts_override_dir, err);
 	if (ivr->prompts == NULL || sip_load_menu(ivr, err) != 0)
 		goto fail;
-	if ((ivr->hub = ivr_hub_new(ivr)) == NULL) {
-		config_error_at(hub_channel_config(channel), "channels.sip", err,
-		    "memory for the SIP channel");
-		goto fail;
-	}
 	return ivr;
 fail:
 	sip_free(ivr);
@@ -119,6 +115,12 @@ sip_start(void *state)
 	struct ivr *ivr = state;
 	struct config_error err = { 0 };
 
+	/* The mailboxes need the hub's event loop, which a configuration
+	 * check (citizenhubd -t) does not have, so they are made here. */
+	if ((ivr->hub = ivr_hub_new(ivr)) == NULL) {
+		log_error(SIP_LOG, "cannot start: out of memory");
+		return -1;
+	}
 	if ((ivr->media = media_thread_start(ivr, &err)) == NULL ||
 	    (ivr->sip = sip_thread_start(ivr, &err)) == NULL) {
 		log_error(SIP_LOG, "cannot start: %s", err.message);
@@ -146,7 +148,8 @@ sip_stop(void *state)
 	if (ivr->sip != NULL)
 		sip_thread_stop(ivr->sip);
 	ivr->sip = NULL;
-	ivr_hub_stop(ivr->hub);
+	if (ivr->hub != NULL)
+		ivr_hub_stop(ivr->hub);
 }
 
 const struct hub_channel_module hub_channel_module = {
