@@ -18,7 +18,8 @@ G.711, which changes them by a few percent, so each prompt is found by
 normalized correlation with its own samples: at each onset of sound
 (the first sample above a threshold), every prompt whose onset aligns
 there within a few samples is scored, and the best one above --min-score
-is taken. Sound that matches no prompt is reported as "?".
+is taken. Sound that matches no prompt is reported as "?". Prompts that
+sound the same are reported together as "name1|name2".
 """
 import argparse
 import array
@@ -133,13 +134,29 @@ class Prompt:
         self.norm = math.sqrt(sum(map(operator.mul, self.sound, self.sound)))
 
 
+def same_sound(first, second):
+    """Whether two prompts sound the same: equal length of sound and a
+    correlation that only dither noise keeps below 1."""
+    if len(first.sound) != len(second.sound) or not first.norm:
+        return False
+    return correlation(first.sound, 0, second.sound, second.norm) > 0.999
+
+
 def load_prompts(directory):
+    """Every directory/*.wav with sound. Prompts that sound the same (a
+    word that means two things, like Vietnamese "năm", five and year) are
+    one Prompt named "a|b", since no recording can tell them apart."""
     prompts = []
     for path in sorted(glob.glob(os.path.join(directory, "*.wav"))):
         prompt = Prompt(os.path.basename(path)[:-4], load_wav(path))
         # Silence has no sound to find: the gaps between prompts are skipped.
-        if len(prompt.sound) >= SAMPLE_RATE // 50:
+        if len(prompt.sound) < SAMPLE_RATE // 50:
+            continue
+        twin = next((p for p in prompts if same_sound(p, prompt)), None)
+        if twin is None:
             prompts.append(prompt)
+        else:
+            twin.name += "|" + prompt.name
     return prompts
 
 
@@ -198,8 +215,10 @@ def best_prompt(samples, onset, prompts, min_score):
         if best[0] >= min_score:
             candidates.append((best[0], best[1], prompt))
     candidates.sort(key=lambda c: -c[0])
+    # Every candidate is scored in full: prompts with a common first word
+    # ("tháng ...") all match the probe.
     scored = []
-    for _, shift, prompt in candidates[:4]:
+    for _, shift, prompt in candidates:
         score = correlation(samples, onset + shift, prompt.sound, prompt.norm)
         scored.append((score, shift, prompt))
     scored.sort(key=lambda c: -c[0])

@@ -859,3 +859,32 @@ check_between() {
 		fail "$1: expected $2 to $3, got \"${4:-}\""
 	fi
 }
+
+# check_heard WHAT EXPECTED HEARD: records a failure unless the prompt
+# names HEARD (from sip_heard, where "a|b" stands for prompts that sound
+# the same) are the names EXPECTED, one for one.
+check_heard() {
+	if ! python3 - "$2" "$3" <<'PYTHON'
+import sys
+expected, heard = sys.argv[1].split(), sys.argv[2].split()
+sys.exit(len(expected) != len(heard) or
+         any(e not in h.split("|") for e, h in zip(expected, heard)))
+PYTHON
+	then
+		fail "$1: expected \"$2\", got \"$3\""
+	fi
+}
+
+# sip_heard_digits NAMES: prints the digits that the prompt names NAMES
+# (num_0 to num_9, from sip_heard) stand for, "?" for any other name.
+sip_heard_digits() {
+	python3 - "$1" <<'PYTHON'
+import re, sys
+digits = []
+for name in sys.argv[1].split():
+    found = [m.group(1) for m in map(re.compile(r"num_(\d)$").match,
+                                     name.split("|")) if m]
+    digits.append(found[0] if found else "?")
+print("".join(digits))
+PYTHON
+}

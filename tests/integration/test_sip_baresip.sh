@@ -85,8 +85,8 @@ baresip_stop
 RECORDING=$(baresip_recording)
 HEARD=$TEST_TMP/report-heard.txt
 sip_heard "$RECORDING" >"$HEARD"
-CODE_FIRST=$(heard_names report_saved code_again | sed 's/num_//g; s/ //g')
-CODE_SECOND=$(heard_names code_again goodbye | sed 's/num_//g; s/ //g')
+CODE_FIRST=$(sip_heard_digits "$(heard_names report_saved code_again)")
+CODE_SECOND=$(sip_heard_digits "$(heard_names code_again goodbye)")
 api_admin GET "/api/v1/calls?limit=500"
 REPORT_CODE=$(python3 -c '
 import json, sys
@@ -150,7 +150,7 @@ STATUS_HEARD=$(awk -v count="$COUNT" '
 	$3 == "status_intro" { on = 1 }
 	on && $4 != "partial" { print; if (++seen == count) exit }' "$HEARD")
 HEARD_NAMES=$(awk '{ printf "%s%s", sep, $3; sep = " " }' <<<"$STATUS_HEARD")
-check_equal "status prompts heard" "$EXPECTED" "$HEARD_NAMES"
+check_heard "status prompts heard" "$EXPECTED" "$HEARD_NAMES"
 # From the start of status_intro to the end of the date's last word; the
 # prompts' own leading and trailing silence makes the rendered sum longer.
 SPOKEN=$(awk 'NR == 1 { start = $1 } END { print $2 - start }' <<<"$STATUS_HEARD")

@@ -93,7 +93,7 @@ baresip_stop
 sipp_wait
 check_equal "sipp answering side" "" "$(SIPP_DIR=$UAS_DIR sipp_errors)"
 HEARD=$(sip_heard "$(baresip_recording)" | awk '$3 != "?" { printf "%s%s", sep, $3; sep = " " }')
-check_equal "prompts heard" "$SENT" "$HEARD"
+check_heard "prompts heard" "$SENT" "$HEARD"
 case_end
 
 tests_done
