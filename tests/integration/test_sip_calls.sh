@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The IVR with SIPp as the caller: a voice report (RFC 4733 keys from
-# pcaps, speech streamed as PCMU), ticket status requests with RFC 4733
-# keys, SIP INFO and in-band tones, a caller who hangs up during a prompt, one who holds
-# and resumes, one who never presses a key, and a CANCEL while the hub
-# rings. Each call must end with its record stored, no call left on
+# pcaps, speech streamed as PCMU) and a voicemail, ticket status requests
+# with RFC 4733 keys, SIP INFO and in-band tones, a caller who hangs up
+# during a prompt, one who holds and resumes, one who never presses a
+# key, and a CANCEL while the hub rings. Each call must end with its record stored, no call left on
 # /sip/status and no error in the hub's log.
 #
 # The menu is the repository's ivr/menu.json. The long menu prompts are
@@ -17,11 +17,13 @@
 
 CALLER=0912345678
 CALLER_E164=+84912345678
+VOICEMAIL_CALLER=0987654321
+VOICEMAIL_CALLER_E164=+84987654321
 SPEECH="Đèn đường trước nhà số mười hai đường Lê Lợi bị hỏng từ tối hôm qua."
 
 sip_prompts_shorten welcome for_english main_menu category_menu \
 	record_intro enter_code report_saved code_again goodbye no_input \
-	invalid_choice code_invalid
+	invalid_choice code_invalid voicemail
 HUB_CONFIG_EXTRA=$(sip_desk_config)
 sip_hub_start || exit 1
 
@@ -35,6 +37,15 @@ SPEECH_SECONDS=$(sip_wav_seconds "$SPEECH_WAV")
 # ms MILLISECONDS_EXPRESSION: prints a python expression as an integer.
 ms() {
 	python3 -c "print(round($1))"
+}
+
+# sipp_wait_for PID DIR CALL_ID: sipp_wait for a call that sipp_start began
+# while others ran.
+sipp_wait_for() {
+	SIPP_PID=$1
+	SIPP_DIR=$2
+	SIPP_CALL_ID=$3
+	sipp_wait
 }
 
 # case_end_clean: the checks that every call ends with: no call left on
@@ -59,7 +70,7 @@ print(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 # --- A voice report ------------------------------------------------------------
 
-case_begin "report by rfc4733 opens ticket"
+# The report and a voicemail run at the same time.
 # 1 (new report), then 2 (the category) half a second later.
 sip_pcap 1,2 "$TEST_TMP/report-menu.pcap" --pause-ms 500
 sip_pcap '#' "$TEST_TMP/report-end.pcap"
@@ -68,13 +79,29 @@ import json, sys
 menu = json.load(open(sys.argv[1]))
 print(menu["nodes"]["category"]["choices"]["2"]["category"])' "$SIP_MENU_FILE")
 # The beep ends record_intro; the speech starts 0.3 s after it.
-SIPP_CALLER=$CALLER sipp_run calls_report \
+SIPP_CALLER=$CALLER sipp_start calls_report \
 	@keys1.pcap="$TEST_TMP/report-menu.pcap" \
 	@stream.wav="$TEST_TMP/speech-ulaw.wav" \
 	@keys2.pcap="$TEST_TMP/report-end.pcap" \
 	-set wait1 "$(ms "($GREETING + 0.4) * 1000")" \
 	-set wait2 "$(ms "(1.0 + $(sip_prompt_seconds record_intro beep) + 0.3) * 1000")" \
 	-set wait3 "$(ms "($SPEECH_SECONDS + 0.4) * 1000")"
+REPORT_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
+
+# 0 (an operator): without a transfer_uri the caller leaves a voicemail
+# after the voicemail prompt and the beep.
+sip_pcap 0 "$TEST_TMP/voicemail-menu.pcap"
+SIPP_CALLER=$VOICEMAIL_CALLER sipp_start calls_report \
+	@keys1.pcap="$TEST_TMP/voicemail-menu.pcap" \
+	@stream.wav="$TEST_TMP/speech-ulaw.wav" \
+	@keys2.pcap="$TEST_TMP/report-end.pcap" \
+	-set wait1 "$(ms "($GREETING + 0.4) * 1000")" \
+	-set wait2 "$(ms "(0.5 + $(sip_prompt_seconds voicemail beep) + 0.3) * 1000")" \
+	-set wait3 "$(ms "($SPEECH_SECONDS + 0.4) * 1000")"
+VOICEMAIL_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
+
+case_begin "report by rfc4733 opens ticket"
+sipp_wait_for "${REPORT_CALL[@]}"
 REPORT_CALL_ID=$SIPP_CALL_ID
 sip_call_wait "$REPORT_CALL_ID" 15
 check_equal "end reason" completed "$(sip_call_field end_reason)"
@@ -87,7 +114,8 @@ RECORDING_MS=$(sip_call_field recording_ms)
 check_between "recording_ms against the speech sent" \
 	"$(ms "$SPEECH_SECONDS * 1000 - 200")" \
 	"$(ms "$SPEECH_SECONDS * 1000 + 2000")" "$RECORDING_MS"
-case_end_clean
+sip_log_check_clean
+case_end
 
 case_begin "report ticket has recording and contact"
 admin_codes
@@ -132,6 +160,23 @@ check_between "speech in the recording (ms) within 15 % of the sent" \
 	"$(ms "$SENT_SPOKEN * 850")" "$(ms "$SENT_SPOKEN * 1150")" \
 	"$(ms "$SPOKEN * 1000")"
 case_end
+
+case_begin "voicemail opens ticket without category"
+sipp_wait_for "${VOICEMAIL_CALL[@]}"
+sip_call_wait "$SIPP_CALL_ID" 15
+check_equal "end reason" completed "$(sip_call_field end_reason)"
+check_equal "caller" "$VOICEMAIL_CALLER_E164" "$(sip_call_field caller)"
+check_contains "path" "$(sip_call_field path)" voicemail
+VOICEMAIL_CODE=$(sip_call_field ticket_code)
+check_match "ticket code of the call" "$VOICEMAIL_CODE" '^[0-9]{10}$'
+check_not_equal "ticket of the voicemail" "$REPORT_CODE" "$VOICEMAIL_CODE"
+sip_ticket_get "$VOICEMAIL_CODE"
+check_status 200
+check_equal "category" null "$(ticket_view "$API_BODY" 't["category"]')"
+check_contains "contacts" "$(ticket_view "$API_BODY" '[c["value"] for c in t["contacts"]]')" \
+	"\"$VOICEMAIL_CALLER_E164\""
+check_equal "recording attachments" 1 "$(ticket_view "$API_BODY" 'len(attachments)')"
+case_end_clean
 
 # --- Ticket status ------------------------------------------------------------------
 
@@ -184,14 +229,6 @@ sipp_start calls_dial @stream.wav="$TEST_TMP/tones.wav" \
 	-set wait3 "$(ms "($TONES_SECONDS + 0.2) * 1000")" \
 	-set wait4 "$(ms "($STATUS_SECONDS + 1.0) * 1000")"
 INBAND_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
-
-# sipp_wait_for PID DIR CALL_ID: sipp_wait for one of the calls above.
-sipp_wait_for() {
-	SIPP_PID=$1
-	SIPP_DIR=$2
-	SIPP_CALL_ID=$3
-	sipp_wait
-}
 
 case_begin "status by rfc4733 pcap"
 sipp_wait_for "${RFC4733_CALL[@]}"
