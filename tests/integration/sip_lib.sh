@@ -310,6 +310,11 @@ sip_wav_seconds() {
 		'import json, sys; print(json.load(sys.stdin)["duration"])'
 }
 
+# sip_ms SECONDS: prints SECONDS (a decimal) as whole milliseconds.
+sip_ms() {
+	python3 -c 'import sys; print(round(float(sys.argv[1]) * 1000))' "$1"
+}
+
 # --- SIPp -------------------------------------------------------------------------
 
 # sipp_start SCENARIO [@NAME=FILE...] [SIPP_ARGS...]: runs
@@ -600,18 +605,19 @@ baresip_event_wait() {
 	done
 }
 
-# baresip_keys KEYS [GAP_MS]: sends each key as RFC 4733 (sndcode), one
-# command a key, GAP_MS (300) apart, paced by the ctrl_tcp client, and
+# baresip_keys KEYS [GAP_SECONDS]: sends each key as RFC 4733 (sndcode), one
+# command a key, GAP_SECONDS (0.3) apart, paced by the ctrl_tcp client, and
 # waits for every response. Returns 1 with a failure recorded when one is
 # not ok.
 baresip_keys() {
-	local keys=$1 key first=$((BARESIP_COUNT + 1)) lines="" number
+	local keys=$1 key first=$((BARESIP_COUNT + 1)) lines="" number gap_ms
+	gap_ms=$(awk -v seconds="${2:-0.3}" 'BEGIN { printf "%d", seconds * 1000 }')
 	while [ -n "$keys" ]; do
 		key=${keys:0:1}
 		keys=${keys:1}
 		BARESIP_COUNT=$((BARESIP_COUNT + 1))
 		lines+=$(printf '{"command":"sndcode","params":"%s","token":"t%d"}' \
-			"$key" "$BARESIP_COUNT")$'\n'"pause ${2:-300}"$'\n'
+			"$key" "$BARESIP_COUNT")$'\n'"pause $gap_ms"$'\n'
 	done
 	printf '%s' "$lines" >"$BARESIP_FIFO"
 	for number in $(seq "$first" "$BARESIP_COUNT"); do

@@ -75,7 +75,7 @@ sox "$TEST_TMP/lead.wav" "$TEST_TMP/speech.wav" "$TEST_TMP/report-source.wav" pa
 baresip_start report "$TEST_TMP/report-source.wav"
 if call_start; then
 	at "$KEY_AT"
-	baresip_keys 12 500
+	baresip_keys 12 0.5
 	at "$(python3 -c "print($SPEECH_AT + $SPEECH_SECONDS + 0.5)")"
 	baresip_keys '#'
 	# The hub reads the code twice, says goodbye and hangs up.
@@ -118,7 +118,7 @@ sox -n -r 8000 -c 1 -b 16 "$TEST_TMP/status-source.wav" trim 0 90
 baresip_start status "$TEST_TMP/status-source.wav"
 if call_start; then
 	at "$(python3 -c "print($GREETING + 0.4)")"
-	baresip_keys 2 500
+	baresip_keys 2 0.5
 	baresip_keys "$WRONG_CODE#"
 	sleep "$(python3 -c "print($(sip_prompt_seconds code_invalid) + 0.3)")"
 	baresip_keys "$STATUS_CODE#"
