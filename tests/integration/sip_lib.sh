@@ -53,8 +53,11 @@ SIPP_COUNT=0
 # SIP and media ports of the last sipp_start.
 SIPP_LOCAL_PORT=""
 SIPP_MEDIA_PORT=""
-# The caller's number (From user) and the RTP port its SDP names ("": the
-# SIPp media port) in the next sipp_start.
+# The caller's number (From user) of the next sipp_start, and the RTP port
+# that a scenario with [rtp_port] in its SDP names ("": the SIPp media
+# port). Only calls_hold.xml names [rtp_port]: the other scenarios name
+# [media_port], because SIPp 3.6.1 sends play_pcap_audio packets from port
+# 0 unless [media_port] is on the SDP's m= line.
 SIPP_CALLER=0912345678
 SIPP_RTP_PORT=""
 # The Request-URI user of the next sipp_start.
@@ -708,8 +711,8 @@ SIP_SINK_OUT=""
 # sip_sink_start NAME: receives RTP on a free port of 127.0.0.1 (SIP_SINK_PORT)
 # until sip_sink_stop, which writes $SIP_SINK_OUT.wav and .json (see
 # sip_audio.py rtp-sink). It sends silence back to the first source, so
-# that the hub latches on it and keeps the call. Give the port to a SIPp
-# caller as SIPP_RTP_PORT, and let that caller send no audio of its own.
+# that the hub latches on it and keeps the call. Give the port to
+# calls_hold.xml as SIPP_RTP_PORT.
 sip_sink_start() {
 	SIP_SINK_PORT=$(sip_free_udp_port)
 	SIP_SINK_OUT=$TEST_TMP/sink-$1
