@@ -409,11 +409,6 @@ sipp_errors() {
 		tail -n 5 | tr '\n' ' '
 }
 
-# sipp_messages: prints SIPp's message trace of the last run.
-sipp_messages() {
-	cat "$SIPP_DIR"/*_messages.log 2>/dev/null || true
-}
-
 # --- baresip -------------------------------------------------------------------------
 
 BARESIP_DIR=""
@@ -732,11 +727,6 @@ sip_sink_stop() {
 	fi
 }
 
-# sip_sink_field NAME: prints a field of the receiver's summary.
-sip_sink_field() {
-	json_get "$(cat "$SIP_SINK_OUT.json" 2>/dev/null)" "$1" || true
-}
-
 # --- The desk ---------------------------------------------------------------------------
 
 # sip_desk_config: prints top-level config members with one department and
@@ -774,7 +764,7 @@ print(json.dumps(desk, ensure_ascii=False)[1:-1])
 PYTHON
 }
 
-# --- What the hub says --------------------------------------------------------------
+# --- The prompts the hub plays -------------------------------------------------
 
 # sip_status_names CODE STATUS [DUE_AT]: prints the prompt names of a
 # ticket's status in Vietnamese: status_intro, the code, the status phrase
@@ -827,12 +817,6 @@ if len(sys.argv) > 3 and sys.argv[3] not in ("", "null"):
     names += ["month_%d" % day.month, "date_year"] + number(day.year)
 print(" ".join(names))
 PYTHON
-}
-
-# sip_heard_after WAV FIRST_NAME: prints the names heard in WAV from the
-# first FIRST_NAME on, one line "START END NAME" each (see sip_heard).
-sip_heard_after() {
-	sip_heard "$1" | awk -v first="$2" '$3 == first { on = 1 } on'
 }
 
 # sipp_message_time sent|received START CSEQ: prints the Unix time (seconds)
