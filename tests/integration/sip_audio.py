@@ -6,7 +6,8 @@ Commands (each prints one JSON object):
   segments WAV                   the speech segments (energy above a floor)
   decode WAV PROMPTS_DIR         the prompts heard in WAV, in order
   rtp-sink PORT OUT              receive RTP on 127.0.0.1:PORT until SIGTERM
-                                 or --seconds; write OUT.wav and OUT.json
+                                 or --seconds; write OUT.wav and OUT.json;
+                                 with --reply, send silence back
 
 All WAVs are 8 kHz mono 16-bit PCM, as the hub's prompts and baresip's
 sndfile recordings are.
@@ -17,7 +18,8 @@ G.711, which changes them by a few percent, so each prompt is found by
 normalized correlation with its own samples: at each onset of sound
 (the first sample above a threshold), every prompt whose onset aligns
 there within a few samples is scored, and the best one above --min-score
-is taken. Sound that matches no prompt is reported as "?".
+is taken. Sound that matches no prompt is reported as "?". Prompts that
+sound the same are reported together as "name1|name2".
 """
 import argparse
 import array
@@ -42,6 +44,7 @@ with warnings.catch_warnings():
 SAMPLE_RATE = 8000
 # About -40 dBFS: quieter samples count as silence.
 ONSET_THRESHOLD = 300
+ONSET_WINDOW = SAMPLE_RATE // 500
 PROBE_SAMPLES = 800
 SHIFT_SAMPLES = 8
 
@@ -98,11 +101,20 @@ def speech_segments(samples, floor, min_silence_ms, frame_ms=10):
 
 # --- Prompt recognition ------------------------------------------------------
 
+def is_onset(samples, index):
+    """Whether sound starts at index: the sample is above the threshold
+    and so is the mean level of the next 2 ms, so that a lone click is
+    not taken for the start of a prompt."""
+    if abs(samples[index]) <= ONSET_THRESHOLD:
+        return False
+    window = samples[index:index + ONSET_WINDOW]
+    return sum(abs(x) for x in window) > ONSET_THRESHOLD * len(window) / 2
+
+
 def sound_bounds(samples):
-    """Index of the first and one past the last sample above the onset
+    """Index of the first onset and one past the last sample above the
     threshold, or None for silence."""
-    first = next((i for i, x in enumerate(samples) if abs(x) > ONSET_THRESHOLD),
-                 None)
+    first = next_onset(samples, 0)
     if first is None:
         return None
     last = len(samples) - next(i for i, x in enumerate(reversed(samples))
@@ -122,13 +134,29 @@ class Prompt:
         self.norm = math.sqrt(sum(map(operator.mul, self.sound, self.sound)))
 
 
+def same_sound(first, second):
+    """Whether two prompts sound the same: equal length of sound and a
+    correlation that only dither noise keeps below 1."""
+    if len(first.sound) != len(second.sound) or not first.norm:
+        return False
+    return correlation(first.sound, 0, second.sound, second.norm) > 0.999
+
+
 def load_prompts(directory):
+    """Every directory/*.wav with sound. Prompts that sound the same (a
+    word that means two things, like Vietnamese "năm", five and year) are
+    one Prompt named "a|b", since no recording can tell them apart."""
     prompts = []
     for path in sorted(glob.glob(os.path.join(directory, "*.wav"))):
         prompt = Prompt(os.path.basename(path)[:-4], load_wav(path))
         # Silence has no sound to find: the gaps between prompts are skipped.
-        if len(prompt.sound) >= SAMPLE_RATE // 50:
+        if len(prompt.sound) < SAMPLE_RATE // 50:
+            continue
+        twin = next((p for p in prompts if same_sound(p, prompt)), None)
+        if twin is None:
             prompts.append(prompt)
+        else:
+            twin.name += "|" + prompt.name
     return prompts
 
 
@@ -144,7 +172,7 @@ def correlation(samples, start, template, template_norm):
 
 def next_onset(samples, position):
     for index in range(position, len(samples)):
-        if abs(samples[index]) > ONSET_THRESHOLD:
+        if is_onset(samples, index):
             return index
     return None
 
@@ -173,7 +201,9 @@ def matched_length(samples, start, prompt, block=SAMPLE_RATE // 50):
 
 
 def best_prompt(samples, onset, prompts, min_score):
-    """The prompt that starts at onset: (score, shift, prompt) or None."""
+    """The prompt that starts at onset, as (score, shift, prompt, partial),
+    or None. partial is True for a prompt of which only the beginning
+    matches."""
     candidates = []
     for prompt in prompts:
         best = (0.0, 0)
@@ -185,8 +215,10 @@ def best_prompt(samples, onset, prompts, min_score):
         if best[0] >= min_score:
             candidates.append((best[0], best[1], prompt))
     candidates.sort(key=lambda c: -c[0])
+    # Every candidate is scored in full: prompts with a common first word
+    # ("tháng ...") all match the probe.
     scored = []
-    for _, shift, prompt in candidates[:4]:
+    for _, shift, prompt in candidates:
         score = correlation(samples, onset + shift, prompt.sound, prompt.norm)
         scored.append((score, shift, prompt))
     scored.sort(key=lambda c: -c[0])
@@ -228,62 +260,112 @@ def decode(samples, prompts, min_score, start_seconds):
 
 # --- RTP receiver ------------------------------------------------------------
 
-def rtp_sink(port, out, seconds):
-    """Receives RTP on 127.0.0.1:port and writes what it heard: OUT.wav
-    (audio placed by RTP timestamp, gaps as silence) and OUT.json (packet
-    counts, arrival times, SSRCs, payload types and RFC 4733 events)."""
+def send_silence(sock, remote, state):
+    """Sends the next 20 ms of PCMU silence to remote."""
+    header = struct.pack("!BBHII", 0x80, 0, state["sequence"] & 0xFFFF,
+                         state["timestamp"] & 0xFFFFFFFF, 0x5EED0001)
+    sock.sendto(header + b"\xff" * 160, remote)
+    state["sequence"] += 1
+    state["timestamp"] += 160
+
+
+class RtpRecord:
+    """What an RTP receiver got: every packet's header fields and arrival
+    times, the G.711 audio by RTP timestamp, and the RFC 4733 events."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.packets = []
+        self.audio = {}
+        self.events = []
+        self.first_timestamp = None
+
+    def add(self, data):
+        if len(data) < 12 or data[0] >> 6 != 2:
+            return
+        payload_type = data[1] & 0x7F
+        sequence, timestamp, ssrc = struct.unpack("!HII", data[2:12])
+        payload = data[12 + 4 * (data[0] & 0x0F):]
+        self.packets.append({"t": round(time.monotonic() - self.started, 4),
+                             "wall": round(time.time(), 4),
+                             "pt": payload_type, "seq": sequence,
+                             "ts": timestamp, "ssrc": ssrc})
+        if payload_type in (0, 8) and payload:
+            if self.first_timestamp is None:
+                self.first_timestamp = timestamp
+            linear = (audioop.ulaw2lin(payload, 2) if payload_type == 0
+                      else audioop.alaw2lin(payload, 2))
+            offset = (timestamp - self.first_timestamp) & 0xFFFFFFFF
+            self.audio[offset] = linear
+        elif len(payload) >= 4:
+            event, flags, duration = struct.unpack("!BBH", payload[:4])
+            self.events.append({"ts": timestamp, "event": event,
+                                "end": bool(flags & 0x80),
+                                "duration": duration})
+
+    def samples(self):
+        """The audio placed by RTP timestamp, gaps as silence."""
+        samples = array.array("h")
+        for offset in sorted(self.audio):
+            # Offsets beyond 2^31 come from a timestamp that went back.
+            if offset >= 1 << 31:
+                continue
+            if offset > len(samples):
+                samples.extend(array.array("h",
+                                           bytes(2 * (offset - len(samples)))))
+            chunk = array.array("h", self.audio[offset])
+            samples[offset:offset + len(chunk)] = chunk
+        return samples
+
+    def write(self, out):
+        write_wav(out + ".wav", self.samples())
+        audio = [p for p in self.packets if p["pt"] in (0, 8)]
+        with open(out + ".json", "w") as f:
+            json.dump({"packets": len(self.packets),
+                       "audio_packets": len(audio),
+                       "ssrcs": sorted({p["ssrc"] for p in self.packets}),
+                       "payload_types": sorted({p["pt"] for p in self.packets}),
+                       "times": [p["t"] for p in audio],
+                       "wall_times": [p["wall"] for p in audio],
+                       "events": self.events}, f)
+
+
+def rtp_sink(port, out, seconds, reply):
+    """Receives RTP on 127.0.0.1:port and writes what it got: OUT.wav and
+    OUT.json (packet counts, arrival times of audio packets from the start
+    and as Unix time, SSRCs, payload types and RFC 4733 events).
+
+    With reply, it also sends PCMU silence every 20 ms to the source of
+    the first packet, as a caller does. The hub sends to the address its
+    caller's packets come from (symmetric RTP), and it ends a call whose
+    caller sends nothing for media_timeout_seconds."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", port))
-    sock.settimeout(0.1)
-    started = time.monotonic()
-    packets = []
-    audio = {}
-    events = []
-    first_timestamp = None
-    while not stopping and (seconds is None
-                            or time.monotonic() - started < seconds):
+    record = RtpRecord()
+    remote = None
+    silence = {"sequence": 1, "timestamp": 0}
+    next_send = 0.0
+
+    while not stopping and (seconds is None or
+                            time.monotonic() - record.started < seconds):
+        replying = reply and remote is not None
+        if replying and time.monotonic() >= next_send:
+            send_silence(sock, remote, silence)
+            next_send = max(next_send + 0.02, time.monotonic() - 0.1)
+        sock.settimeout(max(0.001, next_send - time.monotonic())
+                        if replying else 0.1)
         try:
-            data, _ = sock.recvfrom(2048)
+            data, source = sock.recvfrom(2048)
         except socket.timeout:
             continue
-        if len(data) < 12 or data[0] >> 6 != 2:
-            continue
-        payload_type = data[1] & 0x7F
-        sequence, timestamp, ssrc = struct.unpack("!HII", data[2:12])
-        header = 12 + 4 * (data[0] & 0x0F)
-        payload = data[header:]
-        packets.append({"t": round(time.monotonic() - started, 4),
-                        "pt": payload_type, "seq": sequence,
-                        "ts": timestamp, "ssrc": ssrc})
-        if payload_type in (0, 8) and payload:
-            if first_timestamp is None:
-                first_timestamp = timestamp
-            linear = (audioop.ulaw2lin(payload, 2) if payload_type == 0
-                      else audioop.alaw2lin(payload, 2))
-            audio[(timestamp - first_timestamp) & 0xFFFFFFFF] = linear
-        elif len(payload) >= 4:
-            event, flags, duration = struct.unpack("!BBH", payload[:4])
-            events.append({"ts": timestamp, "event": event,
-                           "end": bool(flags & 0x80), "duration": duration})
-    samples = array.array("h")
-    for offset in sorted(audio):
-        # Offsets beyond 2^31 come from a timestamp that went back.
-        if offset >= 1 << 31:
-            continue
-        if offset > len(samples):
-            samples.extend(array.array("h", bytes(2 * (offset - len(samples)))))
-        chunk = array.array("h", audio[offset])
-        samples[offset:offset + len(chunk)] = chunk
-    write_wav(out + ".wav", samples)
-    with open(out + ".json", "w") as f:
-        json.dump({"packets": len(packets),
-                   "audio_packets": sum(1 for p in packets if p["pt"] in (0, 8)),
-                   "ssrcs": sorted({p["ssrc"] for p in packets}),
-                   "payload_types": sorted({p["pt"] for p in packets}),
-                   "times": [p["t"] for p in packets if p["pt"] in (0, 8)],
-                   "events": events}, f)
+        if remote is None:
+            remote = source
+            next_send = time.monotonic()
+        record.add(data)
+
+    record.write(out)
 
 
 def main():
@@ -309,10 +391,12 @@ def main():
     command.add_argument("out", help="path without .wav or .json")
     command.add_argument("--seconds", type=float,
                          help="stop after this long (default: at SIGTERM)")
+    command.add_argument("--reply", action="store_true",
+                         help="send PCMU silence back to the first source")
     args = parser.parse_args()
 
     if args.command == "rtp-sink":
-        rtp_sink(args.port, args.out, args.seconds)
+        rtp_sink(args.port, args.out, args.seconds, args.reply)
         return 0
     samples = load_wav(args.wav)
     if args.command == "info":

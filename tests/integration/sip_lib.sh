@@ -21,6 +21,9 @@ SIP_SCENARIOS=$SIP_DIR/sipp
 SIP_AUDIO=$SIP_DIR/sip_audio.py
 SIP_PCAP=$SIP_DIR/sip_dtmf_pcap.py
 SIP_PROMPTS_DIR=$TOP/prompts
+# The Vietnamese prompts as the hub plays them: SIP_PROMPTS_DIR/vi, or a copy
+# with the replacements of sip_prompts_shorten.
+SIP_HEARD_DIR=$SIP_PROMPTS_DIR/vi
 
 # --- Settings of the next sip_hub_start ---------------------------------------
 
@@ -47,8 +50,14 @@ SIPP_DIR=""
 SIPP_PID=""
 SIPP_CALL_ID=""
 SIPP_COUNT=0
-# The caller's number (From user) and the RTP port its SDP names ("": the
-# SIPp media port) in the next sipp_start.
+# SIP and media ports of the last sipp_start.
+SIPP_LOCAL_PORT=""
+SIPP_MEDIA_PORT=""
+# The caller's number (From user) of the next sipp_start, and the RTP port
+# that a scenario with [rtp_port] in its SDP names ("": the SIPp media
+# port). Only calls_hold.xml names [rtp_port]: the other scenarios name
+# [media_port], because SIPp 3.6.1 sends play_pcap_audio packets from port
+# 0 unless [media_port] is on the SDP's m= line.
 SIPP_CALLER=0912345678
 SIPP_RTP_PORT=""
 # The Request-URI user of the next sipp_start.
@@ -140,8 +149,8 @@ JSON
 }
 
 # sip_hub_start: starts a hub with the web channel and the sip channel on
-# free ports and waits until /sip/status answers. Returns 1 when it does not
-# come up.
+# free ports and waits until /sip/status responds. Returns 1 when it does
+# not come up.
 sip_hub_start() {
 	SIP_PORT=$(sip_free_udp_port)
 	SIP_RTP_MIN=$(sip_free_udp_range 40)
@@ -316,8 +325,9 @@ sip_ms() {
 # (SIP_PORT, or SIPP_TARGET when set) in the background, in its own folder
 # ($SIPP_DIR, with its logs). Each @NAME=FILE copies FILE to NAME in that
 # folder, where the scenario opens its media files (rtp_stream takes no
-# keyword). The call's Call-ID is $SIPP_CALL_ID. The media port (-mp) is
-# free, and so are the three ports after it. The keywords [caller]
+# keyword). The call's Call-ID is $SIPP_CALL_ID. The SIP port
+# ($SIPP_LOCAL_PORT) and the media port ($SIPP_MEDIA_PORT, -mp) are free,
+# and so are the three ports after the media port. The keywords [caller]
 # (SIPP_CALLER) and [rtp_port] (SIPP_RTP_PORT, or the media port) are set.
 sipp_start() {
 	local scenario=$1 port media file
@@ -325,6 +335,7 @@ sipp_start() {
 	SIPP_COUNT=$((SIPP_COUNT + 1))
 	SIPP_DIR=$TEST_TMP/sipp-$SIPP_COUNT-$scenario
 	mkdir -p "$SIPP_DIR"
+	sipp_defaults_write "$SIPP_DIR"
 	while [ $# -gt 0 ] && [ "${1:0:1}" = @ ]; do
 		file=${1#@}
 		cp "${file#*=}" "$SIPP_DIR/${file%%=*}"
@@ -332,6 +343,8 @@ sipp_start() {
 	done
 	port=$(sip_free_udp_port)
 	media=$(sip_free_udp_range 4)
+	SIPP_LOCAL_PORT=$port
+	SIPP_MEDIA_PORT=$media
 	SIPP_CALL_ID="test-$SIPP_COUNT-$$-$RANDOM@127.0.0.1"
 	SIPP_STATUS=""
 	(
@@ -347,6 +360,26 @@ sipp_start() {
 	) &
 	SIPP_PID=$!
 	HUB_PIDS+=("$SIPP_PID")
+}
+
+# Writes the media files that the scenarios open unless a test gives its
+# own: one second of u-law silence as silence.wav and stream.wav, and pcaps
+# without packets as keys.pcap, keys1.pcap and keys2.pcap.
+sipp_defaults_write() {
+	local empty=$TEST_TMP/sipp-empty.pcap silence=$TEST_TMP/sipp-silence.wav
+	if [ ! -s "$silence" ]; then
+		sox -n -r 8000 -c 1 -e u-law -t wav "$silence" trim 0 1
+		python3 -c '
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+' "$empty"
+	fi
+	cp "$silence" "$1/silence.wav"
+	cp "$silence" "$1/stream.wav"
+	cp "$empty" "$1/keys.pcap"
+	cp "$empty" "$1/keys1.pcap"
+	cp "$empty" "$1/keys2.pcap"
 }
 
 # sipp_wait: waits for the SIPp of sipp_start and sets SIPP_STATUS to its
@@ -376,11 +409,6 @@ sipp_errors() {
 		tail -n 5 | tr '\n' ' '
 }
 
-# sipp_messages: prints SIPp's message trace of the last run.
-sipp_messages() {
-	cat "$SIPP_DIR"/*_messages.log 2>/dev/null || true
-}
-
 # --- baresip -------------------------------------------------------------------------
 
 BARESIP_DIR=""
@@ -392,6 +420,9 @@ BARESIP_EVENTS_PID=""
 BARESIP_RESPONSE=""
 BARESIP_FIFO=""
 BARESIP_COUNT=0
+# answermode of the next baresip_start: "manual" for a caller, "auto" for
+# a baresip that answers calls.
+BARESIP_ANSWERMODE=manual
 
 # baresip_start NAME SOURCE_WAV: starts baresip as a headless caller in
 # $TEST_TMP/baresip-NAME. SOURCE_WAV (8 kHz mono 16-bit) is its microphone;
@@ -407,7 +438,7 @@ baresip_start() {
 	BARESIP_CTRL_PORT=$(lib_free_port)
 	rtp_base=$(sip_free_udp_range 20)
 	cat >"$BARESIP_DIR/accounts" <<CONF
-<sip:caller@127.0.0.1:$BARESIP_SIP_PORT>;regint=0;answermode=manual;audio_codecs=pcmu,pcma;ptime=20
+<sip:caller@127.0.0.1:$BARESIP_SIP_PORT>;regint=0;answermode=$BARESIP_ANSWERMODE;audio_codecs=pcmu,pcma;ptime=20
 CONF
 	# The whole config is written: a folder without one makes baresip
 	# write a template that listens on every address.
@@ -451,8 +482,9 @@ CONF
 
 # Keeps the one ctrl_tcp connection open: baresip 1.0.0 sends responses
 # and events only to its newest connection. Commands are written to the
-# FIFO $BARESIP_DIR/commands, one JSON object a line; every response and
-# event is appended to $BARESIP_EVENTS, one JSON object a line.
+# FIFO $BARESIP_DIR/commands, one JSON object a line, and a line "pause MS"
+# delays the ones after it. Every response and event is appended to
+# $BARESIP_EVENTS, one JSON object a line.
 baresip_events_start() {
 	BARESIP_EVENTS=$BARESIP_DIR/events.jsonl
 	BARESIP_FIFO=$BARESIP_DIR/commands
@@ -477,15 +509,25 @@ selector = selectors.DefaultSelector()
 selector.register(connection, selectors.EVENT_READ)
 selector.register(fifo, selectors.EVENT_READ)
 received = commands = b""
+queue = []
+send_at = 0.0
 with open(sys.argv[2], "ab", buffering=0) as events:
     events.write(b'{"connected":true}\n')
     while True:
-        for key, _ in selector.select():
+        # A line "pause MS" delays the commands queued after it.
+        while queue and time.monotonic() >= send_at:
+            line = queue.pop(0)
+            if line.startswith(b"pause "):
+                send_at = time.monotonic() + int(line[6:]) / 1000
+            else:
+                connection.sendall(b"%d:%s," % (len(line), line))
+        timeout = max(0.0, send_at - time.monotonic()) if queue else None
+        for key, _ in selector.select(timeout):
             if key.fileobj == fifo:
                 commands += os.read(fifo, 65536)
                 while b"\n" in commands:
                     line, _, commands = commands.partition(b"\n")
-                    connection.sendall(b"%d:%s," % (len(line), line))
+                    queue.append(line)
                 continue
             chunk = connection.recv(65536)
             if not chunk:
@@ -514,30 +556,37 @@ PYTHON
 # recorded, when the response is missing or not ok.
 baresip_command() {
 	baresip_send "$@"
-	if [ "$(json_get "$BARESIP_RESPONSE" ok 2>/dev/null)" != true ]; then
-		fail "baresip command $1 ${2:-}: response \"$BARESIP_RESPONSE\""
-		return 1
-	fi
+	baresip_response_check "$1 ${2:-}" "$BARESIP_COUNT"
 }
 
 # baresip_send COMMAND [PARAMS]: baresip_command without the check; waits
-# up to 5 s for the response.
+# up to 5 s for the response. PARAMS must not contain '"' or '\'.
 baresip_send() {
-	local token deadline=$((SECONDS + 5))
-	BARESIP_COUNT=$((${BARESIP_COUNT:-0} + 1))
-	token=t$BARESIP_COUNT
+	BARESIP_COUNT=$((BARESIP_COUNT + 1))
+	printf '{"command":"%s","params":"%s","token":"t%d"}\n' "$1" "${2:-}" \
+		"$BARESIP_COUNT" >"$BARESIP_FIFO"
+	baresip_response_wait "$BARESIP_COUNT" 5
+}
+
+# Waits up to $2 seconds for the response to command number $1 and sets
+# BARESIP_RESPONSE to it ("" when none came).
+baresip_response_wait() {
+	local deadline=$((SECONDS + $2))
 	BARESIP_RESPONSE=""
-	python3 -c '
-import json, sys
-print(json.dumps({"command": sys.argv[1], "params": sys.argv[2],
-                  "token": sys.argv[3]}))
-' "$1" "${2:-}" "$token" >"$BARESIP_FIFO"
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		BARESIP_RESPONSE=$(grep -F "\"token\":\"$token\"" "$BARESIP_EVENTS" |
+	while [ "$SECONDS" -le "$deadline" ]; do
+		BARESIP_RESPONSE=$(grep -F "\"token\":\"t$1\"" "$BARESIP_EVENTS" |
 			grep -F '"response":true' | head -n 1 || true)
 		[ -n "$BARESIP_RESPONSE" ] && return 0
 		sleep 0.05
 	done
+}
+
+# Records a failure (about command $1) unless BARESIP_RESPONSE is ok.
+baresip_response_check() {
+	if [[ "$BARESIP_RESPONSE" != *'"ok":true'* ]]; then
+		fail "baresip command $1: response \"$BARESIP_RESPONSE\""
+		return 1
+	fi
 }
 
 # baresip_event_wait TYPE [SECONDS]: waits until baresip reported an event
@@ -555,14 +604,23 @@ baresip_event_wait() {
 }
 
 # baresip_keys KEYS [GAP_SECONDS]: sends each key as RFC 4733 (sndcode), one
-# command a key, GAP_SECONDS (0.3) apart.
+# command a key, GAP_SECONDS (0.3) apart, paced by the ctrl_tcp client, and
+# waits for every response. Returns 1 with a failure recorded when one is
+# not ok.
 baresip_keys() {
-	local keys=$1 key
+	local keys=$1 key first=$((BARESIP_COUNT + 1)) lines="" number gap_ms
+	gap_ms=$(awk -v seconds="${2:-0.3}" 'BEGIN { printf "%d", seconds * 1000 }')
 	while [ -n "$keys" ]; do
 		key=${keys:0:1}
 		keys=${keys:1}
-		baresip_command sndcode "$key" || return 1
-		sleep "${2:-0.3}"
+		BARESIP_COUNT=$((BARESIP_COUNT + 1))
+		lines+=$(printf '{"command":"sndcode","params":"%s","token":"t%d"}' \
+			"$key" "$BARESIP_COUNT")$'\n'"pause $gap_ms"$'\n'
+	done
+	printf '%s' "$lines" >"$BARESIP_FIFO"
+	for number in $(seq "$first" "$BARESIP_COUNT"); do
+		baresip_response_wait "$number" 10
+		baresip_response_check "sndcode (key $((number - first + 1)) of $1)" || return 1
 	done
 }
 
@@ -592,13 +650,234 @@ baresip_stop() {
 # --- Audio checks ------------------------------------------------------------------
 
 # sip_heard WAV [FROM_SECONDS]: prints the prompts heard in WAV as lines
-# "START END NAME" (see sip_audio.py decode), using the rendered Vietnamese
-# prompts.
+# "START END NAME [partial]" (see sip_audio.py decode), using the Vietnamese
+# prompts of SIP_HEARD_DIR. "partial" marks a prompt cut short by a key.
 sip_heard() {
-	python3 "$SIP_AUDIO" decode "$1" "$SIP_PROMPTS_DIR/vi" --from "${2:-0}" |
+	python3 "$SIP_AUDIO" decode "$1" "$SIP_HEARD_DIR" --from "${2:-0}" |
 		python3 -c '
 import json, sys
 for item in json.load(sys.stdin)["heard"]:
-    print(item["start"], item["end"], item["name"] + ("~" if item.get("partial") else ""))
+    print(item["start"], item["end"], item["name"],
+          "partial" if item.get("partial") else "")
 '
+}
+
+# sip_prompt_seconds NAME...: prints the summed length of the prompts NAME
+# as the hub plays them (SIP_HEARD_DIR), in seconds.
+sip_prompt_seconds() {
+	python3 - "$SIP_HEARD_DIR" "$@" <<'PYTHON'
+import os, sys, wave
+total = 0.0
+for name in sys.argv[2:]:
+    with wave.open(os.path.join(sys.argv[1], name + ".wav")) as w:
+        total += w.getnframes() / w.getframerate()
+print(round(total, 3))
+PYTHON
+}
+
+# sip_prompts_shorten NAME...: replaces the prompts NAME in both languages by
+# a short English rendering of the name (prompts_override_dir), so that a
+# call reaches the menus under test sooner. SIP_HEARD_DIR becomes the
+# Vietnamese prompts as the hub will play them, for sip_heard.
+sip_prompts_shorten() {
+	local name language
+	SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/prompts-short
+	SIP_HEARD_DIR=$TEST_TMP/prompts-heard
+	mkdir -p "$SIP_PROMPTS_OVERRIDE_DIR/vi" "$SIP_PROMPTS_OVERRIDE_DIR/en" \
+		"$SIP_HEARD_DIR"
+	cp "$SIP_PROMPTS_DIR"/vi/*.wav "$SIP_HEARD_DIR/"
+	for name in "$@"; do
+		for language in vi en; do
+			espeak-ng -v en-us -s 170 --stdout "${name//_/ }" |
+				sox -q -t wav - -r 8000 -c 1 -b 16 -e signed-integer \
+					"$SIP_PROMPTS_OVERRIDE_DIR/$language/$name.wav" \
+					norm -3 highpass 300 lowpass 3400
+		done
+		cp "$SIP_PROMPTS_OVERRIDE_DIR/vi/$name.wav" "$SIP_HEARD_DIR/"
+	done
+}
+
+# --- A receiver in place of the caller's RTP port ----------------------------------
+
+SIP_SINK_PID=""
+SIP_SINK_PORT=""
+SIP_SINK_OUT=""
+
+# sip_sink_start NAME: receives RTP on a free port of 127.0.0.1 (SIP_SINK_PORT)
+# until sip_sink_stop, which writes $SIP_SINK_OUT.wav and .json (see
+# sip_audio.py rtp-sink). It sends silence back to the first source, so
+# that the hub latches on it and keeps the call. Give the port to
+# calls_hold.xml as SIPP_RTP_PORT.
+sip_sink_start() {
+	SIP_SINK_PORT=$(sip_free_udp_port)
+	SIP_SINK_OUT=$TEST_TMP/sink-$1
+	python3 "$SIP_AUDIO" rtp-sink "$SIP_SINK_PORT" "$SIP_SINK_OUT" \
+		--seconds 120 --reply 2>"$SIP_SINK_OUT.err" &
+	SIP_SINK_PID=$!
+	HUB_PIDS+=("$SIP_SINK_PID")
+}
+
+sip_sink_stop() {
+	[ -n "$SIP_SINK_PID" ] || return 0
+	kill -TERM "$SIP_SINK_PID" 2>/dev/null || true
+	wait "$SIP_SINK_PID" 2>/dev/null || true
+	SIP_SINK_PID=""
+	if [ ! -s "$SIP_SINK_OUT.json" ]; then
+		fail "the RTP receiver wrote nothing: $(cat "$SIP_SINK_OUT.err")"
+	fi
+}
+
+# --- The desk ---------------------------------------------------------------------------
+
+# sip_desk_config: prints top-level config members with one department and
+# every category that SIP_MENU_FILE names (any member "category"), each with
+# a deadline of 5 working days, since the hub checks the menu's categories
+# against the desk's. Web requests get the first category, so that their
+# tickets have a deadline for the status prompt to read.
+sip_desk_config() {
+	python3 - "$SIP_MENU_FILE" <<'PYTHON'
+import json, sys
+
+def categories(node, found):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "category" and isinstance(value, str) and value:
+                found.append(value)
+            else:
+                categories(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            categories(value, found)
+    return found
+
+with open(sys.argv[1]) as f:
+    ids = list(dict.fromkeys(categories(json.load(f), [])))
+desk = {
+    "departments": [{"id": "tiep-nhan", "name_vi": "Bộ phận tiếp nhận",
+                     "name_en": "Intake"}],
+    "categories": [{"id": i, "name_vi": i, "name_en": i,
+                    "department": "tiep-nhan",
+                    "deadline": {"working_days": 5}} for i in ids],
+    "channel_categories": {"web": ids[0]} if ids else {},
+}
+print(json.dumps(desk, ensure_ascii=False)[1:-1])
+PYTHON
+}
+
+# --- The prompts the hub plays -------------------------------------------------
+
+# sip_status_names CODE STATUS [DUE_AT]: prints the prompt names of a
+# ticket's status in Vietnamese: status_intro, the code, the status phrase
+# and, for a deadline (ISO 8601), due_intro and the day in Asia/Ho_Chi_Minh
+# as "ngày D tháng M năm Y" in Vietnamese number words.
+sip_status_names() {
+	python3 - "$@" <<'PYTHON'
+import datetime, sys
+
+def below_100(n):
+    if n < 20:
+        return ["num_%d" % n]
+    words = ["num_%d" % (n // 10 * 10)]
+    unit = n % 10
+    if unit in (1, 4, 5):
+        words.append("num_%d_after_tens" % unit)
+    elif unit:
+        words.append("num_%d" % unit)
+    return words
+
+def below_1000(n, after_thousands):
+    words = []
+    hundreds, rest = divmod(n, 100)
+    if hundreds or after_thousands:
+        words += ["num_%d" % hundreds, "num_hundred"]
+    if rest == 0:
+        return words
+    if words and rest < 10:
+        return words + ["num_zero_tens", "num_%d" % rest]
+    return words + below_100(rest)
+
+def number(n):
+    if n == 0:
+        return ["num_0"]
+    thousands, rest = divmod(n, 1000)
+    words = below_1000(thousands, False) + ["num_thousand"] if thousands else []
+    return words + (below_1000(rest, bool(thousands)) if rest else [])
+
+code, status = sys.argv[1], sys.argv[2]
+names = ["status_intro"]
+for i, digit in enumerate(code):
+    if i in (4, 8):
+        names.append("silence_300")
+    names.append("num_" + digit)
+names.append("status_" + status)
+if len(sys.argv) > 3 and sys.argv[3] not in ("", "null"):
+    due = datetime.datetime.fromisoformat(sys.argv[3])
+    day = due.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
+    names += ["due_intro", "date_day"] + number(day.day)
+    names += ["month_%d" % day.month, "date_year"] + number(day.year)
+print(" ".join(names))
+PYTHON
+}
+
+# sipp_message_time sent|received START CSEQ: prints the Unix time (seconds)
+# at which the last SIPp run first sent or received a message whose first
+# line starts with START ("SIP/2.0 200", "INVITE") and whose CSeq header is
+# CSEQ ("2 INVITE"), from its message trace; nothing when there is none.
+sipp_message_time() {
+	python3 - "$SIPP_DIR" "$@" <<'PYTHON'
+import datetime, glob, re, sys
+folder, direction, start, cseq = sys.argv[1:5]
+for path in glob.glob(folder + "/*_messages.log"):
+    text = open(path, errors="replace").read()
+    for block in re.split(r"^-{20,} ", text, flags=re.M):
+        lines = block.split("\n")
+        match = re.match(r"(\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d\.\d+)", lines[0])
+        if not match or len(lines) < 4 or direction not in lines[1]:
+            continue
+        if not lines[3].startswith(start):
+            continue
+        if not any(line.strip() == "CSeq: " + cseq for line in lines[3:]):
+            continue
+        stamp = datetime.datetime.strptime(" ".join(match.groups()),
+                                           "%Y-%m-%d %H:%M:%S.%f")
+        print(stamp.timestamp())
+        sys.exit(0)
+PYTHON
+}
+
+# check_between WHAT LOW HIGH GOT (integers)
+check_between() {
+	if [ "${4:-x}" -lt "$2" ] 2>/dev/null || [ "${4:-x}" -gt "$3" ] 2>/dev/null ||
+		! [ "${4:-x}" -eq "${4:-x}" ] 2>/dev/null; then
+		fail "$1: expected $2 to $3, got \"${4:-}\""
+	fi
+}
+
+# check_heard WHAT EXPECTED HEARD: records a failure unless the prompt
+# names HEARD (from sip_heard, where "a|b" stands for prompts that sound
+# the same) are the names EXPECTED, one for one.
+check_heard() {
+	if ! python3 - "$2" "$3" <<'PYTHON'
+import sys
+expected, heard = sys.argv[1].split(), sys.argv[2].split()
+sys.exit(len(expected) != len(heard) or
+         any(e not in h.split("|") for e, h in zip(expected, heard)))
+PYTHON
+	then
+		fail "$1: expected \"$2\", got \"$3\""
+	fi
+}
+
+# sip_heard_digits NAMES: prints the digits that the prompt names NAMES
+# (num_0 to num_9, from sip_heard) stand for, "?" for any other name.
+sip_heard_digits() {
+	python3 - "$1" <<'PYTHON'
+import re, sys
+digits = []
+for name in sys.argv[1].split():
+    found = [m.group(1) for m in map(re.compile(r"num_(\d)$").match,
+                                     name.split("|")) if m]
+    digits.append(found[0] if found else "?")
+print("".join(digits))
+PYTHON
 }
