@@ -1,0 +1,104 @@
+"""Measure the spacing of captured RTP packets, stream by stream.
+
+Reads the lines that
+
+    tshark -r FILE -d udp.port==PORT,rtp -T fields -E separator=/t \
+        -e frame.time_epoch -e udp.srcport -e rtp.ssrc -e rtp.seq \
+        -e rtp.timestamp -e rtp.p_type
+
+prints, groups the packets into streams by (UDP source port, SSRC), and
+measures the time between consecutive packets of a stream. A delta counts
+only between packets whose sequence numbers follow each other and whose RTP
+timestamps are --samples apart (160 samples: 20 ms of 8 kHz audio). The
+others (a packet lost from the capture, a new prompt) are counted apart.
+
+Prints one line of key=value pairs:
+
+    streams=N packets=N deltas=N within_1ms=N within_2ms=N beyond_2ms=N
+    within_2ms_percent=P max_us=N p99_us=N seq_gaps=N other_deltas=N
+
+within_2ms counts the deltas at most 2 ms from --period-ms, within_1ms
+those at most 1 ms (so within_1ms <= within_2ms); beyond_2ms the rest.
+p99_us is the 99th percentile of the distance from the period, in
+microseconds.
+
+usage: python3 rtp_spacing.py [--period-ms 20] [--samples 160] < FIELDS
+"""
+
+import argparse
+import sys
+
+
+def parse_packets(lines):
+    """Yield (time_s, stream, seq, timestamp) for each RTP line."""
+    for line in lines:
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) < 5 or not fields[2] or not fields[3]:
+            continue
+        time_s = float(fields[0])
+        stream = (fields[1], fields[2])
+        yield time_s, stream, int(fields[3]), int(fields[4])
+
+
+def percentile(sorted_values, fraction):
+    if not sorted_values:
+        return 0
+    index = min(len(sorted_values) - 1, int(fraction * len(sorted_values)))
+    return sorted_values[index]
+
+
+def measure(packets, period_us, samples):
+    last = {}
+    counts = {"packets": 0, "deltas": 0, "within_1ms": 0, "within_2ms": 0,
+              "beyond_2ms": 0, "seq_gaps": 0, "other_deltas": 0}
+    distances = []
+    for time_s, stream, seq, timestamp in packets:
+        counts["packets"] += 1
+        previous = last.get(stream)
+        last[stream] = (time_s, seq, timestamp)
+        if previous is None:
+            continue
+        seq_step = (seq - previous[1]) % 65536
+        timestamp_step = (timestamp - previous[2]) % (1 << 32)
+        if seq_step != 1:
+            counts["seq_gaps"] += 1
+            continue
+        if timestamp_step != samples:
+            counts["other_deltas"] += 1
+            continue
+        distance = abs(round((time_s - previous[0]) * 1e6) - period_us)
+        distances.append(distance)
+        counts["deltas"] += 1
+        if distance <= 1000:
+            counts["within_1ms"] += 1
+        if distance <= 2000:
+            counts["within_2ms"] += 1
+        else:
+            counts["beyond_2ms"] += 1
+    distances.sort()
+    counts["streams"] = len(last)
+    counts["max_us"] = distances[-1] if distances else 0
+    counts["p99_us"] = percentile(distances, 0.99)
+    counts["within_2ms_percent"] = (
+        f"{100.0 * counts['within_2ms'] / counts['deltas']:.3f}"
+        if counts["deltas"] else "0")
+    return counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--period-ms", type=float, default=20.0,
+                        help="expected time between packets, in ms")
+    parser.add_argument("--samples", type=int, default=160,
+                        help="RTP timestamp step of one packet, in samples")
+    args = parser.parse_args()
+    counts = measure(parse_packets(sys.stdin), round(args.period_ms * 1000),
+                     args.samples)
+    order = ["streams", "packets", "deltas", "within_1ms", "within_2ms",
+             "beyond_2ms", "within_2ms_percent", "max_us", "p99_us",
+             "seq_gaps", "other_deltas"]
+    print(" ".join(f"{key}={counts[key]}" for key in order))
+
+
+if __name__ == "__main__":
+    main()
