@@ -246,11 +246,19 @@ class Watch:
             self.spacing_delta(status_start, status_end)
 
     def spacing_delta(self, before, after):
-        for key in ("within_1ms", "within_2ms", "beyond_2ms"):
-            self.result[f"window_{key}"] = (after["spacing"][key] -
-                                            before["spacing"][key])
-        self.result["window_packets_sent"] = (after["packets_sent"] -
-                                              before["packets_sent"])
+        """Store the hub's counters over the window. The media thread
+        counts each spacing in exactly one of the three buckets."""
+        delta = {key: after["spacing"][key] - before["spacing"][key]
+                 for key in ("within_1ms", "within_2ms", "beyond_2ms")}
+        for key, value in delta.items():
+            self.result[f"window_{key}"] = value
+        total = sum(delta.values())
+        within = delta["within_1ms"] + delta["within_2ms"]
+        self.result["window_within_2ms_percent"] = (
+            f"{100.0 * within / total:.3f}" if total else "0")
+        for key in ("packets_sent", "packets_skipped"):
+            if key in after and key in before:
+                self.result[f"window_{key}"] = after[key] - before[key]
 
     def finish(self, code):
         if self.capture is not None:

@@ -8,14 +8,17 @@ Reads the lines that
 
 prints, groups the packets into streams by (UDP source port, SSRC), and
 measures the time between consecutive packets of a stream. A delta counts
-only between packets whose sequence numbers follow each other and whose RTP
-timestamps are --samples apart (160 samples: 20 ms of 8 kHz audio). The
-others (a packet lost from the capture, a new prompt) are counted apart.
+only between packets whose sequence numbers follow each other, because a
+gap in them is a packet lost from the capture (seq_gaps). Deltas whose RTP
+timestamps are not --samples apart (160 samples: 20 ms of 8 kHz audio) are
+counted too, and also apart as timestamp_jumps: a sender that skips the
+packets it is late for keeps its sequence numbers and advances its
+timestamps, and the caller hears that gap.
 
 Prints one line of key=value pairs:
 
     streams=N packets=N deltas=N within_1ms=N within_2ms=N beyond_2ms=N
-    within_2ms_percent=P max_us=N p99_us=N seq_gaps=N other_deltas=N
+    within_2ms_percent=P max_us=N p99_us=N seq_gaps=N timestamp_jumps=N
 
 within_2ms counts the deltas at most 2 ms from --period-ms, within_1ms
 those at most 1 ms (so within_1ms <= within_2ms); beyond_2ms the rest.
@@ -50,7 +53,7 @@ def percentile(sorted_values, fraction):
 def measure(packets, period_us, samples):
     last = {}
     counts = {"packets": 0, "deltas": 0, "within_1ms": 0, "within_2ms": 0,
-              "beyond_2ms": 0, "seq_gaps": 0, "other_deltas": 0}
+              "beyond_2ms": 0, "seq_gaps": 0, "timestamp_jumps": 0}
     distances = []
     for time_s, stream, seq, timestamp in packets:
         counts["packets"] += 1
@@ -64,8 +67,7 @@ def measure(packets, period_us, samples):
             counts["seq_gaps"] += 1
             continue
         if timestamp_step != samples:
-            counts["other_deltas"] += 1
-            continue
+            counts["timestamp_jumps"] += 1
         distance = abs(round((time_s - previous[0]) * 1e6) - period_us)
         distances.append(distance)
         counts["deltas"] += 1
@@ -96,7 +98,7 @@ def main():
                      args.samples)
     order = ["streams", "packets", "deltas", "within_1ms", "within_2ms",
              "beyond_2ms", "within_2ms_percent", "max_us", "p99_us",
-             "seq_gaps", "other_deltas"]
+             "seq_gaps", "timestamp_jumps"]
     print(" ".join(f"{key}={counts[key]}" for key in order))
 
 
