@@ -10,8 +10,9 @@ statistics file (--caller-csv, column CurrentCall).
 The plateau starts --settle seconds after the first reading of at least
 --concurrent calls and lasts --window seconds. Over the window it measures
 the process's CPU time (in all and per thread), its VmRSS (mean and
-maximum), its open file descriptors, the kernel memory of its UDP sockets
-(ss -uamp, sampled once in the middle of the window) and, with
+maximum), its open file descriptors, the bytes queued in its UDP sockets
+(ss -uamp) and the machine's UDP socket slabs (both sampled once in the
+middle of the window) and, with
 --status-url, the hub's packets and spacing counters at both ends. With
 --capture-file it runs dumpcap on lo with --capture-filter for
 --capture-seconds, centred in the window.
@@ -121,15 +122,23 @@ def udp_socket_memory(pid):
     return sockets, rmem, wmem
 
 
-def udp_sockstat_pages():
-    """Return the UDP line's mem of /proc/net/sockstat: pages of the whole
-    machine's UDP sockets."""
-    with open("/proc/net/sockstat", encoding="ascii") as sockstat:
-        for line in sockstat:
-            if line.startswith("UDP:"):
+SOCKET_SLABS = ("UDP", "sock_inode_cache")
+
+
+def socket_slab_kb():
+    """Return the kB of the whole machine's UDP socket objects (slab caches
+    UDP and sock_inode_cache: active objects times object size), or 0 when
+    /proc/slabinfo is not readable (it needs root)."""
+    total = 0
+    try:
+        with open("/proc/slabinfo", encoding="ascii") as slabinfo:
+            for line in slabinfo:
                 fields = line.split()
-                return int(fields[fields.index("mem") + 1])
-    return 0
+                if fields and fields[0] in SOCKET_SLABS:
+                    total += int(fields[1]) * int(fields[3])
+    except OSError:
+        return 0
+    return total // 1024
 
 
 class Watch:
@@ -173,7 +182,7 @@ class Watch:
             idle_vm_rss_kb=memory.get("VmRSS", 0),
             idle_rss_anon_kb=memory.get("RssAnon", 0),
             idle_fds=open_fds(self.args.pid),
-            idle_udp_mem_pages=udp_sockstat_pages())
+            idle_socket_slab_kb=socket_slab_kb())
 
     def wait_for_plateau(self, deadline):
         while time.time() < deadline:
@@ -215,7 +224,7 @@ class Watch:
                 sockets = udp_socket_memory(args.pid)
                 self.result.update(
                     plateau_fds=open_fds(args.pid),
-                    plateau_udp_mem_pages=udp_sockstat_pages())
+                    plateau_socket_slab_kb=socket_slab_kb())
             time.sleep(args.interval)
 
         seconds = time.time() - start
