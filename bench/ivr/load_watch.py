@@ -88,6 +88,27 @@ def thread_ticks(pid):
     return ticks
 
 
+def thread_switches(pid):
+    """Return {thread name: [voluntary, involuntary]} context switches,
+    threads of one name summed. An involuntary switch is a preemption."""
+    switches = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        counts = {}
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status", encoding="utf-8",
+                      errors="replace") as status:
+                for line in status:
+                    key, _, value = line.partition(":")
+                    counts[key] = value.strip()
+        except FileNotFoundError:
+            continue
+        name = counts.get("Name", "?").replace(" ", "_")
+        total = switches.setdefault(name, [0, 0])
+        total[0] += int(counts.get("voluntary_ctxt_switches", 0))
+        total[1] += int(counts.get("nonvoluntary_ctxt_switches", 0))
+    return switches
+
+
 def memory_kb(pid):
     """Return {VmRSS, VmHWM, RssAnon, ...} of pid in kB."""
     values = {}
@@ -210,6 +231,7 @@ class Watch:
         status_start = self.status()
         ticks_start = process_ticks(args.pid)
         threads_start = thread_ticks(args.pid)
+        switches_start = thread_switches(args.pid)
         capture_at = start + max(0.0, (args.window - args.capture_seconds) / 2)
         middle_at = start + args.window / 2
         rss_values, call_values, sockets = [], [], None
@@ -230,6 +252,7 @@ class Watch:
         seconds = time.time() - start
         ticks = process_ticks(args.pid) - ticks_start
         threads_end = thread_ticks(args.pid)
+        switches_end = thread_switches(args.pid)
         status_end = self.status()
         memory = memory_kb(args.pid)
         self.result.update(
@@ -248,6 +271,11 @@ class Watch:
         self.result["threads"] = ",".join(
             f"{name}:{100.0 * spent / CLOCK_TICKS / seconds:.1f}%"
             for spent, name in busy if spent > 0) or "none"
+        # Per second of the window: voluntary/involuntary switches.
+        self.result["switches_per_s"] = ",".join(
+            f"{name}:{(end[0] - switches_start.get(name, [0, 0])[0]) / seconds:.0f}"
+            f"/{(end[1] - switches_start.get(name, [0, 0])[1]) / seconds:.0f}"
+            for name, end in sorted(switches_end.items()))
         if sockets is not None:
             self.result.update(udp_sockets=sockets[0], udp_rmem_bytes=sockets[1],
                                udp_wmem_bytes=sockets[2])

@@ -19,11 +19,17 @@ Prints one line of key=value pairs:
 
     streams=N packets=N deltas=N within_1ms=N within_2ms=N beyond_2ms=N
     within_2ms_percent=P max_us=N p99_us=N seq_gaps=N timestamp_jumps=N
+    clean_intervals_percent=P worst_interval_beyond=N
 
 within_2ms counts the deltas at most 2 ms from --period-ms, within_1ms
 those at most 1 ms (so within_1ms <= within_2ms); beyond_2ms the rest.
 p99_us is the 99th percentile of the distance from the period, in
-microseconds.
+microseconds. The capture is also cut into 100 ms intervals by the time
+of the later packet of each delta: clean_intervals_percent is the share of
+intervals with no delta beyond 2 ms, and worst_interval_beyond the most
+such deltas in one interval. Late packets spread evenly over the intervals
+point at the sender's own pacing; late packets crowded into a few
+intervals point at stalls of the sending thread, as when it is preempted.
 
 usage: python3 rtp_spacing.py [--period-ms 20] [--samples 160] < FIELDS
 """
@@ -55,7 +61,11 @@ def measure(packets, period_us, samples):
     counts = {"packets": 0, "deltas": 0, "within_1ms": 0, "within_2ms": 0,
               "beyond_2ms": 0, "seq_gaps": 0, "timestamp_jumps": 0}
     distances = []
+    first_time = None
+    intervals = {}
     for time_s, stream, seq, timestamp in packets:
+        if first_time is None:
+            first_time = time_s
         counts["packets"] += 1
         previous = last.get(stream)
         last[stream] = (time_s, seq, timestamp)
@@ -71,6 +81,8 @@ def measure(packets, period_us, samples):
         distance = abs(round((time_s - previous[0]) * 1e6) - period_us)
         distances.append(distance)
         counts["deltas"] += 1
+        interval = int((time_s - first_time) * 10)
+        intervals[interval] = intervals.get(interval, 0) + (distance > 2000)
         if distance <= 1000:
             counts["within_1ms"] += 1
         if distance <= 2000:
@@ -81,6 +93,10 @@ def measure(packets, period_us, samples):
     counts["streams"] = len(last)
     counts["max_us"] = distances[-1] if distances else 0
     counts["p99_us"] = percentile(distances, 0.99)
+    clean = sum(1 for beyond in intervals.values() if beyond == 0)
+    counts["clean_intervals_percent"] = (
+        f"{100.0 * clean / len(intervals):.1f}" if intervals else "0")
+    counts["worst_interval_beyond"] = max(intervals.values(), default=0)
     counts["within_2ms_percent"] = (
         f"{100.0 * counts['within_2ms'] / counts['deltas']:.3f}"
         if counts["deltas"] else "0")
@@ -98,7 +114,8 @@ def main():
                      args.samples)
     order = ["streams", "packets", "deltas", "within_1ms", "within_2ms",
              "beyond_2ms", "within_2ms_percent", "max_us", "p99_us",
-             "seq_gaps", "timestamp_jumps"]
+             "seq_gaps", "timestamp_jumps", "clean_intervals_percent",
+             "worst_interval_beyond"]
     print(" ".join(f"{key}={counts[key]}" for key in order))
 
 
