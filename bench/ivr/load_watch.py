@@ -169,7 +169,8 @@ class Watch:
         self.max_calls = 0
         self.capture = None
         self.timeline = open(args.timeline, "w", encoding="ascii")
-        self.timeline.write("time calls vm_rss_kb cpu_ticks packets_sent\n")
+        self.timeline.write("time calls vm_rss_kb cpu_ticks packets_sent "
+                            "spacing_within_2ms spacing_beyond_2ms\n")
 
     def calls(self, status):
         if status is not None:
@@ -193,7 +194,10 @@ class Watch:
         rss = memory_kb(self.args.pid).get("VmRSS", 0)
         ticks = process_ticks(self.args.pid)
         packets = status.get("packets_sent", 0) if status else 0
-        self.timeline.write(f"{time.time():.3f} {calls} {rss} {ticks} {packets}\n")
+        spacing = status.get("spacing", {}) if status else {}
+        within = spacing.get("within_1ms", 0) + spacing.get("within_2ms", 0)
+        self.timeline.write(f"{time.time():.3f} {calls} {rss} {ticks} {packets} "
+                            f"{within} {spacing.get('beyond_2ms', 0)}\n")
         self.timeline.flush()
         return status, calls, rss
 
@@ -235,9 +239,12 @@ class Watch:
         capture_at = start + max(0.0, (args.window - args.capture_seconds) / 2)
         middle_at = start + args.window / 2
         rss_values, call_values, sockets = [], [], None
+        spacing_samples = []
 
         while time.time() < start + args.window:
             status, calls, rss = self.sample()
+            if status:
+                spacing_samples.append((time.time(), status["spacing"]))
             rss_values.append(rss)
             call_values.append(calls)
             if args.capture_file and self.capture is None and time.time() >= capture_at:
@@ -281,6 +288,7 @@ class Watch:
                                udp_wmem_bytes=sockets[2])
         if status_start and status_end:
             self.spacing_delta(status_start, status_end)
+            self.spacing_during_capture(spacing_samples)
 
     def spacing_delta(self, before, after):
         """Store the hub's counters over the window. The media thread
@@ -296,6 +304,25 @@ class Watch:
         for key in ("packets_sent", "packets_skipped"):
             if key in after and key in before:
                 self.result[f"window_{key}"] = after[key] - before[key]
+
+    def spacing_during_capture(self, samples):
+        """Store the share of the hub's spacings within 2 ms between the
+        samples that bound the capture, to compare with the whole window:
+        dumpcap takes CPU from the same two cores."""
+        if self.capture is None:
+            return
+        start = float(self.result["capture_started_at"])
+        inside = [spacing for at, spacing in samples
+                  if start <= at <= start + self.args.capture_seconds]
+        if len(inside) < 2:
+            return
+        delta = {key: inside[-1][key] - inside[0][key]
+                 for key in ("within_1ms", "within_2ms", "beyond_2ms")}
+        total = sum(delta.values())
+        if total:
+            within = delta["within_1ms"] + delta["within_2ms"]
+            self.result["capture_hub_within_2ms_percent"] = (
+                f"{100.0 * within / total:.3f}")
 
     def finish(self, code):
         if self.capture is not None:
