@@ -59,8 +59,11 @@ api_attachment_served_type(const char *content_type)
 	if (strncmp(content_type, "image/", 6) == 0 &&
 	    strcmp(content_type, "image/svg+xml") != 0)
 		return content_type;
+	/* audio/wav: the recordings of voice reports by phone, which an
+	 * agent plays in the browser. */
 	if (strcmp(content_type, "application/pdf") == 0 ||
-	    strcmp(content_type, "text/plain") == 0)
+	    strcmp(content_type, "text/plain") == 0 ||
+	    strcmp(content_type, "audio/wav") == 0)
 		return content_type;
 	return "application/octet-stream";
 }

@@ -38,6 +38,10 @@ int api_citizens_mount(struct api_context *api, char *err, size_t err_size);
 /* Mounts /api/v1/audit. Returns 0, or -1 with a message in err. */
 int api_audit_mount(struct api_context *api, char *err, size_t err_size);
 
+/* Mounts /api/v1/calls (admins only). Returns 0, or -1 with a message in
+ * err. */
+int api_calls_mount(struct api_context *api, char *err, size_t err_size);
+
 /* The departments agent may see, as the scope of store_citizen.h: NULL for
  * an admin, else a JSON array as text (caller frees). *failed is set when
  * the text could not be built. */

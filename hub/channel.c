@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "pipeline_stages.h"
 #include "store.h"
+#include "store_calls.h"
 #include "store_replies.h"
 #include "template.h"
 #include "ticket_code.h"
@@ -178,6 +179,23 @@ channel_add_merged_into(struct store *store, int64_t ticket_id, json_t *view)
 	    json_string(target) : json_null());
 }
 
+/* Sets resolved_at of view: when the ticket was resolved, null unless it
+ * is resolved or closed after a resolution. Returns 0, or -1 when the
+ * store failed. */
+static int
+channel_add_resolved_at(struct store *store, int64_t ticket_id, json_t *view)
+{
+	int64_t resolved_at;
+
+	if (store_ticket_resolved_at(store, ticket_id, &resolved_at) < 0) {
+		log_error("channel", "reading resolved_at failed ticket=%lld",
+		    (long long)ticket_id);
+		return -1;
+	}
+	return json_object_set_new(view, "resolved_at",
+	    channel_time_json(resolved_at));
+}
+
 json_t *
 hub_ticket_public(struct hub_channel *channel, const char *code)
 {
@@ -201,6 +219,11 @@ hub_ticket_public(struct hub_channel *channel, const char *code)
 	    "updated_at", channel_time_json(ticket.updated_at));
 	if (view != NULL)
 		channel_add_names(channel->host->config, &ticket, view);
+	if (view != NULL && channel_add_resolved_at(channel->host->store,
+	    ticket.id, view) != 0) {
+		json_decref(view);
+		view = NULL;
+	}
 	if (view != NULL && channel_add_merged_into(channel->host->store,
 	    ticket.id, view) != 0) {
 		json_decref(view);

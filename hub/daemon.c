@@ -291,6 +291,7 @@ daemon_start_http(struct daemon *daemon)
 	    api_agents_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_citizens_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_audit_mount(&daemon->api, err, sizeof(err)) != 0 ||
+	    api_calls_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_desk_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_satisfaction_mount(&daemon->api, err, sizeof(err)) != 0) {
 		log_error("daemon", "API not mounted: %s", err);
@@ -312,6 +313,7 @@ daemon_fill_host(struct daemon *daemon)
 		.workers = daemon->workers,
 		.io_workers = daemon->io_workers,
 		.sendq = daemon->sendq,
+		.events = daemon->events,
 		.http_client_connections = DAEMON_HTTP_CLIENT_CONNECTIONS,
 	};
 }
@@ -378,6 +380,10 @@ daemon_free(struct daemon *daemon)
 		event_free(daemon->prune_timer);
 	if (daemon->drain_timer != NULL)
 		event_free(daemon->drain_timer);
+	/* The channels stop taking input while the pipeline and the store
+	 * still take what a channel hands over as it stops: the SIP channel
+	 * stores the records of the calls that its stop ends. */
+	module_stop_all(daemon->modules);
 	if (daemon->pipeline != NULL)
 		pipeline_close(daemon->pipeline);
 	assign_stop(daemon->assign);
@@ -392,11 +398,10 @@ daemon_free(struct daemon *daemon)
 	privacy_retention_free(daemon->retention);
 	assign_free(daemon->assign);
 	desk_timer_free(daemon->desk_timer);
-	/* The modules stop taking input, then the worker pool finishes their
-	 * jobs, joins its threads and delivers the completions while the
-	 * modules are still loaded: a module's completion or a thread-exit
-	 * destructor of one of its libraries must not run after dlclose. */
-	module_stop_all(daemon->modules);
+	/* The worker pools finish the jobs of the stopped modules, join their
+	 * threads and deliver the completions while the modules are still
+	 * loaded: a module's completion or a thread-exit destructor of one
+	 * of its libraries must not run after dlclose. */
 	/* Requests still waiting end as cancelled, and their modules report
 	 * the sends as failed for now, to be sent again after a restart. */
 	daemon->host.http_client_closed = true;

@@ -9,6 +9,7 @@
 #include "channel.h"
 
 struct event_base;
+struct events;
 struct http_server;
 struct pipeline;
 struct sendq;
@@ -28,6 +29,7 @@ struct hub_host {
 	struct worker_pool *workers;
 	struct worker_pool *io_workers;	/* jobs that wait on the network */
 	struct sendq *sendq;		/* outcomes of sends go here */
+	struct events *events;		/* changes published after commit */
 	/* Outgoing HTTP of channels, created at the first request so that a
 	 * hub whose channels make none runs no libcurl multi handle, and
 	 * freed after the modules stop (then closed is set). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "store_calls.h"
 #include "store_casework.h"
 #include "store_mail.h"
 #include "store_sqlite.h"
@@ -427,6 +428,8 @@ store_casework_detail(struct store *store, int64_t ticket_id, int64_t now)
 	    store_mail_attachments_json(store, ticket_id,
 	    json_object_get(record, "messages")) != 0 ||
 	    json_object_set_new(record, "audit_events", store_casework_audit(store,
+	    ticket_id)) != 0 ||
+	    json_object_set_new(record, "calls", store_calls_ticket_json(store,
 	    ticket_id)) != 0) {
 		json_decref(record);
 		errno = EIO;

@@ -126,6 +126,11 @@ store_tx_ticket_anonymize(struct store_tx *tx, int64_t ticket_id,
 	    " anonymized_at = COALESCE(anonymized_at, ?1) WHERE id = ?2";
 	static const char messages[] = "UPDATE messages SET body = ?1,"
 	    " delivery_detail = NULL, external_id = NULL WHERE ticket_id = ?2";
+	/* The recording's file goes with the ticket's attachments. */
+	static const char calls[] = "UPDATE calls SET caller = NULL,"
+	    " caller_raw = NULL, recording_sha256 = CASE WHEN recording_sha256"
+	    " IS NULL THEN NULL ELSE '" STORE_ERASED_SHA256 "' END"
+	    " WHERE ticket_id = ?";
 	int64_t changed = 0;
 
 	if (counts->ticket_ids == NULL &&
@@ -143,6 +148,9 @@ store_tx_ticket_anonymize(struct store_tx *tx, int64_t ticket_id,
 	    messages, "ti", STORE_ERASED_BODY, ticket_id), &changed) != 0)
 		return -1;
 	counts->messages += changed;
+	if (store_citizen_run(tx->conn, store_citizen_prepare(tx->conn, calls,
+	    "i", ticket_id), NULL) != 0)
+		return -1;
 	if (store_erase_attachments(tx, ticket_id, counts) != 0 ||
 	    json_array_append_new(counts->ticket_ids,
 	    json_integer(ticket_id)) != 0)
@@ -158,6 +166,12 @@ store_tx_citizen_anonymize(struct store_tx *tx, int64_t citizen_id,
 	static const char citizens[] = "UPDATE citizens SET name = NULL,"
 	    " anonymized_at = COALESCE(anonymized_at, ?1)"
 	    " WHERE id = ?2 OR merged_into = ?2";
+	/* Calls that reached no ticket are found by the citizen's phone
+	 * numbers, before the contacts lose them. */
+	static const char calls[] = "UPDATE calls SET caller = NULL,"
+	    " caller_raw = NULL WHERE caller IN (SELECT value FROM contacts"
+	    " WHERE kind = 'phone' AND citizen_id IN (SELECT id FROM citizens"
+	    " WHERE id = ?1 OR merged_into = ?1))";
 	static const char contacts[] = "UPDATE contacts SET value = '"
 	    STORE_ERASED_CONTACT_PREFIX "' || id, verified = 0,"
 	    " blocked_at = NULL WHERE citizen_id = ?"
@@ -181,6 +195,8 @@ store_tx_citizen_anonymize(struct store_tx *tx, int64_t citizen_id,
 		return -1;
 	}
 	if (store_citizen_run(tx->conn, store_citizen_prepare(tx->conn,
+	    calls, "i", citizen_id), NULL) != 0 ||
+	    store_citizen_run(tx->conn, store_citizen_prepare(tx->conn,
 	    contacts, "i", citizen_id), &changed) != 0)
 		return -1;
 	counts->contacts += changed;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "store_calls.h"
 #include "store_citizen_internal.h"
 
 #define STORE_EXPORT_FORMAT "citizenhub.citizen-export"
@@ -235,7 +236,10 @@ store_export_tickets(struct store *store, json_t *document,
 	    store_export_ticket_row) != 0)
 		return -1;
 	json_array_foreach(tickets, index, ticket) {
-		if (store_export_messages(store, ticket, include_notes) != 0)
+		if (store_export_messages(store, ticket, include_notes) != 0 ||
+		    json_object_set_new(ticket, "calls", store_calls_ticket_json(
+		    store, json_integer_value(json_object_get(ticket,
+		    "id")))) != 0)
 			return -1;
 	}
 	return 0;

@@ -262,6 +262,39 @@ static const char store_migrate_4[] =
 	" updated_at INTEGER NOT NULL,"
 	" PRIMARY KEY (channel, key)) WITHOUT ROWID;";
 
+/*
+ * Telephone calls to the IVR, one row per call whether or not it opened or
+ * looked up a ticket (ticket_id NULL then). caller is the number in E.164
+ * when the From user parses as a phone number, else the user as received;
+ * caller_raw is always the user as received. Both are personal data: the
+ * erasure of a citizen clears them. attachment_id is the attachment row of
+ * the recording when the call's ticket has one with that hash.
+ */
+static const char store_migrate_5[] =
+	"CREATE TABLE calls ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER REFERENCES tickets(id),"
+	" channel TEXT NOT NULL,"
+	" call_id TEXT NOT NULL,"
+	" caller TEXT,"
+	" caller_raw TEXT,"
+	" callee TEXT,"
+	" started_at INTEGER NOT NULL,"
+	" answered_at INTEGER,"
+	" ended_at INTEGER NOT NULL,"
+	" language TEXT,"
+	" path TEXT,"
+	" dtmf_methods TEXT,"
+	" end_reason TEXT,"
+	" recording_sha256 TEXT,"
+	" attachment_id INTEGER REFERENCES attachments(id),"
+	" recording_ms INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX calls_call_id ON calls (channel, call_id);"
+	"CREATE INDEX calls_ticket ON calls (ticket_id) WHERE ticket_id IS NOT NULL;"
+	"CREATE INDEX calls_started ON calls (started_at, id);"
+	"CREATE INDEX calls_caller ON calls (caller) WHERE caller IS NOT NULL;";
+
 struct store_migration {
 	const char *sql;
 	int (*fill)(sqlite3 *db);	/* NULL, or run after sql */
@@ -273,6 +306,7 @@ static const struct store_migration store_migrations[] = {
 	{ store_migrate_2, store_search_index_existing },
 	{ store_migrate_3, NULL },
 	{ store_migrate_4, NULL },
+	{ store_migrate_5, NULL },
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==

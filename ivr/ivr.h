@@ -67,6 +67,12 @@ int ivr_config_parse(struct hub_channel *channel, const json_t *section,
 
 void ivr_config_free(struct ivr_config *config);
 
+/* Splits "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6), a numeric address
+ * and a port from 1 to 65535, into host and *port. Returns 0, or -1 when
+ * text has another form or host_size is too small. */
+int ivr_config_split_address(const char *text, char *host, size_t host_size,
+    int *port);
+
 struct ivr_menu;
 struct ivr_prompts;
 struct sip_thread;

@@ -18,12 +18,18 @@ struct media_stats {
 	uint64_t packets_sent;
 	uint64_t packets_received;
 	/* Spacing of consecutive packets sent on one call, measured on the
-	 * monotonic clock at each send: how far from 20 ms. */
+	 * monotonic clock at each send: how far from 20 ms. The three
+	 * counters are disjoint (up to 1 ms, over 1 and up to 2 ms, over
+	 * 2 ms) and together count every send after a call's first one
+	 * and after each hold. */
 	uint64_t spacing_within_1ms;
 	uint64_t spacing_within_2ms;
 	uint64_t spacing_beyond_2ms;
 	uint64_t spacing_max_us;	/* largest distance from 20 ms seen */
 	uint64_t digits[3];		/* keys by RFC 4733, INFO, in-band */
+	/* Packets not sent because the thread fell more than a few packets
+	 * behind their time (their timestamps are skipped too). */
+	uint64_t packets_skipped;
 };
 
 /* Starts the thread. Main thread. Returns NULL with err filled in. */
@@ -39,8 +45,12 @@ void media_thread_stats(const struct media_thread *media,
     struct media_stats *stats);
 
 /* Ends every call (reason "shutdown": each posts its hangup to the SIP
- * thread and its record to the main thread), joins the thread and frees
- * it. Main thread. */
+ * thread and its record to the main thread) and joins the thread. Later
+ * posts fail, but media stays allocated: the SIP thread may still post
+ * until sip_thread_stop returns. Main thread. */
 void media_thread_stop(struct media_thread *media);
+
+/* Frees a stopped media thread, after sip_thread_stop. Main thread. */
+void media_thread_free(struct media_thread *media);
 
 #endif

@@ -25,15 +25,19 @@ struct rtp_session_events {
 	void (*digit)(void *arg, char digit, enum ivr_dtmf_method method);
 	/* The list given to rtp_session_play has been sent to its end. */
 	void (*played)(void *arg);
-	/* The recording reached its length limit and was closed. */
+	/* The recording reached its length limit, or a write to it failed,
+	 * and it was closed (rtp_session_record_stop then returns -1). */
 	void (*recorded)(void *arg);
-	/* No packet from the caller for the media timeout (not counted while
-	 * the caller holds with "inactive"). */
+	/* No packet from the caller for the media timeout. The time is not
+	 * counted while the caller holds or only listens (sendonly,
+	 * recvonly, inactive, or the address 0.0.0.0). */
 	void (*timeout)(void *arg);
 };
 
 struct rtp_session_params {
-	int fd;				/* bound UDP socket; the session owns it */
+	uint64_t call;			/* the call's id, for the log */
+	int fd;				/* bound UDP socket; the session owns it
+					 * (closed also when new fails) */
 	const struct sockaddr *remote;	/* from SDP; replaced by the source of
 					 * the caller's packets (symmetric RTP) */
 	socklen_t remote_len;

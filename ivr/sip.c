@@ -27,7 +27,8 @@ sip_free(void *state)
 
 	if (ivr == NULL)
 		return;
-	ivr_hub_free(ivr->hub);
+	if (ivr->hub != NULL)
+		ivr_hub_free(ivr->hub);
 	ivr_menu_free((struct ivr_menu *)ivr->menu);
 	ivr_prompts_free((struct ivr_prompts *)ivr->prompts);
 	ivr_config_free(&ivr->config);
@@ -66,11 +67,6 @@ sip_create(struct hub_channel *channel, const json_t *section,
 	    ivr->config.prompts_override_dir, err);
 	if (ivr->prompts == NULL || sip_load_menu(ivr, err) != 0)
 		goto fail;
-	if ((ivr->hub = ivr_hub_new(ivr)) == NULL) {
-		config_error_at(hub_channel_config(channel), "channels.sip", err,
-		    "memory for the SIP channel");
-		goto fail;
-	}
 	return ivr;
 fail:
 	sip_free(ivr);
@@ -95,13 +91,14 @@ sip_status(struct evhttp_request *req, void *arg)
 	media_thread_stats(ivr->media, &stats);
 	/* http_send_json steals the object. */
 	http_send_json(req, 200, json_pack(
-	    "{s:i, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, "
+	    "{s:i, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, "
 	    "s:{s:I, s:I, s:I}}",
 	    "sip_calls", sip_thread_calls(ivr->sip),
 	    "media_calls", (json_int_t)stats.active,
 	    "calls_started", (json_int_t)stats.calls,
 	    "packets_sent", (json_int_t)stats.packets_sent,
 	    "packets_received", (json_int_t)stats.packets_received,
+	    "packets_skipped", (json_int_t)stats.packets_skipped,
 	    "spacing",
 	    "within_1ms", (json_int_t)stats.spacing_within_1ms,
 	    "within_2ms", (json_int_t)stats.spacing_within_2ms,
@@ -119,11 +116,19 @@ sip_start(void *state)
 	struct ivr *ivr = state;
 	struct config_error err = { 0 };
 
+	/* The mailboxes need the hub's event loop, which a configuration
+	 * check (citizenhubd -t) does not have, so they are made here. */
+	if ((ivr->hub = ivr_hub_new(ivr)) == NULL) {
+		log_error(SIP_LOG, "cannot start: out of memory");
+		return -1;
+	}
 	if ((ivr->media = media_thread_start(ivr, &err)) == NULL ||
 	    (ivr->sip = sip_thread_start(ivr, &err)) == NULL) {
 		log_error(SIP_LOG, "cannot start: %s", err.message);
-		if (ivr->media != NULL)
+		if (ivr->media != NULL) {
 			media_thread_stop(ivr->media);
+			media_thread_free(ivr->media);
+		}
 		ivr->media = NULL;
 		return -1;
 	}
@@ -140,13 +145,19 @@ sip_stop(void *state)
 {
 	struct ivr *ivr = state;
 
+	/* The media thread stops first, so that each call's hangup reaches
+	 * the SIP thread, but is freed last, since the SIP thread may post
+	 * to it (and is refused) until it stops. */
 	if (ivr->media != NULL)
 		media_thread_stop(ivr->media);
-	ivr->media = NULL;
 	if (ivr->sip != NULL)
 		sip_thread_stop(ivr->sip);
 	ivr->sip = NULL;
-	ivr_hub_stop(ivr->hub);
+	if (ivr->media != NULL)
+		media_thread_free(ivr->media);
+	ivr->media = NULL;
+	if (ivr->hub != NULL)
+		ivr_hub_stop(ivr->hub);
 }
 
 const struct hub_channel_module hub_channel_module = {

@@ -231,7 +231,7 @@ START_TEST(config_unknown_key_top_level)
 	    "}\n",
 	    "worker", 3,
 	    "unknown key; expected one of data_dir, modules_dir, "
-	    "templates_dir, workers, io_workers, log, http, store, limits, dedupe, "
+	    "templates_dir, prompts_dir, workers, io_workers, log, http, store, limits, dedupe, "
 	    "outbox, rate_limits, admin, ");
 }
 END_TEST

@@ -33,5 +33,16 @@ Suite *sms_text_suite(void);
 Suite *sms_keyword_suite(void);
 Suite *sms_query_suite(void);
 Suite *sms_http_suite(void);
+Suite *calls_suite(void);
+#ifdef HUB_TEST_SIP
+Suite *sip_sdp_suite(void);
+Suite *sip_config_suite(void);
+Suite *sip_ua_suite(void);
+Suite *rtp_suite(void);
+Suite *ivr_menu_suite(void);
+Suite *ivr_say_suite(void);
+Suite *ivr_prompt_suite(void);
+Suite *ivr_hub_suite(void);
+#endif
 
 #endif

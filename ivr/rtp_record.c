@@ -1,0 +1,120 @@
+/*
+ * Recording the caller: the decoded audio of each packet goes to a WAV
+ * file, with silence for the packets lost before it (up to 2 s a gap), until
+ * rtp_session_record_stop or the length limit.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rtp_session_internal.h"
+#include "rtp_wav.h"
+
+/* Closes the file; on failure removes it. Returns 0 or -1. */
+static int
+rtp_record_close(struct rtp_session *session)
+{
+	uint32_t samples = rtp_wav_samples(session->wav);
+	int status = rtp_wav_close(session->wav);
+
+	session->wav = NULL;
+	session->record_samples = samples;
+	session->record_status = status;
+	if (status != 0) {
+		log_error(RTP_LOG, "recording failed call=%llu: %s",
+		    (unsigned long long)session->call, strerror(errno));
+		unlink(session->record_path);
+	}
+	return status;
+}
+
+static void
+rtp_record_forget(struct rtp_session *session)
+{
+	free(session->record_path);
+	session->record_path = NULL;
+	session->record_state = RTP_RECORD_NONE;
+}
+
+int
+rtp_session_record_start(struct rtp_session *session, const char *path,
+    int64_t max_ms)
+{
+	int64_t max_samples = max_ms * (RTP_WAV_RATE / 1000);
+
+	if (session->record_state == RTP_RECORD_ACTIVE || max_ms <= 0) {
+		errno = session->record_state == RTP_RECORD_ACTIVE ?
+		    EBUSY : EINVAL;
+		return -1;
+	}
+	rtp_record_forget(session);
+	if ((session->record_path = strdup(path)) == NULL)
+		return -1;
+	if (max_samples > UINT32_MAX)
+		max_samples = UINT32_MAX;
+	session->wav = rtp_wav_open(path, (uint32_t)max_samples);
+	if (session->wav == NULL) {
+		int saved = errno;
+
+		rtp_record_forget(session);
+		errno = saved;
+		return -1;
+	}
+	session->record_state = RTP_RECORD_ACTIVE;
+	session->record_status = 0;
+	session->record_samples = 0;
+	return 0;
+}
+
+void
+rtp_record_audio(struct rtp_session *session, size_t gap,
+    const int16_t *samples, size_t count)
+{
+	int status = 0;
+
+	if (gap > 0)
+		status = rtp_wav_write_silence(session->wav, gap);
+	if (status == 0)
+		status = rtp_wav_write(session->wav, samples, count);
+	if (status == 0)
+		return;
+
+	/* The limit is reached, or the file failed: either way the
+	 * recording is over, and the call hears of it. */
+	rtp_record_close(session);
+	session->record_state = RTP_RECORD_DONE;
+	if (session->events.recorded != NULL)
+		session->events.recorded(session->arg);
+}
+
+int
+rtp_session_record_stop(struct rtp_session *session, int64_t *length_ms)
+{
+	int status;
+
+	switch (session->record_state) {
+	case RTP_RECORD_ACTIVE:
+		status = rtp_record_close(session);
+		break;
+	case RTP_RECORD_DONE:
+		status = session->record_status;
+		break;
+	default:
+		return -1;
+	}
+	if (status == 0 && length_ms != NULL)
+		*length_ms = session->record_samples / (RTP_WAV_RATE / 1000);
+	rtp_record_forget(session);
+	return status;
+}
+
+void
+rtp_record_discard(struct rtp_session *session)
+{
+	if (session->record_state == RTP_RECORD_ACTIVE)
+		rtp_wav_close(session->wav);
+	session->wav = NULL;
+	rtp_record_forget(session);
+}

@@ -1,0 +1,361 @@
+/*
+ * SDP offers and answers of the IVR with sofia-sip's SDP parser.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sofia-sip/sdp.h>
+#include <sofia-sip/su_alloc.h>
+
+#include "sip_sdp.h"
+
+/* Maximum offer length in bytes: a few streams with their attributes. */
+#define SIP_SDP_OFFER_MAX 16384
+
+/* The session a line is tested in when it is tested alone. */
+#define SIP_SDP_SKELETON "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\n" \
+	"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+
+static void
+sip_sdp_error(char *error, size_t size, const char *text)
+{
+	if (size > 0)
+		snprintf(error, size, "%s", text);
+}
+
+/* Whether line parses alone inside a minimal session: at session level
+ * when media is NULL, else after media, the m= line it belongs to (an
+ * rtpmap is checked only for a format of its m= line). Lengths exclude the
+ * line end. */
+static bool
+sip_sdp_line_valid(const char *line, size_t length, const char *media,
+    size_t media_length)
+{
+	char text[SIP_SDP_OFFER_MAX];
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sdp_parser_t *parser;
+	int used;
+	bool valid;
+
+	used = snprintf(text, sizeof text, "%s%.*s%s%.*s\r\n",
+	    SIP_SDP_SKELETON, (int)media_length, media != NULL ? media : "",
+	    media != NULL ? "\r\n" : "", (int)length, line);
+	if (used < 0 || (size_t)used >= sizeof text)
+		return false;
+	parser = sdp_parse(home, text, used, 0);
+	valid = sdp_session(parser) != NULL;
+	sdp_parser_free(parser);
+	su_home_deinit(home);
+	return valid;
+}
+
+/* Copies body into out, each line ending in CRLF, without the lines that
+ * fail alone. v=, o=, s=, t=, c= and m= lines are always kept: without them
+ * the session means nothing, so the parse that follows fails on them.
+ * Returns the lines dropped. */
+static int
+sip_sdp_drop_bad_lines(const char *body, size_t length, char *out,
+    size_t *out_length)
+{
+	const char *end = body + length, *media = NULL;
+	size_t used = 0, media_length = 0;
+	int dropped = 0;
+
+	for (const char *line = body; line < end;) {
+		const char *newline = memchr(line, '\n', (size_t)(end - line));
+		const char *next = newline != NULL ? newline + 1 : end;
+		size_t line_length = (size_t)((newline != NULL ? newline : end) -
+		    line);
+
+		if (line_length > 0 && line[line_length - 1] == '\r')
+			line_length--;
+		if (line_length > 0 && line[0] == 'm') {
+			media = line;
+			media_length = line_length;
+		}
+		if (line_length > 0 && (strchr("vostcm", line[0]) != NULL ||
+		    sip_sdp_line_valid(line, line_length, media,
+		    media_length))) {
+			memcpy(out + used, line, line_length);
+			memcpy(out + used + line_length, "\r\n", 2);
+			used += line_length + 2;
+		} else if (line_length > 0) {
+			dropped++;
+		}
+		line = next;
+	}
+	out[used] = '\0';
+	*out_length = used;
+	return dropped;
+}
+
+static enum ivr_direction
+sip_sdp_direction(unsigned int mode)
+{
+	switch (mode) {
+	case sdp_sendonly:
+		return IVR_SENDONLY;
+	case sdp_recvonly:
+		return IVR_RECVONLY;
+	case sdp_inactive:
+		return IVR_INACTIVE;
+	default:
+		return IVR_SENDRECV;
+	}
+}
+
+/* Picks PCMU or PCMA, whichever comes first, and telephone-event. */
+static bool
+sip_sdp_pick_codec(const sdp_media_t *media, struct sip_sdp_offer *offer)
+{
+	offer->payload_type = -1;
+	offer->event_payload_type = -1;
+	for (const sdp_rtpmap_t *map = media->m_rtpmaps; map != NULL;
+	    map = map->rm_next) {
+		if (map->rm_encoding == NULL || map->rm_rate != 8000)
+			continue;
+		if (offer->payload_type < 0 &&
+		    ((map->rm_pt == 0 &&
+		    strcasecmp(map->rm_encoding, "PCMU") == 0) ||
+		    (map->rm_pt == 8 &&
+		    strcasecmp(map->rm_encoding, "PCMA") == 0)))
+			offer->payload_type = (int)map->rm_pt;
+		if (offer->event_payload_type < 0 && map->rm_pt >= 96 &&
+		    strcasecmp(map->rm_encoding, "telephone-event") == 0)
+			offer->event_payload_type = (int)map->rm_pt;
+	}
+	return offer->payload_type >= 0;
+}
+
+/* Takes the stream's address, port and direction into offer. */
+static bool
+sip_sdp_take_stream(const sdp_session_t *session, const sdp_media_t *media,
+    struct sip_sdp_offer *offer)
+{
+	const sdp_connection_t *connection = media->m_connections != NULL ?
+	    media->m_connections : session->sdp_connection;
+	unsigned char binary[sizeof(struct in6_addr)];
+
+	if (connection == NULL || connection->c_address == NULL)
+		return false;
+	offer->family = connection->c_addrtype == sdp_addr_ip6 ? AF_INET6 :
+	    AF_INET;
+	if (inet_pton(offer->family, connection->c_address, binary) != 1 ||
+	    strlen(connection->c_address) >= sizeof offer->address)
+		return false;
+	snprintf(offer->address, sizeof offer->address, "%s",
+	    connection->c_address);
+	offer->port = (uint16_t)media->m_port;
+	offer->direction = sip_sdp_direction(media->m_mode);
+	offer->hold_address = strcmp(offer->address, "0.0.0.0") == 0 ||
+	    strcmp(offer->address, "::") == 0;
+	/* RFC 2543 hold: the caller will not receive, so the hub stops
+	 * sending. */
+	if (offer->hold_address)
+		offer->direction = offer->direction == IVR_SENDRECV ||
+		    offer->direction == IVR_SENDONLY ? IVR_SENDONLY :
+		    IVR_INACTIVE;
+	return true;
+}
+
+static void
+sip_sdp_keep_media(const sdp_media_t *media, struct sip_sdp_media *kept)
+{
+	if (media->m_rtpmaps != NULL)
+		snprintf(kept->format, sizeof kept->format, "%u",
+		    media->m_rtpmaps->rm_pt);
+	else if (media->m_format != NULL && media->m_format->l_text != NULL)
+		snprintf(kept->format, sizeof kept->format, "%s",
+		    media->m_format->l_text);
+	else
+		snprintf(kept->format, sizeof kept->format, "0");
+	snprintf(kept->type, sizeof kept->type, "%s",
+	    media->m_type_name != NULL ? media->m_type_name : "audio");
+	snprintf(kept->proto, sizeof kept->proto, "%s",
+	    media->m_proto_name != NULL ? media->m_proto_name : "RTP/AVP");
+}
+
+static int
+sip_sdp_read_session(const sdp_session_t *session,
+    struct sip_sdp_offer *offer, char *error, size_t error_size)
+{
+	offer->chosen = -1;
+	for (const sdp_media_t *media = session->sdp_media; media != NULL;
+	    media = media->m_next) {
+		if (offer->media_count == SIP_SDP_MEDIA_MAX) {
+			sip_sdp_error(error, error_size, "too many m= lines");
+			return SIP_SDP_INVALID;
+		}
+		sip_sdp_keep_media(media, &offer->media[offer->media_count]);
+		if (offer->chosen < 0 && media->m_type == sdp_media_audio &&
+		    media->m_proto == sdp_proto_rtp && media->m_port != 0 &&
+		    media->m_port <= 65535 &&
+		    sip_sdp_pick_codec(media, offer) &&
+		    sip_sdp_take_stream(session, media, offer))
+			offer->chosen = offer->media_count;
+		offer->media_count++;
+	}
+	if (offer->chosen < 0) {
+		sip_sdp_error(error, error_size, "no audio stream over RTP/AVP "
+		    "with PCMU or PCMA and a numeric address");
+		return SIP_SDP_NO_CODEC;
+	}
+	return SIP_SDP_OK;
+}
+
+int
+sip_sdp_parse_offer(const char *body, size_t length,
+    struct sip_sdp_offer *offer, char *error, size_t error_size)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	sdp_parser_t *parser;
+	sdp_session_t *session;
+	char *filtered = NULL;
+	int result;
+
+	memset(offer, 0, sizeof *offer);
+	offer->payload_type = offer->event_payload_type = offer->chosen = -1;
+	if (length == 0 || length >= SIP_SDP_OFFER_MAX) {
+		sip_sdp_error(error, error_size, length == 0 ? "empty body" :
+		    "body too long");
+		return SIP_SDP_INVALID;
+	}
+	parser = sdp_parse(home, body, (issize_t)length, 0);
+	session = sdp_session(parser);
+	/* Each line ends in CRLF in the copy, so it may grow by one byte a
+	 * line. */
+	if (session == NULL && (filtered = malloc(2 * length + 1)) != NULL) {
+		size_t filtered_length;
+
+		sdp_parser_free(parser);
+		offer->dropped_lines = sip_sdp_drop_bad_lines(body, length,
+		    filtered, &filtered_length);
+		parser = sdp_parse(home, filtered, (issize_t)filtered_length,
+		    0);
+		session = sdp_session(parser);
+	}
+	if (session == NULL) {
+		sip_sdp_error(error, error_size, filtered == NULL ?
+		    "out of memory" : sdp_parsing_error(parser));
+		result = SIP_SDP_INVALID;
+	} else {
+		result = sip_sdp_read_session(session, offer, error,
+		    error_size);
+	}
+	sdp_parser_free(parser);
+	free(filtered);
+	su_home_deinit(home);
+	return result;
+}
+
+const char *
+sip_sdp_answer_direction(enum ivr_direction direction)
+{
+	switch (direction) {
+	case IVR_SENDONLY:
+		return "recvonly";
+	case IVR_RECVONLY:
+		return "sendonly";
+	case IVR_INACTIVE:
+		return "inactive";
+	default:
+		return "sendrecv";
+	}
+}
+
+/* Appends the formatted text at out + *used. Returns 0, or -1 when it does
+ * not fit. */
+static int __attribute__((format(printf, 4, 5)))
+sip_sdp_append(char *out, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int written;
+
+	va_start(ap, fmt);
+	written = vsnprintf(out + *used, size - *used, fmt, ap);
+	va_end(ap);
+	if (written < 0 || (size_t)written >= size - *used)
+		return -1;
+	*used += (size_t)written;
+	return 0;
+}
+
+static int
+sip_sdp_append_stream(const struct sip_sdp_offer *offer, uint16_t port,
+    char *out, size_t size, size_t *used)
+{
+	const int pt = offer->payload_type, event = offer->event_payload_type;
+	char event_format[16] = "";
+
+	if (event >= 0)
+		snprintf(event_format, sizeof event_format, " %d", event);
+	if (sip_sdp_append(out, size, used, "m=audio %u RTP/AVP %d%s\r\n"
+	    "a=rtpmap:%d %s/8000\r\n", port, pt, event_format, pt,
+	    pt == 0 ? "PCMU" : "PCMA") != 0)
+		return -1;
+	if (event >= 0 && sip_sdp_append(out, size, used,
+	    "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
+	    event, event) != 0)
+		return -1;
+	return sip_sdp_append(out, size, used, "a=ptime:20\r\na=%s\r\n",
+	    sip_sdp_answer_direction(offer->direction));
+}
+
+int
+sip_sdp_build_answer(const struct sip_sdp_offer *offer,
+    const char *address, uint16_t port, uint64_t session_id,
+    unsigned int version, char *out, size_t size)
+{
+	unsigned char binary[sizeof(struct in6_addr)];
+	const char *ip = strchr(address, ':') != NULL ? "IP6" : "IP4";
+	size_t used = 0;
+
+	if (inet_pton(ip[2] == '6' ? AF_INET6 : AF_INET, address,
+	    binary) != 1 || offer->chosen < 0)
+		return -1;
+	if (sip_sdp_append(out, size, &used, "v=0\r\n"
+	    "o=- %llu %u IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n",
+	    (unsigned long long)session_id, version, ip, address, ip,
+	    address) != 0)
+		return -1;
+	for (int i = 0; i < offer->media_count; i++) {
+		const struct sip_sdp_media *media = &offer->media[i];
+
+		if (i == offer->chosen) {
+			if (sip_sdp_append_stream(offer, port, out, size,
+			    &used) != 0)
+				return -1;
+		} else if (sip_sdp_append(out, size, &used, "m=%s 0 %s %s\r\n",
+		    media->type, media->proto, media->format) != 0) {
+			return -1;
+		}
+	}
+	return (int)used;
+}
+
+int
+sip_sdp_remote(const struct sip_sdp_offer *offer,
+    struct sockaddr_storage *remote, socklen_t *length)
+{
+	memset(remote, 0, sizeof *remote);
+	if (offer->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)remote;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(offer->port);
+		*length = sizeof *in6;
+		return inet_pton(AF_INET6, offer->address,
+		    &in6->sin6_addr) == 1 ? 0 : -1;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)remote;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(offer->port);
+		*length = sizeof *in;
+		return inet_pton(AF_INET, offer->address,
+		    &in->sin_addr) == 1 ? 0 : -1;
+	}
+}

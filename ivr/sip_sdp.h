@@ -1,0 +1,83 @@
+/*
+ * SDP offers and answers of the IVR (RFC 3264): one audio stream of G.711
+ * (PCMU or PCMA) with RFC 4733 telephone-event when offered. Pure
+ * functions, no I/O, safe on any thread.
+ */
+#ifndef IVR_SIP_SDP_H
+#define IVR_SIP_SDP_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ivr_msg.h"
+
+/* m= lines of an offer that an answer mirrors; an offer with more is
+ * invalid. */
+#define SIP_SDP_MEDIA_MAX 16
+/* Enough for an answer with SIP_SDP_MEDIA_MAX lines. */
+#define SIP_SDP_ANSWER_SIZE 2048
+
+enum sip_sdp_result {
+	SIP_SDP_OK = 0,
+	SIP_SDP_INVALID = -1,	/* not SDP, even with bad lines dropped */
+	SIP_SDP_NO_CODEC = -2,	/* no audio stream with PCMU or PCMA */
+};
+
+/* One m= line of an offer, kept so that the answer can reject it with
+ * port 0 in the same place. */
+struct sip_sdp_media {
+	char type[16];		/* "audio", "video" */
+	char proto[32];		/* "RTP/AVP" */
+	char format[32];	/* its first format */
+};
+
+/* The parts of an offer that the IVR uses. */
+struct sip_sdp_offer {
+	char address[INET6_ADDRSTRLEN];	/* c= of the chosen stream */
+	int family;			/* AF_INET or AF_INET6 */
+	uint16_t port;
+	int payload_type;		/* 0 (PCMU) or 8 (PCMA) */
+	int event_payload_type;		/* telephone-event/8000, or -1 */
+	/* From the caller's side: a=sendonly, or c=0.0.0.0 (RFC 2543 hold),
+	 * is IVR_SENDONLY. */
+	enum ivr_direction direction;
+	bool hold_address;		/* c= was 0.0.0.0 or :: */
+	struct sip_sdp_media media[SIP_SDP_MEDIA_MAX];
+	int media_count;
+	int chosen;			/* index of the stream answered */
+	int dropped_lines;		/* lines that failed to parse */
+};
+
+/* Parses an offer of length bytes. sofia-sip's sdp_parse rejects a whole
+ * body for one line it cannot read (such as "a=rtpmap:31 LPC", which lacks
+ * a clock rate), so on failure every line that fails alone is dropped and
+ * the rest parsed again; offer->dropped_lines counts them. The first audio
+ * stream over RTP/AVP with a port and PCMU or PCMA is chosen, the codec
+ * that comes first in its format list. Returns SIP_SDP_OK, or
+ * SIP_SDP_INVALID or SIP_SDP_NO_CODEC with a reason in error. */
+int sip_sdp_parse_offer(const char *body, size_t length,
+    struct sip_sdp_offer *offer, char *error, size_t error_size);
+
+/* Writes the answer to offer into out: the chosen stream on address (a
+ * numeric IPv4 or IPv6 address) and port with the chosen codec, the
+ * telephone-event type when offered, ptime 20 and the mirrored direction
+ * (sendonly gets recvonly, recvonly gets sendonly, inactive stays
+ * inactive); every other m= line with port 0. session_id and version fill
+ * the o= line; version grows with each answer in a dialog. Returns the
+ * length, or -1 when out is too small or address is not numeric. */
+int sip_sdp_build_answer(const struct sip_sdp_offer *offer,
+    const char *address, uint16_t port, uint64_t session_id,
+    unsigned int version, char *out, size_t size);
+
+/* The caller's RTP address of offer as a socket address. Returns 0, or -1
+ * when the c= address is not numeric. */
+int sip_sdp_remote(const struct sip_sdp_offer *offer,
+    struct sockaddr_storage *remote, socklen_t *length);
+
+/* The a= direction attribute of the answer to direction. */
+const char *sip_sdp_answer_direction(enum ivr_direction direction);
+
+#endif

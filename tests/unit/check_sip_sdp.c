@@ -1,0 +1,421 @@
+/* SDP offers as real callers send them (baresip, SIPp, the SDP bodies of
+ * RFC 4475) and the answers the IVR builds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "sip_sdp.h"
+
+#define CHECK_SDP_RFC4475 TEST_CASES_DIR "/sip/rfc4475"
+
+/* baresip 1.0.0's offer, as captured on loopback. */
+static const char check_sdp_baresip[] =
+    "v=0\r\n"
+    "o=- 1722413925 2718154046 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "c=IN IP4 127.0.0.1\r\n"
+    "t=0 0\r\n"
+    "m=audio 20056 RTP/AVP 0 8 101\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-15\r\n"
+    "a=sendrecv\r\n"
+    "a=label:1\r\n";
+
+/* SIPp's built-in uac scenario, with LF line ends. */
+static const char check_sdp_sipp[] =
+    "v=0\n"
+    "o=user1 53655765 2353687637 IN IP4 127.0.0.1\n"
+    "s=-\n"
+    "c=IN IP4 127.0.0.1\n"
+    "t=0 0\n"
+    "m=audio 6000 RTP/AVP 0\n"
+    "a=rtpmap:0 PCMU/8000\n";
+
+static char check_sdp_answer[SIP_SDP_ANSWER_SIZE];
+
+/* Parses text, asserting the result. */
+static void
+check_sdp_parse(const char *text, size_t length, struct sip_sdp_offer *offer,
+    int expected)
+{
+	char error[256] = "";
+	int result = sip_sdp_parse_offer(text, length, offer, error,
+	    sizeof error);
+
+	ck_assert_msg(result == expected, "result %d, expected %d (%s)",
+	    result, expected, error);
+	if (expected != SIP_SDP_OK)
+		ck_assert_msg(error[0] != '\0', "no reason for result %d",
+		    result);
+}
+
+/* Builds the answer on 127.0.0.1:20000 into check_sdp_answer. */
+static void
+check_sdp_build(const struct sip_sdp_offer *offer)
+{
+	int length = sip_sdp_build_answer(offer, "127.0.0.1", 20000, 42, 1,
+	    check_sdp_answer, sizeof check_sdp_answer);
+
+	ck_assert_int_gt(length, 0);
+	ck_assert_uint_eq(strlen(check_sdp_answer), (size_t)length);
+}
+
+static void
+check_sdp_answer_has(const char *line)
+{
+	ck_assert_msg(strstr(check_sdp_answer, line) != NULL,
+	    "answer lacks \"%s\":\n%s", line, check_sdp_answer);
+}
+
+static void
+check_sdp_answer_lacks(const char *line)
+{
+	ck_assert_msg(strstr(check_sdp_answer, line) == NULL,
+	    "answer has \"%s\":\n%s", line, check_sdp_answer);
+}
+
+/* Reads the body (after the empty line) of an RFC 4475 file into a new
+ * buffer; *length gets its size. */
+static char *
+check_sdp_rfc4475_body(const char *name, size_t *length)
+{
+	char path[512], *data, *body;
+	size_t size;
+	FILE *file;
+
+	snprintf(path, sizeof path, "%s/%s", CHECK_SDP_RFC4475, name);
+	file = fopen(path, "rb");
+	ck_assert_msg(file != NULL, "cannot open %s", path);
+	data = calloc(1, 65536);
+	ck_assert_ptr_nonnull(data);
+	size = fread(data, 1, 65535, file);
+	fclose(file);
+	body = strstr(data, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	body += 4;
+	*length = size - (size_t)(body - data);
+	memmove(data, body, *length);
+	return data;
+}
+
+START_TEST(sdp_baresip_offer)
+{
+	struct sip_sdp_offer offer;
+	struct sockaddr_storage remote;
+	socklen_t remote_length;
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&remote;
+
+	check_sdp_parse(check_sdp_baresip, strlen(check_sdp_baresip), &offer,
+	    SIP_SDP_OK);
+	ck_assert_int_eq(offer.payload_type, 0);
+	ck_assert_int_eq(offer.event_payload_type, 101);
+	ck_assert_str_eq(offer.address, "127.0.0.1");
+	ck_assert_int_eq(offer.port, 20056);
+	ck_assert_int_eq(offer.direction, IVR_SENDRECV);
+	ck_assert_int_eq(offer.dropped_lines, 0);
+	ck_assert_int_eq(sip_sdp_remote(&offer, &remote, &remote_length), 0);
+	ck_assert_int_eq(in->sin_family, AF_INET);
+	ck_assert_int_eq(ntohs(in->sin_port), 20056);
+	ck_assert_uint_eq(remote_length, sizeof(struct sockaddr_in));
+	check_sdp_build(&offer);
+	check_sdp_answer_has("v=0\r\no=- 42 1 IN IP4 127.0.0.1\r\n");
+	check_sdp_answer_has("\r\nc=IN IP4 127.0.0.1\r\n");
+	check_sdp_answer_has("\r\nm=audio 20000 RTP/AVP 0 101\r\n");
+	check_sdp_answer_has("\r\na=rtpmap:0 PCMU/8000\r\n");
+	check_sdp_answer_has("\r\na=rtpmap:101 telephone-event/8000\r\n");
+	check_sdp_answer_has("\r\na=fmtp:101 0-15\r\n");
+	check_sdp_answer_has("\r\na=ptime:20\r\n");
+	check_sdp_answer_has("\r\na=sendrecv\r\n");
+	check_sdp_answer_lacks("PCMA");
+}
+END_TEST
+
+START_TEST(sdp_sipp_offer)
+{
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(check_sdp_sipp, strlen(check_sdp_sipp), &offer,
+	    SIP_SDP_OK);
+	ck_assert_int_eq(offer.payload_type, 0);
+	ck_assert_int_eq(offer.event_payload_type, -1);
+	ck_assert_int_eq(offer.port, 6000);
+	check_sdp_build(&offer);
+	check_sdp_answer_has("\r\nm=audio 20000 RTP/AVP 0\r\n");
+	check_sdp_answer_lacks("telephone-event");
+}
+END_TEST
+
+START_TEST(sdp_pcma_only)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.payload_type, 8);
+	check_sdp_build(&offer);
+	check_sdp_answer_has("\r\nm=audio 20000 RTP/AVP 8\r\n");
+	check_sdp_answer_has("\r\na=rtpmap:8 PCMA/8000\r\n");
+}
+END_TEST
+
+START_TEST(sdp_offer_order_wins)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 18 8 0 96\r\n"
+	    "a=rtpmap:18 G729/8000\r\na=rtpmap:96 telephone-event/8000\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.payload_type, 8);
+	ck_assert_int_eq(offer.event_payload_type, 96);
+}
+END_TEST
+
+START_TEST(sdp_g722_only_rejected)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 9\r\n"
+	    "a=rtpmap:9 G722/8000\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_NO_CODEC);
+	ck_assert_int_eq(offer.payload_type, -1);
+}
+END_TEST
+
+START_TEST(sdp_srtp_only_rejected)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/SAVP 0\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_NO_CODEC);
+}
+END_TEST
+
+START_TEST(sdp_not_sdp_rejected)
+{
+	static const char text[] = "Signal=5\r\nDuration=160\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_INVALID);
+	check_sdp_parse(text, 0, &offer, SIP_SDP_INVALID);
+}
+END_TEST
+
+START_TEST(sdp_sendonly_hold)
+{
+	static const char text[] = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
+	    "a=sendonly\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.direction, IVR_SENDONLY);
+	ck_assert(!offer.hold_address);
+	check_sdp_build(&offer);
+	check_sdp_answer_has("\r\na=recvonly\r\n");
+}
+END_TEST
+
+START_TEST(sdp_session_sendonly)
+{
+	static const char text[] = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\na=sendonly\r\n"
+	    "m=audio 7000 RTP/AVP 0\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.direction, IVR_SENDONLY);
+}
+END_TEST
+
+START_TEST(sdp_recvonly_and_inactive)
+{
+	static const char recvonly[] = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
+	    "a=recvonly\r\n";
+	static const char inactive[] = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
+	    "a=inactive\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(recvonly, strlen(recvonly), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.direction, IVR_RECVONLY);
+	check_sdp_build(&offer);
+	check_sdp_answer_has("\r\na=sendonly\r\n");
+	check_sdp_parse(inactive, strlen(inactive), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.direction, IVR_INACTIVE);
+	check_sdp_build(&offer);
+	check_sdp_answer_has("\r\na=inactive\r\n");
+}
+END_TEST
+
+START_TEST(sdp_zero_address_hold)
+{
+	static const char text[] = "v=0\r\no=- 1 3 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char both[] = "v=0\r\no=- 1 3 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
+	    "a=inactive\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert(offer.hold_address);
+	ck_assert_int_eq(offer.direction, IVR_SENDONLY);
+	check_sdp_build(&offer);
+	check_sdp_answer_has("\r\na=recvonly\r\n");
+	check_sdp_answer_has("\r\nc=IN IP4 127.0.0.1\r\n");
+	check_sdp_parse(both, strlen(both), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.direction, IVR_INACTIVE);
+}
+END_TEST
+
+START_TEST(sdp_bad_line_dropped)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 31\r\n"
+	    "a=rtpmap:31 LPC\r\n";
+	struct sip_sdp_offer offer;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.dropped_lines, 1);
+	ck_assert_int_eq(offer.payload_type, 8);
+}
+END_TEST
+
+START_TEST(sdp_ipv6_connection)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP6 2001:db8::5\r\n"
+	    "s=-\r\nc=IN IP6 2001:db8::5\r\nt=0 0\r\n"
+	    "m=audio 7002 RTP/AVP 0\r\n";
+	struct sip_sdp_offer offer;
+	struct sockaddr_storage remote;
+	socklen_t remote_length;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&remote;
+	char text_address[INET6_ADDRSTRLEN];
+	int length;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.family, AF_INET6);
+	ck_assert_str_eq(offer.address, "2001:db8::5");
+	ck_assert_int_eq(sip_sdp_remote(&offer, &remote, &remote_length), 0);
+	ck_assert_int_eq(in6->sin6_family, AF_INET6);
+	ck_assert_int_eq(ntohs(in6->sin6_port), 7002);
+	ck_assert_ptr_nonnull(inet_ntop(AF_INET6, &in6->sin6_addr,
+	    text_address, sizeof text_address));
+	ck_assert_str_eq(text_address, "2001:db8::5");
+	length = sip_sdp_build_answer(&offer, "::1", 20002, 7, 3,
+	    check_sdp_answer, sizeof check_sdp_answer);
+	ck_assert_int_gt(length, 0);
+	check_sdp_answer_has("o=- 7 3 IN IP6 ::1\r\n");
+	check_sdp_answer_has("\r\nc=IN IP6 ::1\r\n");
+	check_sdp_answer_has("\r\nm=audio 20002 RTP/AVP 0\r\n");
+}
+END_TEST
+
+START_TEST(sdp_other_streams_rejected)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n"
+	    "m=video 7004 RTP/AVP 31\r\nm=audio 7006 RTP/AVP 0\r\n";
+	struct sip_sdp_offer offer;
+	const char *first, *second, *third;
+
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.media_count, 3);
+	ck_assert_int_eq(offer.chosen, 2);
+	ck_assert_int_eq(offer.port, 7006);
+	check_sdp_build(&offer);
+	first = strstr(check_sdp_answer, "m=audio 0 RTP/AVP 0\r\n");
+	second = strstr(check_sdp_answer, "m=video 0 RTP/AVP 31\r\n");
+	third = strstr(check_sdp_answer, "m=audio 20000 RTP/AVP 0\r\n");
+	ck_assert_msg(first != NULL && second != NULL && third != NULL &&
+	    first < second && second < third, "m= lines out of order:\n%s",
+	    check_sdp_answer);
+}
+END_TEST
+
+START_TEST(sdp_answer_too_small)
+{
+	struct sip_sdp_offer offer;
+	char small[64];
+
+	check_sdp_parse(check_sdp_baresip, strlen(check_sdp_baresip), &offer,
+	    SIP_SDP_OK);
+	ck_assert_int_eq(sip_sdp_build_answer(&offer, "127.0.0.1", 20000, 1, 1,
+	    small, sizeof small), -1);
+	ck_assert_int_eq(sip_sdp_build_answer(&offer, "localhost", 20000, 1, 1,
+	    check_sdp_answer, sizeof check_sdp_answer), -1);
+}
+END_TEST
+
+/* RFC 4475's INVITEs offer PCMU and G.723 with a video stream whose
+ * "a=rtpmap:31 LPC" lacks a clock rate. */
+START_TEST(sdp_rfc4475_bodies)
+{
+	static const char *const names[] = { "esc01.dat", "baddate.dat",
+	    "escruri.dat", "lwsstart.dat", "longreq.dat", "sdp01.dat" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct sip_sdp_offer offer;
+		size_t length;
+		char *body = check_sdp_rfc4475_body(names[i], &length);
+
+		check_sdp_parse(body, length, &offer, SIP_SDP_OK);
+		ck_assert_msg(offer.payload_type == 0, "%s", names[i]);
+		ck_assert_msg(offer.dropped_lines == 1, "%s", names[i]);
+		ck_assert_msg(offer.media_count == 2, "%s", names[i]);
+		ck_assert_msg(offer.port == 49217, "%s", names[i]);
+		check_sdp_build(&offer);
+		check_sdp_answer_has("\r\nm=video 0 RTP/AVP 31\r\n");
+		free(body);
+	}
+}
+END_TEST
+
+START_TEST(sdp_rfc4475_inv2543)
+{
+	struct sip_sdp_offer offer;
+	size_t length;
+	char *body = check_sdp_rfc4475_body("inv2543.dat", &length);
+
+	check_sdp_parse(body, length, &offer, SIP_SDP_OK);
+	ck_assert_int_eq(offer.payload_type, 0);
+	ck_assert_int_eq(offer.dropped_lines, 0);
+	ck_assert_str_eq(offer.address, "192.0.2.5");
+	free(body);
+}
+END_TEST
+
+Suite *
+sip_sdp_suite(void)
+{
+	Suite *suite = suite_create("sip_sdp");
+	TCase *tc = tcase_create("sdp");
+
+	tcase_add_test(tc, sdp_baresip_offer);
+	tcase_add_test(tc, sdp_sipp_offer);
+	tcase_add_test(tc, sdp_pcma_only);
+	tcase_add_test(tc, sdp_offer_order_wins);
+	tcase_add_test(tc, sdp_g722_only_rejected);
+	tcase_add_test(tc, sdp_srtp_only_rejected);
+	tcase_add_test(tc, sdp_not_sdp_rejected);
+	tcase_add_test(tc, sdp_sendonly_hold);
+	tcase_add_test(tc, sdp_session_sendonly);
+	tcase_add_test(tc, sdp_recvonly_and_inactive);
+	tcase_add_test(tc, sdp_zero_address_hold);
+	tcase_add_test(tc, sdp_bad_line_dropped);
+	tcase_add_test(tc, sdp_ipv6_connection);
+	tcase_add_test(tc, sdp_other_streams_rejected);
+	tcase_add_test(tc, sdp_answer_too_small);
+	tcase_add_test(tc, sdp_rfc4475_bodies);
+	tcase_add_test(tc, sdp_rfc4475_inv2543);
+	suite_add_tcase(suite, tc);
+	return suite;
+}
