@@ -15,7 +15,7 @@
 #include "ivr_msg.h"
 
 #ifndef IVR_MENU_FILE
-#define IVR_MENU_FILE "/usr/local/share/citizenhub/ivr-menu.json"
+#define IVR_MENU_FILE "/usr/local/share/citizenhub/ivr/menu.json"
 #endif
 
 #define IVR_CONFIG_PATH "channels.sip"

@@ -116,7 +116,7 @@ media_thread_counters(struct media_thread *media)
 	return &media->stats;
 }
 
-/* Frees a message nobody will handle; a START's socket is closed. */
+/* Frees a message that no call will handle, closing a START's socket. */
 static void
 media_thread_discard(void *message)
 {
@@ -245,7 +245,7 @@ media_thread_new_base(void)
 	return base;
 }
 
-static void
+void
 media_thread_free(struct media_thread *media)
 {
 	if (media->mailbox != NULL)
@@ -314,6 +314,10 @@ media_thread_post(struct media_thread *media, struct ivr_media_msg *message)
 {
 	int status = -1;
 
+	if (media == NULL) {
+		media_thread_discard(message);
+		return -1;
+	}
 	pthread_mutex_lock(&media->post_lock);
 	if (!media->closed)
 		status = mailbox_post(media->mailbox, message);
@@ -353,5 +357,4 @@ media_thread_stop(struct media_thread *media)
 	pthread_mutex_lock(&media->post_lock);
 	media->closed = true;
 	pthread_mutex_unlock(&media->post_lock);
-	media_thread_free(media);
 }

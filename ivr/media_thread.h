@@ -45,8 +45,12 @@ void media_thread_stats(const struct media_thread *media,
     struct media_stats *stats);
 
 /* Ends every call (reason "shutdown": each posts its hangup to the SIP
- * thread and its record to the main thread), joins the thread and frees
- * it. Main thread. */
+ * thread and its record to the main thread) and joins the thread. Later
+ * posts fail, but media stays allocated: the SIP thread may still post
+ * until sip_thread_stop returns. Main thread. */
 void media_thread_stop(struct media_thread *media);
+
+/* Frees a stopped media thread, after sip_thread_stop. Main thread. */
+void media_thread_free(struct media_thread *media);
 
 #endif

@@ -26,10 +26,11 @@ struct rtp_session_events {
 	/* The list given to rtp_session_play has been sent to its end. */
 	void (*played)(void *arg);
 	/* The recording reached its length limit, or a write to it failed,
-	 * and it was closed (rtp_session_record_stop tells which). */
+	 * and it was closed (rtp_session_record_stop then returns -1). */
 	void (*recorded)(void *arg);
-	/* No packet from the caller for the media timeout (not counted while
-	 * the caller holds with "inactive"). */
+	/* No packet from the caller for the media timeout. The time is not
+	 * counted while the caller holds or only listens (sendonly,
+	 * recvonly, inactive, or the address 0.0.0.0). */
 	void (*timeout)(void *arg);
 };
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Keys one feed can return; a 20 ms packet holds at most one. */
+/* Maximum keys one feed returns. A 20 ms packet contains at most one. */
 #define RTP_DTMF_KEYS_MAX 8
 
 struct rtp_dtmf;

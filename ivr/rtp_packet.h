@@ -37,7 +37,7 @@ struct rtp_packet {
  * RTP_HEADER_SIZE. */
 size_t rtp_packet_build_header(uint8_t *buffer, const struct rtp_header *header);
 
-/* Parses a received datagram of len bytes: version 2 only; the CSRC list
+/* Parses a received datagram of len bytes, version 2 only. The CSRC list
  * and a header extension are skipped and padding is removed, so payload is
  * the media alone (possibly empty). Returns 0, or -1 when the packet is
  * too short for what its header announces or not version 2. */

@@ -4,8 +4,8 @@
  * and the media timeout.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/event.h>
 #include <spandsp.h>
@@ -15,9 +15,12 @@
 #include "rtp_dtmf.h"
 #include "rtp_session_internal.h"
 
-/* Datagrams read per readiness before other events get their turn; the
+/* Datagrams taken by one recvmmsg. A batch that comes back short shows
+ * the queue is empty, which saves the read that would fail with EAGAIN. */
+#define RTP_BATCH 8
+/* Batches read per readiness before other events get their turn. The
  * socket stays readable, so the rest is read on the next round. */
-#define RTP_READS_MAX 32
+#define RTP_BATCHES_MAX 4
 /* A timestamp gap longer than this (2 s) is filled only up to it, and a
  * step back further than it starts the audio stream anew. */
 #define RTP_GAP_MAX_SAMPLES 16000
@@ -40,19 +43,14 @@ static void
 rtp_receive_latch(struct rtp_session *session,
     const struct sockaddr_storage *from, socklen_t from_len)
 {
-	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
-
 	session->latched = true;
 	if (from_len == session->remote_len &&
 	    memcmp(from, &session->remote, from_len) == 0)
 		return;
 	memcpy(&session->remote, from, from_len);
 	session->remote_len = from_len;
-	getnameinfo((const struct sockaddr *)from, from_len, host, sizeof(host),
-	    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-	log_info(RTP_LOG, "sending to the caller's source call=%llu "
-	    "address=%s port=%s", (unsigned long long)session->call, host,
-	    port);
+	session->remote_usable = rtp_session_address_usable(&session->remote);
+	rtp_session_log_remote(session, "caller_source");
 }
 
 static void
@@ -140,15 +138,20 @@ rtp_receive_packet(struct rtp_session *session, const uint8_t *data, size_t len,
 
 	if (rtp_packet_parse(data, len, &packet) != 0)
 		return;
-	rtp_session_count(&session->stats->packets_received, 1);
-	session->last_receive_us = now;
-	session->timeout_reported = false;
-
 	type = packet.header.payload_type;
 	is_event = session->event_payload_type >= 0 &&
 	    type == session->event_payload_type;
 	if (type != session->payload_type && !is_event)
 		return;
+	/* Once latched, only the caller's source counts: a packet from
+	 * elsewhere could otherwise inject keys or audio into the call. A
+	 * re-INVITE clears the latch. */
+	if (session->latched && (from_len != session->remote_len ||
+	    memcmp(from, &session->remote, from_len) != 0))
+		return;
+	rtp_session_count(&session->stats->packets_received, 1);
+	session->last_receive_us = now;
+	session->timeout_reported = false;
 	if (!session->latched)
 		rtp_receive_latch(session, from, from_len);
 	if (is_event)
@@ -157,34 +160,57 @@ rtp_receive_packet(struct rtp_session *session, const uint8_t *data, size_t len,
 		rtp_receive_audio(session, &packet);
 }
 
+/* Reads one batch into data and from. Returns the number of datagrams,
+ * or -1 when the socket has nothing more or failed. */
+static int
+rtp_receive_batch(struct rtp_session *session, int fd,
+    uint8_t data[RTP_BATCH][RTP_DATAGRAM_MAX],
+    struct sockaddr_storage from[RTP_BATCH], struct mmsghdr messages[RTP_BATCH],
+    struct iovec iov[RTP_BATCH])
+{
+	int n;
+
+	for (int i = 0; i < RTP_BATCH; i++) {
+		iov[i].iov_base = data[i];
+		iov[i].iov_len = RTP_DATAGRAM_MAX;
+		memset(&messages[i], 0, sizeof(messages[i]));
+		messages[i].msg_hdr.msg_name = &from[i];
+		messages[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		messages[i].msg_hdr.msg_iov = &iov[i];
+		messages[i].msg_hdr.msg_iovlen = 1;
+	}
+	do
+		n = recvmmsg(fd, messages, RTP_BATCH, MSG_DONTWAIT, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		log_debug(RTP_LOG, "receiving failed call=%llu: %s",
+		    (unsigned long long)session->call, strerror(errno));
+	return n;
+}
+
 void
 rtp_receive_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct rtp_session *session = arg;
-	uint8_t data[RTP_DATAGRAM_MAX];
+	uint8_t data[RTP_BATCH][RTP_DATAGRAM_MAX];
+	struct sockaddr_storage from[RTP_BATCH];
+	struct mmsghdr messages[RTP_BATCH];
+	struct iovec iov[RTP_BATCH];
 	int64_t now = rtp_session_now_us();
+	int n = RTP_BATCH;
 
 	(void)what;
 	rtp_session_enter(session);
-	for (int i = 0; i < RTP_READS_MAX && !session->dead; i++) {
-		struct sockaddr_storage from;
-		socklen_t from_len = sizeof(from);
-		ssize_t n = recvfrom(fd, data, sizeof(data), MSG_TRUNC,
-		    (struct sockaddr *)&from, &from_len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_debug(RTP_LOG, "receiving failed call=%llu: %s",
-				    (unsigned long long)session->call,
-				    strerror(errno));
-			break;
+	for (int round = 0; round < RTP_BATCHES_MAX && n == RTP_BATCH &&
+	    !session->dead; round++) {
+		n = rtp_receive_batch(session, fd, data, from, messages, iov);
+		for (int i = 0; i < n && !session->dead; i++) {
+			/* Longer than RTP_DATAGRAM_MAX: not RTP we take. */
+			if (messages[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			rtp_receive_packet(session, data[i], messages[i].msg_len,
+			    &from[i], messages[i].msg_hdr.msg_namelen, now);
 		}
-		if ((size_t)n > sizeof(data))
-			continue;	/* truncated: not RTP we take */
-		rtp_receive_packet(session, data, (size_t)n, &from, from_len,
-		    now);
 	}
 	rtp_session_leave(session);
 }
@@ -192,9 +218,10 @@ rtp_receive_readable(evutil_socket_t fd, short what, void *arg)
 void
 rtp_receive_check_timeout(struct rtp_session *session, int64_t now_us)
 {
-	/* A caller that holds, or only listens, may send nothing. */
+	/* A caller that holds (also the old way, with the address 0.0.0.0)
+	 * or only listens may send nothing. */
 	if (session->media_timeout_us == 0 || session->timeout_reported ||
-	    session->direction != IVR_SENDRECV ||
+	    session->direction != IVR_SENDRECV || !session->remote_usable ||
 	    now_us - session->last_receive_us < session->media_timeout_us)
 		return;
 	session->timeout_reported = true;

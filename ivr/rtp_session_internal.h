@@ -41,12 +41,13 @@ struct rtp_session {
 	void *arg;
 	struct media_stats *stats;
 
-	/* Where packets go: the SDP address, then the source of the caller's
-	 * first valid packet (latched). */
+	/* Destination of the packets: the SDP address, then the source of
+	 * the caller's first valid packet (latched). */
 	struct sockaddr_storage sdp_remote;
 	socklen_t sdp_remote_len;
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
+	bool remote_usable;		/* not 0.0.0.0, :: or port 0 */
 	bool latched;
 
 	int payload_type;
@@ -107,7 +108,17 @@ int64_t rtp_session_now_us(void);
 void rtp_session_enter(struct rtp_session *session);
 bool rtp_session_leave(struct rtp_session *session);
 
-/* Adds one to a media_stats counter, relaxed: any thread may read it. */
+/* Logs at info level the address packets go to from now on, with the
+ * reason of the change. */
+void rtp_session_log_remote(const struct rtp_session *session,
+    const char *reason);
+
+/* Whether remote is an address to send to: 0.0.0.0 (the old way of
+ * holding a call in SDP), :: and port 0 are not. */
+bool rtp_session_address_usable(const struct sockaddr_storage *remote);
+
+/* Adds value to a media_stats counter with a relaxed atomic, because any
+ * thread may read the counters. */
 void rtp_session_count(uint64_t *counter, uint64_t value);
 
 /* rtp_receive.c: the read event's callback. */

@@ -1,7 +1,7 @@
 /*
  * WAV writer for the callers' recordings: 8000 Hz, mono, 16-bit PCM, with a
  * length limit. The media thread writes as packets arrive, so samples are
- * gathered in a small buffer and written a few kilobytes at a time; the
+ * gathered in a small buffer and written a few kilobytes at a time. The
  * header's sizes are filled in at close.
  */
 #ifndef IVR_RTP_WAV_H

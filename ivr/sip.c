@@ -91,13 +91,14 @@ sip_status(struct evhttp_request *req, void *arg)
 	media_thread_stats(ivr->media, &stats);
 	/* http_send_json steals the object. */
 	http_send_json(req, 200, json_pack(
-	    "{s:i, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, "
+	    "{s:i, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, "
 	    "s:{s:I, s:I, s:I}}",
 	    "sip_calls", sip_thread_calls(ivr->sip),
 	    "media_calls", (json_int_t)stats.active,
 	    "calls_started", (json_int_t)stats.calls,
 	    "packets_sent", (json_int_t)stats.packets_sent,
 	    "packets_received", (json_int_t)stats.packets_received,
+	    "packets_skipped", (json_int_t)stats.packets_skipped,
 	    "spacing",
 	    "within_1ms", (json_int_t)stats.spacing_within_1ms,
 	    "within_2ms", (json_int_t)stats.spacing_within_2ms,
@@ -124,8 +125,10 @@ sip_start(void *state)
 	if ((ivr->media = media_thread_start(ivr, &err)) == NULL ||
 	    (ivr->sip = sip_thread_start(ivr, &err)) == NULL) {
 		log_error(SIP_LOG, "cannot start: %s", err.message);
-		if (ivr->media != NULL)
+		if (ivr->media != NULL) {
 			media_thread_stop(ivr->media);
+			media_thread_free(ivr->media);
+		}
 		ivr->media = NULL;
 		return -1;
 	}
@@ -142,12 +145,17 @@ sip_stop(void *state)
 {
 	struct ivr *ivr = state;
 
+	/* The media thread stops first, so that each call's hangup reaches
+	 * the SIP thread, but is freed last, since the SIP thread may post
+	 * to it (and is refused) until it stops. */
 	if (ivr->media != NULL)
 		media_thread_stop(ivr->media);
-	ivr->media = NULL;
 	if (ivr->sip != NULL)
 		sip_thread_stop(ivr->sip);
 	ivr->sip = NULL;
+	if (ivr->media != NULL)
+		media_thread_free(ivr->media);
+	ivr->media = NULL;
 	if (ivr->hub != NULL)
 		ivr_hub_stop(ivr->hub);
 }

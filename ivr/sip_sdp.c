@@ -12,7 +12,7 @@
 
 #include "sip_sdp.h"
 
-/* Longest offer taken: a few streams with their attributes. */
+/* Maximum offer length in bytes: a few streams with their attributes. */
 #define SIP_SDP_OFFER_MAX 16384
 
 /* The session a line is tested in when it is tested alone. */

@@ -34,7 +34,7 @@ struct sip_sdp_media {
 	char format[32];	/* its first format */
 };
 
-/* What the IVR takes from an offer. */
+/* The parts of an offer that the IVR uses. */
 struct sip_sdp_offer {
 	char address[INET6_ADDRSTRLEN];	/* c= of the chosen stream */
 	int family;			/* AF_INET or AF_INET6 */

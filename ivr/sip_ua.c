@@ -31,7 +31,7 @@ sip_ua_media_end(struct sip_leg *leg, const char *reason)
 	message->call = leg->call;
 	snprintf(message->reason, sizeof message->reason, "%s", reason);
 	if (media_thread_post(leg->sip->ivr->media, message) != 0)
-		log_warn(SIP_LOG, "media thread refused the end of call=%llu",
+		log_warn(SIP_LOG, "media thread rejected the end of call=%llu",
 		    (unsigned long long)leg->call);
 }
 
@@ -61,7 +61,7 @@ sip_ua_record(struct sip_leg *leg, const char *reason)
 	snprintf(message->end_reason, sizeof message->end_reason, "%s",
 	    reason);
 	if (ivr_hub_post(leg->sip->ivr->hub, message) != 0)
-		log_warn(SIP_LOG, "hub refused the record of call=%llu",
+		log_warn(SIP_LOG, "hub rejected the record of call=%llu",
 		    (unsigned long long)leg->call);
 }
 
@@ -120,6 +120,7 @@ sip_ua_bye(struct sip_leg *leg)
 	if (leg->state == SIP_LEG_RINGING)
 		sip_ua_end_ringing(leg, "caller");
 	leg->state = SIP_LEG_ENDING;
+	snprintf(leg->end_reason, sizeof leg->end_reason, "caller");
 	sip_ua_media_end(leg, "caller");
 }
 
@@ -147,7 +148,7 @@ sip_ua_post_digit(struct sip_leg *leg, char key)
 	message->call = leg->call;
 	message->digit = key;
 	if (media_thread_post(leg->sip->ivr->media, message) != 0)
-		log_warn(SIP_LOG, "media thread refused a key of call=%llu",
+		log_warn(SIP_LOG, "media thread rejected a key of call=%llu",
 		    (unsigned long long)leg->call);
 }
 
@@ -195,8 +196,9 @@ sip_ua_info(struct sip_thread *sip, nua_handle_t *handle, struct sip_leg *leg,
 	sip_ua_post_digit(leg, key);
 }
 
-/* The call is over for nua: tell whoever has not heard and free the leg.
- * A handle without a leg is a rejected INVITE's. */
+/* The call is over for nua: tells the media thread or the hub if they
+ * have not heard yet, and frees the leg. A handle without a leg belongs to
+ * a rejected INVITE. */
 static void
 sip_ua_terminated(struct sip_thread *sip, nua_handle_t *handle,
     struct sip_leg *leg)
@@ -204,6 +206,7 @@ sip_ua_terminated(struct sip_thread *sip, nua_handle_t *handle,
 	const char *reason;
 
 	if (leg == NULL) {
+		log_debug(SIP_LOG, "rejected INVITE terminated");
 		nua_handle_destroy(handle);
 		return;
 	}
@@ -232,7 +235,8 @@ static void
 sip_ua_answered_by_nua(nua_event_t event, int status, nua_handle_t *handle,
     struct sip_leg *leg)
 {
-	log_debug(SIP_LOG, "%s answered %d", nua_event_name(event), status);
+	log_debug(SIP_LOG, "%s: nua responded %d", nua_event_name(event),
+	    status);
 	if (leg == NULL)
 		nua_handle_destroy(handle);
 }

@@ -4,7 +4,7 @@
  * function here runs on the SIP thread.
  *
  * A leg exists from an admitted INVITE until nua reports the call
- * terminated. While it rings (ring_ms) only the SIP thread knows it; once
+ * terminated. While it rings (ring_ms) only the SIP thread tracks it. Once
  * answered, the media thread runs the call under the leg's id. Whoever
  * learns first that the call ended tells the other side: the SIP thread
  * posts IVR_MEDIA_END for a BYE from the caller, the media thread posts

@@ -170,12 +170,16 @@ sip_ua_rtp_open(struct sip_thread *sip, struct sip_leg *leg)
 	return -1;
 }
 
-/* Copies the user part of url into out, "" when there is none. */
+/* Copies the user part of url into out, the number of a tel: URI, or ""
+ * when there is none. */
 static void
 sip_ua_user(const url_t *url, char *out, size_t size)
 {
-	snprintf(out, size, "%s", url != NULL && url->url_user != NULL ?
-	    url->url_user : "");
+	const char *user = NULL;
+
+	if (url != NULL)
+		user = url->url_type == url_tel ? url->url_host : url->url_user;
+	snprintf(out, size, "%s", user != NULL ? user : "");
 }
 
 static void
@@ -337,7 +341,7 @@ sip_ua_media_start(struct sip_leg *leg)
 	message->started_at_ms = leg->started_at_ms;
 	message->answered_at_ms = leg->answered_at_ms;
 	/* The media thread owns the socket now, and closes it even when it
-	 * refuses the call. */
+	 * rejects the call. */
 	leg->rtp_fd = -1;
 	return media_thread_post(leg->sip->ivr->media, message);
 }
@@ -359,7 +363,7 @@ sip_ua_answer(struct sip_leg *leg)
 	leg->state = SIP_LEG_ANSWERED;
 	leg->answered_at_ms = sip_thread_now_ms();
 	if (sip_ua_media_start(leg) != 0) {
-		log_error(SIP_LOG, "call=%llu media thread refused the call",
+		log_error(SIP_LOG, "call=%llu media thread rejected the call",
 		    (unsigned long long)leg->call);
 		sip_ua_hangup(leg, "error");
 		return;
@@ -405,6 +409,6 @@ sip_ua_reinvite(struct sip_leg *leg, sip_t const *message)
 	    (update = sip_ua_media_message(leg, IVR_MEDIA_UPDATE)) == NULL)
 		return;
 	if (media_thread_post(sip->ivr->media, update) != 0)
-		log_warn(SIP_LOG, "media thread refused the update of call=%llu",
+		log_warn(SIP_LOG, "media thread rejected the update of call=%llu",
 		    (unsigned long long)leg->call);
 }

@@ -30,7 +30,7 @@ sip_ua_transfer_result(struct sip_leg *leg, int status)
 	message->call = leg->call;
 	message->transfer_status = status;
 	if (media_thread_post(leg->sip->ivr->media, message) != 0)
-		log_warn(SIP_LOG, "media thread refused the transfer outcome "
+		log_warn(SIP_LOG, "media thread rejected the transfer outcome "
 		    "of call=%llu", (unsigned long long)leg->call);
 }
 
@@ -63,7 +63,7 @@ sip_ua_refer(struct sip_leg *leg, const char *target)
 	if (config->transfer_uri == NULL ||
 	    strcmp(target, config->transfer_uri) != 0) {
 		log_error(SIP_LOG, "call=%llu REFER to a target other than "
-		    "transfer_uri refused", (unsigned long long)leg->call);
+		    "transfer_uri rejected", (unsigned long long)leg->call);
 		sip_ua_transfer_result(leg, 403);
 		return;
 	}

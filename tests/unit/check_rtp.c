@@ -641,8 +641,13 @@ check_rtp_spacings(void)
 START_TEST(rtp_session_paced_silence)
 {
 	struct check_rtp_sink *sink = &check_rtp_caller;
+	int tos = 0;
+	socklen_t tos_len = sizeof(tos);
 
 	check_rtp_open(RTP_PT_PCMU, -1, 0);
+	ck_assert_int_eq(getsockopt(check_rtp_session_fd, IPPROTO_IP, IP_TOS,
+	    &tos, &tos_len), 0);
+	ck_assert_int_eq(tos, 0xb8);
 	ck_assert(check_rtp_wait_packets(sink, 20, 2000));
 	rtp_session_free(check_rtp_session);
 	check_rtp_session = NULL;
@@ -666,6 +671,47 @@ START_TEST(rtp_session_paced_silence)
 		ck_assert_uint_eq(sink->headers[i].timestamp,
 		    sink->headers[i - 1].timestamp + 160);
 	}
+}
+END_TEST
+
+static void
+check_rtp_stall(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	usleep(150 * 1000);
+}
+
+START_TEST(rtp_session_skips_after_stall)
+{
+	struct check_rtp_sink *sink = &check_rtp_caller;
+	const struct timeval now = { 0, 0 };
+	struct event *stall;
+	size_t before;
+	bool jumped = false;
+
+	check_rtp_open(RTP_PT_PCMU, -1, 0);
+	ck_assert(check_rtp_wait_packets(sink, 2, 1000));
+	before = sink->count;
+	stall = evtimer_new(check_rtp_base, check_rtp_stall, NULL);
+	ck_assert_ptr_nonnull(stall);
+	evtimer_add(stall, &now);
+	ck_assert(check_rtp_wait_packets(sink, 3, 1000));
+	event_free(stall);
+
+	/* 150 ms late is more than three packets: the late ones are skipped,
+	 * not sent in a burst, and the stall is in the spacing. */
+	ck_assert_uint_ge(check_rtp_stats.packets_skipped, 4);
+	ck_assert_uint_ge(check_rtp_stats.spacing_max_us, 100000);
+	for (size_t i = before; i < sink->count; i++) {
+		ck_assert_uint_eq(sink->headers[i].sequence,
+		    (uint16_t)(sink->headers[i - 1].sequence + 1));
+		if (sink->headers[i].timestamp - sink->headers[i - 1].timestamp >
+		    160)
+			jumped = true;
+	}
+	ck_assert(jumped);
 }
 END_TEST
 
@@ -831,6 +877,33 @@ START_TEST(rtp_session_latches_on_caller)
 }
 END_TEST
 
+START_TEST(rtp_session_ignores_other_sources_once_latched)
+{
+	struct check_rtp_sink other;
+	struct rtp_header header = {
+		.payload_type = CHECK_RTP_EVENT_PT,
+		.sequence = 1,
+		.timestamp = 4000,
+		.ssrc = 0x99,
+	};
+	uint8_t payload[4] = { 9, 10, 0, 160 };
+
+	check_rtp_open(RTP_PT_PCMU, CHECK_RTP_EVENT_PT, 0);
+	check_rtp_sink_open(&other);
+	/* The caller's press latches the session on the caller's source. */
+	check_rtp_send_press(0x0e05384e, 7984, 13280, 5);
+	check_rtp_run_for(30);
+	ck_assert_str_eq(check_rtp_call.digits, "5");
+
+	/* A key from another source is not the caller's. */
+	check_rtp_send(other.fd, &header, payload, sizeof(payload));
+	check_rtp_run_for(50);
+	ck_assert_str_eq(check_rtp_call.digits, "5");
+	ck_assert_uint_eq(other.count, 0);
+	check_rtp_sink_close(&other);
+}
+END_TEST
+
 START_TEST(rtp_session_update_moves_remote)
 {
 	struct check_rtp_sink moved;
@@ -891,6 +964,27 @@ START_TEST(rtp_session_hold_stops_sending)
 	ck_assert_uint_eq(check_rtp_spacings(), spacings);
 	ck_assert(check_loop_run(check_rtp_base, &check_rtp_call.done, 1000));
 	ck_assert_int_eq(check_rtp_call.played + check_rtp_call.timeouts, 1);
+}
+END_TEST
+
+START_TEST(rtp_session_unspecified_remote)
+{
+	struct sockaddr_in zero = check_rtp_caller.addr;
+
+	zero.sin_addr.s_addr = htonl(INADDR_ANY);
+	check_rtp_open(RTP_PT_PCMU, -1, 60);
+	ck_assert(check_rtp_wait_packets(&check_rtp_caller, 1, 1000));
+	rtp_session_update(check_rtp_session, (const struct sockaddr *)&zero,
+	    sizeof(zero), IVR_SENDRECV);
+	check_rtp_run_for(10);
+	check_rtp_caller.count = 0;
+	memset(&check_rtp_stats, 0, sizeof(check_rtp_stats));
+	check_rtp_run_for(80);
+	ck_assert_uint_eq(check_rtp_caller.count, 0);
+	ck_assert_uint_eq(check_rtp_stats.packets_sent, 0);
+	ck_assert_uint_eq(check_rtp_spacings(), 0);
+	/* 0.0.0.0 is a hold: the silent caller is not timed out. */
+	ck_assert_int_eq(check_rtp_call.timeouts, 0);
 }
 END_TEST
 
@@ -1060,6 +1154,7 @@ rtp_suite(void)
 	tcase_add_checked_fixture(session, check_rtp_setup, check_rtp_teardown);
 	tcase_set_timeout(session, 20);
 	tcase_add_test(session, rtp_session_paced_silence);
+	tcase_add_test(session, rtp_session_skips_after_stall);
 	tcase_add_test(session, rtp_session_plays_prompt);
 	tcase_add_test(session, rtp_session_prompt_ends_mid_packet);
 	tcase_add_test(session, rtp_session_rfc4733_once_per_press);
@@ -1067,8 +1162,10 @@ rtp_suite(void)
 	tcase_add_test(session, rtp_session_inband_keys);
 	tcase_add_test(session, rtp_session_inband_off_after_event);
 	tcase_add_test(session, rtp_session_latches_on_caller);
+	tcase_add_test(session, rtp_session_ignores_other_sources_once_latched);
 	tcase_add_test(session, rtp_session_update_moves_remote);
 	tcase_add_test(session, rtp_session_hold_stops_sending);
+	tcase_add_test(session, rtp_session_unspecified_remote);
 	tcase_add_test(session, rtp_session_sendonly_holds);
 	tcase_add_test(session, rtp_session_media_timeout);
 	tcase_add_test(session, rtp_session_packets_defer_timeout);
