@@ -148,9 +148,10 @@ sip_hub_config() {
 JSON
 }
 
-# sip_hub_start: starts a hub with the web channel and the sip channel on
-# free ports and waits until /sip/status responds. Returns 1 when it does
-# not come up.
+# sip_hub_start [DATA_DIR]: starts a hub with the web channel and the sip
+# channel on free ports (on DATA_DIR to restart on existing data) and waits
+# until /sip/status responds. Returns 1 when it does not come up.
+# shellcheck disable=SC2120 # the argument is optional
 sip_hub_start() {
 	SIP_PORT=$(sip_free_udp_port)
 	SIP_RTP_MIN=$(sip_free_udp_range 40)
@@ -159,7 +160,7 @@ sip_hub_start() {
 	echo "nameserver 127.0.0.1" >"$SIP_RESOLV_CONF"
 	mkdir -p "$TEST_TMP/recordings"
 	HUB_CHANNELS_EXTRA=$(sip_hub_config)
-	hub_start || return 1
+	hub_start "$@" || return 1
 	sip_status_get
 	if [ "$API_STATUS" != 200 ]; then
 		fail "GET /sip/status after start-up: HTTP $API_STATUS"
