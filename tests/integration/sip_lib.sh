@@ -814,7 +814,8 @@ names.append("status_" + status)
 if len(sys.argv) > 3 and sys.argv[3] not in ("", "null"):
     due = datetime.datetime.fromisoformat(sys.argv[3])
     day = due.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
-    names += ["due_intro", "date_day"] + number(day.day)
+    names += ["due_intro", "date_day_early" if day.day <= 10 else "date_day"]
+    names += number(day.day)
     names += ["month_%d" % day.month, "date_year"] + number(day.year)
 print(" ".join(names))
 PYTHON
