@@ -88,6 +88,7 @@ struct ivr {
 	const struct ivr_prompts *prompts;	/* shared, read-only */
 	struct ivr_hub *hub;		/* main thread side (ivr_hub.c) */
 	struct media_thread *media;
+	bool media_stopped;		/* its calls ended, the hub is stopping */
 	struct sip_thread *sip;
 };
 

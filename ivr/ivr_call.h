@@ -21,7 +21,9 @@ struct ivr_call *ivr_call_start(struct media_thread *media,
     const struct ivr_media_msg *start);
 
 /* A later message for this call: UPDATE, DIGIT, END, TRANSFER, LOOKUP or
- * REPORT. After END the call is freed (media_thread_forget is called). */
+ * REPORT. After END the call frees its media at once and itself (calling
+ * media_thread_forget) from the next loop turn, or, when a voice report
+ * is still out, once the REPORT answer has come. */
 void ivr_call_handle(struct ivr_call *call, const struct ivr_media_msg *message);
 
 /* Ends the call with reason ("shutdown"): hangup to the SIP thread, record
