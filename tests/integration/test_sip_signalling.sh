@@ -221,4 +221,103 @@ hub_stop
 check_not_contains "daemon log" "$(cat "$HUB_LOG")" "AddressSanitizer"
 case_end
 
+# --- TCP connections ----------------------------------------------------------------
+
+# signalling_tcp_probe: opens 20 silent TCP connections, one that sends a
+# byte of garbage every 0.3 s and one that sends a 100 kB INVITE to
+# SIP_PORT, then prints for each kind how many seconds it stayed open (-1
+# while still open after 20 s) and the first line of any response.
+signalling_tcp_probe() {
+	python3 - "$SIP_PORT" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def connect():
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setblocking(False)
+    return s
+silent = [connect() for _ in range(20)]
+garbage = connect()
+big = connect()
+body = "v=0\r\n" + "a=x-pad:" + "x" * 100000 + "\r\n"
+invite = ("INVITE sip:1022@127.0.0.1:%d SIP/2.0\r\n"
+          "Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-big\r\n"
+          "From: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:1022@127.0.0.1>\r\n"
+          "Call-ID: big-sdp@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+          "Contact: <sip:probe@127.0.0.1:9;transport=tcp>\r\n"
+          "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+          % (port, len(body), body)).encode()
+big.setblocking(True)
+try:
+    big.sendall(invite)
+except OSError:
+    pass
+big.setblocking(False)
+start = time.monotonic()
+closed = {}
+big_reply = b""
+def is_closed(s):
+    try:
+        data = s.recv(65536)
+    except BlockingIOError:
+        return False, b""
+    except OSError:
+        return True, b""
+    return data == b"", data
+next_garbage = start
+while time.monotonic() - start < 20 and len(closed) < 3:
+    now = time.monotonic()
+    if "silent" not in closed:
+        if all(is_closed(s)[0] for s in silent):
+            closed["silent"] = now - start
+    if "garbage" not in closed:
+        if now >= next_garbage:
+            try:
+                garbage.send(b"\x00")
+            except OSError:
+                pass
+            next_garbage = now + 0.3
+        if is_closed(garbage)[0]:
+            closed["garbage"] = now - start
+    if "big" not in closed:
+        done, data = is_closed(big)
+        big_reply += data
+        if done:
+            closed["big"] = now - start
+    time.sleep(0.1)
+for kind in ("silent", "garbage", "big"):
+    print("%s %d" % (kind, closed.get(kind, -1)))
+first = big_reply.split(b"\r\n", 1)[0].decode("latin-1")
+print("big_reply " + (first or "none"))
+PY
+}
+
+SIP_CHANNEL_EXTRA=', "tcp_idle_seconds": 2'
+case_begin "hub starts with a short tcp idle time"
+sip_hub_start
+case_end
+
+case_begin "idle and garbage tcp connections are closed"
+probe=$(signalling_tcp_probe)
+silent=$(sed -n 's/^silent //p' <<<"$probe")
+garbage=$(sed -n 's/^garbage //p' <<<"$probe")
+big_reply=$(sed -n 's/^big_reply //p' <<<"$probe")
+# -1 means still open after 20 s.
+check_ge "seconds until the silent connections closed" 0 "${silent:--1}"
+[ "${silent:-99}" -le 5 ] ||
+	fail "silent connections: expected closed within 5 s, took $silent"
+check_ge "seconds until the garbage connection closed" 0 "${garbage:--1}"
+[ "${garbage:-99}" -le 15 ] ||
+	fail "garbage connection: expected closed within 15 s, took $garbage"
+check_not_contains "response to a 100 kB INVITE" "$big_reply" "SIP/2.0 100"
+check_not_contains "response to a 100 kB INVITE" "$big_reply" "SIP/2.0 200"
+curl_status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	"$HUB_URL/healthz" || true)
+check_equal "GET /healthz after the probe" 200 "$curl_status"
+case_end
+
+case_begin "hub stops cleanly after the tcp probe"
+hub_stop
+check_not_contains "daemon log" "$(cat "$HUB_LOG")" "AddressSanitizer"
+case_end
+
 tests_done
