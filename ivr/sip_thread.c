@@ -49,6 +49,9 @@ sip_thread_now_ms(void)
 
 /* --- Logging ------------------------------------------------------------------ */
 
+/* Set before sofia-sip logs anything, from channels.sip.trace. */
+static bool sip_thread_log_traced;
+
 /* Receives sofia-sip's log output, which comes in pieces: a line is logged
  * when its newline arrives. Only the SIP thread logs through sofia-sip. */
 static void
@@ -69,8 +72,11 @@ sip_thread_log(void *stream, char const *fmt, va_list ap)
 		return;
 	while (used > 0 && (line[used - 1] == '\n' || line[used - 1] == '\r'))
 		line[--used] = '\0';
-	if (used > 0)
+	/* With tracing, every line of every message is wanted, repeats too. */
+	if (used > 0 && sip_thread_log_traced)
 		log_debug("sofia", "%s", line);
+	else if (used > 0)
+		log_library(LOG_LEVEL_DEBUG, "sofia", line);
 	used = 0;
 }
 
@@ -81,6 +87,7 @@ sip_thread_log_setup(const struct ivr_config *config)
 {
 	unsigned int level = config->trace ? 7 : 2;
 
+	sip_thread_log_traced = config->trace;
 	su_log_redirect(su_log_default, sip_thread_log, NULL);
 	su_log_redirect(nua_log, sip_thread_log, NULL);
 	su_log_redirect(nta_log, sip_thread_log, NULL);
