@@ -115,10 +115,23 @@ sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
 		    "PCMU or PCMA over RTP/AVP only");
 		return -1;
 	}
+	if (result == SIP_SDP_REFUSED) {
+		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 399, error);
+		return -1;
+	}
 	if (result != SIP_SDP_OK) {
 		log_info(SIP_LOG, "invalid SDP offer: %s", error);
 		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 399,
 		    "invalid SDP offer");
+		return -1;
+	}
+	result = sip_sdp_check_target(offer, strchr(sip->config->rtp_address,
+	    ':') != NULL ? AF_INET6 : AF_INET, initial, error, sizeof error);
+	if (result != 0) {
+		log_info(SIP_LOG, "SDP offer rejected: %s address=%s port=%u",
+		    error, offer->address, offer->port);
+		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, result,
+		    error);
 		return -1;
 	}
 	return 0;

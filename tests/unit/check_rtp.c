@@ -1014,6 +1014,26 @@ START_TEST(rtp_session_media_timeout)
 }
 END_TEST
 
+START_TEST(rtp_session_first_packet_timeout)
+{
+	/* Configured 8 s, but the caller never sends: 5 s. */
+	check_rtp_open(RTP_PT_PCMU, -1, 8000);
+	check_rtp_run_for(4700);
+	ck_assert_int_eq(check_rtp_call.timeouts, 0);
+	check_rtp_run_for(700);
+	ck_assert_int_eq(check_rtp_call.timeouts, 1);
+}
+END_TEST
+
+START_TEST(rtp_session_latched_keeps_timeout)
+{
+	check_rtp_open(RTP_PT_PCMU, -1, 8000);
+	check_rtp_send_audio(check_rtp_caller.fd, 0x33, 1, 160, NULL);
+	check_rtp_run_for(5600);
+	ck_assert_int_eq(check_rtp_call.timeouts, 0);
+}
+END_TEST
+
 START_TEST(rtp_session_packets_defer_timeout)
 {
 	check_rtp_open(RTP_PT_PCMU, -1, 100);
@@ -1169,6 +1189,8 @@ rtp_suite(void)
 	tcase_add_test(session, rtp_session_sendonly_holds);
 	tcase_add_test(session, rtp_session_media_timeout);
 	tcase_add_test(session, rtp_session_packets_defer_timeout);
+	tcase_add_test(session, rtp_session_first_packet_timeout);
+	tcase_add_test(session, rtp_session_latched_keeps_timeout);
 	tcase_add_test(session, rtp_session_record_limit);
 	tcase_add_test(session, rtp_session_record_stop_length);
 	tcase_add_test(session, rtp_session_free_in_callback);
