@@ -198,6 +198,8 @@ check_equal "503 responses" 5 "$(signalling_count burst 'SIP/2.0 503')"
 check_equal "Retry-After headers" 5 "$(signalling_count burst 'Retry-After: 30')"
 check_equal "answered calls" 3 "$(signalling_count burst 'BYE sip:')"
 check_contains "daemon log" "$(cat "$HUB_LOG")" "max_calls=3 reached"
+# Five rejections from one source in a minute: one line.
+check_equal "logged rejections" 1 "$(grep -c 'INVITE rejected' "$HUB_LOG")"
 case_end
 
 case_begin "offers aimed elsewhere get 488"
