@@ -14,9 +14,10 @@
 
 /* A 20 ms frame counts as voiced when its RMS is above -45 dBm0. For
  * G.711 a full-scale sine (RMS 23170 in 16-bit linear) is +3.17 dBm0
- * (ITU-T G.711), so 0 dBm0 is RMS 16090 and -45 dBm0 is RMS 90. Speech
- * runs at about -20 dBm0 and quiet line noise below -55 dBm0, so the
- * threshold lies between them. */
+ * (ITU-T G.711), so 0 dBm0 is RMS 16090 and -45 dBm0 is RMS 90. Active
+ * speech is typically around -20 dBm0 and an idle line's noise below
+ * -50 dBm0 (estimates, not measured here), so the threshold lies between
+ * them with room for a quiet voice. */
 #define RTP_RECORD_FRAME_SAMPLES 160
 #define RTP_RECORD_VOICED_RMS 90
 
