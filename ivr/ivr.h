@@ -48,6 +48,8 @@ struct ivr_config {
 	int media_timeout_seconds;	/* no RTP from the caller this long:
 					 * hang up */
 	int no_input_seconds;		/* default menu timeout */
+	int tcp_idle_seconds;		/* a SIP TCP connection with no
+					 * message this long is closed */
 
 	char *menu_file;		/* JSON menu, absolute */
 	char *prompts_dir;		/* prompts_dir/{vi,en}/NAME.wav */
