@@ -50,6 +50,8 @@ struct ivr_config {
 	int no_input_seconds;		/* default menu timeout */
 	int tcp_idle_seconds;		/* a SIP TCP connection with no
 					 * message this long is closed */
+	int media_priority;		/* 0: normal scheduling; 1-99: the
+					 * media thread runs SCHED_FIFO */
 
 	char *menu_file;		/* JSON menu, absolute */
 	char *prompts_dir;		/* prompts_dir/{vi,en}/NAME.wav */
