@@ -335,8 +335,11 @@ ivr_call_start(struct media_thread *media, const struct ivr_media_msg *start)
 	}
 	max_delay.tv_sec = call->ivr->config.max_call_seconds;
 	evtimer_add(call->max_timer, &max_delay);
-	log_info(IVR_CALL_LOG, "call started call=%llu caller=%s callee=%s",
-	    (unsigned long long)call->id, call->caller, call->callee);
+	/* The caller's number is personal data: it is logged at debug only. */
+	log_info(IVR_CALL_LOG, "call started call=%llu callee=%s",
+	    (unsigned long long)call->id, call->callee);
+	log_debug(IVR_CALL_LOG, "call caller call=%llu caller=%s",
+	    (unsigned long long)call->id, call->caller);
 	ivr_session_start(call->session);
 	return call;
 }

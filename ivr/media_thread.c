@@ -353,6 +353,19 @@ media_thread_post(struct media_thread *media, struct ivr_media_msg *message)
 	return status;
 }
 
+bool
+media_thread_accepting(struct media_thread *media)
+{
+	bool accepting;
+
+	if (media == NULL)
+		return false;
+	pthread_mutex_lock(&media->post_lock);
+	accepting = !media->closed;
+	pthread_mutex_unlock(&media->post_lock);
+	return accepting;
+}
+
 void
 media_thread_stats(const struct media_thread *media, struct media_stats *stats)
 {

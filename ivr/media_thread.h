@@ -5,6 +5,7 @@
 #ifndef IVR_MEDIA_THREAD_H
 #define IVR_MEDIA_THREAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ivr.h"
@@ -39,6 +40,10 @@ struct media_thread *media_thread_start(struct ivr *ivr,
 /* Hands message to the media thread (ownership taken, also on failure).
  * Safe from any thread. Returns 0, or -1 once the thread is stopping. */
 int media_thread_post(struct media_thread *media, struct ivr_media_msg *message);
+
+/* Whether the thread still takes calls: false once the hub's shutdown has
+ * ended them. Any thread. */
+bool media_thread_accepting(struct media_thread *media);
 
 /* Copies the counters. Any thread. */
 void media_thread_stats(const struct media_thread *media,

@@ -239,7 +239,8 @@ sip_ua_admit(struct sip_thread *sip, nua_handle_t *handle, const char *source)
 	int64_t now_ms;
 	char header[16];
 
-	if (sip->stopping) {
+	/* The hub is shutting down: its calls have ended or are ending. */
+	if (sip->stopping || !media_thread_accepting(sip->ivr->media)) {
 		nua_respond(handle, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		return -1;
 	}
