@@ -107,6 +107,16 @@ struct hub_channel_module {
 	int (*send)(void *state, const struct hub_outbound *out,
 	    hub_send_done_fn done);
 	void (*free)(void *state);
+	/* Optional (NULL for none). The hub is shutting down and its event
+	 * loop still runs: the module ends its long-lived work (the calls of
+	 * the IVR), so that what that work hands over (a voice report, a call
+	 * record) is still stored. stop follows once the loop has ended. */
+	void (*drain)(void *state);
+	/* Optional (NULL for none). The amount of work the module still has
+	 * in flight (reports being stored, records not yet committed). While
+	 * it is above 0 the hub keeps its loop running, up to its shutdown
+	 * grace period. */
+	size_t (*busy)(void *state);
 };
 
 /* The symbol every module exports. */

@@ -55,7 +55,8 @@ daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
 		daemon->listeners_closed = true;
 	}
 	requests = http_server_in_flight(daemon->http);
-	messages = pipeline_in_flight(daemon->pipeline);
+	messages = pipeline_in_flight(daemon->pipeline) +
+	    module_busy_all(daemon->modules);
 
 	if (requests > 0 || messages > 0)
 		daemon->drain_quiet_ticks = 0;
@@ -83,6 +84,9 @@ daemon_stop(struct daemon *daemon, const char *reason)
 	    http_server_in_flight(daemon->http));
 	/* A message queued from now on is sent after the restart. */
 	sendq_stop(daemon->sendq);
+	/* The IVR ends its calls now, while the loop can still store the
+	 * reports and records those calls leave. */
+	module_drain_all(daemon->modules);
 	/* The channels keep taking requests on connections already accepted:
 	 * a client that connected before the signal is in flight, even when
 	 * its request is still on its way. They stop when the loop ends, and

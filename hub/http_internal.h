@@ -62,6 +62,8 @@ struct http_server {
 	size_t route_count;
 	struct evhttp_bound_socket *sockets[HTTP_LISTEN_MAX];
 	size_t socket_count;
+	/* Re-enable a listener that accept() errors paused. */
+	struct event *accept_timers[HTTP_LISTEN_MAX];
 
 	struct http_address *trusted_proxies;
 	size_t trusted_proxy_count;

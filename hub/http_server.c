@@ -6,6 +6,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "api_error.h"
 #include "config.h"
@@ -404,6 +405,101 @@ fail:
 	return NULL;
 }
 
+/* How long a listener pauses after accept() failed with an error that is
+ * not retriable at once, such as EMFILE or ENFILE. Without the pause,
+ * libevent retries on every loop and the loop spins. */
+#define HTTP_ACCEPT_PAUSE_MS 1000
+
+static void
+http_server_accept_resume(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	evconnlistener_enable(arg);
+}
+
+/* The listeners' timers. The error callback gets evhttp's argument, not
+ * one of ours, so it finds its timer here. Only the main thread listens. */
+static struct {
+	struct evconnlistener *listener;
+	struct event *timer;
+} http_server_pauses[2 * HTTP_LISTEN_MAX];
+
+static struct event *
+http_server_pause_timer(const struct evconnlistener *listener)
+{
+	for (size_t i = 0; i < 2 * HTTP_LISTEN_MAX; i++)
+		if (http_server_pauses[i].listener == listener)
+			return http_server_pauses[i].timer;
+	return NULL;
+}
+
+/* Returns 0, or -1 when every entry is taken. */
+static int
+http_server_pause_register(struct evconnlistener *listener,
+    struct event *timer)
+{
+	for (size_t i = 0; i < 2 * HTTP_LISTEN_MAX; i++) {
+		if (http_server_pauses[i].listener == NULL) {
+			http_server_pauses[i].listener = listener;
+			http_server_pauses[i].timer = timer;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+http_server_pause_unregister(const struct evconnlistener *listener)
+{
+	for (size_t i = 0; i < 2 * HTTP_LISTEN_MAX; i++) {
+		if (http_server_pauses[i].listener == listener) {
+			http_server_pauses[i].listener = NULL;
+			http_server_pauses[i].timer = NULL;
+		}
+	}
+}
+
+static void
+http_server_accept_error(struct evconnlistener *listener, void *arg)
+{
+	struct event *timer = http_server_pause_timer(listener);
+	const struct timeval pause = {
+		.tv_sec = HTTP_ACCEPT_PAUSE_MS / 1000,
+		.tv_usec = HTTP_ACCEPT_PAUSE_MS % 1000 * 1000,
+	};
+	int error = EVUTIL_SOCKET_ERROR();
+
+	(void)arg;
+	if (timer == NULL)
+		return;
+	evconnlistener_disable(listener);
+	evtimer_add(timer, &pause);
+	log_warn("http", "accept() failed: %s, pausing the listener for %d ms",
+	    evutil_socket_error_to_string(error), HTTP_ACCEPT_PAUSE_MS);
+}
+
+/* Gives socket's listener the accept error callback and its timer.
+ * Returns 0 or -1. */
+static int
+http_server_accept_pause_setup(struct http_server *server, size_t index)
+{
+	struct evconnlistener *listener =
+	    evhttp_bound_socket_get_listener(server->sockets[index]);
+	struct event *timer = evtimer_new(server->base,
+	    http_server_accept_resume, listener);
+
+	if (timer == NULL)
+		return -1;
+	if (http_server_pause_register(listener, timer) != 0) {
+		event_free(timer);
+		return -1;
+	}
+	server->accept_timers[index] = timer;
+	evconnlistener_set_error_cb(listener, http_server_accept_error);
+	return 0;
+}
+
 int
 http_server_listen(struct http_server *server, const char *address,
     uint16_t port, char *err, size_t err_size)
@@ -421,7 +517,14 @@ http_server_listen(struct http_server *server, const char *address,
 		    port, strerror(errno));
 		return -1;
 	}
-	server->sockets[server->socket_count++] = socket;
+	server->sockets[server->socket_count] = socket;
+	if (http_server_accept_pause_setup(server, server->socket_count) != 0) {
+		evhttp_del_accept_socket(server->evhttp, socket);
+		snprintf(err, err_size, "cannot listen on %s:%u: out of memory "
+		    "or too many listeners", address, port);
+		return -1;
+	}
+	server->socket_count++;
 	return 0;
 }
 
@@ -490,8 +593,13 @@ http_server_route(struct http_server *server, const char *channel,
 void
 http_server_stop_accepting(struct http_server *server)
 {
-	for (size_t i = 0; i < server->socket_count; i++)
+	for (size_t i = 0; i < server->socket_count; i++) {
+		http_server_pause_unregister(
+		    evhttp_bound_socket_get_listener(server->sockets[i]));
 		evhttp_del_accept_socket(server->evhttp, server->sockets[i]);
+		event_free(server->accept_timers[i]);
+		server->accept_timers[i] = NULL;
+	}
 	server->socket_count = 0;
 	server->stopping = true;
 }
@@ -515,6 +623,11 @@ http_server_free(struct http_server *server)
 
 		http_server_context_remove(context);
 		free(context);
+	}
+	for (size_t i = 0; i < server->socket_count; i++) {
+		http_server_pause_unregister(
+		    evhttp_bound_socket_get_listener(server->sockets[i]));
+		event_free(server->accept_timers[i]);
 	}
 	if (server->evhttp != NULL)
 		evhttp_free(server->evhttp);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,22 @@ log_vwrite(enum log_level level, const char *subsystem, const char *fmt,
 	log_write_line(level, subsystem, fmt, ap);
 }
 
+/* Writes one line at level, whatever the configured level. */
+static void
+log_write_level(enum log_level level, const char *subsystem,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+log_write_level(enum log_level level, const char *subsystem,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_write_line(level, subsystem, fmt, ap);
+	va_end(ap);
+}
+
 void
 log_error(const char *subsystem, const char *fmt, ...)
 {
@@ -380,6 +397,98 @@ log_fatal(const char *subsystem, const char *fmt, ...)
 	exit(1);
 }
 
+/* --- Repeated library lines ----------------------------------------------- */
+
+/* A library in a failing loop (libevent's listener when accept() keeps
+ * failing with EMFILE) logged 21 million identical lines in two minutes. */
+#define LOG_REPEAT_WINDOW_MS 1000
+#define LOG_REPEAT_SLOTS 8
+#define LOG_REPEAT_TEXT 256
+
+struct log_repeat {
+	enum log_level level;
+	char subsystem[32];
+	char text[LOG_REPEAT_TEXT];	/* the message's start */
+	int64_t written_ms;		/* 0: slot free */
+	unsigned long suppressed;
+};
+
+static pthread_mutex_t log_repeat_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct log_repeat log_repeats[LOG_REPEAT_SLOTS];	/* log_repeat_lock */
+
+static int64_t
+log_monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Writes the count of slot's suppressed repeats, if any. */
+static void
+log_repeat_flush(struct log_repeat *slot)
+{
+	if (slot->suppressed == 0)
+		return;
+	log_write_level(slot->level, slot->subsystem, "%lu repeated messages "
+	    "suppressed: %s", slot->suppressed, slot->text);
+	slot->suppressed = 0;
+}
+
+/* Returns the slot of level, subsystem and message, or the slot to reuse
+ * (free, or the one written longest ago) with *found false. */
+static struct log_repeat *
+log_repeat_find(enum log_level level, const char *subsystem,
+    const char *message, bool *found)
+{
+	struct log_repeat *oldest = &log_repeats[0];
+
+	for (size_t i = 0; i < LOG_REPEAT_SLOTS; i++) {
+		struct log_repeat *slot = &log_repeats[i];
+
+		if (slot->written_ms != 0 && slot->level == level &&
+		    strcmp(slot->subsystem, subsystem) == 0 &&
+		    strncmp(slot->text, message, LOG_REPEAT_TEXT - 1) == 0) {
+			*found = true;
+			return slot;
+		}
+		if (slot->written_ms < oldest->written_ms)
+			oldest = slot;
+	}
+	*found = false;
+	return oldest;
+}
+
+void
+log_library(enum log_level level, const char *subsystem, const char *message)
+{
+	int64_t now_ms = log_monotonic_ms();
+	struct log_repeat *slot;
+	bool found, write = true;
+
+	if (level > log_get_level())
+		return;
+	pthread_mutex_lock(&log_repeat_lock);
+	for (size_t i = 0; i < LOG_REPEAT_SLOTS; i++)
+		if (now_ms - log_repeats[i].written_ms >= LOG_REPEAT_WINDOW_MS)
+			log_repeat_flush(&log_repeats[i]);
+	slot = log_repeat_find(level, subsystem, message, &found);
+	if (found && now_ms - slot->written_ms < LOG_REPEAT_WINDOW_MS) {
+		slot->suppressed++;
+		write = false;
+	} else {
+		log_repeat_flush(slot);
+		slot->level = level;
+		snprintf(slot->subsystem, sizeof slot->subsystem, "%s", subsystem);
+		snprintf(slot->text, sizeof slot->text, "%s", message);
+		slot->written_ms = now_ms;
+	}
+	pthread_mutex_unlock(&log_repeat_lock);
+	if (write)
+		log_write_level(level, subsystem, "%s", message);
+}
+
 /* Receives libevent's messages. libevent must not be called from here. */
 static void
 log_libevent_callback(int severity, const char *message)
@@ -389,13 +498,13 @@ log_libevent_callback(int severity, const char *message)
 		log_trace(LOG_TRACE_LIBEVENT, "libevent", "%s", message);
 		break;
 	case EVENT_LOG_MSG:
-		log_info("libevent", "%s", message);
+		log_library(LOG_LEVEL_INFO, "libevent", message);
 		break;
 	case EVENT_LOG_WARN:
-		log_warn("libevent", "%s", message);
+		log_library(LOG_LEVEL_WARN, "libevent", message);
 		break;
 	default:
-		log_error("libevent", "%s", message);
+		log_library(LOG_LEVEL_ERROR, "libevent", message);
 		break;
 	}
 }

@@ -87,6 +87,14 @@ void log_vwrite(enum log_level level, const char *subsystem, const char *fmt,
 void log_fatal(const char *subsystem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/* Logs message, a line from a library's log callback (libevent,
+ * sofia-sip). The same level, subsystem and text is written at most once
+ * per second. Repeats within that second are counted and reported in one
+ * line "N repeated messages suppressed: TEXT" when the text comes again
+ * after the second, or when any library line comes after it. */
+void log_library(enum log_level level, const char *subsystem,
+    const char *message);
+
 /* Routes libevent's own warnings and debug output into this log
  * (event_set_log_callback); debug lines appear with the "libevent" trace. */
 void log_route_libevent(void);

@@ -157,6 +157,35 @@ module_stop_all(struct module_set *set)
 }
 
 void
+module_drain_all(struct module_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->count; i++) {
+		struct hub_channel *channel = &set->channels[i];
+
+		if (channel->started && channel->module->drain != NULL)
+			channel->module->drain(channel->state);
+	}
+}
+
+size_t
+module_busy_all(struct module_set *set)
+{
+	size_t busy = 0;
+
+	if (set == NULL)
+		return 0;
+	for (size_t i = 0; i < set->count; i++) {
+		struct hub_channel *channel = &set->channels[i];
+
+		if (channel->started && channel->module->busy != NULL)
+			busy += channel->module->busy(channel->state);
+	}
+	return busy;
+}
+
+void
 module_free_all(struct module_set *set)
 {
 	if (set == NULL)

@@ -64,6 +64,13 @@ int module_start_all(struct module_set *set, char *err, size_t err_size);
 /* Stops every started channel: no new input. */
 void module_stop_all(struct module_set *set);
 
+/* Calls every started module's drain, when it has one: the hub is shutting
+ * down and its loop still runs. */
+void module_drain_all(struct module_set *set);
+
+/* The sum of the started modules' busy counts. */
+size_t module_busy_all(struct module_set *set);
+
 /* Frees every channel and closes the modules. */
 void module_free_all(struct module_set *set);
 

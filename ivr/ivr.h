@@ -48,6 +48,10 @@ struct ivr_config {
 	int media_timeout_seconds;	/* no RTP from the caller this long:
 					 * hang up */
 	int no_input_seconds;		/* default menu timeout */
+	int tcp_idle_seconds;		/* a SIP TCP connection with no
+					 * message this long is closed */
+	int media_priority;		/* 0: normal scheduling; 1-99: the
+					 * media thread runs SCHED_FIFO */
 
 	char *menu_file;		/* JSON menu, absolute */
 	char *prompts_dir;		/* prompts_dir/{vi,en}/NAME.wav */
@@ -88,6 +92,7 @@ struct ivr {
 	const struct ivr_prompts *prompts;	/* shared, read-only */
 	struct ivr_hub *hub;		/* main thread side (ivr_hub.c) */
 	struct media_thread *media;
+	bool media_stopped;		/* its calls ended, the hub is stopping */
 	struct sip_thread *sip;
 };
 

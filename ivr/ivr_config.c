@@ -114,6 +114,8 @@ static const struct config_field ivr_config_fields[] = {
 	{ "max_recording_seconds", CONFIG_INTEGER, 1, 3600, NULL, NULL },
 	{ "media_timeout_seconds", CONFIG_INTEGER, 1, 3600, NULL, NULL },
 	{ "no_input_seconds", CONFIG_INTEGER, 1, 120, NULL, NULL },
+	{ "tcp_idle_seconds", CONFIG_INTEGER, 1, 3600, NULL, NULL },
+	{ "media_priority", CONFIG_INTEGER, 0, 99, NULL, NULL },
 	{ "menu_file", CONFIG_STRING, 1, 4096, NULL, "a file path" },
 	{ "prompts_dir", CONFIG_STRING, 1, 4096, NULL, "a folder path" },
 	{ "prompts_override_dir", CONFIG_STRING, 1, 4096, NULL,
@@ -303,6 +305,10 @@ ivr_config_integers(const json_t *section, struct ivr_config *config)
 	    "media_timeout_seconds", 30);
 	config->no_input_seconds = ivr_config_integer(section,
 	    "no_input_seconds", 6);
+	config->tcp_idle_seconds = ivr_config_integer(section,
+	    "tcp_idle_seconds", 60);
+	config->media_priority = ivr_config_integer(section,
+	    "media_priority", 0);
 	config->transfer_timeout_seconds = ivr_config_integer(section,
 	    "transfer_timeout_seconds", 20);
 	config->trace = json_is_true(json_object_get(section, "trace"));

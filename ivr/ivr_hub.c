@@ -596,6 +596,20 @@ ivr_hub_post(struct ivr_hub *hub, struct ivr_hub_msg *message)
 	return 0;
 }
 
+size_t
+ivr_hub_busy(struct ivr_hub *hub)
+{
+	const struct ivr_hub_report *report;
+	size_t busy;
+
+	if (hub == NULL || hub->mailbox == NULL)
+		return 0;
+	busy = mailbox_pending(hub->mailbox);
+	for (report = hub->reports; report != NULL; report = report->next)
+		busy++;
+	return busy;
+}
+
 void
 ivr_hub_stop(struct ivr_hub *hub)
 {

@@ -16,6 +16,10 @@ struct ivr_hub *ivr_hub_new(struct ivr *ivr);
  * Safe from any thread. Returns 0, or -1 once stopped. */
 int ivr_hub_post(struct ivr_hub *hub, struct ivr_hub_msg *message);
 
+/* Messages queued and voice reports not yet answered by the store: the
+ * work the hub's shutdown waits for. Main thread. */
+size_t ivr_hub_busy(struct ivr_hub *hub);
+
 /* Handles what is still queued (call records are stored, lookups
  * answered to nobody) and refuses later posts. Main thread, after both
  * threads have stopped. */

@@ -42,7 +42,8 @@ void ivr_prompts_free(struct ivr_prompts *prompts);
  *     ("tư"), num_5_after_tens ("lăm"): spoken in Vietnamese only
  *   ordinal_1 .. ordinal_19, ordinal_20, ordinal_30: spoken in English only
  *   month_1 .. month_12 ("tháng một" .. "tháng mười hai", "January" ..)
- *   date_day ("ngày"), date_year ("năm"): spoken in Vietnamese only */
+ *   date_day ("ngày"), date_day_early ("ngày mùng", days 1 to 10),
+ *     date_year ("năm"): spoken in Vietnamese only */
 #define IVR_SAY_MAX 48
 struct ivr_say {
 	const char *names[IVR_SAY_MAX];

@@ -246,9 +246,12 @@ say_date_words(enum say_language language, const struct tm *day,
 {
 	int year = day->tm_year + 1900;
 
-	/* "ngày năm tháng mười hai năm hai ngàn không trăm hai mươi sáu" */
+	/* "ngày mùng năm tháng mười hai năm hai ngàn không trăm hai mươi
+	 * sáu": the first ten days of a month take "mùng" (the southern and
+	 * common spoken form; "mồng" in the north). */
 	if (language == SAY_VI)
-		return say_add(say, "date_day") != 0 ||
+		return say_add(say, day->tm_mday <= 10 ? "date_day_early" :
+		    "date_day") != 0 ||
 		    say_number_words(SAY_VI, day->tm_mday, say) != 0 ||
 		    say_add(say, say_months[day->tm_mon + 1]) != 0 ||
 		    say_add(say, "date_year") != 0 ||

@@ -215,14 +215,24 @@ rtp_receive_readable(evutil_socket_t fd, short what, void *arg)
 	rtp_session_leave(session);
 }
 
+/* The media timeout until the caller's first packet from the address in
+ * its SDP. An INVITE's source can be forged over UDP, so its SDP may name a
+ * third party: a caller that never sends RTP is hung up within 5 s, which
+ * bounds the packets such an offer aims elsewhere to about 250. */
+#define RTP_FIRST_PACKET_TIMEOUT_US (5 * 1000000LL)
+
 void
 rtp_receive_check_timeout(struct rtp_session *session, int64_t now_us)
 {
+	int64_t timeout_us = session->media_timeout_us;
+
+	if (!session->latched && timeout_us > RTP_FIRST_PACKET_TIMEOUT_US)
+		timeout_us = RTP_FIRST_PACKET_TIMEOUT_US;
 	/* A caller that holds (also the old way, with the address 0.0.0.0)
 	 * or only listens may send nothing. */
-	if (session->media_timeout_us == 0 || session->timeout_reported ||
+	if (timeout_us == 0 || session->timeout_reported ||
 	    session->direction != IVR_SENDRECV || !session->remote_usable ||
-	    now_us - session->last_receive_us < session->media_timeout_us)
+	    now_us - session->last_receive_us < timeout_us)
 		return;
 	session->timeout_reported = true;
 	log_info(RTP_LOG, "media timeout call=%llu after_ms=%lld",

@@ -12,6 +12,15 @@
 #include "rtp_session_internal.h"
 #include "rtp_wav.h"
 
+/* A 20 ms frame counts as voiced when its RMS is above -45 dBm0. For
+ * G.711 a full-scale sine (RMS 23170 in 16-bit linear) is +3.17 dBm0
+ * (ITU-T G.711), so 0 dBm0 is RMS 16090 and -45 dBm0 is RMS 90. Active
+ * speech is typically around -20 dBm0 and an idle line's noise below
+ * -50 dBm0 (estimates, not measured here), so the threshold lies between
+ * them with room for a quiet voice. */
+#define RTP_RECORD_FRAME_SAMPLES 160
+#define RTP_RECORD_VOICED_RMS 90
+
 /* Closes the file; on failure removes it. Returns 0 or -1. */
 static int
 rtp_record_close(struct rtp_session *session)
@@ -65,7 +74,30 @@ rtp_session_record_start(struct rtp_session *session, const char *path,
 	session->record_state = RTP_RECORD_ACTIVE;
 	session->record_status = 0;
 	session->record_samples = 0;
+	session->record_voiced = 0;
+	session->frame_energy = 0;
+	session->frame_samples = 0;
 	return 0;
+}
+
+/* Adds samples to the 20 ms frames and counts the voiced ones. */
+static void
+rtp_record_measure(struct rtp_session *session, const int16_t *samples,
+    size_t count)
+{
+	const uint64_t threshold = (uint64_t)RTP_RECORD_VOICED_RMS *
+	    RTP_RECORD_VOICED_RMS * RTP_RECORD_FRAME_SAMPLES;
+
+	for (size_t i = 0; i < count; i++) {
+		session->frame_energy += (uint64_t)((int32_t)samples[i] *
+		    (int32_t)samples[i]);
+		if (++session->frame_samples < RTP_RECORD_FRAME_SAMPLES)
+			continue;
+		if (session->frame_energy > threshold)
+			session->record_voiced += RTP_RECORD_FRAME_SAMPLES;
+		session->frame_energy = 0;
+		session->frame_samples = 0;
+	}
 }
 
 void
@@ -78,8 +110,10 @@ rtp_record_audio(struct rtp_session *session, size_t gap,
 		status = rtp_wav_write_silence(session->wav, gap);
 	if (status == 0)
 		status = rtp_wav_write(session->wav, samples, count);
-	if (status == 0)
+	if (status == 0) {
+		rtp_record_measure(session, samples, count);
 		return;
+	}
 
 	/* The limit is reached, or the file failed: either way the
 	 * recording is over, and the call hears of it. */
@@ -90,7 +124,8 @@ rtp_record_audio(struct rtp_session *session, size_t gap,
 }
 
 int
-rtp_session_record_stop(struct rtp_session *session, int64_t *length_ms)
+(rtp_session_record_stop)(struct rtp_session *session, int64_t *length_ms,
+    int64_t *voiced_ms)
 {
 	int status;
 
@@ -106,6 +141,8 @@ rtp_session_record_stop(struct rtp_session *session, int64_t *length_ms)
 	}
 	if (status == 0 && length_ms != NULL)
 		*length_ms = session->record_samples / (RTP_WAV_RATE / 1000);
+	if (status == 0 && voiced_ms != NULL)
+		*voiced_ms = session->record_voiced / (RTP_WAV_RATE / 1000);
 	rtp_record_forget(session);
 	return status;
 }

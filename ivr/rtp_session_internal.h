@@ -92,6 +92,9 @@ struct rtp_session {
 	char *record_path;
 	int record_status;		/* DONE: 0 or -1 */
 	uint32_t record_samples;	/* DONE: the length */
+	uint32_t record_voiced;		/* samples in voiced frames */
+	uint64_t frame_energy;		/* sum of squares of frame_samples */
+	uint32_t frame_samples;		/* of the 20 ms frame in progress */
 
 	/* A callback into the call may free the session: the free is put
 	 * off until the libevent callback that reported the event returns. */

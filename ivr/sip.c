@@ -140,6 +140,29 @@ sip_start(void *state)
 	return 0;
 }
 
+/* The hub is shutting down and its loop still runs: the calls end now
+ * (each gets its BYE), so that their reports and records are stored. A
+ * call that arrives later is refused by the SIP thread, since the media
+ * thread takes no more calls. */
+static void
+sip_drain(void *state)
+{
+	struct ivr *ivr = state;
+
+	if (ivr->media != NULL && !ivr->media_stopped) {
+		media_thread_stop(ivr->media);
+		ivr->media_stopped = true;
+	}
+}
+
+static size_t
+sip_busy(void *state)
+{
+	struct ivr *ivr = state;
+
+	return ivr_hub_busy(ivr->hub);
+}
+
 static void
 sip_stop(void *state)
 {
@@ -148,8 +171,7 @@ sip_stop(void *state)
 	/* The media thread stops first, so that each call's hangup reaches
 	 * the SIP thread, but is freed last, since the SIP thread may post
 	 * to it (and is refused) until it stops. */
-	if (ivr->media != NULL)
-		media_thread_stop(ivr->media);
+	sip_drain(ivr);
 	if (ivr->sip != NULL)
 		sip_thread_stop(ivr->sip);
 	ivr->sip = NULL;
@@ -169,4 +191,6 @@ const struct hub_channel_module hub_channel_module = {
 	.stop = sip_stop,
 	.send = NULL,
 	.free = sip_free,
+	.drain = sip_drain,
+	.busy = sip_busy,
 };

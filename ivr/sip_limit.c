@@ -63,3 +63,31 @@ sip_limit_admit(struct sip_limit *limit, const char *source, int calls,
 	*retry_after_seconds = (int)((remaining_ms + 999) / 1000);
 	return SIP_LIMIT_RATE;
 }
+
+bool
+sip_limit_log_reject(struct sip_limit *limit, const char *source,
+    int64_t now_ms, unsigned long *quiet_count)
+{
+	struct sip_limit_logged *oldest = &limit->logged[0], *entry = NULL;
+
+	for (size_t i = 0; i < SIP_LIMIT_LOG_SOURCES && entry == NULL; i++) {
+		if (strcmp(limit->logged[i].address, source) == 0)
+			entry = &limit->logged[i];
+		else if (limit->logged[i].window_start_ms <
+		    oldest->window_start_ms)
+			oldest = &limit->logged[i];
+	}
+	*quiet_count = 0;
+	if (entry == NULL) {
+		entry = oldest;
+		snprintf(entry->address, sizeof entry->address, "%s", source);
+	} else if (now_ms - entry->window_start_ms < SIP_LIMIT_WINDOW_MS) {
+		entry->quiet++;
+		return false;
+	} else {
+		*quiet_count = entry->quiet;
+	}
+	entry->window_start_ms = now_ms;
+	entry->quiet = 0;
+	return true;
+}

@@ -182,6 +182,8 @@ static int
 sip_sdp_read_session(const sdp_session_t *session,
     struct sip_sdp_offer *offer, char *error, size_t error_size)
 {
+	bool refused = false;
+
 	offer->chosen = -1;
 	for (const sdp_media_t *media = session->sdp_media; media != NULL;
 	    media = media->m_next) {
@@ -196,7 +198,14 @@ sip_sdp_read_session(const sdp_session_t *session,
 		    sip_sdp_pick_codec(media, offer) &&
 		    sip_sdp_take_stream(session, media, offer))
 			offer->chosen = offer->media_count;
+		if (media->m_type == sdp_media_audio && media->m_port == 0)
+			refused = true;
 		offer->media_count++;
+	}
+	if (offer->chosen < 0 && refused) {
+		sip_sdp_error(error, error_size, "the audio stream was "
+		    "refused with port 0");
+		return SIP_SDP_REFUSED;
 	}
 	if (offer->chosen < 0) {
 		sip_sdp_error(error, error_size, "no audio stream over RTP/AVP "
@@ -249,6 +258,74 @@ sip_sdp_parse_offer(const char *body, size_t length,
 	free(filtered);
 	su_home_deinit(home);
 	return result;
+}
+
+/* Returns the reason an IPv4 address is no RTP target, or NULL. */
+static const char *
+sip_sdp_check_ip4(const struct in_addr *address)
+{
+	uint32_t host = ntohl(address->s_addr);
+
+	if ((host & 0xf0000000U) == 0xe0000000U)
+		return "a multicast address";
+	if (host == 0xffffffffU)
+		return "the broadcast address";
+	if ((host & 0xffff0000U) == 0xa9fe0000U)
+		return "a link-local address";
+	if ((host & 0xff000000U) == 0)
+		return "an unspecified address";
+	return NULL;
+}
+
+/* Returns the reason an IPv6 address is no RTP target, or NULL. */
+static const char *
+sip_sdp_check_ip6(const struct in6_addr *address)
+{
+	if (IN6_IS_ADDR_MULTICAST(address))
+		return "a multicast address";
+	if (IN6_IS_ADDR_LINKLOCAL(address))
+		return "a link-local address";
+	if (IN6_IS_ADDR_UNSPECIFIED(address))
+		return "an unspecified address";
+	if (IN6_IS_ADDR_V4MAPPED(address))
+		return sip_sdp_check_ip4((const struct in_addr *)
+		    &address->s6_addr[12]);
+	return NULL;
+}
+
+int
+sip_sdp_check_target(const struct sip_sdp_offer *offer, int local_family,
+    bool initial, char *error, size_t error_size)
+{
+	unsigned char binary[sizeof(struct in6_addr)];
+	const char *reason;
+
+	if (offer->hold_address && !initial)
+		return 0;
+	if (offer->family != local_family) {
+		snprintf(error, error_size, "an %s address where the "
+		    "hub's RTP is %s", offer->family == AF_INET6 ? "IPv6" :
+		    "IPv4", local_family == AF_INET6 ? "IPv6" : "IPv4");
+		return 301;
+	}
+	if (inet_pton(offer->family, offer->address, binary) != 1) {
+		sip_sdp_error(error, error_size, "an invalid address");
+		return 399;
+	}
+	reason = offer->family == AF_INET6 ?
+	    sip_sdp_check_ip6((const struct in6_addr *)binary) :
+	    sip_sdp_check_ip4((const struct in_addr *)binary);
+	if (reason != NULL) {
+		snprintf(error, error_size, "RTP to %s is not sent",
+		    reason);
+		return 399;
+	}
+	if (offer->port < 1024) {
+		snprintf(error, error_size, "RTP to port %u, below "
+		    "1024, is not sent", offer->port);
+		return 399;
+	}
+	return 0;
 }
 
 const char *

@@ -24,6 +24,7 @@ enum sip_sdp_result {
 	SIP_SDP_OK = 0,
 	SIP_SDP_INVALID = -1,	/* not SDP, even with bad lines dropped */
 	SIP_SDP_NO_CODEC = -2,	/* no audio stream with PCMU or PCMA */
+	SIP_SDP_REFUSED = -3,	/* the only audio streams have port 0 */
 };
 
 /* One m= line of an offer, kept so that the answer can reject it with
@@ -76,6 +77,18 @@ int sip_sdp_build_answer(const struct sip_sdp_offer *offer,
  * when the c= address is not numeric. */
 int sip_sdp_remote(const struct sip_sdp_offer *offer,
     struct sockaddr_storage *remote, socklen_t *length);
+
+/* Checks where the chosen stream of offer would make the hub send RTP,
+ * because over UDP the INVITE's source can be forged and the hub would
+ * stream at a third party. Rejects a multicast, broadcast, link-local
+ * (169.254.0.0/16, fe80::/10) or unspecified address, the last unless
+ * initial is false and it is the 0.0.0.0 or :: of an RFC 2543 hold, a port
+ * below 1024, and an address family other than local_family (the family
+ * of rtp_address). Returns 0, or the Warning code (RFC 3261 section 20.43:
+ * 301 for the address family, 399 for the rest) with the reason in
+ * error. */
+int sip_sdp_check_target(const struct sip_sdp_offer *offer,
+    int local_family, bool initial, char *error, size_t error_size);
 
 /* The a= direction attribute of the answer to direction. */
 const char *sip_sdp_answer_direction(enum ivr_direction direction);

@@ -21,6 +21,7 @@
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/tport_tag.h>
 
+#include "sip_tcp.h"
 #include "sip_thread.h"
 
 /* Waiting for nua's shutdown at most this long. */
@@ -48,6 +49,9 @@ sip_thread_now_ms(void)
 
 /* --- Logging ------------------------------------------------------------------ */
 
+/* Set before sofia-sip logs anything, from channels.sip.trace. */
+static bool sip_thread_log_traced;
+
 /* Receives sofia-sip's log output, which comes in pieces: a line is logged
  * when its newline arrives. Only the SIP thread logs through sofia-sip. */
 static void
@@ -68,8 +72,11 @@ sip_thread_log(void *stream, char const *fmt, va_list ap)
 		return;
 	while (used > 0 && (line[used - 1] == '\n' || line[used - 1] == '\r'))
 		line[--used] = '\0';
-	if (used > 0)
+	/* With tracing, every line of every message is wanted, repeats too. */
+	if (used > 0 && sip_thread_log_traced)
 		log_debug("sofia", "%s", line);
+	else if (used > 0)
+		log_library(LOG_LEVEL_DEBUG, "sofia", line);
 	used = 0;
 }
 
@@ -80,6 +87,7 @@ sip_thread_log_setup(const struct ivr_config *config)
 {
 	unsigned int level = config->trace ? 7 : 2;
 
+	sip_thread_log_traced = config->trace;
 	su_log_redirect(su_log_default, sip_thread_log, NULL);
 	su_log_redirect(nua_log, sip_thread_log, NULL);
 	su_log_redirect(nta_log, sip_thread_log, NULL);
@@ -251,6 +259,14 @@ sip_thread_set_ready(struct sip_thread *sip, int ready)
 	pthread_mutex_unlock(&sip->ready_lock);
 }
 
+/* A SIP message larger than this gets 413; an INVITE with its SDP is a few
+ * kilobytes. */
+#define SIP_THREAD_MESSAGE_MAX	65536
+
+/* A TCP connection that sent part of a message and nothing more for this
+ * long is closed. */
+#define SIP_THREAD_INCOMPLETE_MS	10000U
+
 static nua_t *
 sip_thread_nua_create(struct sip_thread *sip, const char *url)
 {
@@ -271,6 +287,11 @@ sip_thread_nua_create(struct sip_thread *sip, const char *url)
 	    SIPTAG_SUPPORTED_STR("timer"),
 	    SIPTAG_ACCEPT_STR("application/sdp"),
 	    NTATAG_SERVER_RPORT(1),
+	    NTATAG_MAXSIZE(SIP_THREAD_MESSAGE_MAX),
+	    /* sofia-sip 1.12 has no cap on the number of TCP connections, so
+	     * these timers are what frees the fds of silent or slow peers. */
+	    TPTAG_IDLE((unsigned)config->tcp_idle_seconds * 1000U),
+	    TPTAG_TIMEOUT(SIP_THREAD_INCOMPLETE_MS),
 	    SRESTAG_RESOLV_CONF(config->resolv_conf),
 	    SIPTAG_USER_AGENT_STR(config->user_agent),
 	    SIPTAG_SERVER_STR(config->user_agent),
@@ -302,6 +323,41 @@ sip_thread_probe(const char *host, int port)
 	}
 	freeaddrinfo(address);
 	return error;
+}
+
+static void
+sip_thread_tcp_scan(struct sip_thread *sip, su_timer_t *timer,
+    su_timer_arg_t *arg)
+{
+	int closed;
+
+	(void)timer;
+	(void)arg;
+	closed = sip_tcp_scan(sip->tcp, sip_thread_now_ms());
+	if (closed > 0)
+		log_info("sip", "closed %d TCP connections that sent no SIP "
+		    "request within tcp_idle_seconds=%d", closed,
+		    sip->config->tcp_idle_seconds);
+}
+
+/* Starts the TCP watchdog, scanning four times per idle time and at least
+ * every 5 s. */
+static int
+sip_thread_tcp_start(struct sip_thread *sip, const char *host, int port)
+{
+	int64_t idle_ms = (int64_t)sip->config->tcp_idle_seconds * 1000;
+	int64_t period_ms = idle_ms / 4 < 5000 ? idle_ms / 4 : 5000;
+
+	sip->tcp = sip_tcp_new(host, port, idle_ms);
+	sip->tcp_timer = su_timer_create(su_root_task(sip->root),
+	    (su_duration_t)period_ms);
+	if (sip->tcp == NULL || sip->tcp_timer == NULL ||
+	    su_timer_run(sip->tcp_timer, sip_thread_tcp_scan, NULL) != 0) {
+		snprintf(sip->error, sizeof sip->error, "cannot start the "
+		    "SIP TCP watchdog: out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Creates the root and nua; sets sip->error on failure. */
@@ -344,7 +400,7 @@ sip_thread_open(struct sip_thread *sip)
 		    "failed: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return sip_thread_tcp_start(sip, host, port);
 }
 
 /* Frees what sip_thread_open made, after the root stopped running. */
@@ -362,6 +418,11 @@ sip_thread_close(struct sip_thread *sip)
 	if (sip->shutdown_timer != NULL)
 		su_timer_destroy(sip->shutdown_timer);
 	sip->shutdown_timer = NULL;
+	if (sip->tcp_timer != NULL)
+		su_timer_destroy(sip->tcp_timer);
+	sip->tcp_timer = NULL;
+	sip_tcp_free(sip->tcp);
+	sip->tcp = NULL;
 	if (sip->root != NULL)
 		su_root_destroy(sip->root);
 	sip->root = NULL;

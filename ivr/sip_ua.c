@@ -13,6 +13,8 @@
 #include "ivr_hub.h"
 #include "media_thread.h"
 #include "sip_info.h"
+#include "sip_tcp.h"
+#include <sofia-sip/msg_addr.h>
 
 void
 sip_ua_media_end(struct sip_leg *leg, const char *reason)
@@ -246,7 +248,13 @@ sip_ua_callback(nua_event_t event, int status, char const *phrase,
     nua_t *nua, struct sip_thread *sip, nua_handle_t *handle,
     struct sip_leg *leg, sip_t const *message, tagi_t tags[])
 {
-	(void)nua;
+	msg_t *request = nua_current_request(nua);
+	su_sockaddr_t peer;
+	socklen_t peer_length = sizeof peer;
+
+	if (request != NULL && msg_get_address(request, &peer,
+	    &peer_length) == 0)
+		sip_tcp_request_seen(sip->tcp, &peer.su_sa, peer_length);
 	switch (event) {
 	case nua_i_invite:
 		if (leg == NULL)

@@ -114,6 +114,8 @@ struct sip_thread {
 	struct sip_limit limit;
 	bool stopping;
 	su_timer_t *shutdown_timer;
+	struct sip_tcp *tcp;		/* closes silent TCP connections */
+	su_timer_t *tcp_timer;		/* runs the TCP watchdog's scan */
 };
 
 /* --- sip_thread.c ---------------------------------------------------------- */

@@ -65,12 +65,14 @@ sip_ua_accepts_sdp(sip_t const *message)
 }
 
 /* Answers an INVITE with an error and a Warning (RFC 3261 section
- * 20.43): code 305 for an incompatible media format, 399 for others. */
+ * 20.43): code 301 for an address family the hub does not use, 305 for
+ * an incompatible media format, 399 for others. */
 static void
 sip_ua_reject(struct sip_thread *sip, nua_handle_t *handle, int status,
     const char *phrase, int code, const char *warning)
 {
-	char header[256];
+	/* The domain (up to 253 bytes) and a reason of up to 255. */
+	char header[540];
 
 	snprintf(header, sizeof header, "%d %s \"%s\"", code,
 	    sip->config->domain, warning);
@@ -115,10 +117,23 @@ sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
 		    "PCMU or PCMA over RTP/AVP only");
 		return -1;
 	}
+	if (result == SIP_SDP_REFUSED) {
+		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 399, error);
+		return -1;
+	}
 	if (result != SIP_SDP_OK) {
 		log_info(SIP_LOG, "invalid SDP offer: %s", error);
 		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 399,
 		    "invalid SDP offer");
+		return -1;
+	}
+	result = sip_sdp_check_target(offer, strchr(sip->config->rtp_address,
+	    ':') != NULL ? AF_INET6 : AF_INET, initial, error, sizeof error);
+	if (result != 0) {
+		log_info(SIP_LOG, "SDP offer rejected: %s address=%s port=%u",
+		    error, offer->address, offer->port);
+		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, result,
+		    error);
 		return -1;
 	}
 	return 0;
@@ -198,6 +213,21 @@ sip_ua_leg_fill(struct sip_leg *leg, sip_t const *message,
 	    sizeof leg->callee);
 }
 
+static void
+sip_ua_log_reject(struct sip_thread *sip, enum sip_limit_result result,
+    const char *source, unsigned long quiet)
+{
+	if (result == SIP_LIMIT_CALLS)
+		log_warn(SIP_LOG, "INVITE rejected: max_calls=%d reached "
+		    "source=%s not_logged_in_previous_minute=%lu",
+		    sip->config->max_calls, source, quiet);
+	else
+		log_warn(SIP_LOG, "INVITE rejected: more than "
+		    "invites_per_minute=%d source=%s "
+		    "not_logged_in_previous_minute=%lu",
+		    sip->config->invites_per_minute, source, quiet);
+}
+
 /* Admits the INVITE by the call cap and its source's rate. Returns 0, or
  * -1 after answering 503 with Retry-After. */
 static int
@@ -205,23 +235,22 @@ sip_ua_admit(struct sip_thread *sip, nua_handle_t *handle, const char *source)
 {
 	int calls = atomic_load(&sip->leg_count), retry_after = 0;
 	enum sip_limit_result result;
+	unsigned long quiet;
+	int64_t now_ms;
 	char header[16];
 
 	if (sip->stopping) {
 		nua_respond(handle, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		return -1;
 	}
-	result = sip_limit_admit(&sip->limit, source, calls,
-	    sip_thread_now_ms(), &retry_after);
+	now_ms = sip_thread_now_ms();
+	result = sip_limit_admit(&sip->limit, source, calls, now_ms,
+	    &retry_after);
 	if (result == SIP_LIMIT_ADMITTED)
 		return 0;
-	if (result == SIP_LIMIT_CALLS)
-		log_warn(SIP_LOG, "INVITE rejected: max_calls=%d reached "
-		    "source=%s", sip->config->max_calls, source);
-	else
-		log_warn(SIP_LOG, "INVITE rejected: more than "
-		    "invites_per_minute=%d source=%s",
-		    sip->config->invites_per_minute, source);
+	/* A flood of INVITEs logs one line per source and minute. */
+	if (sip_limit_log_reject(&sip->limit, source, now_ms, &quiet))
+		sip_ua_log_reject(sip, result, source, quiet);
 	snprintf(header, sizeof header, "%d", retry_after);
 	nua_respond(handle, SIP_503_SERVICE_UNAVAILABLE,
 	    SIPTAG_RETRY_AFTER_STR(header), TAG_END());

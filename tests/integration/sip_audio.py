@@ -5,6 +5,7 @@ Commands (each prints one JSON object):
   info WAV                       duration, RMS and peak of a WAV
   segments WAV                   the speech segments (energy above a floor)
   decode WAV PROMPTS_DIR         the prompts heard in WAV, in order
+  aliases PROMPTS_DIR            the prompts that sound the same as another
   rtp-sink PORT OUT              receive RTP on 127.0.0.1:PORT until SIGTERM
                                  or --seconds; write OUT.wav and OUT.json;
                                  with --reply, send silence back
@@ -19,7 +20,8 @@ normalized correlation with its own samples: at each onset of sound
 (the first sample above a threshold), every prompt whose onset aligns
 there within a few samples is scored, and the best one above --min-score
 is taken. Sound that matches no prompt is reported as "?". Prompts that
-sound the same are reported together as "name1|name2".
+sound the same are reported under the first name, with all in "aliases"
+(the aliases command lists them).
 """
 import argparse
 import array
@@ -125,6 +127,7 @@ def sound_bounds(samples):
 class Prompt:
     def __init__(self, name, samples):
         self.name = name
+        self.aliases = [name]
         self.duration = len(samples) / SAMPLE_RATE
         bounds = sound_bounds(samples)
         self.sound = samples[bounds[0]:bounds[1]] if bounds else array.array("h")
@@ -145,7 +148,8 @@ def same_sound(first, second):
 def load_prompts(directory):
     """Every directory/*.wav with sound. Prompts that sound the same (a
     word that means two things, like Vietnamese "năm", five and year) are
-    one Prompt named "a|b", since no recording can tell them apart."""
+    one Prompt, named after the first in file name order and listing all
+    in aliases, since no recording can tell them apart."""
     prompts = []
     for path in sorted(glob.glob(os.path.join(directory, "*.wav"))):
         prompt = Prompt(os.path.basename(path)[:-4], load_wav(path))
@@ -156,7 +160,7 @@ def load_prompts(directory):
         if twin is None:
             prompts.append(prompt)
         else:
-            twin.name += "|" + prompt.name
+            twin.aliases.append(prompt.name)
     return prompts
 
 
@@ -248,7 +252,8 @@ def decode(samples, prompts, min_score, start_seconds):
         start = onset + shift
         length = (matched_length(samples, start, prompt) if partial
                   else len(prompt.sound))
-        entry = {"name": prompt.name, "start": round(start / SAMPLE_RATE, 3),
+        entry = {"name": prompt.name, "aliases": prompt.aliases,
+                 "start": round(start / SAMPLE_RATE, 3),
                  "end": round((start + length) / SAMPLE_RATE, 3),
                  "score": round(score, 3)}
         if partial:
@@ -386,6 +391,8 @@ def main():
                          help="lowest normalized correlation of a match (0.8)")
     command.add_argument("--from", dest="start", type=float, default=0.0,
                          help="seconds of WAV to skip (0)")
+    command = commands.add_parser("aliases")
+    command.add_argument("prompts_dir")
     command = commands.add_parser("rtp-sink")
     command.add_argument("port", type=int)
     command.add_argument("out", help="path without .wav or .json")
@@ -397,6 +404,10 @@ def main():
 
     if args.command == "rtp-sink":
         rtp_sink(args.port, args.out, args.seconds, args.reply)
+        return 0
+    if args.command == "aliases":
+        print(json.dumps({p.name: p.aliases for p in load_prompts(args.prompts_dir)
+                          if len(p.aliases) > 1}))
         return 0
     samples = load_wav(args.wav)
     if args.command == "info":

@@ -148,9 +148,10 @@ sip_hub_config() {
 JSON
 }
 
-# sip_hub_start: starts a hub with the web channel and the sip channel on
-# free ports and waits until /sip/status responds. Returns 1 when it does
-# not come up.
+# sip_hub_start [DATA_DIR]: starts a hub with the web channel and the sip
+# channel on free ports (on DATA_DIR to restart on existing data) and waits
+# until /sip/status responds. Returns 1 when it does not come up.
+# shellcheck disable=SC2120 # the argument is optional
 sip_hub_start() {
 	SIP_PORT=$(sip_free_udp_port)
 	SIP_RTP_MIN=$(sip_free_udp_range 40)
@@ -159,7 +160,7 @@ sip_hub_start() {
 	echo "nameserver 127.0.0.1" >"$SIP_RESOLV_CONF"
 	mkdir -p "$TEST_TMP/recordings"
 	HUB_CHANNELS_EXTRA=$(sip_hub_config)
-	hub_start || return 1
+	hub_start "$@" || return 1
 	sip_status_get
 	if [ "$API_STATUS" != 200 ]; then
 		fail "GET /sip/status after start-up: HTTP $API_STATUS"
@@ -813,7 +814,8 @@ names.append("status_" + status)
 if len(sys.argv) > 3 and sys.argv[3] not in ("", "null"):
     due = datetime.datetime.fromisoformat(sys.argv[3])
     day = due.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
-    names += ["due_intro", "date_day"] + number(day.day)
+    names += ["due_intro", "date_day_early" if day.day <= 10 else "date_day"]
+    names += number(day.day)
     names += ["month_%d" % day.month, "date_year"] + number(day.year)
 print(" ".join(names))
 PYTHON
@@ -853,15 +855,25 @@ check_between() {
 	fi
 }
 
+# Writes the prompts of SIP_HEARD_DIR that sound the same as another, as
+# JSON {first name: [names]} (see sip_audio.py aliases), to
+# $TEST_TMP/aliases.json once, and prints that path.
+sip_aliases_file() {
+	local file=$TEST_TMP/aliases.json
+	[ -s "$file" ] || python3 "$SIP_AUDIO" aliases "$SIP_HEARD_DIR" >"$file"
+	printf '%s' "$file"
+}
+
 # check_heard WHAT EXPECTED HEARD: records a failure unless the prompt
-# names HEARD (from sip_heard, where "a|b" stands for prompts that sound
-# the same) are the names EXPECTED, one for one.
+# names HEARD (from sip_heard, which names prompts that sound the same by
+# the first of them) are the names EXPECTED, one for one.
 check_heard() {
-	if ! python3 - "$2" "$3" <<'PYTHON'
-import sys
+	if ! python3 - "$2" "$3" "$(sip_aliases_file)" <<'PYTHON'
+import json, sys
+groups = json.load(open(sys.argv[3]))
 expected, heard = sys.argv[1].split(), sys.argv[2].split()
 sys.exit(len(expected) != len(heard) or
-         any(e not in h.split("|") for e, h in zip(expected, heard)))
+         any(e != h and e not in groups.get(h, []) for e, h in zip(expected, heard)))
 PYTHON
 	then
 		fail "$1: expected \"$2\", got \"$3\""
@@ -869,14 +881,16 @@ PYTHON
 }
 
 # sip_heard_digits NAMES: prints the digits that the prompt names NAMES
-# (num_0 to num_9, from sip_heard) stand for, "?" for any other name.
+# (num_0 to num_9, or a prompt that sounds the same, from sip_heard) stand
+# for, "?" for any other name.
 sip_heard_digits() {
-	python3 - "$1" <<'PYTHON'
-import re, sys
+	python3 - "$1" "$(sip_aliases_file)" <<'PYTHON'
+import json, re, sys
+groups = json.load(open(sys.argv[2]))
 digits = []
 for name in sys.argv[1].split():
     found = [m.group(1) for m in map(re.compile(r"num_(\d)$").match,
-                                     name.split("|")) if m]
+                                     groups.get(name, [name])) if m]
     digits.append(found[0] if found else "?")
 print("".join(digits))
 PYTHON

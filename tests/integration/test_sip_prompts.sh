@@ -57,10 +57,9 @@ prompts_call() {
 	printf '%s\n' "$HEARD" >>"$HUB_LOG"
 }
 
-# prompts_first_heard: prints the name of the first prompt in HEARD, with
-# no "~" (the mark of a prompt cut short).
+# prompts_first_heard: prints the name of the first prompt found in HEARD.
 prompts_first_heard() {
-	printf '%s\n' "$HEARD" | awk '$3 != "?" { sub(/~$/, "", $3); print $3; exit }'
+	printf '%s\n' "$HEARD" | awk '$3 != "?" { print $3; exit }'
 }
 
 # --- The rendered welcome ----------------------------------------------------------
@@ -93,14 +92,22 @@ keys_at=$(python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]) 
 	"$welcome" "$notice")
 prompts_call lookup "$(python3 -c 'import sys; print(float(sys.argv[1]) + 22)' "$keys_at")" \
 	"$keys_at" "2${code}#"
-# date_year and num_5 are the same word, "năm", so either may be found
-# for a 5, or both as one twin, "date_year|num_5".
+# date_year and num_5 are the same word, "năm", so the decoder may give
+# either or both ("date_year|num_5") for a 5.
 spoken=$(printf '%s\n' "$HEARD" | awk '
 	$3 ~ /^status_intro/ { on = 1; next }
 	on && $3 ~ /^status_/ { exit }
-	on { sub(/~$/, "", $3) }
-	on && ($3 == "date_year" || $3 == "date_year|num_5") { printf "5"; next }
-	on && $3 ~ /^num_[0-9]$/ { sub(/^num_/, "", $3); printf "%s", $3 }')
+	on {
+		digit = ""
+		count = split($3, names, "|")
+		for (i = 1; i <= count; i++) {
+			if (names[i] ~ /^num_[0-9]$/)
+				digit = substr(names[i], 5)
+			else if (names[i] == "date_year")
+				digit = 5
+		}
+		printf "%s", digit
+	}')
 check_equal "digits heard after status_intro" "$code" "$spoken"
 check_contains "status heard" "$HEARD" status_new
 sip_log_check_clean

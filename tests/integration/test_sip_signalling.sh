@@ -76,8 +76,9 @@ signalling_count() {
 	grep -c "^$2" "$TEST_TMP/$1.messages" 2>/dev/null || true
 }
 
-# A short welcome, so that a key reaches the main menu at once, and no
-# media timeout: SIPp sends no RTP in these scenarios.
+# A short welcome, so that a key reaches the main menu at once, and a long
+# media timeout. Before the caller's first RTP packet the hub waits 5 s at
+# most, so a scenario that lasts longer streams silence.
 mkdir -p "$TEST_TMP/override/vi" "$TEST_TMP/override/en"
 for language in vi en; do
 	sox -n -r 8000 -c 1 -b 16 "$TEST_TMP/override/$language/welcome.wav" \
@@ -96,6 +97,9 @@ signalling_call_id() {
 	sed -n 's/^Call-ID: *//p' "$TEST_TMP/$1.messages" | head -n 1 |
 		tr -d '\r'
 }
+
+# silence.wav for the scenarios that stream RTP.
+sipp_defaults_write "$TEST_TMP"
 
 SIP_RING_MS=1500
 SIP_CHANNEL_EXTRA=', "numbers": ["1022"], "max_calls": 3,
@@ -199,6 +203,61 @@ check_equal "503 responses" 5 "$(signalling_count burst 'SIP/2.0 503')"
 check_equal "Retry-After headers" 5 "$(signalling_count burst 'Retry-After: 30')"
 check_equal "answered calls" 3 "$(signalling_count burst 'BYE sip:')"
 check_contains "daemon log" "$(cat "$HUB_LOG")" "max_calls=3 reached"
+# Five rejections from one source in a minute: one line.
+check_equal "logged rejections" 1 "$(grep -c 'INVITE rejected' "$HUB_LOG")"
+case_end
+
+case_begin "offers aimed elsewhere get 488"
+# signalling_invite_udp ADDRESS_TYPE ADDRESS PORT: sends one INVITE over UDP
+# whose SDP names ADDRESS and PORT, and prints the status line and the
+# Warning of the final response.
+signalling_invite_udp() {
+	python3 - "$SIP_PORT" "$1" "$2" "$3" <<'PY'
+import socket, sys, uuid
+port, family, address, media_port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(5)
+local = s.getsockname()[1]
+call_id = uuid.uuid4().hex
+body = ("v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+        "m=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        % (family, address, family, address, media_port))
+invite = ("INVITE sip:1022@127.0.0.1:%s SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
+          "From: <sip:probe@127.0.0.1>;tag=%s\r\nTo: <sip:1022@127.0.0.1>\r\n"
+          "Call-ID: %s@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+          "Contact: <sip:probe@127.0.0.1:%d>\r\n"
+          "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+          % (port, local, call_id, call_id[:8], call_id, local, len(body), body))
+s.sendto(invite.encode(), ("127.0.0.1", int(port)))
+while True:
+    try:
+        data = s.recv(65536).decode("latin-1")
+    except socket.timeout:
+        print("timeout")
+        break
+    status = data.split("\r\n", 1)[0]
+    code = int(status.split()[1])
+    if code < 200:
+        continue
+    warning = [l for l in data.split("\r\n") if l.lower().startswith("warning:")]
+    print(status)
+    print(warning[0] if warning else "no Warning")
+    if code >= 300:
+        ack = invite.split("\r\n\r\n")[0].replace("INVITE sip:", "ACK sip:", 1)
+        s.sendto(ack.encode(), ("127.0.0.1", int(port)))
+    break
+PY
+}
+for target in "IP4 169.254.169.254 7000 link-local" "IP4 224.0.0.1 7000 multicast" \
+	"IP4 127.0.0.99 80 port 80" "IP6 ::1 7000 IPv6" "IP4 127.0.0.1 0 refused"; do
+	read -r family address port reason <<<"$target"
+	reply=$(signalling_invite_udp "$family" "$address" "$port")
+	check_contains "response to $address port $port" "$reply" \
+		"SIP/2.0 488"
+	check_contains "Warning for $address port $port" "$reply" "$reason"
+done
 case_end
 
 case_begin "hub stops cleanly"
@@ -222,6 +281,105 @@ check_contains "daemon log" "$(cat "$HUB_LOG")" \
 case_end
 
 case_begin "hub stops cleanly with the rate"
+hub_stop
+check_not_contains "daemon log" "$(cat "$HUB_LOG")" "AddressSanitizer"
+case_end
+
+# --- TCP connections ----------------------------------------------------------------
+
+# signalling_tcp_probe: opens 20 silent TCP connections, one that sends a
+# byte of garbage every 0.3 s and one that sends a 100 kB INVITE to
+# SIP_PORT, then prints for each kind how many seconds it stayed open (-1
+# while still open after 20 s) and the first line of any response.
+signalling_tcp_probe() {
+	python3 - "$SIP_PORT" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def connect():
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setblocking(False)
+    return s
+silent = [connect() for _ in range(20)]
+garbage = connect()
+big = connect()
+body = "v=0\r\n" + "a=x-pad:" + "x" * 100000 + "\r\n"
+invite = ("INVITE sip:1022@127.0.0.1:%d SIP/2.0\r\n"
+          "Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-big\r\n"
+          "From: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:1022@127.0.0.1>\r\n"
+          "Call-ID: big-sdp@127.0.0.1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+          "Contact: <sip:probe@127.0.0.1:9;transport=tcp>\r\n"
+          "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s"
+          % (port, len(body), body)).encode()
+big.setblocking(True)
+try:
+    big.sendall(invite)
+except OSError:
+    pass
+big.setblocking(False)
+start = time.monotonic()
+closed = {}
+big_reply = b""
+def is_closed(s):
+    try:
+        data = s.recv(65536)
+    except BlockingIOError:
+        return False, b""
+    except OSError:
+        return True, b""
+    return data == b"", data
+next_garbage = start
+while time.monotonic() - start < 20 and len(closed) < 3:
+    now = time.monotonic()
+    if "silent" not in closed:
+        if all(is_closed(s)[0] for s in silent):
+            closed["silent"] = now - start
+    if "garbage" not in closed:
+        if now >= next_garbage:
+            try:
+                garbage.send(b"\x00")
+            except OSError:
+                pass
+            next_garbage = now + 0.3
+        if is_closed(garbage)[0]:
+            closed["garbage"] = now - start
+    if "big" not in closed:
+        done, data = is_closed(big)
+        big_reply += data
+        if done:
+            closed["big"] = now - start
+    time.sleep(0.1)
+for kind in ("silent", "garbage", "big"):
+    print("%s %d" % (kind, closed.get(kind, -1)))
+first = big_reply.split(b"\r\n", 1)[0].decode("latin-1")
+print("big_reply " + (first or "none"))
+PY
+}
+
+SIP_CHANNEL_EXTRA=', "tcp_idle_seconds": 2'
+case_begin "hub starts with a short tcp idle time"
+sip_hub_start
+case_end
+
+case_begin "idle and garbage tcp connections are closed"
+probe=$(signalling_tcp_probe)
+silent=$(sed -n 's/^silent //p' <<<"$probe")
+garbage=$(sed -n 's/^garbage //p' <<<"$probe")
+big_reply=$(sed -n 's/^big_reply //p' <<<"$probe")
+# -1 means still open after 20 s.
+check_ge "seconds until the silent connections closed" 0 "${silent:--1}"
+[ "${silent:-99}" -le 5 ] ||
+	fail "silent connections: expected closed within 5 s, took $silent"
+check_ge "seconds until the garbage connection closed" 0 "${garbage:--1}"
+[ "${garbage:-99}" -le 15 ] ||
+	fail "garbage connection: expected closed within 15 s, took $garbage"
+check_not_contains "response to a 100 kB INVITE" "$big_reply" "SIP/2.0 100"
+check_not_contains "response to a 100 kB INVITE" "$big_reply" "SIP/2.0 200"
+curl_status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	"$HUB_URL/healthz" || true)
+check_equal "GET /healthz after the probe" 200 "$curl_status"
+case_end
+
+case_begin "hub stops cleanly after the tcp probe"
 hub_stop
 check_not_contains "daemon log" "$(cat "$HUB_LOG")" "AddressSanitizer"
 case_end

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -454,6 +456,77 @@ check_http_teardown(void)
 	metrics_free(fixture.metrics);
 	event_base_free(fixture.base);
 }
+
+static void
+check_http_wake(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+}
+
+/* Runs fixture.base for ms milliseconds and returns how many loop
+ * iterations that took. A timer wakes the loop every 50 ms. */
+static int
+check_http_loop_iterations(int ms)
+{
+	struct event *wake = event_new(fixture.base, -1, EV_PERSIST,
+	    check_http_wake, NULL);
+	struct timeval period = { .tv_usec = 50000 };
+	struct timespec start, now;
+	int iterations = 0;
+
+	ck_assert_ptr_nonnull(wake);
+	event_add(wake, &period);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		event_base_loop(fixture.base, EVLOOP_ONCE);
+		iterations++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000 +
+	    (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+	event_free(wake);
+	return iterations;
+}
+
+START_TEST(server_accept_emfile_pauses)
+{
+	struct sockaddr_in address = {
+		.sin_family = AF_INET,
+		.sin_port = htons(fixture.port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct rlimit saved, low;
+	int client = socket(AF_INET, SOCK_STREAM, 0);
+	int lowest_free;
+
+	ck_assert_int_ge(client, 0);
+	ck_assert_int_eq(connect(client, (struct sockaddr *)&address,
+	    sizeof address), 0);
+
+	/* No descriptor is left, so accept() fails with EMFILE. */
+	lowest_free = dup(0);
+	ck_assert_int_ge(lowest_free, 0);
+	close(lowest_free);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)lowest_free;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int iterations = check_http_loop_iterations(300);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	/* A spinning listener runs thousands of iterations in 300 ms. */
+	ck_assert_int_le(iterations, 20);
+
+	/* The listener accepts again after its pause. */
+	check_http_loop_iterations(1200);
+	const char *response = check_http_request("GET /echo HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ck_assert_msg(strstr(response, "200") != NULL, "response: %s",
+	    response);
+	close(client);
+}
+END_TEST
 
 START_TEST(server_unknown_path_json_404)
 {
@@ -1235,6 +1308,7 @@ http_suite(void)
 	tcase_add_test(server, server_in_flight_after_client_left);
 	tcase_add_test(server, server_metrics_count_requests);
 	tcase_add_test(server, server_stop_accepting);
+	tcase_add_test(server, server_accept_emfile_pauses);
 	suite_add_tcase(suite, server);
 
 	tcase_add_checked_fixture(proxies, check_http_setup_proxies,

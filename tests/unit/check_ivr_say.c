@@ -198,13 +198,13 @@ END_TEST
 START_TEST(date_vietnamese)
 {
 	ck_assert_str_eq(check_say_date("vi", CHECK_SAY_DEC5_MS),
-	    "date_day num_5 month_12 date_year num_2 num_thousand num_0 "
+	    "date_day_early num_5 month_12 date_year num_2 num_thousand num_0 "
 	    "num_hundred num_20 num_6");
 	ck_assert_str_eq(check_say_date("vi", check_say_noon(2027, 4, 24)),
 	    "date_day num_20 num_4_after_tens month_4 date_year num_2 "
 	    "num_thousand num_0 num_hundred num_20 num_7");
 	ck_assert_str_eq(check_say_date("vi", check_say_noon(2031, 1, 1)),
-	    "date_day num_1 month_1 date_year num_2 num_thousand num_0 "
+	    "date_day_early num_1 month_1 date_year num_2 num_thousand num_0 "
 	    "num_hundred num_30 num_1_after_tens");
 	ck_assert_str_eq(check_say_date("vi", check_say_noon(2005, 10, 15)),
 	    "date_day num_15 month_10 date_year num_2 num_thousand num_0 "

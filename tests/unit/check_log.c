@@ -396,6 +396,47 @@ START_TEST(log_libevent_debug_needs_trace)
 }
 END_TEST
 
+START_TEST(log_libevent_repeats_suppressed)
+{
+	log_route_libevent();
+	log_test_libevent_warning();
+	char *text = log_test_read(log_test_path);
+	int once = log_test_count_lines(text);
+	free(text);
+	ck_assert_int_ge(once, 1);
+
+	for (int i = 0; i < 1000; i++)
+		log_test_libevent_warning();
+	text = log_test_read(log_test_path);
+	ck_assert_int_eq(log_test_count_lines(text), once);
+	ck_assert_ptr_null(strstr(text, "suppressed"));
+	free(text);
+
+	usleep(1100 * 1000);
+	log_test_libevent_warning();
+	text = log_test_read(log_test_path);
+	ck_assert_msg(strstr(text, "1000 repeated messages suppressed: ") !=
+	    NULL, "no count of the repeats in: %s", text);
+	ck_assert_int_eq(log_test_count_lines(text), 3 * once);
+	free(text);
+}
+END_TEST
+
+START_TEST(log_library_distinct_lines_kept)
+{
+	log_library(LOG_LEVEL_WARN, "sofia", "first");
+	log_library(LOG_LEVEL_WARN, "sofia", "second");
+	log_library(LOG_LEVEL_WARN, "libevent", "first");
+	log_library(LOG_LEVEL_ERROR, "sofia", "first");
+	log_library(LOG_LEVEL_DEBUG, "sofia", "below the level");
+	char *text = log_test_read(log_test_path);
+
+	ck_assert_int_eq(log_test_count_lines(text), 4);
+	ck_assert_ptr_null(strstr(text, "below the level"));
+	free(text);
+}
+END_TEST
+
 Suite *
 log_suite(void)
 {
@@ -418,6 +459,8 @@ log_suite(void)
 	tcase_add_test(tcase, log_trace_name_parsing);
 	tcase_add_test(tcase, log_libevent_warning_routed);
 	tcase_add_test(tcase, log_libevent_debug_needs_trace);
+	tcase_add_test(tcase, log_libevent_repeats_suppressed);
+	tcase_add_test(tcase, log_library_distinct_lines_kept);
 	suite_add_tcase(suite, tcase);
 	return suite;
 }

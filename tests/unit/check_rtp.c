@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1014,6 +1015,26 @@ START_TEST(rtp_session_media_timeout)
 }
 END_TEST
 
+START_TEST(rtp_session_first_packet_timeout)
+{
+	/* Configured 8 s, but the caller never sends: 5 s. */
+	check_rtp_open(RTP_PT_PCMU, -1, 8000);
+	check_rtp_run_for(4700);
+	ck_assert_int_eq(check_rtp_call.timeouts, 0);
+	check_rtp_run_for(700);
+	ck_assert_int_eq(check_rtp_call.timeouts, 1);
+}
+END_TEST
+
+START_TEST(rtp_session_latched_keeps_timeout)
+{
+	check_rtp_open(RTP_PT_PCMU, -1, 8000);
+	check_rtp_send_audio(check_rtp_caller.fd, 0x33, 1, 160, NULL);
+	check_rtp_run_for(5600);
+	ck_assert_int_eq(check_rtp_call.timeouts, 0);
+}
+END_TEST
+
 START_TEST(rtp_session_packets_defer_timeout)
 {
 	check_rtp_open(RTP_PT_PCMU, -1, 100);
@@ -1066,6 +1087,55 @@ START_TEST(rtp_session_record_limit)
 	ck_assert_int_eq((int16_t)check_rtp_le16(data + 44 + 2 * 479), 0);
 	ck_assert_int_eq((int16_t)check_rtp_le16(data + 44 + 2 * 480),
 	    ulaw_to_linear(linear_to_ulaw(8000)));
+}
+END_TEST
+
+/* Records packets of a 1 kHz sine of amplitude (0: silence) and returns the
+ * voiced length that rtp_session_record_stop gives. */
+static int64_t
+check_rtp_record_voiced(const int *amplitudes, size_t count)
+{
+	char path[256];
+	int64_t length_ms = -1, voiced_ms = -1;
+	int16_t samples[160];
+	/* Packets continue the caller's stream from one recording to the
+	 * next, since repeated sequence numbers are dropped as duplicates. */
+	static uint16_t packet;
+
+	check_rtp_temp_path(path, sizeof(path), "voiced");
+	ck_assert_int_eq(rtp_session_record_start(check_rtp_session, path,
+	    60000), 0);
+	for (size_t i = 0; i < count; i++) {
+		for (size_t j = 0; j < 160; j++)
+			samples[j] = (int16_t)lround(amplitudes[i] *
+			    sin(2 * M_PI * 1000.0 * (double)j / 8000.0));
+		packet++;
+		check_rtp_send_audio(check_rtp_caller.fd, 0x66, packet,
+		    160u * (uint32_t)packet, samples);
+	}
+	check_rtp_run_for(100);
+	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms,
+	    &voiced_ms), 0);
+	ck_assert_int_eq(length_ms, 20 * (int64_t)count);
+	unlink(path);
+	return voiced_ms;
+}
+
+START_TEST(rtp_session_record_voiced)
+{
+	static const int silence[10] = { 0 };
+	static const int tone[10] = {
+		8000, 8000, 8000, 8000, 8000, 8000, 8000, 8000, 8000, 8000,
+	};
+	/* RMS 42, about -52 dBm0: line noise, not a voice. */
+	static const int quiet[10] = { 60, 60, 60, 60, 60, 60, 60, 60, 60, 60 };
+	static const int half[10] = { 8000, 0, 8000, 0, 8000, 0, 8000, 0, 8000, 0 };
+
+	check_rtp_open(RTP_PT_PCMU, -1, 0);
+	ck_assert_int_eq(check_rtp_record_voiced(silence, 10), 0);
+	ck_assert_int_eq(check_rtp_record_voiced(tone, 10), 200);
+	ck_assert_int_eq(check_rtp_record_voiced(quiet, 10), 0);
+	ck_assert_int_eq(check_rtp_record_voiced(half, 10), 100);
 }
 END_TEST
 
@@ -1169,8 +1239,11 @@ rtp_suite(void)
 	tcase_add_test(session, rtp_session_sendonly_holds);
 	tcase_add_test(session, rtp_session_media_timeout);
 	tcase_add_test(session, rtp_session_packets_defer_timeout);
+	tcase_add_test(session, rtp_session_first_packet_timeout);
+	tcase_add_test(session, rtp_session_latched_keeps_timeout);
 	tcase_add_test(session, rtp_session_record_limit);
 	tcase_add_test(session, rtp_session_record_stop_length);
+	tcase_add_test(session, rtp_session_record_voiced);
 	tcase_add_test(session, rtp_session_free_in_callback);
 	tcase_add_test(session, rtp_session_rejects_codec);
 	suite_add_tcase(suite, session);

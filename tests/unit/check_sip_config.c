@@ -117,6 +117,8 @@ START_TEST(config_defaults)
 	ck_assert_int_eq(check_sip_parsed.max_recording_seconds, 120);
 	ck_assert_int_eq(check_sip_parsed.media_timeout_seconds, 30);
 	ck_assert_int_eq(check_sip_parsed.no_input_seconds, 6);
+	ck_assert_int_eq(check_sip_parsed.tcp_idle_seconds, 60);
+	ck_assert_int_eq(check_sip_parsed.media_priority, 0);
 	ck_assert_int_eq(check_sip_parsed.transfer_timeout_seconds, 20);
 	ck_assert_ptr_null(check_sip_parsed.transfer_uri);
 	ck_assert_ptr_null(check_sip_parsed.prompts_override_dir);
@@ -149,6 +151,7 @@ START_TEST(config_all_keys)
 	    "\"invites_per_minute\": 0, \"ring_ms\": 2000, "
 	    "\"max_call_seconds\": 60, \"max_recording_seconds\": 10, "
 	    "\"media_timeout_seconds\": 4, \"no_input_seconds\": 2, "
+	    "\"tcp_idle_seconds\": 3, \"media_priority\": 10, "
 	    "\"menu_file\": \"/m.json\", \"prompts_dir\": \"p\", "
 	    "\"prompts_override_dir\": \"o\", "
 	    "\"transfer_uri\": \"sip:desk@127.0.0.1:5090\", "
@@ -166,6 +169,8 @@ START_TEST(config_all_keys)
 	ck_assert_str_eq(check_sip_parsed.transfer_uri,
 	    "sip:desk@127.0.0.1:5090");
 	ck_assert_int_eq(check_sip_parsed.transfer_timeout_seconds, 7);
+	ck_assert_int_eq(check_sip_parsed.tcp_idle_seconds, 3);
+	ck_assert_int_eq(check_sip_parsed.media_priority, 10);
 	ck_assert_ptr_nonnull(strstr(check_sip_parsed.prompts_override_dir,
 	    check_sip_dir));
 	ck_assert(check_sip_parsed.trace);
@@ -198,6 +203,12 @@ START_TEST(config_errors_name_key)
 	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
 	    "\"resolv_conf\": \"resolv.conf\", \"max_calls\": 0}",
 	    "channels.sip.max_calls");
+	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
+	    "\"resolv_conf\": \"resolv.conf\", \"tcp_idle_seconds\": 0}",
+	    "channels.sip.tcp_idle_seconds");
+	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
+	    "\"resolv_conf\": \"resolv.conf\", \"media_priority\": 100}",
+	    "channels.sip.media_priority");
 	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
 	    "\"resolv_conf\": \"resolv.conf\", \"numbers\": [\"10 22\"]}",
 	    "channels.sip.numbers");

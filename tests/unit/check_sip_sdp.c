@@ -1,5 +1,6 @@
 /* SDP offers as real callers send them (baresip, SIPp, the SDP bodies of
  * RFC 4475) and the answers the IVR builds. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,124 @@ START_TEST(sdp_other_streams_rejected)
 }
 END_TEST
 
+/* Parses an offer with c=IN family address and m=audio port, checks that it
+ * parses, and returns sip_sdp_check_target's result for an IPv4 hub. */
+static int
+check_sdp_target(const char *family, const char *address, int port,
+    bool initial, char *error, size_t error_size)
+{
+	char text[512];
+	struct sip_sdp_offer offer;
+
+	snprintf(text, sizeof text, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\n"
+	    "c=IN %s %s\r\nt=0 0\r\nm=audio %d RTP/AVP 0\r\n", family,
+	    address, family, address, port);
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	error[0] = '\0';
+	return sip_sdp_check_target(&offer, AF_INET, initial, error,
+	    error_size);
+}
+
+START_TEST(sdp_target_rejected_addresses)
+{
+	static const struct {
+		const char *family, *address, *reason;
+	} cases[] = {
+		{ "IP4", "224.0.0.1", "multicast" },
+		{ "IP4", "239.255.255.250", "multicast" },
+		{ "IP4", "255.255.255.255", "broadcast" },
+		{ "IP4", "169.254.169.254", "link-local" },
+		{ "IP4", "0.0.0.0", "unspecified" },
+		{ "IP4", "0.1.2.3", "unspecified" },
+	};
+	char error[256];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(check_sdp_target(cases[i].family,
+		    cases[i].address, 7000, true, error, sizeof error) == 399,
+		    "%s accepted", cases[i].address);
+		ck_assert_msg(strstr(error, cases[i].reason) != NULL,
+		    "%s: reason \"%s\"", cases[i].address, error);
+	}
+}
+END_TEST
+
+START_TEST(sdp_target_low_port_rejected)
+{
+	char error[256];
+
+	ck_assert_int_eq(check_sdp_target("IP4", "127.0.0.99", 80, true,
+	    error, sizeof error), 399);
+	ck_assert_ptr_nonnull(strstr(error, "port 80"));
+	ck_assert_int_eq(check_sdp_target("IP4", "127.0.0.99", 1023, true,
+	    error, sizeof error), 399);
+	ck_assert_int_eq(check_sdp_target("IP4", "127.0.0.99", 1024, true,
+	    error, sizeof error), 0);
+}
+END_TEST
+
+START_TEST(sdp_target_hold_only_in_reinvite)
+{
+	char error[256];
+
+	ck_assert_int_eq(check_sdp_target("IP4", "0.0.0.0", 7000, false,
+	    error, sizeof error), 0);
+	ck_assert_int_eq(check_sdp_target("IP4", "0.0.0.0", 7000, true,
+	    error, sizeof error), 399);
+	ck_assert_int_eq(check_sdp_target("IP4", "192.0.2.10", 7000, true,
+	    error, sizeof error), 0);
+}
+END_TEST
+
+START_TEST(sdp_target_family_mismatch)
+{
+	char error[256];
+
+	ck_assert_int_eq(check_sdp_target("IP6", "::1", 7000, true, error,
+	    sizeof error), 301);
+	ck_assert_ptr_nonnull(strstr(error, "IPv6"));
+	ck_assert_ptr_nonnull(strstr(error, "IPv4"));
+}
+END_TEST
+
+START_TEST(sdp_target_ipv6_rules)
+{
+	static const char *const rejected[] = {
+		"fe80::1", "ff02::1", "::ffff:169.254.169.254",
+	};
+	struct sip_sdp_offer offer;
+	char text[256], error[256];
+
+	for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
+		snprintf(text, sizeof text, "v=0\r\no=- 1 1 IN IP6 ::1\r\n"
+		    "s=-\r\nc=IN IP6 %s\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n",
+		    rejected[i]);
+		check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+		ck_assert_msg(sip_sdp_check_target(&offer, AF_INET6, true,
+		    error, sizeof error) == 399, "%s accepted", rejected[i]);
+	}
+	snprintf(text, sizeof text, "v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\n"
+	    "c=IN IP6 2001:db8::5\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n");
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	ck_assert_int_eq(sip_sdp_check_target(&offer, AF_INET6, true, error,
+	    sizeof error), 0);
+}
+END_TEST
+
+START_TEST(sdp_audio_port_zero_refused)
+{
+	static const char text[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+	    "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n";
+	struct sip_sdp_offer offer;
+	char error[256] = "";
+
+	ck_assert_int_eq(sip_sdp_parse_offer(text, strlen(text), &offer,
+	    error, sizeof error), SIP_SDP_REFUSED);
+	ck_assert_ptr_nonnull(strstr(error, "refused"));
+	ck_assert_ptr_null(strstr(error, "PCMU"));
+}
+END_TEST
+
 START_TEST(sdp_answer_too_small)
 {
 	struct sip_sdp_offer offer;
@@ -414,6 +533,12 @@ sip_sdp_suite(void)
 	tcase_add_test(tc, sdp_ipv6_connection);
 	tcase_add_test(tc, sdp_other_streams_rejected);
 	tcase_add_test(tc, sdp_answer_too_small);
+	tcase_add_test(tc, sdp_target_rejected_addresses);
+	tcase_add_test(tc, sdp_target_low_port_rejected);
+	tcase_add_test(tc, sdp_target_hold_only_in_reinvite);
+	tcase_add_test(tc, sdp_target_family_mismatch);
+	tcase_add_test(tc, sdp_target_ipv6_rules);
+	tcase_add_test(tc, sdp_audio_port_zero_refused);
 	tcase_add_test(tc, sdp_rfc4475_bodies);
 	tcase_add_test(tc, sdp_rfc4475_inv2543);
 	suite_add_tcase(suite, tc);

@@ -84,6 +84,27 @@ START_TEST(limit_rate_per_source)
 }
 END_TEST
 
+START_TEST(limit_log_once_per_minute)
+{
+	struct sip_limit limit;
+	unsigned long quiet = 99;
+
+	sip_limit_init(&limit, 1, 0, 30);
+	ck_assert(sip_limit_log_reject(&limit, "192.0.2.1", 1000, &quiet));
+	ck_assert_uint_eq(quiet, 0);
+	for (int i = 0; i < 39; i++)
+		ck_assert(!sip_limit_log_reject(&limit, "192.0.2.1", 2000 + i,
+		    &quiet));
+	/* Another source has its own first line. */
+	ck_assert(sip_limit_log_reject(&limit, "192.0.2.2", 3000, &quiet));
+	ck_assert_uint_eq(quiet, 0);
+	ck_assert(!sip_limit_log_reject(&limit, "192.0.2.1", 60999, &quiet));
+	ck_assert(sip_limit_log_reject(&limit, "192.0.2.1", 61000, &quiet));
+	ck_assert_uint_eq(quiet, 40);
+	ck_assert(!sip_limit_log_reject(&limit, "192.0.2.1", 61001, &quiet));
+}
+END_TEST
+
 START_TEST(limit_table_bounded)
 {
 	struct sip_limit limit;
@@ -119,6 +140,7 @@ sip_ua_suite(void)
 	tcase_add_test(limit, limit_call_cap);
 	tcase_add_test(limit, limit_rate_per_source);
 	tcase_add_test(limit, limit_table_bounded);
+	tcase_add_test(limit, limit_log_once_per_minute);
 	suite_add_tcase(suite, info);
 	suite_add_tcase(suite, limit);
 	return suite;
