@@ -204,13 +204,10 @@ ivr_call_on_recorded(void *arg)
 	int64_t length_ms = 0;
 	int64_t voiced_ms = 0;
 
-	if (rtp_session_record_stop(call->rtp, &length_ms) != 0) {
+	if (rtp_session_record_stop(call->rtp, &length_ms, &voiced_ms) != 0) {
 		call->recording_path[0] = '\0';
 		length_ms = -1;
 	}
-	/* NOTE: the whole length counts as voice until
-	 * rtp_session_record_stop gives the voiced part. */
-	voiced_ms = length_ms;
 	log_info(IVR_CALL_LOG, "recording limit reached call=%llu length_ms=%lld "
 	    "voiced_ms=%lld", (unsigned long long)call->id,
 	    (long long)length_ms, (long long)voiced_ms);

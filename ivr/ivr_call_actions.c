@@ -175,15 +175,11 @@ ivr_call_record_stop(void *arg, int64_t *voiced_ms)
 
 	*voiced_ms = 0;
 	if (call->rtp == NULL ||
-	    rtp_session_record_stop(call->rtp, &length_ms) != 0) {
+	    rtp_session_record_stop(call->rtp, &length_ms, voiced_ms) != 0) {
 		/* The session removed a file that failed. */
 		call->recording_path[0] = '\0';
 		return -1;
 	}
-	/* NOTE: the RTP session does not yet count the voiced part of a
-	 * recording; until rtp_session_record_stop gives it, the whole
-	 * length counts as voice and silent recordings are still sent. */
-	*voiced_ms = length_ms;
 	return length_ms;
 }
 
