@@ -202,14 +202,16 @@ ivr_call_on_recorded(void *arg)
 {
 	struct ivr_call *call = arg;
 	int64_t length_ms = 0;
+	int64_t voiced_ms = 0;
 
-	if (rtp_session_record_stop(call->rtp, &length_ms) != 0) {
+	if (rtp_session_record_stop(call->rtp, &length_ms, &voiced_ms) != 0) {
 		call->recording_path[0] = '\0';
 		length_ms = -1;
 	}
-	log_info(IVR_CALL_LOG, "recording limit reached call=%llu length_ms=%lld",
-	    (unsigned long long)call->id, (long long)length_ms);
-	ivr_session_recorded(call->session, length_ms);
+	log_info(IVR_CALL_LOG, "recording limit reached call=%llu length_ms=%lld "
+	    "voiced_ms=%lld", (unsigned long long)call->id,
+	    (long long)length_ms, (long long)voiced_ms);
+	ivr_session_recorded(call->session, length_ms, voiced_ms);
 	ivr_call_check(call);
 }
 

@@ -168,13 +168,14 @@ ivr_call_record_start(void *arg)
 }
 
 static int64_t
-ivr_call_record_stop(void *arg)
+ivr_call_record_stop(void *arg, int64_t *voiced_ms)
 {
 	struct ivr_call *call = arg;
 	int64_t length_ms = 0;
 
+	*voiced_ms = 0;
 	if (call->rtp == NULL ||
-	    rtp_session_record_stop(call->rtp, &length_ms) != 0) {
+	    rtp_session_record_stop(call->rtp, &length_ms, voiced_ms) != 0) {
 		/* The session removed a file that failed. */
 		call->recording_path[0] = '\0';
 		return -1;

@@ -7,10 +7,11 @@
  *   {
  *     "start": "welcome",
  *     "nodes": {
- *       "welcome": { "prompt": ["welcome"], "interruptible": false,
- *                    "next": "main" },
+ *       "welcome": { "prompt": ["welcome", "recording_notice"],
+ *                    "interruptible": false, "next": "main" },
  *       "main": {
  *         "prompt": ["for_english", "main_menu"],
+ *         "prompt_no_transfer": ["for_english", "main_menu_voicemail"],
  *         "choices": {
  *           "1": { "goto": "category" },
  *           "2": { "action": "status" },
@@ -33,6 +34,10 @@
  * (1 to 32 letters, digits, '_' or '-') to nodes. A node has:
  *
  *   prompt           array of prompt names played on entry (required)
+ *   prompt_no_transfer
+ *                    array played instead of prompt when the channel has
+ *                    no transfer_uri (a menu that offers a message, not
+ *                    an operator); default prompt
  *   choices          object from a key ("0"-"9", "*", "#") to an action
  *   next             node entered when the prompt has played to its end;
  *                    the caller cannot go back to the node left this way
@@ -56,26 +61,47 @@
  *                              "record_intro" and "beep" (a key skips
  *                              them), then record until '#', the
  *                              channel's max_recording_seconds or
- *                              hang-up. A recording of at least 1 s opens
- *                              a ticket under the desk's category ID; the
- *                              caller hears "report_saved", the code,
- *                              "code_again", the code and "goodbye" (or
- *                              "report_failed"), then the call ends. A
- *                              shorter one is dropped and counts as a
- *                              failed input. A caller who hangs up while
- *                              recording still gets the ticket.
+ *                              hang-up. Unless "recording_notice" has
+ *                              been played to its end in the call's
+ *                              current language, it is played first and
+ *                              keys do not skip it: nothing is recorded
+ *                              before the caller heard the notice in
+ *                              the language they chose. A recording
+ *                              with at least 1 s of the caller's voice
+ *                              opens a ticket under the desk's category
+ *                              ID; the caller hears "report_saved", the
+ *                              code, "code_again", the code and
+ *                              "goodbye" (or "report_failed"), then the
+ *                              call ends. One with less voice (silence,
+ *                              keys only) is removed: the caller hears
+ *                              "nothing_recorded" and the node again,
+ *                              and it counts as a failed input there
+ *                              (choosing to record again does not reset
+ *                              the count). A
+ *                              caller who hangs up while recording
+ *                              still gets the ticket, under the same
+ *                              1 s rule.
  *   {"action": "status"}       "enter_code", then collect a ticket code
- *                              until '#', 12 keys or the timeout. A code
- *                              of the wrong length or check digit plays
- *                              "code_invalid" and counts as a failed
- *                              input. A valid one is looked up and said
- *                              ("status_intro", code, status, "merged"
- *                              and the other code, the deadline while the
- *                              ticket is not resolved; or
- *                              "code_unknown"), then the node replays.
+ *                              until '#', 12 keys or the timeout; '*'
+ *                              clears the keys typed so far and starts
+ *                              the code again. A code of the wrong
+ *                              length plays "code_length", a wrong check
+ *                              digit "code_invalid"; either counts as a
+ *                              failed input, and the keys the caller
+ *                              goes on typing are dropped until that
+ *                              prompt has played to its end or a '#'
+ *                              ends the burst, so that the next try
+ *                              starts clean. A valid code is looked up
+ *                              and said ("status_intro", code, status,
+ *                              "merged" and the other code, the deadline
+ *                              while the ticket is not resolved; or
+ *                              "code_unknown", or "lookup_failed" when
+ *                              the store cannot answer), then the node
+ *                              replays.
  *   {"action": "language"}     switch between Vietnamese and English, or
  *                              to "language": "vi" or "en"; replay the
- *                              node
+ *                              node, after "recording_notice" when it
+ *                              has not been heard in the new language
  *   {"action": "repeat"}       replay the node
  *   {"action": "back"}         the node the caller came from by a key;
  *                              with none, replay the node
@@ -354,6 +380,9 @@ ivr_menu_parse_node_key(const struct ivr_menu_loader *loader, const char *path,
 	if (strcmp(key, "prompt") == 0)
 		return ivr_menu_parse_prompts(loader, path, value, false,
 		    &node->prompt);
+	if (strcmp(key, "prompt_no_transfer") == 0)
+		return ivr_menu_parse_prompts(loader, path, value, false,
+		    &node->prompt_no_transfer);
 	if (strcmp(key, "no_input_prompt") == 0)
 		return ivr_menu_parse_prompts(loader, path, value, true,
 		    &node->no_input_prompt);
@@ -379,8 +408,8 @@ ivr_menu_parse_node_key(const struct ivr_menu_loader *loader, const char *path,
 		node->has_next = true;
 		return ivr_menu_node_ref(loader, path, value, &node->next);
 	}
-	return ivr_menu_error(loader, path, "prompt, choices, next, "
-	    "timeout_seconds, retries, no_input_prompt, invalid_prompt or "
+	return ivr_menu_error(loader, path, "prompt, prompt_no_transfer, "
+	    "choices, next, timeout_seconds, retries, no_input_prompt, invalid_prompt or "
 	    "interruptible", "unknown key");
 }
 
@@ -547,6 +576,7 @@ ivr_menu_free(struct ivr_menu *menu)
 
 		free(node->name);
 		ivr_menu_prompts_free(&node->prompt);
+		ivr_menu_prompts_free(&node->prompt_no_transfer);
 		ivr_menu_prompts_free(&node->no_input_prompt);
 		ivr_menu_prompts_free(&node->invalid_prompt);
 		for (size_t k = 0; k < IVR_MENU_KEYS; k++) {

@@ -75,6 +75,9 @@ struct ivr_menu_prompts {
 struct ivr_menu_node {
 	char *name;
 	struct ivr_menu_prompts prompt;
+	/* Played instead of prompt when no transfer target is configured;
+	 * count 0: prompt is played either way. */
+	struct ivr_menu_prompts prompt_no_transfer;
 	struct ivr_menu_prompts no_input_prompt;	/* default "no_input" */
 	struct ivr_menu_prompts invalid_prompt;	/* default "invalid_choice" */
 	struct ivr_menu_action choices[IVR_MENU_KEYS];	/* by ivr_menu_key_index */
@@ -119,9 +122,10 @@ struct ivr_session_actions {
 	void (*stop_playing)(void *arg);
 	/* Starts recording the caller to a new file. Returns 0 or -1. */
 	int (*record_start)(void *arg);
-	/* Closes the recording. Returns its length in ms, or -1 when it
+	/* Closes the recording. Returns its length in ms and sets *voiced_ms
+	 * to how much of it holds the caller's voice, or returns -1 when it
 	 * failed (the file is gone then). */
-	int64_t (*record_stop)(void *arg);
+	int64_t (*record_stop)(void *arg, int64_t *voiced_ms);
 	/* Removes the closed recording that will not be handed over. */
 	void (*record_discard)(void *arg);
 	void (*timer_start)(void *arg, int seconds);
@@ -166,8 +170,10 @@ void ivr_session_played(struct ivr_session *session);
 /* The timer of timer_start fired. */
 void ivr_session_timeout(struct ivr_session *session);
 
-/* The recording reached its length limit and is closed. */
-void ivr_session_recorded(struct ivr_session *session, int64_t length_ms);
+/* The recording reached its length limit and is closed: length_ms long
+ * (-1: it failed), with voiced_ms of the caller's voice. */
+void ivr_session_recorded(struct ivr_session *session, int64_t length_ms,
+    int64_t voiced_ms);
 
 /* The answer to lookup. */
 void ivr_session_lookup_result(struct ivr_session *session,
@@ -186,12 +192,12 @@ void ivr_session_max_duration(struct ivr_session *session);
 /* No media from the caller: hangs up at once. */
 void ivr_session_media_timeout(struct ivr_session *session);
 
-/* The caller hung up (reason "caller"). A recording of at least a second
- * is still submitted, and the session finishes once its result is in. */
+/* The caller hung up (reason "caller"). A recording with at least a
+ * second of voice is still submitted, and the session finishes once its result is in. */
 void ivr_session_end(struct ivr_session *session, const char *reason);
 
-/* The call must end now ("shutdown", "error"): submits a recording of at
- * least a second, hangs up with reason and finishes at once, without
+/* The call must end now ("shutdown", "error"): submits a recording with
+ * at least a second of voice, hangs up with reason and finishes at once, without
  * waiting for any answer. */
 void ivr_session_shutdown(struct ivr_session *session, const char *reason);
 

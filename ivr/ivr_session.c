@@ -60,6 +60,12 @@ ivr_session_key(struct ivr_session *session, char key)
 		ivr_session_menu_key(session, key);
 		break;
 	case IVR_SESSION_CODE_PROMPT:
+		if (session->dropping_keys) {
+			/* '#' ends the burst typed after a wrong code. */
+			if (key == '#')
+				session->dropping_keys = false;
+			break;
+		}
 		ivr_session_stop_playing(session);
 		ivr_session_code_key(session, key);
 		break;
@@ -72,13 +78,19 @@ ivr_session_key(struct ivr_session *session, char key)
 		ivr_session_enter(session, session->node, false);
 		break;
 	case IVR_SESSION_RECORD_PROMPT:
+		if (!stops)
+			break;
 		ivr_session_stop_playing(session);
 		ivr_session_record_begin(session);
 		break;
 	case IVR_SESSION_RECORDING:
-		if (key == '#')
-			ivr_session_record_done(session,
-			    session->actions->record_stop(session->arg));
+		if (key == '#') {
+			int64_t voiced_ms = 0;
+			int64_t length_ms = session->actions->record_stop(
+			    session->arg, &voiced_ms);
+
+			ivr_session_record_done(session, length_ms, voiced_ms);
+		}
 		break;
 	default:
 		/* Keys are ignored while the hub or the SIP side works and
@@ -90,9 +102,15 @@ ivr_session_key(struct ivr_session *session, char key)
 void
 ivr_session_played(struct ivr_session *session)
 {
+	bool was_notice = session->playing_notice;
+
 	if (!session->playing)
 		return;
 	session->playing = false;
+	if (was_notice) {
+		session->playing_notice = false;
+		ivr_session_notice_mark(session);
+	}
 	switch (session->state) {
 	case IVR_SESSION_MENU_PROMPT:
 		if (ivr_session_node(session)->has_next) {
@@ -104,6 +122,7 @@ ivr_session_played(struct ivr_session *session)
 		ivr_session_timer_start(session);
 		break;
 	case IVR_SESSION_CODE_PROMPT:
+		session->dropping_keys = false;
 		session->state = IVR_SESSION_CODE_WAIT;
 		ivr_session_timer_start(session);
 		break;
@@ -111,7 +130,11 @@ ivr_session_played(struct ivr_session *session)
 		ivr_session_enter(session, session->node, false);
 		break;
 	case IVR_SESSION_RECORD_PROMPT:
-		ivr_session_record_begin(session);
+		/* After the notice alone, the intro and beep. */
+		if (was_notice)
+			ivr_session_record_prompt(session);
+		else
+			ivr_session_record_begin(session);
 		break;
 	case IVR_SESSION_TRANSFER_PROMPT:
 		session->state = IVR_SESSION_TRANSFERRING;

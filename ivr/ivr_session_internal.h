@@ -22,9 +22,11 @@
 #define IVR_SESSION_CODE_KEYS_MAX 12	/* keys of a code before it is checked */
 /* The call record keeps at most 1000 bytes of path. */
 #define IVR_SESSION_PATH_MAX 1000
-/* A shorter recording is no report: it is dropped, and on hang-up no
- * ticket is opened. */
+/* A recording with less of the caller's voice is no report: it is
+ * dropped, and on hang-up no ticket is opened. */
 #define IVR_SESSION_RECORDING_MIN_MS 1000
+/* The prompt that says the call is recorded; see ivr_session_play. */
+#define IVR_SESSION_NOTICE "recording_notice"
 
 enum ivr_session_state {
 	IVR_SESSION_IDLE,
@@ -65,11 +67,16 @@ struct ivr_session {
 	int failures;			/* no inputs and wrong keys in a row */
 	bool playing;
 	bool interruptible;		/* a key stops what is playing */
+	bool playing_notice;		/* the list playing holds the notice */
+	unsigned notice_heard;		/* languages the notice was heard in,
+					 * by ivr_session_language_bit */
 	bool timer_armed;
 
 	char language[4];
 	char digits[IVR_SESSION_CODE_KEYS_MAX + 1];	/* the code typed */
 	size_t digit_count;
+	bool dropping_keys;		/* CODE_PROMPT after a wrong code: keys
+					 * are dropped until it ends or '#' */
 	char lookup_code[TICKET_CODE_PLAIN_SIZE];
 
 	const char *category;		/* of the recording; "" for voicemail */
@@ -103,7 +110,9 @@ const struct ivr_menu_node *ivr_session_node(
 void ivr_session_path_add(struct ivr_session *session, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Plays list and enters state, which waits for it to end. */
+/* Plays list and enters state, which waits for it to end. A list that
+ * holds the recording notice and plays to its end marks the notice
+ * heard in the current language. */
 void ivr_session_play(struct ivr_session *session,
     struct ivr_session_list *list, enum ivr_session_state state,
     bool interruptible);
@@ -143,18 +152,28 @@ void ivr_session_menu_key(struct ivr_session *session, char key);
 
 /* --- ivr_session_record.c ------------------------------------------------ */
 
-/* Plays the record intro (or "voicemail" without a category) and the
- * beep, then records. */
+/* Plays the recording notice when it has not been heard in the current
+ * language, then the record intro (or "voicemail" without a category)
+ * and the beep, then records. */
 void ivr_session_record_prompt(struct ivr_session *session);
 
 /* Starts recording after the intro, or closes the call when it cannot. */
 void ivr_session_record_begin(struct ivr_session *session);
 
-/* The recording is closed with length_ms (-1: it failed). */
-void ivr_session_record_done(struct ivr_session *session, int64_t length_ms);
+/* The recording is closed with length_ms (-1: it failed) and voiced_ms
+ * of the caller's voice. */
+void ivr_session_record_done(struct ivr_session *session, int64_t length_ms,
+    int64_t voiced_ms);
 
-/* Stops whatever runs because the call ends: a recording long enough is
- * still submitted. */
+/* Whether the caller has heard the recording notice in the call's
+ * current language. */
+bool ivr_session_notice_heard(const struct ivr_session *session);
+
+/* Marks the recording notice heard in the call's current language. */
+void ivr_session_notice_mark(struct ivr_session *session);
+
+/* Stops whatever runs because the call ends. A recording with enough
+ * voice is still submitted. */
 void ivr_session_interrupt(struct ivr_session *session);
 
 /* Plays "voicemail" and the beep, then records a report with no

@@ -72,6 +72,10 @@ ivr_session_play(struct ivr_session *session, struct ivr_session_list *list,
 	session->state = state;
 	session->playing = true;
 	session->interruptible = interruptible;
+	session->playing_notice = false;
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i], IVR_SESSION_NOTICE) == 0)
+			session->playing_notice = true;
 	session->actions->play(session->arg, list->items, list->count);
 }
 
@@ -81,6 +85,7 @@ ivr_session_stop_playing(struct ivr_session *session)
 	if (!session->playing)
 		return;
 	session->playing = false;
+	session->playing_notice = false;
 	session->actions->stop_playing(session->arg);
 }
 
@@ -169,10 +174,13 @@ ivr_session_play_node(struct ivr_session *session,
 {
 	const struct ivr_menu_node *node = ivr_session_node(session);
 	struct ivr_session_list list = { .count = 0 };
+	bool offers_operator = session->params.transfer ||
+	    node->prompt_no_transfer.count == 0;
 
 	if (prefix != NULL)
 		ivr_session_list_add_prompts(&list, prefix);
-	ivr_session_list_add_prompts(&list, &node->prompt);
+	ivr_session_list_add_prompts(&list, offers_operator ? &node->prompt :
+	    &node->prompt_no_transfer);
 	ivr_session_play(session, &list, IVR_SESSION_MENU_PROMPT,
 	    node->interruptible);
 }
@@ -201,10 +209,19 @@ ivr_session_switch_language(struct ivr_session *session,
 {
 	const char *language = action->language;
 
+	struct ivr_menu_prompts notice = {
+		.names = (char *[]){ IVR_SESSION_NOTICE },
+		.count = 1,
+	};
+
 	if (language == NULL)
 		language = strcmp(session->language, "vi") == 0 ? "en" : "vi";
 	snprintf(session->language, sizeof(session->language), "%s", language);
-	ivr_session_enter(session, session->node, false);
+	session->failures = 0;
+	/* A caller who chose a language hears the notice in it first; the
+	 * record action plays it again if a key cut it short. */
+	ivr_session_play_node(session, ivr_session_notice_heard(session) ?
+	    NULL : &notice);
 }
 
 static void
@@ -240,9 +257,10 @@ ivr_session_act(struct ivr_session *session,
 		ivr_session_enter(session, action->node, true);
 		break;
 	case IVR_MENU_RECORD:
+		/* The failures are kept: a recording without voice brings
+		 * the caller back here and counts as one more. */
 		ivr_session_path_add(session, "record");
 		session->category = action->category;
-		session->failures = 0;
 		ivr_session_record_prompt(session);
 		break;
 	case IVR_MENU_STATUS:

@@ -14,6 +14,7 @@ ivr_session_code_prompt(struct ivr_session *session,
 
 	session->digit_count = 0;
 	session->digits[0] = '\0';
+	session->dropping_keys = false;
 	if (prefix != NULL)
 		ivr_session_list_add_prompts(&list, prefix);
 	ivr_session_list_add(&list, name);
@@ -24,12 +25,17 @@ static void
 ivr_session_code_check(struct ivr_session *session)
 {
 	char code[TICKET_CODE_PLAIN_SIZE];
-	bool valid = session->digit_count == TICKET_CODE_DIGITS &&
-	    ticket_code_parse(session->digits, code) == 0;
+	bool length_ok = session->digit_count == TICKET_CODE_DIGITS;
+	bool valid = length_ok && ticket_code_parse(session->digits, code) == 0;
 
 	if (!valid) {
-		if (!ivr_session_fail(session))
-			ivr_session_code_prompt(session, NULL, "code_invalid");
+		if (ivr_session_fail(session))
+			return;
+		ivr_session_code_prompt(session, NULL, length_ok ?
+		    "code_invalid" : "code_length");
+		/* The caller may go on typing the rest of a code too long, or
+		 * a '#': those keys must not start the next try. */
+		session->dropping_keys = true;
 		return;
 	}
 	memcpy(session->lookup_code, code, sizeof(code));
@@ -42,6 +48,14 @@ ivr_session_code_key(struct ivr_session *session, char key)
 {
 	if (key == '#') {
 		ivr_session_code_check(session);
+		return;
+	}
+	if (key == '*') {
+		/* Star clears: the code is typed again from its start. */
+		session->digit_count = 0;
+		session->digits[0] = '\0';
+		session->state = IVR_SESSION_CODE_WAIT;
+		ivr_session_timer_start(session);
 		return;
 	}
 	session->digits[session->digit_count++] = key;
@@ -75,9 +89,8 @@ ivr_session_lookup_result(struct ivr_session *session,
 	if (session->state != IVR_SESSION_LOOKUP)
 		return;
 	if (ticket->found != 1) {
-		/* NOTE: a failed lookup (found -1) is heard as an unknown
-		 * code, because no prompt exists for a failed lookup. */
-		ivr_session_list_add(&list, "code_unknown");
+		ivr_session_list_add(&list, ticket->found == 0 ?
+		    "code_unknown" : "lookup_failed");
 		ivr_session_play(session, &list, IVR_SESSION_STATUS_RESULT, true);
 		return;
 	}

@@ -16,13 +16,13 @@
 
 SPEECH="Cống thoát nước trước chợ bị tắc, nước tràn ra đường."
 
-sip_prompts_shorten welcome for_english main_menu category_menu \
-	record_intro enter_code report_saved code_again goodbye no_input \
-	invalid_choice code_invalid
+sip_prompts_shorten welcome recording_notice for_english main_menu \
+	main_menu_voicemail category_menu record_intro enter_code report_saved \
+	code_again goodbye no_input invalid_choice code_invalid
 HUB_CONFIG_EXTRA=$(sip_desk_config)
 sip_hub_start || exit 1
 
-GREETING=$(sip_prompt_seconds welcome)
+GREETING=$(sip_prompt_seconds welcome recording_notice)
 
 # ms PYTHON_EXPRESSION: prints the expression as an integer.
 ms() {

@@ -21,15 +21,15 @@ VOICEMAIL_CALLER=0987654321
 VOICEMAIL_CALLER_E164=+84987654321
 SPEECH="Đèn đường trước nhà số mười hai đường Lê Lợi bị hỏng từ tối hôm qua."
 
-sip_prompts_shorten welcome for_english main_menu category_menu \
-	record_intro enter_code report_saved code_again goodbye no_input \
-	invalid_choice code_invalid voicemail
+sip_prompts_shorten welcome recording_notice for_english main_menu \
+	main_menu_voicemail category_menu record_intro enter_code report_saved \
+	code_again goodbye no_input invalid_choice code_invalid voicemail
 HUB_CONFIG_EXTRA=$(sip_desk_config)
 sip_hub_start || exit 1
 
 # Seconds from the answer until the main menu takes keys: the welcome
-# notice cannot be interrupted.
-GREETING=$(sip_prompt_seconds welcome)
+# and the recording notice cannot be interrupted.
+GREETING=$(sip_prompt_seconds welcome recording_notice)
 SPEECH_WAV=$TEST_TMP/speech.wav
 sip_speech_wav "$SPEECH" "$SPEECH_WAV" "$TEST_TMP/speech-ulaw.wav"
 SPEECH_SECONDS=$(sip_wav_seconds "$SPEECH_WAV")

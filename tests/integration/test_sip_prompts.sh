@@ -67,22 +67,29 @@ prompts_first_heard() {
 sip_hub_start || exit 1
 
 case_begin "rendered welcome is heard first"
-prompts_call rendered 3
+# The whole welcome is heard: its first word, "Xin", also starts code_again,
+# so a welcome cut short can be taken for either.
+prompts_call rendered "$(python3 -c 'import sys; print(float(sys.argv[1]) + 1)' \
+	"$(sip_prompt_seconds welcome)")"
 check_equal "first prompt heard" welcome "$(prompts_first_heard)"
 sip_log_check_clean
 case_end
 
 # --- A code read out ----------------------------------------------------------------
 
-# The welcome cannot be interrupted; "2" then leads to the code prompt, and the code
-# with "#" looks the ticket up: "Phản ánh mã" + the code in groups of
-# 4-4-2 + its status. This config sets no deadlines, so no date follows.
+# The welcome and the recording notice cannot be interrupted; "2" then
+# leads to the code prompt, and the code with "#" looks the ticket up:
+# "Phản ánh mã" + the code in groups of 4-4-2 + its status. This config
+# sets no deadlines, so no date follows.
 case_begin "status lookup reads the code digit by digit"
 submit "prompts"
 code=$SUBMIT_CODE
 welcome=$(python3 "$SIP_AUDIO" info "$SIP_PROMPTS_DIR/vi/welcome.wav" |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["duration"])')
-keys_at=$(python3 -c 'import sys; print(float(sys.argv[1]) + 1)' "$welcome")
+notice=$(python3 "$SIP_AUDIO" info "$SIP_PROMPTS_DIR/vi/recording_notice.wav" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["duration"])')
+keys_at=$(python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]) + 1)' \
+	"$welcome" "$notice")
 prompts_call lookup "$(python3 -c 'import sys; print(float(sys.argv[1]) + 22)' "$keys_at")" \
 	"$keys_at" "2${code}#"
 # date_year and num_5 are the same word, "năm", so the decoder may give

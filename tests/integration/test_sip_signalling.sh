@@ -84,6 +84,11 @@ for language in vi en; do
 	sox -n -r 8000 -c 1 -b 16 "$TEST_TMP/override/$language/welcome.wav" \
 		trim 0 0.3
 done
+# The recording notice that follows the welcome cannot be skipped either.
+for language in vi en; do
+	cp "$TEST_TMP/override/$language/welcome.wav" \
+		"$TEST_TMP/override/$language/recording_notice.wav"
+done
 SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/override
 SIP_MEDIA_TIMEOUT_SECONDS=60
 # signalling_call_id NAME: prints the Call-ID of the first call in NAME's

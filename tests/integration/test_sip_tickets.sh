@@ -285,8 +285,10 @@ sipp_start calls_dial "@keys1.pcap=$TEST_TMP/keys1.pcap" \
 	-set wait1 800 -set wait2 1200 -set wait3 "$REPORT_WAIT_MS" \
 	-set wait4 400
 STOP_CALL_ID=$SIPP_CALL_ID
-# The keys at 0.8 s, the recording from about 1 s; stop 2 s into it.
-sleep 3
+# The keys at 0.8 s, the recording from about 1 s and the speech from
+# about 2 s. The stop comes 2.5 s into the speech, since a recording with
+# less than 1 s of voice opens no ticket.
+sleep 4.5
 hub_stop
 wait "$SIPP_PID" || true
 sip_hub_start "$STOP_DATA" || exit 1

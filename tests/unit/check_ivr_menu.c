@@ -22,7 +22,8 @@
  * channel's 7 s. */
 static const char check_ivr_menu_text[] =
     "{\"start\": \"welcome\", \"nodes\": {\n"
-    " \"welcome\": {\"prompt\": [\"welcome\"], \"interruptible\": false,\n"
+    " \"welcome\": {\"prompt\": [\"welcome\", \"recording_notice\"],\n"
+    "   \"interruptible\": false,\n"
     "   \"next\": \"main\"},\n"
     " \"main\": {\"prompt\": [\"for_english\", \"main_menu\"],\n"
     "   \"timeout_seconds\": 5, \"retries\": 2, \"choices\": {\n"
@@ -45,7 +46,8 @@ static const char *const check_ivr_menu_prompt_names[] = {
 	"status_new", "status_assigned", "status_in_progress",
 	"status_waiting", "status_resolved", "status_closed", "status_merged",
 	"no_input", "invalid_choice", "transfer", "voicemail", "goodbye",
-	"max_duration", "silence_300",
+	"max_duration", "silence_300", "recording_notice", "code_length",
+	"nothing_recorded", "main_menu_voicemail", "lookup_failed",
 };
 
 /* The prompt check: the agreed names, plus "only_vi" in Vietnamese and
@@ -124,6 +126,9 @@ START_TEST(load_shipped_menu)
 	ck_assert_str_eq(ivr_menu_start(menu)->name, "welcome");
 	ck_assert(!ivr_menu_start(menu)->interruptible);
 	ck_assert_uint_eq(ivr_menu_node_count(menu), 3);
+	ck_assert_uint_eq(ivr_menu_start(menu)->prompt.count, 2);
+	ck_assert_str_eq(ivr_menu_start(menu)->prompt.names[1],
+	    "recording_notice");
 	ivr_menu_free(menu);
 	json_decref(categories);
 }
@@ -292,6 +297,7 @@ struct check_ivr_menu_fake {
 	int timer_seconds;		/* armed timer; 0 for none */
 	int record_start_result;
 	int64_t record_length_ms;	/* returned by record_stop */
+	int64_t record_voiced_ms;	/* the voiced part it gives */
 	bool recording;
 };
 
@@ -346,12 +352,13 @@ check_ivr_menu_record_start(void *arg)
 }
 
 static int64_t
-check_ivr_menu_record_stop(void *arg)
+check_ivr_menu_record_stop(void *arg, int64_t *voiced_ms)
 {
 	(void)arg;
 	check_ivr_menu_log("record_stop");
 	ck_assert(check_ivr_menu_fake.recording);
 	check_ivr_menu_fake.recording = false;
+	*voiced_ms = check_ivr_menu_fake.record_voiced_ms;
 	return check_ivr_menu_fake.record_length_ms;
 }
 
@@ -446,6 +453,7 @@ check_ivr_menu_setup(void)
 
 	memset(&check_ivr_menu_fake, 0, sizeof(check_ivr_menu_fake));
 	check_ivr_menu_fake.record_length_ms = 4000;
+	check_ivr_menu_fake.record_voiced_ms = 3000;
 	check_ivr_menu = check_ivr_menu_load(check_ivr_menu_text, &err, NULL, 0);
 	ck_assert_msg(check_ivr_menu != NULL, "test menu: %s", err.message);
 	check_ivr_menu_session = NULL;
@@ -465,7 +473,7 @@ check_ivr_menu_at_main(bool transfer)
 	struct ivr_session *session = check_ivr_menu_session_new(transfer);
 
 	ivr_session_start(session);
-	check_ivr_menu_expect("play welcome");
+	check_ivr_menu_expect("play welcome recording_notice");
 	ivr_session_played(session);
 	check_ivr_menu_expect("play for_english main_menu");
 	ck_assert_int_eq(check_ivr_menu_fake.timer_seconds, 0);
@@ -527,7 +535,7 @@ START_TEST(session_report_failed)
 	check_ivr_menu_keys(session, "1");
 	ivr_session_played(session);
 	check_ivr_menu_expect("play category_menu; play record_intro beep; record");
-	ivr_session_recorded(session, 120000);
+	ivr_session_recorded(session, 120000, 90000);
 	check_ivr_menu_expect("submit 'traffic'");
 	ivr_session_report_result(session, -1, "");
 	check_ivr_menu_expect("play report_failed goodbye");
@@ -556,13 +564,15 @@ START_TEST(session_record_too_short)
 	struct ivr_session *session = check_ivr_menu_at_main(false);
 
 	check_ivr_menu_fake.record_length_ms = 400;
+	check_ivr_menu_fake.record_voiced_ms = 400;
 	check_ivr_menu_keys(session, "1");
 	ivr_session_played(session);
 	check_ivr_menu_keys(session, "1");
 	ivr_session_played(session);
 	check_ivr_menu_expect("play category_menu; play record_intro beep; record");
 	ivr_session_key(session, '#');
-	check_ivr_menu_expect("record_stop; discard; play record_intro beep");
+	check_ivr_menu_expect("record_stop; discard; "
+	    "play nothing_recorded category_menu");
 	ck_assert_int_eq(ivr_session_recording_ms(session), 0);
 }
 END_TEST
@@ -677,7 +687,7 @@ START_TEST(session_status_lookup_failed)
 	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE "#");
 	check_ivr_menu_expect("play enter_code; lookup " CHECK_IVR_MENU_CODE);
 	ivr_session_lookup_result(session, &ticket);
-	check_ivr_menu_expect("play code_unknown");
+	check_ivr_menu_expect("play lookup_failed");
 	ck_assert_str_eq(ivr_session_code(session), "");
 }
 END_TEST
@@ -689,7 +699,7 @@ START_TEST(session_code_limits)
 	ivr_session_key(session, '2');
 	ivr_session_played(session);
 	check_ivr_menu_keys(session, "123456789012");
-	check_ivr_menu_expect("play enter_code; play code_invalid");
+	check_ivr_menu_expect("play enter_code; play code_length");
 	ivr_session_played(session);
 	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE);
 	ivr_session_timeout(session);
@@ -707,7 +717,7 @@ START_TEST(session_code_retries)
 	check_ivr_menu_expect("play enter_code; play no_input enter_code");
 	ivr_session_played(session);
 	check_ivr_menu_keys(session, "#");
-	check_ivr_menu_expect("play code_invalid");
+	check_ivr_menu_expect("play code_length");
 	ivr_session_played(session);
 	check_ivr_menu_keys(session, "11#");
 	check_ivr_menu_expect("play goodbye");
@@ -722,13 +732,16 @@ START_TEST(session_language_switch)
 	struct ivr_session *session = check_ivr_menu_at_main(false);
 
 	ivr_session_key(session, '9');
-	check_ivr_menu_expect("play for_english main_menu");
+	check_ivr_menu_expect("play recording_notice for_english main_menu");
 	ck_assert_str_eq(ivr_session_language(session), "en");
 	ivr_session_played(session);
+	/* The notice has been heard in both languages now. */
 	ivr_session_key(session, '9');
+	check_ivr_menu_expect("play for_english main_menu");
 	ck_assert_str_eq(ivr_session_language(session), "vi");
 	ivr_session_played(session);
 	ivr_session_key(session, '9');
+	check_ivr_menu_expect("play for_english main_menu");
 	ivr_session_played(session);
 	ivr_session_key(session, '8');
 	ck_assert_str_eq(ivr_session_language(session), "vi");
@@ -875,7 +888,7 @@ START_TEST(session_barge_in_interruptible_only)
 	struct ivr_session *session = check_ivr_menu_session_new(false);
 
 	ivr_session_start(session);
-	check_ivr_menu_expect("play welcome");
+	check_ivr_menu_expect("play welcome recording_notice");
 	ivr_session_key(session, '1');
 	check_ivr_menu_expect("");
 	ivr_session_played(session);
@@ -1039,6 +1052,197 @@ START_TEST(session_path_bounded)
 }
 END_TEST
 
+/* Goes from main to the status action and lets "enter_code" play. */
+static void
+check_ivr_menu_at_code(struct ivr_session *session)
+{
+	ivr_session_key(session, '2');
+	ivr_session_played(session);
+	check_ivr_menu_expect("play enter_code");
+}
+
+START_TEST(session_code_keys_after_too_many_dropped)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	check_ivr_menu_at_code(session);
+	/* The 12th key ends the code; "555#" is the rest of the burst. */
+	check_ivr_menu_keys(session, "218534281355555#");
+	check_ivr_menu_expect("play code_length");
+	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE "#");
+	check_ivr_menu_expect("stop; lookup " CHECK_IVR_MENU_CODE);
+	ck_assert_str_eq(ivr_session_path(session), "main:2 status");
+}
+END_TEST
+
+START_TEST(session_code_keys_dropped_until_played)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	check_ivr_menu_at_code(session);
+	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE_BAD "#12");
+	check_ivr_menu_expect("play code_invalid");
+	ivr_session_played(session);
+	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE "#");
+	check_ivr_menu_expect("lookup " CHECK_IVR_MENU_CODE);
+}
+END_TEST
+
+START_TEST(session_code_star_restarts)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	check_ivr_menu_at_code(session);
+	check_ivr_menu_keys(session, "*21853*42813#");
+	check_ivr_menu_expect("play code_length");
+	ivr_session_played(session);
+	/* A single failed input so far: two more are allowed. */
+	check_ivr_menu_keys(session, "123*" CHECK_IVR_MENU_CODE "#");
+	check_ivr_menu_expect("lookup " CHECK_IVR_MENU_CODE);
+}
+END_TEST
+
+START_TEST(session_code_length_or_check_digit)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	check_ivr_menu_at_code(session);
+	check_ivr_menu_keys(session, "380517296#");
+	check_ivr_menu_expect("play code_length");
+	ivr_session_played(session);
+	check_ivr_menu_keys(session, CHECK_IVR_MENU_CODE_BAD "#");
+	check_ivr_menu_expect("play code_invalid");
+	ivr_session_played(session);
+	check_ivr_menu_keys(session, "38051729611#");
+	check_ivr_menu_expect("play goodbye");
+}
+END_TEST
+
+/* Goes from main to category 1 and starts recording. */
+static void
+check_ivr_menu_at_recording(struct ivr_session *session)
+{
+	check_ivr_menu_keys(session, "1");
+	ivr_session_played(session);
+	check_ivr_menu_keys(session, "1");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play category_menu; play record_intro beep; record");
+}
+
+START_TEST(session_silent_recording_not_submitted)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	check_ivr_menu_fake.record_length_ms = 8000;
+	check_ivr_menu_fake.record_voiced_ms = 999;
+	check_ivr_menu_at_recording(session);
+	ivr_session_key(session, '#');
+	check_ivr_menu_expect("record_stop; discard; "
+	    "play nothing_recorded category_menu");
+	ck_assert_int_eq(ivr_session_recording_ms(session), 0);
+	ivr_session_played(session);
+	/* The recording limit with no voice either. */
+	check_ivr_menu_keys(session, "1");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play record_intro beep; record");
+	ivr_session_recorded(session, 120000, 0);
+	check_ivr_menu_expect("discard; play nothing_recorded category_menu");
+	ivr_session_played(session);
+	/* The third failed input at category ends the call. */
+	check_ivr_menu_keys(session, "1");
+	ivr_session_played(session);
+	ivr_session_key(session, '#');
+	check_ivr_menu_expect("play record_intro beep; record; record_stop; "
+	    "discard; play goodbye");
+	ck_assert_str_eq(ivr_session_path(session),
+	    "main:1 category:1 record category:1 record category:1 record");
+}
+END_TEST
+
+START_TEST(session_silent_recording_on_hangup)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	check_ivr_menu_fake.record_length_ms = 8000;
+	check_ivr_menu_fake.record_voiced_ms = 0;
+	check_ivr_menu_at_recording(session);
+	ivr_session_end(session, "caller");
+	check_ivr_menu_expect("record_stop; discard");
+	ck_assert(ivr_session_finished(session));
+	ck_assert_int_eq(ivr_session_recording_ms(session), 0);
+}
+END_TEST
+
+START_TEST(session_notice_before_recording)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	/* The English notice is cut short by the caller's key. */
+	ivr_session_key(session, '9');
+	check_ivr_menu_expect("play recording_notice for_english main_menu");
+	ivr_session_key(session, '1');
+	check_ivr_menu_expect("stop; play category_menu");
+	ivr_session_key(session, '2');
+	check_ivr_menu_expect("stop; play recording_notice");
+	/* Keys do not skip the notice. */
+	ivr_session_key(session, '5');
+	check_ivr_menu_expect("");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play record_intro beep");
+	ivr_session_played(session);
+	check_ivr_menu_expect("record");
+	ck_assert_str_eq(ivr_session_language(session), "en");
+}
+END_TEST
+
+START_TEST(session_notice_before_voicemail)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	ivr_session_key(session, '9');
+	ivr_session_key(session, '0');
+	check_ivr_menu_expect("play recording_notice for_english main_menu; "
+	    "stop; play recording_notice");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play voicemail beep");
+	/* The intro after the notice may be skipped. */
+	ivr_session_key(session, '1');
+	check_ivr_menu_expect("stop; record");
+}
+END_TEST
+
+/* A main node with a prompt for a channel without a transfer target. */
+static const char check_ivr_menu_no_transfer_text[] =
+    "{\"start\": \"main\", \"nodes\": {\n"
+    " \"main\": {\"prompt\": [\"main_menu\"],\n"
+    "   \"prompt_no_transfer\": [\"main_menu_voicemail\"],\n"
+    "   \"choices\": {\"0\": {\"action\": \"transfer\"}}}}}\n";
+
+START_TEST(session_menu_without_transfer)
+{
+	struct config_error err;
+	struct ivr_session_params params = { .no_input_seconds = 7 };
+	struct ivr_menu *menu = check_ivr_menu_load(
+	    check_ivr_menu_no_transfer_text, &err, NULL, 0);
+	struct ivr_session *session;
+
+	ck_assert_msg(menu != NULL, "menu rejected: %s", err.message);
+	session = ivr_session_new(menu, &params, &check_ivr_menu_actions, NULL);
+	ck_assert_ptr_nonnull(session);
+	ivr_session_start(session);
+	check_ivr_menu_expect("play main_menu_voicemail");
+	ivr_session_free(session);
+
+	params.transfer = true;
+	session = ivr_session_new(menu, &params, &check_ivr_menu_actions, NULL);
+	ck_assert_ptr_nonnull(session);
+	ivr_session_start(session);
+	check_ivr_menu_expect("play main_menu");
+	ivr_session_free(session);
+	ivr_menu_free(menu);
+}
+END_TEST
+
 Suite *
 ivr_menu_suite(void)
 {
@@ -1086,6 +1290,15 @@ ivr_menu_suite(void)
 	tcase_add_test(session, session_shutdown_with_report_pending);
 	tcase_add_test(session, session_hangup_action);
 	tcase_add_test(session, session_path_bounded);
+	tcase_add_test(session, session_code_keys_after_too_many_dropped);
+	tcase_add_test(session, session_code_keys_dropped_until_played);
+	tcase_add_test(session, session_code_star_restarts);
+	tcase_add_test(session, session_code_length_or_check_digit);
+	tcase_add_test(session, session_silent_recording_not_submitted);
+	tcase_add_test(session, session_silent_recording_on_hangup);
+	tcase_add_test(session, session_notice_before_recording);
+	tcase_add_test(session, session_notice_before_voicemail);
+	tcase_add_test(session, session_menu_without_transfer);
 	suite_add_tcase(suite, session);
 	return suite;
 }
