@@ -104,13 +104,16 @@ ivr_hub_status_fill(const json_t *view, struct ivr_ticket_status *ticket)
 static void
 ivr_hub_to_media(struct ivr_hub *hub, struct ivr_media_msg *message)
 {
+	/* media_thread_post frees message when it fails. */
+	uint64_t call = message->call;
+
 	if (hub->ivr->media == NULL) {
 		free(message);
 		return;
 	}
 	if (media_thread_post(hub->ivr->media, message) != 0)
 		log_debug(IVR_HUB_LOG, "media thread stopping, answer dropped "
-		    "call=%llu", (unsigned long long)message->call);
+		    "call=%llu", (unsigned long long)call);
 }
 
 static void
