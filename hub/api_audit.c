@@ -293,18 +293,6 @@ api_audit_parse(struct api_context *api, struct evhttp_request *req,
 	return false;
 }
 
-static json_t *
-api_audit_next_before(json_t *events, int limit)
-{
-	size_t count = json_array_size(events);
-	json_t *id;
-
-	if (count == 0 || count < (size_t)limit)
-		return json_null();
-	id = json_object_get(json_array_get(events, count - 1), "id");
-	return json_is_integer(id) ? json_incref(id) : json_null();
-}
-
 static void
 api_audit_list(struct evhttp_request *req, void *arg)
 {
@@ -334,7 +322,7 @@ api_audit_list(struct evhttp_request *req, void *arg)
 		    "Cache-Control", "no-store");
 		/* "o" steals both values. */
 		http_send_json(req, 200, json_pack("{s:o, s:o}", "events",
-		    events, "next_before", api_audit_next_before(events,
+		    events, "next_before", api_page_next_id(events,
 		    filter.limit)));
 	}
 	evhttp_clear_headers(&params);

@@ -85,19 +85,6 @@ api_calls_parse(struct evhttp_request *req, struct api_calls_filter *filter)
 	return bad == NULL;
 }
 
-/* The after_id of the next page: the last id of a full page, else null. */
-static json_t *
-api_calls_next(json_t *calls, int limit)
-{
-	size_t count = json_array_size(calls);
-	json_t *id;
-
-	if (count == 0 || count < (size_t)limit)
-		return json_null();
-	id = json_object_get(json_array_get(calls, count - 1), "id");
-	return json_is_integer(id) ? json_incref(id) : json_null();
-}
-
 static void
 api_calls_list(struct evhttp_request *req, void *arg)
 {
@@ -129,7 +116,7 @@ api_calls_list(struct evhttp_request *req, void *arg)
 	    "Cache-Control", "no-store");
 	/* "o" steals both values. */
 	http_send_json(req, 200, json_pack("{s:o, s:o}", "calls", calls,
-	    "next_after_id", api_calls_next(calls, filter.limit)));
+	    "next_after_id", api_page_next_id(calls, filter.limit)));
 }
 
 int

@@ -84,6 +84,18 @@ api_citizens_parse_id(const char *text, int64_t *id)
 	return true;
 }
 
+json_t *
+api_page_next_id(json_t *items, int limit)
+{
+	size_t count = json_array_size(items);
+	json_t *id;
+
+	if (count == 0 || count < (size_t)limit)
+		return json_null();
+	id = json_object_get(json_array_get(items, count - 1), "id");
+	return json_is_integer(id) ? json_incref(id) : json_null();
+}
+
 bool
 api_citizens_method(struct evhttp_request *req, const int *allowed,
     const char *allow)

@@ -50,6 +50,10 @@ char *api_citizens_scope(const struct auth_agent *agent, bool *failed);
 /* Parses a positive decimal id of at most 18 digits. */
 bool api_citizens_parse_id(const char *text, int64_t *id);
 
+/* The id that starts the next page of a list ordered by id: the last id of
+ * a full page of limit items, else JSON null. Returns a new reference. */
+json_t *api_page_next_id(json_t *items, int limit);
+
 /* Sends 405 unless the request's method is one of allowed (a
  * NULL-terminated list of EVHTTP_REQ_* values as int), with Allow: allow. */
 bool api_citizens_method(struct evhttp_request *req, const int *allowed,

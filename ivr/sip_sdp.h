@@ -81,10 +81,10 @@ int sip_sdp_remote(const struct sip_sdp_offer *offer,
 /* Checks where the chosen stream of offer would make the hub send RTP,
  * because over UDP the INVITE's source can be forged and the hub would
  * stream at a third party. Rejects a multicast, broadcast, link-local
- * (169.254.0.0/16, fe80::/10) or unspecified address, the last unless
- * initial is false and it is the 0.0.0.0 or :: of an RFC 2543 hold, a port
- * below 1024, and an address family other than local_family (the family
- * of rtp_address). Returns 0, or the Warning code (RFC 3261 section 20.43:
+ * (169.254.0.0/16, fe80::/10) or unspecified address. The unspecified
+ * 0.0.0.0 or :: is allowed in a re-INVITE (initial false), where it is an
+ * RFC 2543 hold. Also rejects a port below 1024 and an address family
+ * other than local_family (the family of rtp_address). Returns 0, or the Warning code (RFC 3261 section 20.43:
  * 301 for the address family, 399 for the rest) with the reason in
  * error. */
 int sip_sdp_check_target(const struct sip_sdp_offer *offer,
