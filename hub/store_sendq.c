@@ -192,6 +192,32 @@ store_sendq_notice_target(struct store *store, int64_t ticket_id,
 	return rc;
 }
 
+/*
+ * A gateway can refuse a message twice: in its answer to the send and in a
+ * failure report that overtakes that answer. The report already failed the
+ * message; the send's own reason, usually the more precise one, is added in
+ * front of the report's so that the agent sees both.
+ */
+static int
+store_tx_sendq_failure_detail(struct store_tx *tx,
+    const struct store_sendq_outcome *outcome)
+{
+	static const char sql[] = "UPDATE messages SET delivery_detail ="
+	    " CASE WHEN delivery_detail IS NULL THEN ?1"
+	    " ELSE ?1 || '; ' || delivery_detail END"
+	    " WHERE id = ?2 AND delivery_status = 'failed'"
+	    " AND instr(COALESCE(delivery_detail, ''), ?1) = 0";
+	sqlite3_stmt *stmt;
+
+	if (strcmp(outcome->status, "failed") != 0 || outcome->detail == NULL)
+		return 0;
+	stmt = store_sqlite_query(tx->conn, sql, "ti", outcome->detail,
+	    outcome->message_id);
+	if (stmt == NULL || store_sqlite_run(tx->conn, stmt) != 0)
+		return -1;
+	return 0;
+}
+
 int
 store_tx_sendq_outcome(struct store_tx *tx,
     struct store_sendq_outcome *outcome)
@@ -217,8 +243,9 @@ store_tx_sendq_outcome(struct store_tx *tx,
 		/* Stepped to its end, which resets the statement. */
 		if (store_sqlite_row(tx->conn, stmt) != 0)
 			return -1;
+		return 0;
 	}
-	return 0;
+	return store_tx_sendq_failure_detail(tx, outcome);
 }
 
 int

@@ -82,15 +82,30 @@ sip_require() {
 }
 sip_require
 
-# Prints a UDP port of 127.0.0.1 that is free now.
+# Prints a port of 127.0.0.1 that is free now for UDP and TCP, from 20000
+# to 24999; port ranges come from 25000 up, so the two never overlap.
 sip_free_udp_port() {
-	python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-'
+	python3 - <<'PYTHON'
+import random, socket
+# Below the kernel's ephemeral range, so no client socket takes the port
+# between this check and the hub's bind; free for UDP and TCP alike, since
+# the hub listens on both.
+for _ in range(200):
+    port = random.randrange(20000, 25000)
+    sockets = []
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            sockets.append(s)
+            s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        for s in sockets:
+            s.close()
+    print(port)
+    break
+PYTHON
 }
 
 # Prints the first port of N consecutive free UDP ports, even.
@@ -99,7 +114,7 @@ sip_free_udp_range() {
 import random, socket, sys
 count = int(sys.argv[1])
 for _ in range(200):
-    base = random.randrange(20000, 60000 - count) & ~1
+    base = random.randrange(25000, 32700 - count) & ~1
     sockets = []
     try:
         for port in range(base, base + count):

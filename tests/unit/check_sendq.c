@@ -650,6 +650,36 @@ START_TEST(sendq_delivery_reports)
 }
 END_TEST
 
+START_TEST(sendq_refusal_after_failure_report_keeps_both_reasons)
+{
+	struct ticket_seed ticket = seed_ticket("fake", "vi");
+	int64_t refused, accepted;
+
+	fake_module.capabilities |= HUB_CHANNEL_DELIVERY_REPORTS;
+	fake_state.mode = FAKE_SILENT;
+	refused = queue_message(&ticket, "fake", "reply", "Đã xử lý.", 0);
+	accepted = queue_message(&ticket, "fake", "reply", "Lần hai.", 0);
+	sendq_begin();
+	run_for(100);
+	ck_assert_int_eq(fake_state.calls, 2);
+
+	/* The failure reports overtake the answers to the sends. */
+	ck_assert_int_eq(hub_channel_delivery(&fake_channel, refused,
+	    HUB_DELIVERY_FAILED, "rejected by the SMSC"), 0);
+	ck_assert_int_eq(hub_channel_delivery(&fake_channel, accepted,
+	    HUB_DELIVERY_FAILED, "absent subscriber"), 0);
+	run_for(100);
+	sendq_send_done(&fake_channel, refused, -1, "smsbox HTTP 403");
+	sendq_send_done(&fake_channel, accepted, 0, "accepted");
+	wait_status(refused, "failed");
+	wait_status(accepted, "failed");
+	ck_assert_str_eq(message_state(refused).detail,
+	    "smsbox HTTP 403; rejected by the SMSC");
+	ck_assert_str_eq(message_state(accepted).detail, "absent subscriber");
+	ck_assert_int_eq(message_state(refused).attempts, 0);
+}
+END_TEST
+
 START_TEST(sendq_report_of_other_channel_ignored)
 {
 	struct ticket_seed ticket = seed_ticket("fake", "vi");
@@ -1133,6 +1163,8 @@ sendq_suite(void)
 	tcase_add_test(queue, sendq_channel_not_loaded_fails);
 	tcase_add_test(queue, sendq_delivery_reports);
 	tcase_add_test(queue, sendq_report_of_other_channel_ignored);
+	tcase_add_test(queue,
+	    sendq_refusal_after_failure_report_keeps_both_reasons);
 	tcase_add_test(queue, sendq_bounds_sends_in_flight);
 	tcase_add_test(queue, sendq_timeout_counts_as_temporary);
 	tcase_add_test(queue, sendq_wakes_on_queued_event);
