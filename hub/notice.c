@@ -7,6 +7,7 @@
 #include "config.h"
 #include "events.h"
 #include "log.h"
+#include "module.h"
 #include "notice.h"
 #include "store.h"
 #include "store_sendq.h"
@@ -81,6 +82,36 @@ notice_done(int result, void *arg)
 	notice_job_free(job);
 }
 
+static bool
+notice_channel_sends(const struct hub_channel *channel)
+{
+	return (channel->module->capabilities & HUB_CHANNEL_OUTBOUND) != 0 &&
+	    channel->module->send != NULL;
+}
+
+/*
+ * Returns the channel a notice goes out on: the citizen's channel when it
+ * can send. When it cannot, as for the hotline, the notice goes to "sms" if
+ * the contact is a phone number and that channel can send. Otherwise the
+ * result is NULL and no notice is queued, because it could only fail. A
+ * channel that is not loaded keeps the notice, so that its failure shows
+ * the operator what is missing.
+ */
+static const char *
+notice_channel(const struct replies_context *context, const char *name,
+    bool phone)
+{
+	const struct hub_channel *channel = context->find_channel(name,
+	    context->find_channel_arg);
+
+	if (channel == NULL || notice_channel_sends(channel))
+		return name;
+	if (!phone)
+		return NULL;
+	channel = context->find_channel("sms", context->find_channel_arg);
+	return channel != NULL && notice_channel_sends(channel) ? "sms" : NULL;
+}
+
 /* Renders the notice of ticket_id's move to to and stores it. */
 static void
 notice_queue(struct notices *notices, int64_t ticket_id, const char *to)
@@ -89,7 +120,8 @@ notice_queue(struct notices *notices, int64_t ticket_id, const char *to)
 	struct store_sendq_addressee addressee;
 	struct notice_job *job = calloc(1, sizeof *job);
 	int64_t contact_id = 0;
-	bool merged = false;
+	bool merged = false, phone = false;
+	const char *channel;
 	int found;
 
 	if (job == NULL) {
@@ -98,7 +130,7 @@ notice_queue(struct notices *notices, int64_t ticket_id, const char *to)
 		return;
 	}
 	found = store_sendq_notice_target(context->store, ticket_id,
-	    &job->channel, &contact_id, &addressee, &merged);
+	    &job->channel, &contact_id, &addressee, &merged, &phone);
 	if (found != 1) {
 		log_error("notice", "notice not queued: %s ticket=%lld",
 		    found == 0 ? "no such ticket" : "reading the ticket failed",
@@ -114,6 +146,25 @@ notice_queue(struct notices *notices, int64_t ticket_id, const char *to)
 		store_sendq_addressee_clear(&addressee);
 		notice_job_free(job);
 		return;
+	}
+	channel = notice_channel(context, job->channel, phone);
+	if (channel == NULL) {
+		log_info("notice", "no notice: channel %s cannot send and the "
+		    "citizen has no number for SMS ticket=%lld to=%s",
+		    job->channel, (long long)ticket_id, to);
+		store_sendq_addressee_clear(&addressee);
+		notice_job_free(job);
+		return;
+	}
+	if (strcmp(channel, job->channel) != 0) {
+		free(job->channel);
+		if ((job->channel = strdup(channel)) == NULL) {
+			log_error("notice", "notice not queued: out of memory "
+			    "ticket=%lld", (long long)ticket_id);
+			store_sendq_addressee_clear(&addressee);
+			notice_job_free(job);
+			return;
+		}
 	}
 	job->body = replies_render_notice(context, &addressee, job->channel,
 	    to, replies_output(context->find_channel(job->channel,

@@ -154,11 +154,12 @@ store_sendq_depth(struct store *store, int64_t *depth)
 int
 store_sendq_notice_target(struct store *store, int64_t ticket_id,
     char **channel, int64_t *contact_id,
-    struct store_sendq_addressee *addressee, bool *merged)
+    struct store_sendq_addressee *addressee, bool *merged, bool *phone)
 {
 	static const char sql[] = "SELECT COALESCE(m.channel, t.channel),"
 	    " COALESCE(m.contact_id, t.contact_id), "
-	    STORE_SENDQ_ADDRESSEE_COLUMNS ", t.merged_into IS NOT NULL"
+	    STORE_SENDQ_ADDRESSEE_COLUMNS ", t.merged_into IS NOT NULL,"
+	    " co.kind IS 'phone'"
 	    " FROM tickets AS t"
 	    " LEFT JOIN messages AS m ON m.id = (SELECT id FROM messages"
 	    "  WHERE ticket_id = t.id AND direction = 'in'"
@@ -181,6 +182,7 @@ store_sendq_notice_target(struct store *store, int64_t ticket_id,
 		return 0;
 	*contact_id = sqlite3_column_int64(stmt, 1);
 	*merged = sqlite3_column_int(stmt, 8) != 0;
+	*phone = sqlite3_column_int(stmt, 9) != 0;
 	rc = store_sqlite_column_dup(stmt, 0, channel) == 0 &&
 	    store_sendq_read_addressee(stmt, 2, addressee) == 0 ? 1 : -1;
 	sqlite3_reset(stmt);

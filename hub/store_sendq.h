@@ -63,12 +63,13 @@ int store_sendq_depth(struct store *store, int64_t *depth);
 
 /* Where a hub notice about ticket_id goes: the channel and contact of the
  * citizen's latest inbound message, else the ticket's own. *merged is set
- * when the ticket was merged into another. Returns 1 with channel
- * (caller frees), contact_id, addressee and merged filled in, 0 when there
- * is no such ticket, -1 on error. */
+ * when the ticket was merged into another, *phone when the contact is a
+ * phone number. Returns 1 with channel (caller frees), contact_id,
+ * addressee, merged and phone filled in, 0 when there is no such ticket,
+ * -1 on error. */
 int store_sendq_notice_target(struct store *store, int64_t ticket_id,
     char **channel, int64_t *contact_id,
-    struct store_sendq_addressee *addressee, bool *merged);
+    struct store_sendq_addressee *addressee, bool *merged, bool *phone);
 
 /* The outcome of one send. */
 struct store_sendq_outcome {

@@ -243,6 +243,19 @@ json_valid() {
 
 # --- The daemon ----------------------------------------------------------------
 
+# hub_log_wait TEXT SECONDS: waits until the daemon's log holds TEXT, or
+# records a failure and returns 1.
+hub_log_wait() {
+	local deadline=$((SECONDS + $2))
+	until grep -q -F -- "$1" "$HUB_LOG"; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			fail "the daemon's log has no \"$1\" within $2 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 lib_free_port() {
 	python3 -c '
 import socket

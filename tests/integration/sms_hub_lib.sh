@@ -203,18 +203,6 @@ if out:
 	return 1
 }
 
-# sms_wait_log TEXT SECONDS: waits until the daemon's log holds TEXT.
-sms_wait_log() {
-	local deadline=$((SECONDS + $2))
-	until grep -q -F -- "$1" "$HUB_LOG"; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			fail "the daemon's log has no \"$1\" within $2 s"
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
 # json_body KEY VALUE ...: a JSON object of string members.
 json_body() {
 	python3 -c '

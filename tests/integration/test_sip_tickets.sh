@@ -6,9 +6,10 @@
 # bytes the call record names by hash), the caller as an unverified phone
 # contact and the call in calls[]; the status call is attached to the
 # ticket it asked for; a call that reached no ticket is listed by
-# GET /api/v1/calls only; and an agent's reply on a phone ticket fails at
+# GET /api/v1/calls only; an agent's reply on a phone ticket fails at
 # once, since the sip channel cannot send, unless it goes to the phone
-# contact by SMS.
+# contact by SMS; and a status notice, which would go by SMS, is left out
+# on a hub without the sms channel.
 #
 # The prompts are replaced by 60 ms of silence so that a call takes a few
 # seconds; the menu is ivr/menu.json.
@@ -266,6 +267,20 @@ check_equal "channel" sms "$(tickets_json "v['channel']" "$REPLY")"
 # This hub has no sms channel, so the send fails, naming the channel.
 check_equal "detail" "channel sms is not loaded" \
 	"$(tickets_json "v['delivery_detail']" "$REPLY")"
+case_end
+
+case_begin "status notice on phone ticket needs sms"
+sip_ticket_get "$REPORT_CODE"
+OUTBOUND_BEFORE=$(tickets_json "len([m for m in v['ticket']['messages'] if m['direction'] == 'out'])" "$API_BODY")
+api POST "/api/v1/tickets/$REPORT_CODE/status" '{"status": "in_progress"}' \
+	-H "Authorization: Bearer $HUB_TOKEN"
+check_status 200
+# The sip channel cannot send and this hub has no sms channel: the notice
+# is left out rather than stored as failed.
+hub_log_wait "no notice: channel sip cannot send" 5
+sip_ticket_get "$REPORT_CODE"
+check_equal "outbound messages" "$OUTBOUND_BEFORE" \
+	"$(tickets_json "len([m for m in v['ticket']['messages'] if m['direction'] == 'out'])" "$API_BODY")"
 case_end
 
 case_begin "hub stops cleanly"

@@ -69,7 +69,7 @@ sms_admin POST "/api/v1/tickets/$CODE/replies" "$(json_body body "$REPLY")"
 check_status 202
 REPLY_ID=$(json_get "$API_BODY" message.id || true)
 # The send is retried with a growing delay while smsbox refuses connections.
-sms_wait_log "sendsms failed gateway=kannel message=$REPLY_ID outcome=retry" 10
+hub_log_wait "sendsms failed gateway=kannel message=$REPLY_ID outcome=retry" 10
 sms_message_state "$CODE" "$REPLY_ID"
 check_equal "state while kannel is down" queued "$SMS_STATE"
 kannel_start || fail "kannel did not start again"

@@ -422,7 +422,7 @@ sms_mo_send 0977000666 "$SC" "Trụ điện nghiêng"
 sms_ticket_wait +84977000666 1
 DISPLAY=$(json_get "$SMS_TICKET" ticket.code_display)
 sms_mt_expect "Mã số: $DISPLAY" || true
-sms_wait_log "gateway failed for now, trying the next gateway=primary next=kannel" 5
+hub_log_wait "gateway failed for now, trying the next gateway=primary next=kannel" 5
 case_end
 
 case_begin "keyword from a number no gateway serves is answered 200"
@@ -443,7 +443,7 @@ mo_get "$SECRET_Q&from=%2B14155550123&text=MA+3805172961&coding=0&charset=UTF-8"
 check_status 200
 mo_get "$SECRET_Q&from=%2B14155550123&text=DG&coding=0&charset=UTF-8"
 check_status 200
-sms_wait_log "no gateway serves the number" 5
+hub_log_wait "no gateway serves the number" 5
 case_end
 
 case_begin "stop with answers in flight, queued and waiting to retry"
@@ -485,7 +485,7 @@ for number in 0912000301 0912000302 0912000303 0982000304; do
 	mo_get "$SECRET_Q&from=$number&text=MA+3805172961&coding=0&charset=UTF-8"
 	check_status 200
 done
-sms_wait_log "sendsms failed gateway=dead" 5
+hub_log_wait "sendsms failed gateway=dead" 5
 sleep 1
 hub_stop
 kill "$SILENT_PID" 2>/dev/null || true

@@ -106,6 +106,9 @@ static const struct hub_channel_module inbound_module = {
 
 static struct hub_channel inbound_channel;
 
+/* Set: the fake channel is loaded as "sms" (its name must say so too). */
+static bool fake_is_sms;
+
 /* --- Fixture ---------------------------------------------------------------- */
 
 struct fixture {
@@ -137,6 +140,8 @@ find_channel(const char *name, void *arg)
 		return &fake_channel;
 	if (strcmp(name, "inbound") == 0)
 		return &inbound_channel;
+	if (fake_is_sms && strcmp(name, "sms") == 0)
+		return &fake_channel;
 	return NULL;
 }
 
@@ -200,6 +205,7 @@ setup(void)
 	    .started = true };
 	inbound_channel = (struct hub_channel){ .name = "inbound",
 	    .module = &inbound_module, .host = &fx.host, .started = true };
+	fake_is_sms = false;
 }
 
 static void
@@ -849,6 +855,7 @@ struct outbound {
 	int64_t id;
 	char kind[16];
 	char status[16];
+	char channel[16];
 	char body[2048];
 };
 
@@ -865,7 +872,7 @@ newest_outbound(int64_t ticket_id)
 	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT id, kind,"
-	    " delivery_status, body FROM messages WHERE ticket_id = ?"
+	    " delivery_status, body, channel FROM messages WHERE ticket_id = ?"
 	    " AND direction = 'out' ORDER BY id DESC LIMIT 1", -1, &stmt,
 	    NULL), SQLITE_OK);
 	sqlite3_bind_int64(stmt, 1, ticket_id);
@@ -877,6 +884,8 @@ newest_outbound(int64_t ticket_id)
 		    sqlite3_column_text(stmt, 2));
 		snprintf(outbound.body, sizeof outbound.body, "%s",
 		    sqlite3_column_text(stmt, 3));
+		snprintf(outbound.channel, sizeof outbound.channel, "%s",
+		    sqlite3_column_text(stmt, 4));
 	}
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
@@ -970,6 +979,34 @@ START_TEST(notice_on_web_names_nobody)
 	ck_assert_ptr_nonnull(strstr(notice.body, "trên trang này"));
 	ck_assert_ptr_null(strstr(notice.body, "Nguyễn Văn An"));
 	ck_assert_ptr_null(strstr(notice.body, "token="));
+}
+END_TEST
+
+/* A ticket opened on a channel that cannot send, such as a phone call. */
+START_TEST(notice_on_silent_channel_goes_by_sms)
+{
+	struct ticket_seed ticket = seed_ticket("inbound", "vi");
+	struct outbound notice;
+
+	fx.notices = notice_start(&fx.context);
+	sendq_begin();
+	publish_status(ticket.ticket_id, "assigned", "in_progress");
+	run_for(200);
+	ck_assert_int_eq(fx.queued_events, 0);
+	ck_assert_int_eq(newest_outbound(ticket.ticket_id).id, 0);
+
+	fake_is_sms = true;
+	fake_channel.name = "sms";
+	fake_module.capabilities |= HUB_CHANNEL_SMS_TEXT;
+	publish_status(ticket.ticket_id, "in_progress", "resolved");
+	for (int i = 0; i < 100 && fake_state.calls == 0; i++)
+		run_for(10);
+	notice = newest_outbound(ticket.ticket_id);
+	wait_status(notice.id, "delivered");
+	ck_assert_str_eq(notice.channel, "sms");
+	ck_assert_str_eq(fake_state.last_to, "+84912345678");
+	ck_assert_msg(strstr(fake_state.last_text, "PA ") == fake_state.last_text,
+	    "not the SMS form: %s", fake_state.last_text);
 }
 END_TEST
 
@@ -1180,6 +1217,7 @@ sendq_suite(void)
 	tcase_add_test(notices, notice_of_resolution_asks_rating);
 	tcase_add_test(notices, notice_on_web_names_nobody);
 	tcase_add_test(notices, notice_skips_merged_ticket);
+	tcase_add_test(notices, notice_on_silent_channel_goes_by_sms);
 	suite_add_tcase(suite, notices);
 
 	tcase_add_checked_fixture(ratings, setup, teardown);
