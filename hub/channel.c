@@ -202,9 +202,13 @@ hub_ticket_public(struct hub_channel *channel, const char *code)
 	struct store_ticket ticket;
 	char grouped[TICKET_CODE_GROUPED_SIZE];
 	json_t *view;
+	int found;
 
-	if (store_ticket_get_code(channel->host->store, code, &ticket) != 1)
+	found = store_ticket_get_code(channel->host->store, code, &ticket);
+	if (found != 1) {
+		errno = found == 0 ? ENOENT : EIO;
 		return NULL;
+	}
 	ticket_code_group(ticket.code, grouped);
 	/* Public facts only: no name, contact, address or location, which
 	 * would tell a stranger where the citizen lives. */
@@ -230,6 +234,8 @@ hub_ticket_public(struct hub_channel *channel, const char *code)
 		view = NULL;
 	}
 	store_ticket_clear(&ticket);
+	if (view == NULL)
+		errno = EIO;
 	return view;
 }
 

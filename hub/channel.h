@@ -269,8 +269,9 @@ void hub_sms_measure(const char *text, struct hub_sms_size *size);
  * null unless it is resolved or closed after a resolution. merged_into is
  * the code (plain) of the ticket that a merged ticket's case continues
  * under, null when not merged.
- * Returns a new JSON object, or NULL when code (plain, ten digits) is not
- * a ticket. */
+ * Returns a new JSON object. Returns NULL with errno ENOENT when code
+ * (plain, ten digits) is not a ticket, and with another errno when reading
+ * the ticket failed, so that a citizen can be told to try again later. */
 json_t *hub_ticket_public(struct hub_channel *channel, const char *code);
 
 /* The newest ticket of conversation_key (any status) among the tickets this

@@ -131,11 +131,11 @@ ivr_hub_lookup(struct ivr_hub *hub, const struct ivr_hub_msg *request)
 		return;
 	}
 	answer->call = request->call;
-	/* hub_ticket_public returns NULL for an unknown code and for a
-	 * store error alike; the caller hears "not found" for both. */
 	view = hub_ticket_public(hub->ivr->channel, request->code);
 	if (view != NULL)
 		ivr_hub_status_fill(view, &answer->ticket);
+	else
+		answer->ticket.found = errno == ENOENT ? 0 : -1;
 	json_decref(view);
 	log_info(IVR_HUB_LOG, "ticket looked up call=%llu code=%s found=%d",
 	    (unsigned long long)request->call, request->code,

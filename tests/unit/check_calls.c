@@ -5,6 +5,7 @@
  * store, pipeline and worker pool. A list of the messages posted replaces
  * the media thread.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -783,6 +784,48 @@ START_TEST(test_ivr_hub_lookup)
 }
 END_TEST
 
+/* Renames the tickets table behind the store's back, so that every read
+ * of a ticket fails. */
+static void
+calls_break_tickets(void)
+{
+	char path[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/%s", cx.dir, STORE_DB_FILE);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE tickets RENAME TO"
+	    " tickets_gone", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+START_TEST(test_ivr_hub_lookup_failure)
+{
+	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
+	struct calls_answer ticket;
+	struct ivr_hub_msg *lookup;
+	char sha256[65];
+
+	calls_ticket("0912345678", "RIFF failure", &ticket, sha256);
+	errno = 0;
+	ck_assert_ptr_null(hub_ticket_public(&cx.channel, "0000000000"));
+	ck_assert_int_eq(errno, ENOENT);
+	calls_break_tickets();
+	errno = 0;
+	ck_assert_ptr_null(hub_ticket_public(&cx.channel, ticket.code));
+	ck_assert_int_ne(errno, ENOENT);
+	ck_assert_int_ne(errno, 0);
+
+	lookup = ivr_hub_message(IVR_HUB_LOOKUP, 13, "failure@127.0.0.1");
+	memcpy(lookup->code, ticket.code, sizeof(lookup->code));
+	ck_assert_int_eq(ivr_hub_post(hub, lookup), 0);
+	ivr_hub_wait_media(1);
+	ck_assert_int_eq(cx.media[0]->call, 13);
+	ck_assert_int_eq(cx.media[0]->ticket.found, -1);
+	ivr_hub_free(hub);
+}
+END_TEST
+
 START_TEST(test_ivr_hub_stop_refuses_posts)
 {
 	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
@@ -865,6 +908,7 @@ ivr_hub_suite(void)
 	tcase_add_test(tcase, test_ivr_hub_voicemail_in_english);
 	tcase_add_test(tcase, test_ivr_hub_report_too_long);
 	tcase_add_test(tcase, test_ivr_hub_lookup);
+	tcase_add_test(tcase, test_ivr_hub_lookup_failure);
 	tcase_add_test(tcase, test_ivr_hub_stop_refuses_posts);
 	tcase_add_test(tcase, test_ivr_hub_stop_during_report);
 	suite_add_tcase(suite, tcase);
