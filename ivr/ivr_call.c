@@ -21,6 +21,9 @@
 #include "media_thread.h"
 #include "rtp.h"
 
+/* A key by another method this soon after the same digit is its copy. */
+#define IVR_CALL_KEY_COPY_US 500000
+
 /* Asks the loop to free what the call no longer needs. */
 static void
 ivr_call_check(struct ivr_call *call)
@@ -172,9 +175,42 @@ ivr_call_on_played_later(evutil_socket_t fd, short what, void *arg)
 	ivr_call_check(call);
 }
 
+/*
+ * Tells whether a key is a copy of one already taken. Some phones send
+ * each key twice: as RFC 4733 events and as SIP INFO, or as one of those
+ * with the tone still in the audio. The first method to bring a key wins:
+ * - after a key by RFC 4733 or INFO, keys by the other of the two and
+ *   in-band keys are copies;
+ * - the same digit by another method within IVR_CALL_KEY_COPY_US of the
+ *   last key is a copy, which covers the first key of the call.
+ */
+static bool
+ivr_call_key_copy(const struct ivr_call *call, char digit,
+    enum ivr_dtmf_method method, int64_t now_us)
+{
+	const unsigned int signalled = IVR_DTMF_RFC4733 | IVR_DTMF_INFO;
+	const unsigned int others = call->dtmf_methods & ~(unsigned int)method;
+
+	if (call->last_key == digit && call->last_key_method != method &&
+	    now_us - call->last_key_us < IVR_CALL_KEY_COPY_US)
+		return true;
+	return (others & signalled) != 0;
+}
+
 static void
 ivr_call_key(struct ivr_call *call, char digit, enum ivr_dtmf_method method)
 {
+	int64_t now_us = rtp_session_now_us();
+
+	if (ivr_call_key_copy(call, digit, method, now_us)) {
+		log_debug(IVR_CALL_LOG, "key dropped as a copy call=%llu "
+		    "digit=%c method=%u", (unsigned long long)call->id, digit,
+		    (unsigned int)method);
+		return;
+	}
+	call->last_key = digit;
+	call->last_key_method = method;
+	call->last_key_us = now_us;
 	call->dtmf_methods |= (unsigned int)method;
 	log_debug(IVR_CALL_LOG, "key call=%llu digit=%c method=%u",
 	    (unsigned long long)call->id, digit, (unsigned int)method);

@@ -40,6 +40,10 @@ struct ivr_call {
 	int64_t started_at_ms;
 	int64_t answered_at_ms;
 	unsigned int dtmf_methods;	/* enum ivr_dtmf_method bits */
+	/* The last key taken, to drop its copy sent by another method. */
+	char last_key;
+	enum ivr_dtmf_method last_key_method;
+	int64_t last_key_us;		/* monotonic */
 
 	int recording_count;		/* files made, for their names */
 	/* The recording this call still owns (written, or closed and not

@@ -78,17 +78,12 @@ int rtp_session_record_start(struct rtp_session *session, const char *path,
  * voiced length: the 20 ms frames whose RMS level is above -45 dBm0.
  * length_ms and voiced_ms may be NULL. Returns 0, or -1 when nothing was
  * recording or the file failed (removed then). */
-int (rtp_session_record_stop)(struct rtp_session *session,
+int rtp_session_record_stop(struct rtp_session *session,
     int64_t *length_ms, int64_t *voiced_ms);
 
-/* NOTE: callers that pass only length_ms still compile through this macro,
- * which adds voiced_ms = NULL. Remove it once every caller passes three
- * arguments. */
-#define RTP_RECORD_STOP_PICK(a, b, c, name, ...) name
-#define RTP_RECORD_STOP_LENGTH(session, length_ms) \
-	(rtp_session_record_stop)((session), (length_ms), NULL)
-#define rtp_session_record_stop(...) RTP_RECORD_STOP_PICK(__VA_ARGS__, \
-	(rtp_session_record_stop), RTP_RECORD_STOP_LENGTH, )(__VA_ARGS__)
+/* Microseconds on CLOCK_MONOTONIC, the clock libevent's precise timers
+ * use. */
+int64_t rtp_session_now_us(void);
 
 /* Stops everything, closes the socket and any recording (the file is left
  * for the caller to remove) and frees session. */

@@ -124,7 +124,7 @@ rtp_record_audio(struct rtp_session *session, size_t gap,
 }
 
 int
-(rtp_session_record_stop)(struct rtp_session *session, int64_t *length_ms,
+rtp_session_record_stop(struct rtp_session *session, int64_t *length_ms,
     int64_t *voiced_ms)
 {
 	int status;

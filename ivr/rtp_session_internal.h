@@ -102,10 +102,6 @@ struct rtp_session {
 	bool dead;
 };
 
-/* Microseconds on CLOCK_MONOTONIC, the clock libevent's precise timers
- * use. */
-int64_t rtp_session_now_us(void);
-
 /* Bracket a libevent callback. rtp_session_leave returns false when the
  * session was freed meanwhile and must not be touched. */
 void rtp_session_enter(struct rtp_session *session);

@@ -248,6 +248,23 @@ sipp_wait_for "${INBAND_CALL[@]}"
 check_status_call inband
 case_end_clean
 
+# A phone that sends every key twice, as INFO and as a tone in its audio:
+# the tones start with the INFOs and keep their pace, 200 ms a key. The
+# code is taken once, so the lookup finds the ticket.
+case_begin "keys sent twice count once"
+INFO_WAIT1_MS=$(ms "($GREETING + 0.4) * 1000")
+sox -n -r 8000 -c 1 -e u-law -t wav "$TEST_TMP/lead.wav" \
+	trim 0 "$(python3 -c "print($INFO_WAIT1_MS / 1000)")"
+sox -n -r 8000 -c 1 -e u-law -t wav "$TEST_TMP/tail.wav" trim 0 30
+sox "$TEST_TMP/lead.wav" "$TEST_TMP/tones.wav" "$TEST_TMP/tail.wav" \
+	"$TEST_TMP/info-tones.wav"
+sipp_run calls_info "@silence.wav=$TEST_TMP/info-tones.wav" \
+	-set keys "2${STATUS_CODE}#" -set wait1 "$INFO_WAIT1_MS" -set wait2 200 \
+	-set wait3 "$(ms "($STATUS_SECONDS + 1.0) * 1000")"
+check_status_call info
+check_contains "copies in the log" "$(cat "$HUB_LOG")" "key dropped as a copy"
+case_end_clean
+
 # --- Calls that end early ---------------------------------------------------------
 
 case_begin "bye during welcome prompt"

@@ -1070,11 +1070,11 @@ START_TEST(rtp_session_record_limit)
 		    8000 + 160u * i, loud);
 	ck_assert(check_loop_run(check_rtp_base, &check_rtp_call.done, 1000));
 	ck_assert_int_eq(check_rtp_call.recorded, 1);
-	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms),
-	    0);
+	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms,
+	    NULL), 0);
 	ck_assert_int_eq(length_ms, 100);
-	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms),
-	    -1);
+	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms,
+	    NULL), -1);
 
 	len = check_rtp_read_file(path, data, sizeof(data));
 	unlink(path);
@@ -1147,8 +1147,8 @@ START_TEST(rtp_session_record_stop_length)
 
 	check_rtp_temp_path(path, sizeof(path), "stop");
 	check_rtp_open(RTP_PT_PCMU, -1, 0);
-	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms),
-	    -1);
+	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms,
+	    NULL), -1);
 	ck_assert_int_eq(rtp_session_record_start(check_rtp_session, path,
 	    60000), 0);
 	ck_assert_int_eq(rtp_session_record_start(check_rtp_session, path,
@@ -1159,8 +1159,8 @@ START_TEST(rtp_session_record_stop_length)
 	/* A duplicate is not recorded twice. */
 	check_rtp_send_audio(check_rtp_caller.fd, 0x55, 2, 320, NULL);
 	check_rtp_run_for(50);
-	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms),
-	    0);
+	ck_assert_int_eq(rtp_session_record_stop(check_rtp_session, &length_ms,
+	    NULL), 0);
 	ck_assert_int_eq(length_ms, 60);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, RTP_WAV_HEADER_SIZE + 960);
