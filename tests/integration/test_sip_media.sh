@@ -13,24 +13,8 @@
 SIPP_PCAPS=/usr/share/sip-tester
 MEDIA_SINK_PID=""
 
-# The categories that ivr/menu.json names.
-HUB_CONFIG_EXTRA=$(cat <<'JSON'
-	"departments": [
-		{ "id": "xay-dung", "name_vi": "Phòng Xây dựng",
-		  "name_en": "Construction Office" }
-	],
-	"categories": [
-		{ "id": "traffic", "name_vi": "Giao thông", "name_en": "Traffic",
-		  "department": "xay-dung" },
-		{ "id": "lighting", "name_vi": "Chiếu sáng công cộng",
-		  "name_en": "Street lighting", "department": "xay-dung" },
-		{ "id": "environment", "name_vi": "Môi trường",
-		  "name_en": "Environment", "department": "xay-dung" },
-		{ "id": "other", "name_vi": "Khác", "name_en": "Other",
-		  "department": "xay-dung" }
-	]
-JSON
-)
+# One department with the categories that ivr/menu.json names.
+HUB_CONFIG_EXTRA=$(sip_desk_config)
 
 # media_digits: prints the key counters of /sip/status as
 # "RFC4733 INFO INBAND".

@@ -9,24 +9,8 @@
 # shellcheck source-path=SCRIPTDIR source=sip_lib.sh
 . "$(dirname "$0")/sip_lib.sh"
 
-# The categories that ivr/menu.json names.
-HUB_CONFIG_EXTRA=$(cat <<'JSON'
-	"departments": [
-		{ "id": "xay-dung", "name_vi": "Phòng Xây dựng",
-		  "name_en": "Construction Office" }
-	],
-	"categories": [
-		{ "id": "traffic", "name_vi": "Giao thông", "name_en": "Traffic",
-		  "department": "xay-dung" },
-		{ "id": "lighting", "name_vi": "Chiếu sáng công cộng",
-		  "name_en": "Street lighting", "department": "xay-dung" },
-		{ "id": "environment", "name_vi": "Môi trường",
-		  "name_en": "Environment", "department": "xay-dung" },
-		{ "id": "other", "name_vi": "Khác", "name_en": "Other",
-		  "department": "xay-dung" }
-	]
-JSON
-)
+# One department with the categories that ivr/menu.json names.
+HUB_CONFIG_EXTRA=$(sip_desk_config)
 
 # baresip ends a call when its microphone file ends: a minute of silence.
 sox -n -r 8000 -c 1 -b 16 "$TEST_TMP/silence.wav" trim 0 60

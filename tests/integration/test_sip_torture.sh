@@ -29,19 +29,8 @@ fi
 
 CASES=$TOP/tests/cases/sip/rfc4475
 
-# The desk's categories that the menu file records reports under.
-HUB_CONFIG_EXTRA=$(cat <<'JSON'
-	"departments": [
-		{ "id": "ubnd", "name_vi": "Văn phòng UBND", "name_en": "People's Committee Office" }
-	],
-	"categories": [
-		{ "id": "traffic", "name_vi": "Giao thông", "name_en": "Traffic", "department": "ubnd" },
-		{ "id": "lighting", "name_vi": "Chiếu sáng", "name_en": "Lighting", "department": "ubnd" },
-		{ "id": "environment", "name_vi": "Môi trường", "name_en": "Environment", "department": "ubnd" },
-		{ "id": "other", "name_vi": "Khác", "name_en": "Other", "department": "ubnd" }
-	]
-JSON
-)
+# One department with the categories that ivr/menu.json names.
+HUB_CONFIG_EXTRA=$(sip_desk_config)
 
 
 case_begin "rfc4475 copies match their checksums"
