@@ -15,23 +15,25 @@ HUB_CONFIG_EXTRA=$(sip_desk_config)
 # baresip ends a call when its microphone file ends: a minute of silence.
 sox -n -r 8000 -c 1 -b 16 "$TEST_TMP/silence.wav" trim 0 60
 
-# prompts_call NAME SECONDS [KEYS_AT KEYS]: calls the hub with baresip,
-# listens for SECONDS, optionally sends KEYS (RFC 4733) KEYS_AT seconds
-# after the answer, hangs up and sets HEARD to the prompts found in the
-# recording ("START END NAME" lines).
+# prompts_call NAME SECONDS [KEYS_AT KEYS]...: calls the hub with baresip,
+# listens for SECONDS, sends each KEYS (RFC 4733) KEYS_AT seconds after the
+# answer, hangs up and sets HEARD to the prompts of SIP_HEARD_DIR found in
+# the recording ("START END NAME" lines).
 prompts_call() {
-	local name=$1 seconds=$2 keys_at=${3:-} keys=${4:-}
+	local name=$1 seconds=$2 keys_at keys now=0
+	shift 2
 	HEARD=""
 	baresip_start "$name" "$TEST_TMP/silence.wav" || return 0
 	baresip_command dial "sip:ivr@127.0.0.1:$SIP_PORT" || return 0
 	baresip_event_wait CALL_ESTABLISHED 10 || return 0
-	if [ -n "$keys" ]; then
-		sleep "$keys_at"
+	while [ $# -ge 2 ]; do
+		keys_at=$1 keys=$2
+		shift 2
+		sleep "$(prompts_add "$keys_at" "-$now")"
 		baresip_keys "$keys" 0.3
-		seconds=$(python3 -c 'import sys; print(max(0, float(sys.argv[1]) - float(sys.argv[2]) - 0.3 * len(sys.argv[3])))' \
-			"$seconds" "$keys_at" "$keys")
-	fi
-	sleep "$seconds"
+		now=$(prompts_add "$keys_at" "0.3 * ${#keys}")
+	done
+	sleep "$(prompts_add "$seconds" "-$now")"
 	baresip_command hangup
 	baresip_event_wait CALL_CLOSED 10
 	baresip_stop
@@ -39,6 +41,39 @@ prompts_call() {
 	HEARD=$(sip_heard "$(baresip_recording)")
 	echo "heard in call $name:" >>"$HUB_LOG"
 	printf '%s\n' "$HEARD" >>"$HUB_LOG"
+}
+
+# prompts_add NUMBER EXPRESSION: prints NUMBER plus a Python EXPRESSION,
+# at least 0.
+prompts_add() {
+	python3 -c "print(max(0, $1 + $2))"
+}
+
+# prompts_code_spoken: prints the digits heard in HEARD between status_intro
+# and the status phrase. date_year and num_5 are the same word in
+# Vietnamese, "năm", so the decoder may give either or both
+# ("date_year|num_5") for a 5.
+prompts_code_spoken() {
+	printf '%s\n' "$HEARD" | awk '
+	$3 ~ /^status_intro/ { on = 1; next }
+	on && $3 ~ /^status_/ { exit }
+	on {
+		digit = ""
+		count = split($3, names, "|")
+		for (i = 1; i <= count; i++) {
+			if (names[i] ~ /^num_[0-9]$/)
+				digit = substr(names[i], 5)
+			else if (names[i] == "date_year")
+				digit = 5
+		}
+		printf "%s", digit
+	}'
+}
+
+# prompts_seconds LANGUAGE NAME: prints the length of a rendered prompt.
+prompts_seconds() {
+	python3 "$SIP_AUDIO" info "$SIP_PROMPTS_DIR/$1/$2.wav" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["duration"])'
 }
 
 # prompts_first_heard: prints the name of the first prompt found in HEARD.
@@ -68,32 +103,29 @@ case_end
 case_begin "status lookup reads the code digit by digit"
 submit "prompts"
 code=$SUBMIT_CODE
-welcome=$(python3 "$SIP_AUDIO" info "$SIP_PROMPTS_DIR/vi/welcome.wav" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["duration"])')
-notice=$(python3 "$SIP_AUDIO" info "$SIP_PROMPTS_DIR/vi/recording_notice.wav" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["duration"])')
-keys_at=$(python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]) + 1)' \
-	"$welcome" "$notice")
-prompts_call lookup "$(python3 -c 'import sys; print(float(sys.argv[1]) + 22)' "$keys_at")" \
-	"$keys_at" "2${code}#"
-# date_year and num_5 are the same word, "năm", so the decoder may give
-# either or both ("date_year|num_5") for a 5.
-spoken=$(printf '%s\n' "$HEARD" | awk '
-	$3 ~ /^status_intro/ { on = 1; next }
-	on && $3 ~ /^status_/ { exit }
-	on {
-		digit = ""
-		count = split($3, names, "|")
-		for (i = 1; i <= count; i++) {
-			if (names[i] ~ /^num_[0-9]$/)
-				digit = substr(names[i], 5)
-			else if (names[i] == "date_year")
-				digit = 5
-		}
-		printf "%s", digit
-	}')
-check_equal "digits heard after status_intro" "$code" "$spoken"
+keys_at=$(prompts_add "$(prompts_seconds vi welcome)" \
+	"$(prompts_seconds vi recording_notice) + 1")
+prompts_call lookup "$(prompts_add "$keys_at" 22)" "$keys_at" "2${code}#"
+check_equal "digits heard after status_intro" "$code" "$(prompts_code_spoken)"
 check_contains "status heard" "$HEARD" status_new
+sip_log_check_clean
+case_end
+
+# 9 switches to English: the caller hears the recording notice in English,
+# then the main menu again; "2", the code and "#" get the status in English.
+case_begin "english caller hears status in english"
+en_notice=$(prompts_seconds en recording_notice)
+english_at=$(prompts_add "$keys_at" "0.3 + $en_notice + 1")
+SIP_HEARD_DIR=$SIP_PROMPTS_DIR/en
+prompts_call english "$(prompts_add "$english_at" 22)" "$keys_at" 9 \
+	"$english_at" "2${code}#"
+SIP_HEARD_DIR=$SIP_PROMPTS_DIR/vi
+# The decoder does not find prompts as long as the notice in a recording,
+# so the hub's log shows that it was played.
+check_contains "english notice played" "$(cat "$HUB_LOG")" \
+	'language=en items="recording_notice'
+check_equal "digits heard in english" "$code" "$(prompts_code_spoken)"
+check_contains "english status heard" "$HEARD" status_new
 sip_log_check_clean
 case_end
 
