@@ -265,6 +265,17 @@ check_status_call info
 check_contains "copies in the log" "$(cat "$HUB_LOG")" "key dropped as a copy"
 case_end_clean
 
+# The same status request with SIP over TCP: one connection carries the
+# INVITE, the INFOs and the BYE.
+case_begin "status call over tcp"
+sipp_run calls_info -t t1 -set keys "2${STATUS_CODE}#" \
+	-set wait1 "$INFO_WAIT1_MS" -set wait2 250 \
+	-set wait3 "$(ms "($STATUS_SECONDS + 1.0) * 1000")"
+check_status_call info
+check_contains "hub's answer over tcp" "$(cat "$SIPP_DIR"/*_messages.log)" \
+	"SIP/2.0/TCP"
+case_end_clean
+
 # --- Calls that end early ---------------------------------------------------------
 
 case_begin "bye during welcome prompt"
