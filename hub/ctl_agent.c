@@ -27,6 +27,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "desk_edit.h"
+#include "store_assign.h"
 #include "store_auth.h"
 #include "text.h"
 
@@ -57,8 +58,10 @@ const struct ctl_command ctl_agent_command = {
 	    "  --language LANG   vi (default) or en\n"
 	    "agent passwd sets a new password and ends the agent's sessions.\n"
 	    "agent disable stops the agent from logging in, marks the agent"
-	    " unavailable\nand ends the agent's sessions; agent enable undoes"
-	    " the first.\n"
+	    " unavailable,\nends the agent's sessions and hands the agent's"
+	    " assigned and in-progress\ntickets to other available agents of"
+	    " their department by its policy, or back\nto new; agent enable"
+	    " undoes the first.\n"
 	    "agent list prints every agent; --json prints JSON.\n"
 	    "\n"
 	    "add and passwd read the password from standard input: one line, at"
@@ -174,6 +177,11 @@ struct ctl_agent_job {
 	char hash[AUTH_PASSWORD_HASH_SIZE];
 	char actor[CTL_AGENT_ACTOR_SIZE];
 	const char *failure;	/* why apply returned 1 */
+	/* disable: the desk's assignment policies, and the count of tickets
+	 * handed on */
+	struct store_assign_policy *policies;
+	size_t policy_count;
+	size_t handed_on;
 };
 
 static const char *const ctl_agent_actions[] = {
@@ -182,6 +190,22 @@ static const char *const ctl_agent_actions[] = {
 	[CTL_AGENT_DISABLE] = "agent.disabled",
 	[CTL_AGENT_ENABLE] = "agent.enabled",
 };
+
+/* Hands the disabled agent's assigned and in-progress tickets to other
+ * agents by their department's policy, or back to new, as the daemon does
+ * for an agent who becomes unavailable. */
+static int
+ctl_agent_hand_on(struct store_tx *tx, struct ctl_agent_job *job)
+{
+	struct store_assign_changes changes = { 0 };
+	int rc;
+
+	rc = store_tx_assign_release(tx, job->agent.id, job->policies,
+	    job->policy_count, &changes);
+	job->handed_on = changes.count;
+	store_assign_changes_clear(&changes);
+	return rc;
+}
 
 /* Changes the existing agent job->agent.username. */
 static int
@@ -207,7 +231,8 @@ ctl_agent_change(struct store_tx *tx, struct ctl_agent_job *job)
 	    store_tx_sessions_revoke_agent(tx, agent.id, store_tx_now(tx)) != 0)
 		return -1;
 	job->agent.id = agent.id;
-	return 0;
+	return job->change == CTL_AGENT_DISABLE ?
+	    ctl_agent_hand_on(tx, job) : 0;
 }
 
 static int
@@ -251,6 +276,8 @@ ctl_agent_commit(struct ctl *ctl, struct ctl_agent_job *job)
 		    job->agent.username, err[0] != '\0' ? ": " : "", err);
 	printf("agent %s (id %lld): %s\n", job->agent.username,
 	    (long long)job->agent.id, ctl_agent_actions[job->change] + 6);
+	if (job->change == CTL_AGENT_DISABLE)
+		printf("tickets handed on: %zu\n", job->handed_on);
 	return CTL_EXIT_OK;
 }
 
@@ -387,6 +414,35 @@ ctl_agent_add(struct ctl *ctl, int argc, char **argv)
 
 /* --- agent passwd, disable, enable ---------------------------------------- */
 
+/* Reads the assignment policies of the desk in force into job.
+ * Without a config file there are none, and the tickets of a disabled
+ * agent go back to new. */
+static int
+ctl_agent_policies(struct ctl *ctl, struct ctl_agent_job *job)
+{
+	const struct hub_config_desk *desk;
+
+	if (ctl->config == NULL)
+		return CTL_EXIT_OK;
+	if (ctl_agent_load_desk(ctl) != CTL_EXIT_OK)
+		return CTL_EXIT_ERROR;
+	desk = desk_current(ctl->config);
+	if (desk->department_count == 0)
+		return CTL_EXIT_OK;
+	job->policies = calloc(desk->department_count,
+	    sizeof(job->policies[0]));
+	if (job->policies == NULL)
+		return ctl_error("out of memory");
+	for (size_t i = 0; i < desk->department_count; i++) {
+		job->policies[i] = (struct store_assign_policy){
+			.department = desk->departments[i].id,
+			.assignment = desk->departments[i].assignment,
+		};
+	}
+	job->policy_count = desk->department_count;
+	return CTL_EXIT_OK;
+}
+
 static int
 ctl_agent_modify(struct ctl *ctl, int argc, char **argv,
     enum ctl_agent_change change)
@@ -401,6 +457,9 @@ ctl_agent_modify(struct ctl *ctl, int argc, char **argv,
 		    " \"%s\"", argv[1]);
 	if (ctl_data_dir(ctl) == NULL)
 		return CTL_EXIT_ERROR;
+	if (change == CTL_AGENT_DISABLE &&
+	    (status = ctl_agent_policies(ctl, &job)) != CTL_EXIT_OK)
+		return status;
 	if (change == CTL_AGENT_PASSWD) {
 		auth_password_set_cost(ctl->config != NULL &&
 		    ctl->config->auth.password_moderate);
@@ -409,6 +468,7 @@ ctl_agent_modify(struct ctl *ctl, int argc, char **argv,
 	}
 	status = ctl_agent_commit(ctl, &job);
 	sodium_memzero(job.hash, sizeof job.hash);
+	free(job.policies);
 	return status;
 }
 

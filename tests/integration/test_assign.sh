@@ -6,7 +6,8 @@
 # becomes available. An agent who becomes unavailable or is disabled hands
 # the tickets over to another agent, or back to new when no agent is left.
 # An agent moved to another department hands on the tickets of the old one
-# and takes the new one's backlog.
+# and takes the new one's backlog. citizenhubctl agent disable hands on the
+# agent's tickets too, while the daemon runs.
 # Agents are created with citizenhubctl and made available through PATCH
 # /api/v1/agents/ID with the admin token.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -313,6 +314,21 @@ check_equal "audit of a handed-on ticket" 1 \
 	"$(audit_count "${RR1_CODES[0]}" ticket.assigned agent_left_department)"
 check_equal "audit of a backlog ticket" 1 \
 	"$(audit_count "${TREE_CODES[0]}" ticket.assigned agent_available)"
+case_end
+
+case_begin "assign ctl disable hands on tickets"
+# rr1 rejoins do-thi; rr2, disabled from the command line while the daemon
+# runs, hands every do-thi ticket to rr1, the only other agent there.
+agent_patch "$RR1" '{"departments":["do-thi","cay-xanh"]}'
+ctl -c "$HUB_CONFIG" agent disable rr2
+check_ctl "agent disable rr2" 0
+check_contains "handed-on count" "$CTL_OUT" \
+	"tickets handed on: $((${#RR1_CODES[@]} + ${#RR2_CODES[@]}))"
+for code in "${RR1_CODES[@]}" "${RR2_CODES[@]}"; do
+	wait_assignee "$code" "$RR1"
+done
+check_equal "audit of a ticket handed on by ctl" 1 \
+	"$(audit_count "${RR2_CODES[0]}" ticket.assigned agent_unavailable)"
 case_end
 
 case_begin "assign unknown policy stops start-up"
