@@ -36,6 +36,9 @@ struct api_desk_edit {
 	char *value;		/* the sections to store, as JSON text */
 	char *detail;		/* the audit event's detail */
 	bool created;
+	/* A department delete: the agent found in the department by the
+	 * store thread, which then stored nothing. */
+	int64_t member_id;
 
 	struct api_desk_edit *next;
 };
@@ -83,7 +86,23 @@ api_desk_edit_action(const struct api_desk_edit *edit)
 
 /* --- Building the edit ---------------------------------------------------- */
 
-/* Checks that no agent belongs to the department a delete would remove. */
+/* Fills error with the conflict of deleting a department of agent_id. */
+static void
+api_desk_edit_member_error(const struct api_desk_edit *edit, int64_t agent_id,
+    struct desk_edit_error *error)
+{
+	memset(error, 0, sizeof(*error));
+	error->status = DESK_EDIT_CONFLICT;
+	snprintf(error->path, sizeof(error->path), "agents.%lld.departments",
+	    (long long)agent_id);
+	snprintf(error->detail, sizeof(error->detail), "department \"%s\" is "
+	    "a department of agent %lld; remove it from the agent first",
+	    edit->target.id, (long long)agent_id);
+}
+
+/* Checks that no agent belongs to the department a delete would remove.
+ * The store thread checks again inside the transaction, since an agent
+ * may join the department meanwhile. */
 static int
 api_desk_edit_check_agents(struct api_desk_edit *edit,
     struct desk_edit_error *error)
@@ -103,12 +122,7 @@ api_desk_edit_check_agents(struct api_desk_edit *edit,
 		error->status = DESK_EDIT_FAILED;
 		return -1;
 	}
-	error->status = DESK_EDIT_CONFLICT;
-	snprintf(error->path, sizeof(error->path), "agents.%lld.departments",
-	    (long long)agent_id);
-	snprintf(error->detail, sizeof(error->detail), "department \"%s\" is "
-	    "a department of agent %lld; remove it from the agent first",
-	    edit->target.id, (long long)agent_id);
+	api_desk_edit_member_error(edit, agent_id, error);
 	return -1;
 }
 
@@ -172,7 +186,15 @@ static int
 api_desk_edit_apply(struct store_tx *tx, void *arg)
 {
 	struct api_desk_edit *edit = arg;
+	int found;
 
+	if (edit->body == NULL &&
+	    edit->target.section == DESK_SECTION_DEPARTMENTS) {
+		found = store_tx_desk_department_agent(tx, edit->target.id,
+		    &edit->member_id);
+		if (found != 0)
+			return found;
+	}
 	if (store_tx_desk_setting_put(tx, STORE_DESK_KEY, edit->value,
 	    edit->agent_id) != 0 ||
 	    store_tx_desk_audit(tx, edit->agent_id, edit->actor,
@@ -217,9 +239,17 @@ static void
 api_desk_edit_done(int result, void *arg)
 {
 	struct api_desk_edit *edit = arg;
+	struct desk_edit_error conflict;
 	struct hub_error error;
 
-	if (result != 0) {
+	if (result == 1) {
+		log_info("desk", "desk edit refused: an agent joined the "
+		    "department action=%s id=%s agent=%lld actor=%s",
+		    api_desk_edit_action(edit), edit->target.id,
+		    (long long)edit->member_id, edit->actor);
+		api_desk_edit_member_error(edit, edit->member_id, &conflict);
+		api_desk_send_error(edit->req, &conflict);
+	} else if (result != 0) {
 		log_error("desk", "storing a desk edit failed action=%s id=%s "
 		    "actor=%s", api_desk_edit_action(edit), edit->target.id,
 		    edit->actor);

@@ -40,8 +40,8 @@ store_desk_setting_get(struct store *store, const char *key,
 	return 1;
 }
 
-int
-store_desk_department_agent(struct store *store, const char *department,
+static int
+store_desk_agent_of(struct store_conn *conn, const char *department,
     int64_t *agent_id)
 {
 	static const char sql[] = "SELECT agent_id FROM agent_departments"
@@ -49,14 +49,28 @@ store_desk_department_agent(struct store *store, const char *department,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	stmt = store_sqlite_query(&store->reader, sql, "t", department);
-	if (stmt == NULL || (rc = store_sqlite_row(&store->reader, stmt)) < 0)
+	stmt = store_sqlite_query(conn, sql, "t", department);
+	if (stmt == NULL || (rc = store_sqlite_row(conn, stmt)) < 0)
 		return -1;
 	if (rc == 1) {
 		*agent_id = sqlite3_column_int64(stmt, 0);
 		sqlite3_reset(stmt);
 	}
 	return rc;
+}
+
+int
+store_desk_department_agent(struct store *store, const char *department,
+    int64_t *agent_id)
+{
+	return store_desk_agent_of(&store->reader, department, agent_id);
+}
+
+int
+store_tx_desk_department_agent(struct store_tx *tx, const char *department,
+    int64_t *agent_id)
+{
+	return store_desk_agent_of(tx->conn, department, agent_id);
 }
 
 int

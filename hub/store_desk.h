@@ -32,6 +32,11 @@ int store_desk_setting_get(struct store *store, const char *key,
 int store_desk_department_agent(struct store *store, const char *department,
     int64_t *agent_id);
 
+/* store_desk_department_agent inside a transaction, so that the answer
+ * holds when the transaction commits. Store thread. */
+int store_tx_desk_department_agent(struct store_tx *tx,
+    const char *department, int64_t *agent_id);
+
 /* Stores value under key with updated_by (0 for the bootstrap admin token)
  * and the batch time, replacing an earlier value. Store thread. */
 int store_tx_desk_setting_put(struct store_tx *tx, const char *key,

@@ -248,6 +248,35 @@ admin DELETE /api/v1/desk/departments/tam
 check_status 404
 case_end
 
+# An agent joins a department while its delete waits for the database: a
+# second writer holds the write lock, the delete passes the first check on
+# the committed data, and the writer adds agent nhanvien to the department
+# before it lets go. The delete then finds the agent inside its transaction.
+case_begin "desk config agent joining during delete 409"
+admin PUT /api/v1/desk/departments/tam-thoi '{"name_vi": "Tạm thời", "name_en": "Temporary"}'
+check_status 201
+python3 - "$HUB_DATA/citizenhub.db" "$TEST_TMP/lock.ready" <<'PYTHON' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+db.execute("BEGIN IMMEDIATE")
+agent = db.execute("SELECT id FROM agents WHERE username = 'nhanvien'").fetchone()[0]
+db.execute("INSERT INTO agent_departments (agent_id, department) VALUES (?, ?)",
+           (agent, "tam-thoi"))
+open(sys.argv[2], "w").close()
+time.sleep(0.8)
+db.execute("COMMIT")
+PYTHON
+LOCK_PID=$!
+for _ in $(seq 50); do [ -e "$TEST_TMP/lock.ready" ] && break; sleep 0.05; done
+admin DELETE /api/v1/desk/departments/tam-thoi
+wait "$LOCK_PID" || fail "the lock holder failed"
+check_status 409
+check_match "agent user" "$(json_get "$API_BODY" error.field)" \
+	'^agents\.[0-9]+\.departments$'
+admin GET /api/v1/desk/departments/tam-thoi
+check_status 200
+case_end
+
 case_begin "desk config deleted category kept on tickets"
 report "Tiếng karaoke ồn ào"
 NOISE_CODE=$CODE
@@ -304,7 +333,7 @@ DB=$HUB_DATA/citizenhub.db
 if command -v sqlite3 >/dev/null; then
 	check_equal "stored by" "" \
 		"$(sqlite3 "$DB" "SELECT updated_by FROM desk_settings WHERE key = 'desk'")"
-	check_equal "audit events" 15 \
+	check_equal "audit events" 16 \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM audit_events WHERE action LIKE 'desk.%' AND actor = 'admin-token'")"
 	check_equal "audit of the category put" \
 		'{"section":"categories","id":"noise","created":true}' \
