@@ -243,7 +243,7 @@ api_desk_edit_done(int result, void *arg)
 	struct hub_error error;
 
 	if (result == 1) {
-		log_info("desk", "desk edit refused: an agent joined the "
+		log_info("desk", "desk edit rejected: an agent joined the "
 		    "department action=%s id=%s agent=%lld actor=%s",
 		    api_desk_edit_action(edit), edit->target.id,
 		    (long long)edit->member_id, edit->actor);
