@@ -44,6 +44,7 @@ struct daemon {
 	int drain_quiet_ticks;	/* drain ticks in a row with nothing in flight */
 	bool listeners_closed;
 	bool stopping;
+	time_t close_deadline;	/* the listening sockets close by then */
 	time_t stop_deadline;
 };
 

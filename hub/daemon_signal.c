@@ -13,6 +13,7 @@
 #include "template.h"
 
 #define DAEMON_DRAIN_POLL_MS 20
+#define DAEMON_DRAIN_CLOSE_TICKS 5	/* 100 ms with nothing in flight */
 #define DAEMON_DRAIN_QUIET_TICKS 10	/* 200 ms with nothing in flight */
 #define DAEMON_DRAIN_GRACE_SECONDS 5	/* beyond the HTTP timeout */
 
@@ -36,36 +37,43 @@ daemon_watch_signals(struct daemon *daemon)
 
 /*
  * Ends the loop once every request received is answered and committed, or
- * when the grace period is over. A connection accepted just before the
- * listening sockets closed may still be sending its request, which counts
- * as in flight only once it is read whole; so the loop ends only after
- * nothing has been in flight for DAEMON_DRAIN_QUIET_TICKS ticks in a row.
+ * when the grace period is over. The listening sockets stay open while
+ * requests keep coming, so that a client that connected just before the
+ * signal is served rather than reset. They close once nothing has been in
+ * flight for DAEMON_DRAIN_CLOSE_TICKS ticks, or at close_deadline under
+ * steady traffic. A connection accepted just before they closed may still
+ * be sending its request, which counts as in flight only once it is read
+ * whole, so the loop ends only after DAEMON_DRAIN_QUIET_TICKS more quiet
+ * ticks.
  */
 static void
 daemon_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *daemon = arg;
 	size_t requests, messages;
+	time_t now = time(NULL);
 
-	/* The listening sockets close one tick after the signal, so that
-	 * connections the kernel had already queued are accepted and served
-	 * rather than reset by the close. */
-	if (!daemon->listeners_closed) {
-		http_server_stop_accepting(daemon->http);
-		daemon->listeners_closed = true;
-	}
 	requests = http_server_in_flight(daemon->http);
 	messages = pipeline_in_flight(daemon->pipeline) +
 	    module_busy_all(daemon->modules);
-
 	if (requests > 0 || messages > 0)
 		daemon->drain_quiet_ticks = 0;
-	else if (++daemon->drain_quiet_ticks >= DAEMON_DRAIN_QUIET_TICKS) {
+	else
+		daemon->drain_quiet_ticks++;
+
+	if (!daemon->listeners_closed) {
+		if (daemon->drain_quiet_ticks >= DAEMON_DRAIN_CLOSE_TICKS ||
+		    now >= daemon->close_deadline) {
+			http_server_stop_accepting(daemon->http);
+			daemon->listeners_closed = true;
+			daemon->drain_quiet_ticks = 0;
+		}
+	} else if (daemon->drain_quiet_ticks >= DAEMON_DRAIN_QUIET_TICKS) {
 		log_info("daemon", "all requests answered, stopping");
 		event_base_loopexit(daemon->base, NULL);
 		return;
 	}
-	if (time(NULL) >= daemon->stop_deadline) {
+	if (now >= daemon->stop_deadline) {
 		log_warn("daemon", "shutdown grace period over requests=%zu "
 		    "messages=%zu", requests, messages);
 		event_base_loopexit(daemon->base, NULL);
@@ -87,10 +95,12 @@ daemon_stop(struct daemon *daemon, const char *reason)
 	/* The IVR ends its calls now, while the loop can still store the
 	 * reports and records those calls leave. */
 	module_drain_all(daemon->modules);
-	/* The channels keep taking requests on connections already accepted:
-	 * a client that connected before the signal is in flight, even when
-	 * its request is still on its way. They stop when the loop ends, and
-	 * the first drain tick closes the listening sockets. */
+	/* The channels keep taking requests until the drain ticks close the
+	 * listening sockets: a client that connected before the signal is in
+	 * flight, even when its request is still on its way. Replies close
+	 * their connections from now on. */
+	http_server_begin_stop(daemon->http);
+	daemon->close_deadline = time(NULL) + DAEMON_DRAIN_GRACE_SECONDS;
 	daemon->stop_deadline = time(NULL) +
 	    daemon->config->http_timeout_seconds + DAEMON_DRAIN_GRACE_SECONDS;
 	daemon->drain_timer = event_new(daemon->base, -1, EV_PERSIST,

@@ -74,7 +74,7 @@ struct http_server {
 
 	struct http_request_context *requests;
 	size_t in_flight;
-	bool stopping;		/* listening sockets closed: replies close */
+	bool stopping;		/* shutting down: replies close */
 };
 
 /* Parses a numeric IPv4 or IPv6 address. Returns 0 or -1. */

@@ -591,6 +591,12 @@ http_server_route(struct http_server *server, const char *channel,
 }
 
 void
+http_server_begin_stop(struct http_server *server)
+{
+	server->stopping = true;
+}
+
+void
 http_server_stop_accepting(struct http_server *server)
 {
 	for (size_t i = 0; i < server->socket_count; i++) {

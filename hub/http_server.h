@@ -61,6 +61,10 @@ int http_server_route(struct http_server *server, const char *channel,
     const char *path, enum http_route_flags flags, http_handler_fn handler,
     void *arg);
 
+/* Makes every reply from now on close its connection, so that clients
+ * reconnect elsewhere while the server still takes requests. */
+void http_server_begin_stop(struct http_server *server);
+
 /* Closes the listening sockets; requests on connections already accepted
  * still finish, and their replies close the connection. */
 void http_server_stop_accepting(struct http_server *server);
