@@ -422,7 +422,9 @@ sip_ua_reinvite(struct sip_leg *leg, sip_t const *message)
 	struct sip_sdp_offer offer;
 	struct ivr_media_msg *update;
 
-	if (leg->state != SIP_LEG_ANSWERED) {
+	/* Until the ACK brings the answer to the hub's offer, that offer is
+	 * still open (RFC 3264 section 4). */
+	if (leg->state != SIP_LEG_ANSWERED || leg->answer_pending) {
 		nua_respond(leg->handle, SIP_491_REQUEST_PENDING, TAG_END());
 		return;
 	}
