@@ -369,7 +369,25 @@ done
 case_end
 
 case_begin "hub stops cleanly"
+# A call whose 200 carries the hub's offer and gets no ACK is still up at
+# the stop: the hub ends it with BYE.
+pending_line="waiting for the answer in the ACK"
+pending_before=$(grep -c "$pending_line" "$HUB_LOG" || true)
+(
+	signalling_sipp stop_pending uac_delayed_no_ack.xml 1022 -m 1
+	exit "$SIPP_STATUS"
+) &
+stop_pending=$!
+deadline=$((SECONDS + 10))
+until [ "$(grep -c "$pending_line" "$HUB_LOG" || true)" -gt "$pending_before" ] ||
+	[ "$SECONDS" -ge "$deadline" ]; do
+	sleep 0.1
+done
 hub_stop
+SIPP_STATUS=0
+wait "$stop_pending" || SIPP_STATUS=$?
+signalling_check stop_pending
+check_contains "daemon log" "$(cat "$HUB_LOG")" "hangup reason=shutdown"
 case_end
 
 # --- Rate per source ---------------------------------------------------------------
