@@ -436,3 +436,46 @@ sip_sdp_remote(const struct sip_sdp_offer *offer,
 		    &in->sin_addr) == 1 ? 0 : -1;
 	}
 }
+
+int
+sip_sdp_build_offer(const char *address, uint16_t port, uint64_t session_id,
+    unsigned int version, char *out, size_t size)
+{
+	unsigned char binary[sizeof(struct in6_addr)];
+	const char *ip = strchr(address, ':') != NULL ? "IP6" : "IP4";
+	const int event = SIP_SDP_OFFER_EVENT_TYPE;
+	size_t used = 0;
+
+	if (inet_pton(ip[2] == '6' ? AF_INET6 : AF_INET, address,
+	    binary) != 1)
+		return -1;
+	if (sip_sdp_append(out, size, &used, "v=0\r\n"
+	    "o=- %llu %u IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+	    "m=audio %u RTP/AVP 0 8 %d\r\n"
+	    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+	    "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n"
+	    "a=ptime:20\r\na=sendrecv\r\n",
+	    (unsigned long long)session_id, version, ip, address, ip, address,
+	    port, event, event, event) != 0)
+		return -1;
+	return (int)used;
+}
+
+int
+sip_sdp_parse_answer(const char *body, size_t length,
+    struct sip_sdp_offer *answer, char *error, size_t error_size)
+{
+	int result = sip_sdp_parse_offer(body, length, answer, error,
+	    error_size);
+
+	if (result == SIP_SDP_INVALID)
+		return result;
+	if (answer->media_count > 1) {
+		snprintf(error, error_size, "the answer has %d m= lines where "
+		    "the offer had 1", answer->media_count);
+		return SIP_SDP_INVALID;
+	}
+	if (result == SIP_SDP_OK && answer->event_payload_type >= 0)
+		answer->event_payload_type = SIP_SDP_OFFER_EVENT_TYPE;
+	return result;
+}

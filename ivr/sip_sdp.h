@@ -73,6 +73,29 @@ int sip_sdp_build_answer(const struct sip_sdp_offer *offer,
     const char *address, uint16_t port, uint64_t session_id,
     unsigned int version, char *out, size_t size);
 
+/* The RTP payload type of telephone-event in the hub's own offer. */
+#define SIP_SDP_OFFER_EVENT_TYPE 101
+
+/* Writes the hub's offer for an INVITE that came without one (RFC 3264
+ * delayed offer) into out: one audio stream on address (a numeric IPv4 or
+ * IPv6 address) and port with PCMU, PCMA and telephone-event
+ * (SIP_SDP_OFFER_EVENT_TYPE), ptime 20, sendrecv. session_id and version
+ * fill the o= line. Returns the length, or -1 when out is too small or
+ * address is not numeric. */
+int sip_sdp_build_offer(const char *address, uint16_t port,
+    uint64_t session_id, unsigned int version, char *out, size_t size);
+
+/* Parses the caller's answer to the offer of sip_sdp_build_offer into
+ * answer, as sip_sdp_parse_offer does, and also rejects an answer with
+ * more than one m= line as SIP_SDP_INVALID (RFC 3264 section 6: the answer
+ * has as many m= lines as the offer). When the answer takes
+ * telephone-event, answer->event_payload_type is SIP_SDP_OFFER_EVENT_TYPE,
+ * since the caller sends with the payload types of the hub's offer
+ * (RFC 3264 section 5.1). Returns SIP_SDP_OK, or SIP_SDP_INVALID,
+ * SIP_SDP_NO_CODEC or SIP_SDP_REFUSED with a reason in error. */
+int sip_sdp_parse_answer(const char *body, size_t length,
+    struct sip_sdp_offer *answer, char *error, size_t error_size);
+
 /* The caller's RTP address of offer as a socket address. Returns 0, or -1
  * when the c= address is not numeric. */
 int sip_sdp_remote(const struct sip_sdp_offer *offer,

@@ -58,7 +58,9 @@ sip_ua_record(struct sip_leg *leg, const char *reason)
 	snprintf(message->callee, sizeof message->callee, "%s", leg->callee);
 	snprintf(message->language, sizeof message->language, "vi");
 	message->started_at_ms = leg->started_at_ms;
-	message->answered_at_ms = 0;
+	/* Not 0 for a call answered with 200 that never reached the media
+	 * thread, such as a delayed offer whose ACK had no usable answer. */
+	message->answered_at_ms = leg->answered_at_ms;
 	message->ended_at_ms = sip_thread_now_ms();
 	snprintf(message->end_reason, sizeof message->end_reason, "%s",
 	    reason);
@@ -220,6 +222,21 @@ sip_ua_terminated(struct sip_thread *sip, nua_handle_t *handle,
 	sip_thread_leg_free(sip, leg);
 }
 
+/* No ACK came for a 200 within 64 * T1 (32 s): nua 1.12.11 reports 408
+ * "ACK Timeout" as nua_i_error and sends BYE itself, and the call
+ * terminates when that BYE completes. */
+static void
+sip_ua_ack_timeout(struct sip_leg *leg)
+{
+	log_warn(SIP_LOG, "call=%llu call_id=%s no ACK for the 200; nua sends "
+	    "BYE", (unsigned long long)leg->call, leg->call_id);
+	sip_ua_refer_cancel(leg);
+	leg->answer_pending = false;
+	leg->state = SIP_LEG_ENDING;
+	snprintf(leg->end_reason, sizeof leg->end_reason, "ack_timeout");
+	sip_ua_media_end(leg, "ack_timeout");
+}
+
 static void
 sip_ua_state(struct sip_thread *sip, nua_handle_t *handle,
     struct sip_leg *leg, tagi_t tags[])
@@ -266,6 +283,11 @@ sip_ua_callback(nua_event_t event, int status, char const *phrase,
 		if (leg != NULL)
 			sip_ua_cancel(leg);
 		break;
+	case nua_i_ack:
+		if (leg != NULL && leg->state == SIP_LEG_ANSWERED &&
+		    leg->answer_pending)
+			sip_ua_offer_ack(leg, message);
+		break;
 	case nua_i_bye:
 		if (leg != NULL)
 			sip_ua_bye(leg);
@@ -303,7 +325,11 @@ sip_ua_callback(nua_event_t event, int status, char const *phrase,
 			su_root_break(sip->root);
 		break;
 	case nua_i_error:
-		log_warn(SIP_LOG, "nua error %d %s", status, phrase);
+		if (leg != NULL && status == 408 &&
+		    leg->state == SIP_LEG_ANSWERED)
+			sip_ua_ack_timeout(leg);
+		else
+			log_warn(SIP_LOG, "nua error %d %s", status, phrase);
 		break;
 	default:
 		log_debug(SIP_LOG, "%s %d %s", nua_event_name(event), status,

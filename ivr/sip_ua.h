@@ -5,7 +5,8 @@
  *
  * A leg exists from an admitted INVITE until nua reports the call
  * terminated. While it rings (ring_ms) only the SIP thread tracks it. Once
- * answered, the media thread runs the call under the leg's id. Whoever
+ * answered, the media thread runs the call under the leg's id; after an
+ * INVITE without SDP, only once the ACK brings the caller's answer. Whoever
  * learns first that the call ended tells the other side: the SIP thread
  * posts IVR_MEDIA_END for a BYE from the caller, the media thread posts
  * IVR_SIP_HANGUP when its menu ends the call.
@@ -59,7 +60,9 @@ struct sip_leg {
 
 	int rtp_fd;			/* -1 once handed to the media thread */
 	uint16_t rtp_port;
-	struct sip_sdp_offer offer;	/* the offer answered last */
+	/* The caller's last SDP: its offer, or its answer to the hub's
+	 * offer. */
+	struct sip_sdp_offer offer;
 	uint64_t sdp_session;
 	unsigned int sdp_version;
 
@@ -69,6 +72,13 @@ struct sip_leg {
 	char source[48];		/* the INVITE's source address */
 	int64_t started_at_ms;
 	int64_t answered_at_ms;
+
+	/* The INVITE had no SDP (RFC 3264 delayed offer): the 200 carries the
+	 * hub's offer and the ACK the caller's answer. */
+	bool delayed_offer;
+	/* The 200 with the hub's offer is sent and no ACK has come yet; the
+	 * media thread starts the call once the ACK's answer is read. */
+	bool answer_pending;
 
 	/* The media thread took the call (IVR_MEDIA_START), so it stores
 	 * the call record. */
@@ -163,8 +173,26 @@ void sip_ua_invite(struct sip_thread *sip, nua_handle_t *handle,
  * thread the new address and direction. */
 void sip_ua_reinvite(struct sip_leg *leg, sip_t const *message);
 
-/* Answers a ringing leg with 200 and hands the call to the media thread. */
+/* Answers a ringing leg with 200 and hands the call to the media thread;
+ * for a delayed offer, sends the hub's offer in the 200 instead
+ * (sip_ua_offer_send). */
 void sip_ua_answer(struct sip_leg *leg);
+
+/* Hands the answered call to the media thread with leg's RTP socket and
+ * the caller's SDP in leg->offer. Returns 0, or -1 when the media thread
+ * rejected it; either way the socket is no longer leg's. */
+int sip_ua_media_start(struct sip_leg *leg);
+
+/* --- sip_ua_offer.c -------------------------------------------------------- */
+
+/* Answers a ringing leg whose INVITE had no SDP with 200 carrying the
+ * hub's offer, and waits for the caller's answer in the ACK. */
+void sip_ua_offer_send(struct sip_leg *leg);
+
+/* The ACK of a 200 that carried the hub's offer: reads the caller's answer
+ * and starts the media, or ends the call with BYE and a Reason header when
+ * the ACK has no valid answer. */
+void sip_ua_offer_ack(struct sip_leg *leg, sip_t const *message);
 
 /* --- sip_ua_refer.c -------------------------------------------------------- */
 

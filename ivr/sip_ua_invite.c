@@ -80,7 +80,8 @@ sip_ua_reject(struct sip_thread *sip, nua_handle_t *handle, int status,
 	    TAG_END());
 }
 
-/* Checks the body of an INVITE and parses its offer. Returns 0, or -1
+/* Checks the body of an INVITE and parses its offer. Returns 0, 1 for an
+ * initial INVITE without a body (the hub then makes the offer), or -1
  * after answering the request with an error. */
 static int
 sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
@@ -103,13 +104,8 @@ sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
 		    "the answer is application/sdp");
 		return -1;
 	}
-	/* NOTE: an INVITE without an offer (RFC 3264 delayed offer) is
-	 * rejected; the IVR makes no offer of its own. */
-	if (payload == NULL || payload->pl_len == 0) {
-		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 399,
-		    "an SDP offer is required");
-		return -1;
-	}
+	if (payload == NULL || payload->pl_len == 0)
+		return 1;
 	result = sip_sdp_parse_offer(payload->pl_data, payload->pl_len, offer,
 	    error, sizeof error);
 	if (result == SIP_SDP_NO_CODEC) {
@@ -197,11 +193,14 @@ sip_ua_user(const url_t *url, char *out, size_t size)
 	snprintf(out, size, "%s", user != NULL ? user : "");
 }
 
+/* Fills leg from the INVITE; offer is NULL when it had no SDP. */
 static void
 sip_ua_leg_fill(struct sip_leg *leg, sip_t const *message,
     const struct sip_sdp_offer *offer, const char *source)
 {
-	leg->offer = *offer;
+	if (offer != NULL)
+		leg->offer = *offer;
+	leg->delayed_offer = offer == NULL;
 	leg->started_at_ms = sip_thread_now_ms();
 	snprintf(leg->source, sizeof leg->source, "%s", source);
 	if (message->sip_call_id != NULL && message->sip_call_id->i_id != NULL)
@@ -293,6 +292,7 @@ sip_ua_invite(struct sip_thread *sip, nua_handle_t *handle,
 	struct sip_sdp_offer offer;
 	char source[48];
 	struct sip_leg *leg;
+	int has_offer;
 
 	if (!sip_ua_number_served(sip->config,
 	    message->sip_request->rq_url->url_user)) {
@@ -301,18 +301,25 @@ sip_ua_invite(struct sip_thread *sip, nua_handle_t *handle,
 	}
 	sip_ua_source(sip, source, sizeof source);
 	if (sip_ua_admit(sip, handle, source) != 0 ||
-	    sip_ua_read_offer(sip, handle, message, &offer, true) != 0)
+	    (has_offer = sip_ua_read_offer(sip, handle, message, &offer,
+	    true)) < 0)
 		return;
 	if ((leg = sip_thread_leg_new(sip, handle)) == NULL) {
 		log_error(SIP_LOG, "out of memory for a call source=%s", source);
 		nua_respond(handle, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
 		return;
 	}
-	sip_ua_leg_fill(leg, message, &offer, source);
-	log_info(SIP_LOG, "call=%llu INVITE call_id=%s source=%s codec=%s "
-	    "events=%d", (unsigned long long)leg->call, leg->call_id, source,
-	    offer.payload_type == 0 ? "PCMU" : "PCMA",
-	    offer.event_payload_type);
+	sip_ua_leg_fill(leg, message, has_offer == 0 ? &offer : NULL, source);
+	if (leg->delayed_offer)
+		log_info(SIP_LOG, "call=%llu INVITE call_id=%s source=%s "
+		    "without SDP: the 200 carries the offer",
+		    (unsigned long long)leg->call, leg->call_id, source);
+	else
+		log_info(SIP_LOG, "call=%llu INVITE call_id=%s source=%s "
+		    "codec=%s events=%d", (unsigned long long)leg->call,
+		    leg->call_id, source,
+		    offer.payload_type == 0 ? "PCMU" : "PCMA",
+		    offer.event_payload_type);
 	if (sip_ua_rtp_open(sip, leg) != 0) {
 		log_error(SIP_LOG, "call=%llu no RTP port from %d to %d on %s: "
 		    "%s", (unsigned long long)leg->call,
@@ -353,8 +360,7 @@ sip_ua_media_message(struct sip_leg *leg, enum ivr_media_type type)
 	return message;
 }
 
-/* Hands the answered call to the media thread. */
-static int
+int
 sip_ua_media_start(struct sip_leg *leg)
 {
 	struct ivr_media_msg *message = sip_ua_media_message(leg,
@@ -381,6 +387,10 @@ sip_ua_answer(struct sip_leg *leg)
 {
 	char answer[SIP_SDP_ANSWER_SIZE];
 
+	if (leg->delayed_offer) {
+		sip_ua_offer_send(leg);
+		return;
+	}
 	if (sip_ua_build_answer(leg, answer, sizeof answer) < 0) {
 		log_error(SIP_LOG, "call=%llu cannot build the SDP answer",
 		    (unsigned long long)leg->call);
@@ -412,7 +422,9 @@ sip_ua_reinvite(struct sip_leg *leg, sip_t const *message)
 	struct sip_sdp_offer offer;
 	struct ivr_media_msg *update;
 
-	if (leg->state != SIP_LEG_ANSWERED) {
+	/* Until the ACK brings the answer to the hub's offer, that offer is
+	 * still open (RFC 3264 section 4). */
+	if (leg->state != SIP_LEG_ANSWERED || leg->answer_pending) {
 		nua_respond(leg->handle, SIP_491_REQUEST_PENDING, TAG_END());
 		return;
 	}

@@ -171,6 +171,114 @@ if sip_call_wait "$(signalling_call_id refer)"; then
 fi
 case_end
 
+# --- INVITE without SDP (delayed offer) -----------------------------------------
+
+# delayed_udp MODE: runs sip_delayed_offer.py MODE against the hub and sets
+# DELAYED_OUTPUT to what it printed and DELAYED_CALL_ID to its Call-ID.
+delayed_udp() {
+	DELAYED_OUTPUT=$(timeout 30 python3 "$SIP_DIR/sip_delayed_offer.py" \
+		"$SIP_PORT" 1022 "$1" 2>&1 || true)
+	DELAYED_CALL_ID=$(sed -n 's/^call_id //p' <<<"$DELAYED_OUTPUT")
+}
+
+# delayed_end_check END_REASON ANSWERED: waits for the call record of
+# DELAYED_CALL_ID and checks its end reason, and whether answered_at is set
+# (yes) or null (no).
+delayed_end_check() {
+	sip_call_wait "$DELAYED_CALL_ID" || return 0
+	check_equal "end reason" "$1" "$(sip_call_field end_reason)"
+	if [ "$2" = yes ]; then
+		check_not_contains "answered at" "$(sip_call_field answered_at)" null
+	else
+		check_equal "answered at" null "$(sip_call_field answered_at)"
+	fi
+}
+
+# delayed_rtp_sockets: prints how many UDP sockets the hub has open on ports
+# from SIP_RTP_MIN to SIP_RTP_MAX.
+delayed_rtp_sockets() {
+	ss -Hanup | grep -F "pid=$HUB_PID," | awk '{ print $4 }' |
+		sed 's/.*://' | awk -v low="$SIP_RTP_MIN" -v high="$SIP_RTP_MAX" \
+		'$1 >= low && $1 <= high' | wc -l
+}
+
+case_begin "delayed offer takes answer from ack"
+sip_sink_start delayed
+signalling_sipp delayed uac_delayed_offer.xml 1022 -m 1 -d 2500 \
+	-key rtp_port "$SIP_SINK_PORT"
+sip_sink_stop
+signalling_check delayed
+check_contains "daemon log" "$(cat "$HUB_LOG")" \
+	"SDP answer in the ACK codec=PCMA events=101"
+sink=$(cat "$SIP_SINK_OUT.json" 2>/dev/null || echo '{}')
+# 2.5 s after the ACK at 20 ms a packet: about 125 packets.
+check_ge "audio packets at the answer's port" 50 \
+	"$(json_get "$sink" audio_packets || echo 0)"
+check_equal "payload types at the answer's port" "[8]" \
+	"$(json_get "$sink" payload_types || true)"
+if sip_call_wait "$(signalling_call_id delayed)"; then
+	check_equal "end reason" caller "$(sip_call_field end_reason)"
+	check_not_contains "answered at" "$(sip_call_field answered_at)" null
+fi
+case_end
+
+case_begin "delayed offer ack without answer gets bye"
+signalling_sipp delayed_no_answer uac_delayed_no_answer.xml 1022 -m 1
+signalling_check delayed_no_answer
+DELAYED_CALL_ID=$(signalling_call_id delayed_no_answer)
+check_contains "daemon log" "$(cat "$HUB_LOG")" \
+	"call_id=$DELAYED_CALL_ID ACK without a usable SDP answer: no SDP answer in the ACK"
+delayed_end_check answer_invalid yes
+case_end
+
+case_begin "delayed offer bad answers get bye"
+for mode in text g722 multicast two; do
+	delayed_udp "$mode"
+	check_contains "$mode: the hub's offer" "$DELAYED_OUTPUT" \
+		"offer m=audio"
+	check_contains "$mode: BYE with Reason" "$DELAYED_OUTPUT" \
+		"bye SIP;cause=488"
+	check_contains "$mode: daemon log" "$(cat "$HUB_LOG")" \
+		"call_id=$DELAYED_CALL_ID ACK without a usable SDP answer"
+	delayed_end_check answer_invalid yes
+done
+check_contains "Reason for a text/plain ACK" "$(cat "$HUB_LOG")" \
+	"usable SDP answer: the ACK's body is not application/sdp"
+check_contains "Reason for a G.722 answer" "$(cat "$HUB_LOG")" \
+	"usable SDP answer: PCMU or PCMA over RTP/AVP only"
+check_contains "Reason for a multicast answer" "$(cat "$HUB_LOG")" \
+	"RTP to a multicast address is not sent"
+check_contains "Reason for two m= lines" "$(cat "$HUB_LOG")" \
+	"the answer has 2 m= lines where the offer had 1"
+case_end
+
+case_begin "delayed offer bye before ack"
+delayed_udp bye
+check_contains "BYE response" "$DELAYED_OUTPUT" "bye_response SIP/2.0 200"
+delayed_end_check caller yes
+case_end
+
+case_begin "delayed offer cancel while ringing"
+delayed_udp cancel
+check_contains "CANCEL response" "$DELAYED_OUTPUT" \
+	"cancel_response SIP/2.0 200"
+check_contains "INVITE response" "$DELAYED_OUTPUT" \
+	"invite_response SIP/2.0 487"
+delayed_end_check caller no
+case_end
+
+case_begin "delayed offer without ack frees the call"
+# nua retransmits the 200 until 64 * T1 (32 s), then sends BYE.
+signalling_sipp delayed_no_ack uac_delayed_no_ack.xml 1022 -m 1 -timeout 55
+signalling_check delayed_no_ack
+DELAYED_CALL_ID=$(signalling_call_id delayed_no_ack)
+check_contains "daemon log" "$(cat "$HUB_LOG")" \
+	"call_id=$DELAYED_CALL_ID no ACK for the 200"
+delayed_end_check ack_timeout yes
+sip_idle_wait 10
+check_equal "UDP sockets of the hub in its RTP range" 0 "$(delayed_rtp_sockets)"
+case_end
+
 # --- Limits ----------------------------------------------------------------------
 
 case_begin "calls beyond max_calls get 503"
@@ -250,7 +358,25 @@ done
 case_end
 
 case_begin "hub stops cleanly"
+# A call whose 200 carries the hub's offer and gets no ACK is still up at
+# the stop: the hub ends it with BYE.
+pending_line="waiting for the answer in the ACK"
+pending_before=$(grep -c "$pending_line" "$HUB_LOG" || true)
+(
+	signalling_sipp stop_pending uac_delayed_no_ack.xml 1022 -m 1
+	exit "$SIPP_STATUS"
+) &
+stop_pending=$!
+deadline=$((SECONDS + 10))
+until [ "$(grep -c "$pending_line" "$HUB_LOG" || true)" -gt "$pending_before" ] ||
+	[ "$SECONDS" -ge "$deadline" ]; do
+	sleep 0.1
+done
 hub_stop
+SIPP_STATUS=0
+wait "$stop_pending" || SIPP_STATUS=$?
+signalling_check stop_pending
+check_contains "daemon log" "$(cat "$HUB_LOG")" "hangup reason=shutdown"
 case_end
 
 # --- Rate per source ---------------------------------------------------------------

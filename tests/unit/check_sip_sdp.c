@@ -512,6 +512,127 @@ START_TEST(sdp_rfc4475_inv2543)
 }
 END_TEST
 
+/* The hub's offer for an INVITE without SDP parses as an offer of PCMU
+ * first, with telephone-event. */
+START_TEST(sdp_offer_built)
+{
+	struct sip_sdp_offer parsed;
+	int length = sip_sdp_build_offer("127.0.0.1", 20002, 42, 1,
+	    check_sdp_answer, sizeof check_sdp_answer);
+
+	ck_assert_int_gt(length, 0);
+	ck_assert_uint_eq(strlen(check_sdp_answer), (size_t)length);
+	check_sdp_answer_has("o=- 42 1 IN IP4 127.0.0.1\r\n");
+	check_sdp_answer_has("c=IN IP4 127.0.0.1\r\n");
+	check_sdp_answer_has("m=audio 20002 RTP/AVP 0 8 101\r\n");
+	check_sdp_answer_has("a=rtpmap:8 PCMA/8000\r\n");
+	check_sdp_answer_has("a=rtpmap:101 telephone-event/8000\r\n");
+	check_sdp_answer_has("a=fmtp:101 0-15\r\n");
+	check_sdp_answer_has("a=sendrecv\r\n");
+	check_sdp_parse(check_sdp_answer, (size_t)length, &parsed, SIP_SDP_OK);
+	ck_assert_int_eq(parsed.payload_type, 0);
+	ck_assert_int_eq(parsed.event_payload_type, SIP_SDP_OFFER_EVENT_TYPE);
+	ck_assert_int_eq(parsed.port, 20002);
+}
+END_TEST
+
+START_TEST(sdp_offer_ipv6_and_limits)
+{
+	char small[64];
+
+	ck_assert_int_gt(sip_sdp_build_offer("::1", 20002, 1, 1,
+	    check_sdp_answer, sizeof check_sdp_answer), 0);
+	check_sdp_answer_has("c=IN IP6 ::1\r\n");
+	ck_assert_int_eq(sip_sdp_build_offer("127.0.0.1", 20002, 1, 1, small,
+	    sizeof small), -1);
+	ck_assert_int_eq(sip_sdp_build_offer("localhost", 20002, 1, 1,
+	    check_sdp_answer, sizeof check_sdp_answer), -1);
+}
+END_TEST
+
+/* Parses text as an answer to the hub's offer, asserting the result. */
+static void
+check_sdp_parse_answer(const char *text, struct sip_sdp_offer *answer,
+    int expected)
+{
+	char error[256] = "";
+	int result = sip_sdp_parse_answer(text, strlen(text), answer, error,
+	    sizeof error);
+
+	ck_assert_msg(result == expected, "result %d, expected %d (%s)",
+	    result, expected, error);
+	if (expected != SIP_SDP_OK)
+		ck_assert_msg(error[0] != '\0', "no reason for result %d",
+		    result);
+}
+
+#define CHECK_SDP_ANSWER_HEAD "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n" \
+	"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+
+START_TEST(sdp_answer_pcma_chosen)
+{
+	struct sip_sdp_offer answer;
+
+	check_sdp_parse_answer(CHECK_SDP_ANSWER_HEAD
+	    "m=audio 7000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n", &answer,
+	    SIP_SDP_OK);
+	ck_assert_int_eq(answer.payload_type, 8);
+	ck_assert_int_eq(answer.event_payload_type, SIP_SDP_OFFER_EVENT_TYPE);
+	ck_assert_int_eq(answer.port, 7000);
+	ck_assert_str_eq(answer.address, "127.0.0.1");
+	ck_assert_int_eq(answer.direction, IVR_SENDRECV);
+}
+END_TEST
+
+/* The caller sends events with the payload type of the hub's offer,
+ * whatever number its answer gives them. */
+START_TEST(sdp_answer_event_type_of_offer)
+{
+	struct sip_sdp_offer answer;
+
+	check_sdp_parse_answer(CHECK_SDP_ANSWER_HEAD
+	    "m=audio 7000 RTP/AVP 0 96\r\n"
+	    "a=rtpmap:96 telephone-event/8000\r\n", &answer, SIP_SDP_OK);
+	ck_assert_int_eq(answer.payload_type, 0);
+	ck_assert_int_eq(answer.event_payload_type, SIP_SDP_OFFER_EVENT_TYPE);
+	check_sdp_parse_answer(CHECK_SDP_ANSWER_HEAD
+	    "m=audio 7000 RTP/AVP 0\r\n", &answer, SIP_SDP_OK);
+	ck_assert_int_eq(answer.event_payload_type, -1);
+}
+END_TEST
+
+START_TEST(sdp_answer_recvonly_kept)
+{
+	struct sip_sdp_offer answer;
+
+	check_sdp_parse_answer(CHECK_SDP_ANSWER_HEAD
+	    "m=audio 7000 RTP/AVP 0\r\na=recvonly\r\n", &answer, SIP_SDP_OK);
+	ck_assert_int_eq(answer.direction, IVR_RECVONLY);
+}
+END_TEST
+
+START_TEST(sdp_answer_rejections)
+{
+	static const char two_streams[] = CHECK_SDP_ANSWER_HEAD
+	    "m=audio 7000 RTP/AVP 0\r\nm=video 7002 RTP/AVP 31\r\n";
+	struct sip_sdp_offer answer;
+	char error[256] = "";
+
+	check_sdp_parse_answer(CHECK_SDP_ANSWER_HEAD
+	    "m=audio 7000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n", &answer,
+	    SIP_SDP_NO_CODEC);
+	check_sdp_parse_answer(CHECK_SDP_ANSWER_HEAD
+	    "m=audio 0 RTP/AVP 0\r\n", &answer, SIP_SDP_REFUSED);
+	check_sdp_parse_answer("hello\r\n", &answer, SIP_SDP_INVALID);
+	ck_assert_int_eq(sip_sdp_parse_answer(two_streams,
+	    strlen(two_streams), &answer, error, sizeof error),
+	    SIP_SDP_INVALID);
+	ck_assert_str_eq(error, "the answer has 2 m= lines where the offer "
+	    "had 1");
+}
+END_TEST
+
 Suite *
 sip_sdp_suite(void)
 {
@@ -541,6 +662,12 @@ sip_sdp_suite(void)
 	tcase_add_test(tc, sdp_audio_port_zero_refused);
 	tcase_add_test(tc, sdp_rfc4475_bodies);
 	tcase_add_test(tc, sdp_rfc4475_inv2543);
+	tcase_add_test(tc, sdp_offer_built);
+	tcase_add_test(tc, sdp_offer_ipv6_and_limits);
+	tcase_add_test(tc, sdp_answer_pcma_chosen);
+	tcase_add_test(tc, sdp_answer_event_type_of_offer);
+	tcase_add_test(tc, sdp_answer_recvonly_kept);
+	tcase_add_test(tc, sdp_answer_rejections);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
