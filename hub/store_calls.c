@@ -83,7 +83,7 @@ store_tx_call_add(struct store_tx *tx, struct store_call *call)
 	    " ended_at, language, path, dtmf_methods, end_reason,"
 	    " recording_sha256, attachment_id, recording_ms, created_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	    " ON CONFLICT (channel, call_id) DO NOTHING";
+	    " ON CONFLICT (channel, call_id, started_at) DO NOTHING";
 	int64_t attachment_id;
 	sqlite3_stmt *stmt;
 

@@ -36,14 +36,14 @@ struct store_call {
 	/* Set by store_tx_call_add. */
 	int64_t id;			/* the new row, 0 for a duplicate */
 	int64_t ticket_id;		/* 0 when ticket_code names none */
-	bool duplicate;			/* a call with this call_id exists */
+	bool duplicate;			/* this call_id and started_at exist */
 };
 
 /* Inserts call. A ticket_code that names no ticket stores ticket_id NULL,
  * and the attachment row of the recording is found among the ticket's
- * attachments by its hash. A second record of the same (channel, call_id)
- * changes nothing and sets duplicate. A call with a ticket gets an outbox
- * row "call.recorded". Store thread. Returns 0 or -1. */
+ * attachments by its hash. A second record of the same (channel, call_id,
+ * started_at) changes nothing and sets duplicate. A call with a ticket gets
+ * an outbox row "call.recorded". Store thread. Returns 0 or -1. */
 int store_tx_call_add(struct store_tx *tx, struct store_call *call);
 
 /* The calls of ticket_id, oldest first, as a JSON array of the objects

@@ -295,6 +295,15 @@ static const char store_migrate_5[] =
 	"CREATE INDEX calls_started ON calls (started_at, id);"
 	"CREATE INDEX calls_caller ON calls (caller) WHERE caller IS NOT NULL;";
 
+/*
+ * A PBX that builds Call-IDs from a counter can repeat one after a restart,
+ * so a call is told apart by its Call-ID and its start.
+ */
+static const char store_migrate_6[] =
+	"DROP INDEX calls_call_id;"
+	"CREATE UNIQUE INDEX calls_call_id ON calls (channel, call_id,"
+	" started_at);";
+
 struct store_migration {
 	const char *sql;
 	int (*fill)(sqlite3 *db);	/* NULL, or run after sql */
@@ -307,6 +316,7 @@ static const struct store_migration store_migrations[] = {
 	{ store_migrate_3, NULL },
 	{ store_migrate_4, NULL },
 	{ store_migrate_5, NULL },
+	{ store_migrate_6, NULL },
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==

@@ -16,7 +16,7 @@
 #include "store.h"
 
 /* Version of the newest migration, which is the last one in store_migrate.c. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Distinct statements one connection prepares at most. */
 #define STORE_STATEMENT_CACHE_MAX 256

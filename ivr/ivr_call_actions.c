@@ -238,6 +238,7 @@ ivr_call_fill_parties(const struct ivr_call *call, struct ivr_hub_msg *msg)
 {
 	msg->call = call->id;
 	snprintf(msg->call_id, sizeof(msg->call_id), "%s", call->call_id);
+	msg->started_at_ms = call->started_at_ms;
 	snprintf(msg->caller, sizeof(msg->caller), "%s", call->caller);
 	snprintf(msg->callee, sizeof(msg->callee), "%s", call->callee);
 	snprintf(msg->language, sizeof(msg->language), "%s",

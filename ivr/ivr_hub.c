@@ -312,6 +312,17 @@ ivr_hub_report_contact(struct hub_message *message, const char *caller)
 	return hub_message_add_contact(message, CONTACT_PHONE, e164, false);
 }
 
+/* Writes the message's channel id of a voice report: "CALL-ID;START" with
+ * the call's start in ms. Returns 0, or -1 when it does not fit. */
+static int
+ivr_hub_external_id(const struct ivr_hub_msg *request, char *out, size_t size)
+{
+	int length = snprintf(out, size, "%s;%lld", request->call_id,
+	    (long long)request->started_at_ms);
+
+	return length >= 0 && (size_t)length < size ? 0 : -1;
+}
+
 static struct hub_message *
 ivr_hub_report_message(struct ivr_hub_report *report)
 {
@@ -321,17 +332,20 @@ ivr_hub_report_message(struct ivr_hub_report *report)
 	struct hub_message *message = hub_message_new("sip");
 	int64_t now = clock_now_ms();
 	char filename[IVR_HUB_FILENAME_SIZE];
+	char external_id[IVR_CALL_ID_SIZE + 24];
 
 	if (message == NULL)
 		return NULL;
 	ivr_hub_filename(now, filename);
 	message->ack = HUB_ACK_NONE;
 	message->received_at_ms = now;
-	/* The Call-ID makes a repeated report of the same call a duplicate;
-	 * one longer than the hub keeps is left out, and then a repeat would
-	 * open a second ticket. */
-	if ((strlen(request->call_id) <= (size_t)config->limits.external_id_chars &&
-	    hub_message_set(&message->external_id, request->call_id) != 0) ||
+	/* The Call-ID with the call's start makes a repeated report of the
+	 * same call a duplicate, and keeps apart another call that reused the
+	 * Call-ID. One longer than the hub keeps is left out, and then a
+	 * repeat would open a second ticket. */
+	if ((ivr_hub_external_id(request, external_id, sizeof(external_id)) ==
+	    0 && strlen(external_id) <= (size_t)config->limits.external_id_chars &&
+	    hub_message_set(&message->external_id, external_id) != 0) ||
 	    hub_message_set(&message->language, ivr_hub_english(request) ?
 	    "en" : "vi") != 0 ||
 	    (request->category[0] != '\0' && hub_message_set(

@@ -119,9 +119,11 @@ struct ivr_hub_msg {
 					 * hub removes */
 	int64_t recording_ms;
 	char recording_sha256[65];	/* CALL_DONE: "" when none */
+	/* With call_id, tells this call from another that reused its
+	 * Call-ID. */
+	int64_t started_at_ms;
 
 	/* CALL_DONE */
-	int64_t started_at_ms;
 	int64_t answered_at_ms;
 	int64_t ended_at_ms;
 	char path[IVR_PATH_SIZE];

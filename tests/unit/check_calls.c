@@ -320,14 +320,21 @@ START_TEST(test_call_without_ticket)
 	    .caller = "alice", .started_at_ms = 1764900000000,
 	    .ended_at_ms = 1764900001000, .end_reason = "caller",
 	    .ticket_code = "0000000000" });
-	/* The same Call-ID again is ignored, not stored twice. */
+	/* The same call's record again is ignored, not stored twice. */
+	calls_record(&(struct hub_call){ .call_id = "no-ticket-1",
+	    .caller = "alice", .started_at_ms = 1764900000000,
+	    .ended_at_ms = 1764900001000 });
+	/* Another call that reused the Call-ID is a call of its own. */
 	calls_record(&(struct hub_call){ .call_id = "no-ticket-1",
 	    .caller = "bob", .started_at_ms = 1764900005000,
 	    .ended_at_ms = 1764900006000 });
 
 	calls = store_calls_list_json(cx.store, 0, 0, 10);
 	ck_assert_ptr_nonnull(calls);
-	ck_assert_int_eq(json_array_size(calls), 1);
+	ck_assert_int_eq(json_array_size(calls), 2);
+	ck_assert_str_eq(calls_text(json_array_get(calls, 1), "caller"), "bob");
+	ck_assert_str_eq(calls_text(json_array_get(calls, 1), "call_id"),
+	    "no-ticket-1");
 	call = json_array_get(calls, 0);
 	ck_assert(json_is_null(json_object_get(call, "ticket_id")));
 	ck_assert(json_is_null(json_object_get(call, "ticket_code")));
@@ -341,7 +348,7 @@ START_TEST(test_call_without_ticket)
 	json_decref(calls);
 
 	calls = store_calls_list_json(cx.store, 1764900000001, 0, 10);
-	ck_assert_int_eq(json_array_size(calls), 0);
+	ck_assert_int_eq(json_array_size(calls), 1);
 	json_decref(calls);
 }
 END_TEST
@@ -695,6 +702,34 @@ START_TEST(test_ivr_hub_report_then_record)
 }
 END_TEST
 
+/* A PBX that numbers its Call-IDs can repeat one: the second call opens
+ * its own ticket and never hears the first caller's code. */
+START_TEST(test_ivr_hub_reused_call_id)
+{
+	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
+	struct ivr_hub_msg *report;
+	char first[256], second[256], sha256[65];
+
+	ivr_hub_wav("first.wav", 3000, first, sha256);
+	ivr_hub_wav("second.wav", 2000, second, sha256);
+	report = ivr_hub_report_message(8, "1-1234@127.0.0.1", first, "lighting");
+	report->started_at_ms = 1764900000000;
+	ck_assert_int_eq(ivr_hub_post(hub, report), 0);
+	ivr_hub_wait_media(1);
+	report = ivr_hub_report_message(9, "1-1234@127.0.0.1", second,
+	    "traffic");
+	report->started_at_ms = 1764900060000;
+	ck_assert_int_eq(ivr_hub_post(hub, report), 0);
+	ivr_hub_wait_media(2);
+	ck_assert_int_eq(cx.media[0]->report_status, 0);
+	ck_assert_int_eq(cx.media[1]->report_status, 0);
+	ck_assert_int_eq(strlen(cx.media[1]->code), 10);
+	ck_assert_str_ne(cx.media[0]->code, cx.media[1]->code);
+	ivr_hub_stop(hub);
+	ivr_hub_free(hub);
+}
+END_TEST
+
 START_TEST(test_ivr_hub_voicemail_in_english)
 {
 	struct ivr_hub *hub = ivr_hub_new(&cx.ivr);
@@ -908,6 +943,7 @@ ivr_hub_suite(void)
 	tcase_add_test(tcase, test_ivr_hub_voicemail_in_english);
 	tcase_add_test(tcase, test_ivr_hub_report_too_long);
 	tcase_add_test(tcase, test_ivr_hub_lookup);
+	tcase_add_test(tcase, test_ivr_hub_reused_call_id);
 	tcase_add_test(tcase, test_ivr_hub_lookup_failure);
 	tcase_add_test(tcase, test_ivr_hub_stop_refuses_posts);
 	tcase_add_test(tcase, test_ivr_hub_stop_during_report);
