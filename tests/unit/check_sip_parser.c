@@ -1,6 +1,6 @@
 /* The hub's SIP message class against sofia-sip's own: the same results for
- * every RFC 4475 message except the three it exists for, and the wrapped
- * request line, CSeq and Via on hand-made messages. */
+ * every RFC 4475 message except the four it changes, and the wrapped request
+ * line, CSeq and Via on hand-made messages. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -318,7 +318,7 @@ START_TEST(parser_spaced_uri_invalid)
 END_TEST
 
 /* sofia-sip reads "OPTIONS <sip:..." with an invalid URI, so nta sends 400
- * to it, and the same holds for a method that it rejects. */
+ * to it. The same is true for a method that sofia-sip rejects. */
 START_TEST(parser_bracket_uri_invalid)
 {
 	msg_t *msg = check_parser_parse_text(
@@ -487,7 +487,7 @@ START_TEST(parser_first_via_line_decides)
 	    "Via: SIP/2.0/UDP 192.0.2.16;branch=z9hG4bK3");
 	sip_t const *sip = sip_object(msg);
 
-	/* The second line parsed, so sofia-sip's result stands. */
+	/* The second line parsed, so sofia-sip's result is kept. */
 	ck_assert_ptr_nonnull(sip->sip_via);
 	ck_assert_str_eq(sip->sip_via->v_host, "192.0.2.16");
 	ck_assert_ptr_null(sip->sip_via->v_next);
