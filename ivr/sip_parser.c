@@ -203,7 +203,11 @@ sip_parser_line_split(char *line, struct sip_parser_line *parts)
 	*end = '\0';
 	if ((parts->version = strrchr(uri, ' ')) == NULL)
 		return -1;
-	*parts->version++ = '\0';
+	/* Spaces before the version separate it, as sofia-sip allows. */
+	for (end = parts->version; end > uri && end[-1] == ' '; end--)
+		;
+	*end = '\0';
+	parts->version++;
 	parts->method = line;
 	parts->uri = uri;
 	parts->uri_spaced = sip_parser_squeeze(uri);

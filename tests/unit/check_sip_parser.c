@@ -214,6 +214,24 @@ START_TEST(parser_token_method_unknown)
 }
 END_TEST
 
+START_TEST(parser_extra_spaces_allowed)
+{
+	msg_t *msg = check_parser_parse_text(
+	    "A+B   sip:ivr@127.0.0.1   SIP/2.0  \r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bK1\r\n"
+	    "To: <sip:ivr@127.0.0.1>\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\n"
+	    "Call-ID: spaces@127.0.0.1\r\nCSeq: 1 A+B\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	sip_t const *sip = sip_object(msg);
+
+	ck_assert_ptr_nonnull(sip->sip_request);
+	ck_assert_str_eq(sip->sip_request->rq_method_name, "A+B");
+	ck_assert_int_eq(sip->sip_request->rq_url->url_type, url_sip);
+	ck_assert_int_eq(sip_sanity_check(sip), 0);
+	msg_destroy(msg);
+}
+END_TEST
+
 START_TEST(parser_known_method_kept)
 {
 	msg_t *msg = check_parser_method("OPTIONS");
@@ -587,6 +605,7 @@ sip_parser_suite(void)
 	tcase_add_test(rfc4475, parser_intmeth_request_line);
 	tcase_add_test(rfc4475, parser_intmeth_without_nul);
 	tcase_add_test(request, parser_token_method_unknown);
+	tcase_add_test(request, parser_extra_spaces_allowed);
 	tcase_add_test(request, parser_known_method_kept);
 	tcase_add_test(request, parser_request_line_rejected);
 	tcase_add_test(request, parser_spaced_uri_invalid);
