@@ -191,7 +191,10 @@ check_parser_method(const char *method)
 
 START_TEST(parser_token_method_unknown)
 {
-	static const char *const methods[] = { "A+B", "A`B", "X-1+2`%'~" };
+	/* sofia-sip 1.12.11 rejects the last one too, though it is a token. */
+	static const char *const methods[] = {
+		"A+B", "A`B", "X-1+2`%'~", "OPTIOs",
+	};
 
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
 		msg_t *msg = check_parser_method(methods[i]);
