@@ -1,19 +1,20 @@
 /*
  * The SIP message class of the hub's agent: sofia-sip's own, with four
- * steps wrapped so that requests which sofia-sip 1.12 drops without a word
- * get the answer RFC 3261 and RFC 4475 ask for. Nothing that sofia-sip
- * refuses becomes a request that the IVR acts on:
+ * steps wrapped so that some requests which sofia-sip 1.12 drops without a
+ * reply get the response that RFC 3261 and RFC 4475 expect. Nothing that
+ * sofia-sip rejects becomes a request that the IVR acts on, except methods
+ * of token characters that sofia-sip's method parser rejects:
  *
  * - Request line: a method made of token characters that sofia-sip's
- *   method parser refuses (such as "+", "`" or "%") is read as an unknown
- *   method, so nua answers 501 with Allow. A Request-URI with spaces or
- *   tabs inside is read with its URI marked invalid, so nta answers 400.
+ *   method parser rejects (such as "+" or "`") is read as an unknown
+ *   method, so nua sends 501 with Allow. A Request-URI with spaces or tabs
+ *   inside is read with its URI marked invalid, so nta sends 400.
  * - CSeq: the same methods are read there too, so that the CSeq of such a
  *   request still matches its request line.
- * - Via: a Via that fails to parse still fails (nta answers 400), but when
- *   it parses once its empty parameters and values are left out, that
- *   cleaned Via is put back before nta sees the request, so the 400 goes
- *   to the sender instead of nowhere.
+ * - Via: a Via that fails to parse is still an error. When it parses once
+ *   its empty parameters and values are left out, that cleaned Via is put
+ *   back before nta sees the request, so nta sends its 400 to the sender
+ *   instead of dropping the request.
  * - The end of the header block: a request whose SIP version is not
  *   SIP/2.0 gets the received (and rport) parameters on its top Via there,
  *   since nta sends its 505 before it adds them itself.
@@ -26,8 +27,8 @@
 
 #include <sofia-sip/msg_mclass.h>
 
-/* Bytes of a cleaned Via kept between its header and the end of the header
- * block; a longer one is not kept, and its request is dropped as before. */
+/* Maximum bytes of a cleaned Via saved until the end of the header block.
+ * A longer one is not saved, so sofia-sip drops its request as before. */
 #define SIP_PARSER_VIA_MAX 1024
 
 /* Creates the message class, to be given to nua_create with
