@@ -21,6 +21,7 @@
 #include <sofia-sip/su_log.h>
 #include <sofia-sip/tport_tag.h>
 
+#include "sip_parser.h"
 #include "sip_tcp.h"
 #include "sip_thread.h"
 
@@ -296,6 +297,7 @@ sip_thread_nua_create(struct sip_thread *sip, const char *url)
 	    SIPTAG_USER_AGENT_STR(config->user_agent),
 	    SIPTAG_SERVER_STR(config->user_agent),
 	    TAG_IF(config->trace, TPTAG_LOG(1)),
+	    NUTAG_SIP_PARSER(sip->mclass),
 	    TAG_NULL());
 }
 
@@ -385,6 +387,11 @@ sip_thread_open(struct sip_thread *sip)
 		    "(UDP and TCP): %s", url, strerror(error));
 		return -1;
 	}
+	if ((sip->mclass = sip_parser_mclass_new()) == NULL) {
+		snprintf(sip->error, sizeof sip->error, "out of memory for "
+		    "the SIP parser");
+		return -1;
+	}
 	/* NOTE: when nua_create fails, sofia-sip 1.12.11 keeps a reference
 	 * to the root's port, so LeakSanitizer reports about 2 kB at exit. */
 	if ((sip->nua = sip_thread_nua_create(sip, url)) == NULL) {
@@ -426,6 +433,9 @@ sip_thread_close(struct sip_thread *sip)
 	if (sip->root != NULL)
 		su_root_destroy(sip->root);
 	sip->root = NULL;
+	/* Last: every message of the class went with nua and the root. */
+	sip_parser_mclass_free(sip->mclass);
+	sip->mclass = NULL;
 }
 
 static void *

@@ -126,6 +126,7 @@ struct sip_thread {
 	su_timer_t *shutdown_timer;
 	struct sip_tcp *tcp;		/* closes silent TCP connections */
 	su_timer_t *tcp_timer;		/* runs the TCP watchdog's scan */
+	struct msg_mclass_s *mclass;	/* nua's parser, see sip_parser.h */
 };
 
 /* --- sip_thread.c ---------------------------------------------------------- */

@@ -19,7 +19,8 @@ static Suite *(*const suites[])(void) = {
 	sms_text_suite, sms_keyword_suite, sms_query_suite, sms_http_suite,
 	calls_suite,
 #ifdef HUB_TEST_SIP
-	sip_sdp_suite, sip_config_suite, sip_ua_suite, rtp_suite,
+	sip_sdp_suite, sip_config_suite, sip_ua_suite, sip_parser_suite,
+	rtp_suite,
 	ivr_menu_suite, ivr_say_suite, ivr_prompt_suite, ivr_hub_suite,
 #endif
 };

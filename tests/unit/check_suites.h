@@ -38,6 +38,7 @@ Suite *calls_suite(void);
 Suite *sip_sdp_suite(void);
 Suite *sip_config_suite(void);
 Suite *sip_ua_suite(void);
+Suite *sip_parser_suite(void);
 Suite *rtp_suite(void);
 Suite *ivr_menu_suite(void);
 Suite *ivr_say_suite(void);
