@@ -43,6 +43,13 @@ struct api_context {
 	struct worker_pool *workers;
 	api_readiness_fn readiness;	/* NULL: always ready */
 	void *readiness_arg;
+	/* Whether the channel called name sends: 1 when it does, 0 when it is
+	 * loaded but cannot send (the hotline), -1 when it is not loaded.
+	 * NULL: every channel sends. Called from store jobs, which is safe
+	 * because the loaded channels do not change while requests are
+	 * served. */
+	int (*channel_sends)(const char *name, void *arg);
+	void *channel_sends_arg;
 
 	/* Set by api_tickets_mount. */
 	bool admin_enabled;

@@ -681,6 +681,19 @@ static const struct {
 	    NULL,
 	    "A second factor is missing. Send one of token, phone_last4 (the "
 	    "last 4 digits of your phone) or email." } },
+	{ HUB_ERR_MISSING_FIELD, HUB_ERROR_SILENT_CHANNEL, NULL,
+	  { NULL,
+	    "Kênh của phản ánh này không gửi được tin nhắn (như cuộc gọi tới "
+	    "tổng đài), và không có kênh SMS nào gửi tới số của người gọi. Hãy "
+	    "điền \"{field}\" là một liên hệ email của người dân, hoặc gọi "
+	    "lại cho người dân.",
+	    NULL, NULL },
+	  { NULL,
+	    "This ticket's channel cannot send messages (as with a call to the "
+	    "hotline), and no SMS channel sends to the caller's number. Set "
+	    "\"{field}\" to an email contact of the citizen, or call the "
+	    "citizen back.",
+	    NULL, NULL } },
 	{ HUB_ERR_INVALID_FIELD, HUB_ERROR_MERGED, NULL,
 	  { NULL,
 	    "Người dân trong \"{field}\" đã được gộp vào một người dân "

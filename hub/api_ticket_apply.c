@@ -128,12 +128,53 @@ apply_read(struct store_tx *tx, struct api_ticket_job *job,
 	    "code", ticket->code));
 }
 
+static int
+apply_channel_sends(const struct api_ticket_job *job, const char *channel)
+{
+	const struct api_context *api = job->api;
+
+	return api->channel_sends != NULL ?
+	    api->channel_sends(channel, api->channel_sends_arg) : 1;
+}
+
 /*
- * Picks the contact and channel of a reply. Without contact_id: the
- * ticket's channel and the contact that opened it. With contact_id, which
- * must belong to the ticket's citizen or be on the ticket: a reply to a
- * phone goes by "sms", to an email by "email", and to a platform id on the
- * channel it last wrote from. Returns 0, 1 when rejected, -1 on error.
+ * Picks the channel of a reply without contact_id: the ticket's, with the
+ * contact that opened it. A channel that cannot send, such as the hotline,
+ * hands the reply to "sms" when that contact is a phone number and "sms"
+ * sends; otherwise the reply is rejected, since it could never leave.
+ */
+static int
+apply_reply_default(struct store_tx *tx, struct api_ticket_job *job,
+    const struct store_casework_ticket *ticket, char *channel, int64_t *contact)
+{
+	enum contact_kind kind = CONTACT_EMAIL;
+	int64_t citizen_id;
+	int found = 0;
+
+	snprintf(channel, STORE_CASEWORK_CHANNEL_SIZE, "%s", ticket->channel);
+	*contact = ticket->contact_id;
+	if (apply_channel_sends(job, ticket->channel) != 0)
+		return 0;
+	if (ticket->contact_id != 0 &&
+	    (found = store_tx_casework_contact(tx, ticket->contact_id,
+	    &citizen_id, &kind)) < 0)
+		return -1;
+	if (found == 1 && kind == CONTACT_PHONE &&
+	    apply_channel_sends(job, "sms") == 1) {
+		snprintf(channel, STORE_CASEWORK_CHANNEL_SIZE, "sms");
+		return 0;
+	}
+	hub_error_set(&job->error, HUB_ERR_MISSING_FIELD, "contact_id",
+	    HUB_ERROR_SILENT_CHANNEL);
+	return 1;
+}
+
+/*
+ * Picks the contact and channel of a reply. Without contact_id, see
+ * apply_reply_default. With contact_id, which must belong to the ticket's
+ * citizen or be on the ticket: a reply to a phone goes by "sms", to an
+ * email by "email", and to a platform id on the channel it last wrote
+ * from. Returns 0, 1 when rejected, -1 on error.
  */
 static int
 apply_reply_route(struct store_tx *tx, struct api_ticket_job *job,
@@ -143,11 +184,8 @@ apply_reply_route(struct store_tx *tx, struct api_ticket_job *job,
 	int64_t citizen_id;
 	int found;
 
-	if (job->contact_id == 0) {
-		snprintf(channel, STORE_CASEWORK_CHANNEL_SIZE, "%s", ticket->channel);
-		*contact = ticket->contact_id;
-		return 0;
-	}
+	if (job->contact_id == 0)
+		return apply_reply_default(tx, job, ticket, channel, contact);
 	*contact = job->contact_id;
 	found = store_tx_casework_contact(tx, job->contact_id, &citizen_id, &kind);
 	if (found == 1 && (citizen_id == 0 || citizen_id != ticket->citizen_id))

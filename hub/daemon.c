@@ -205,6 +205,20 @@ daemon_find_channel(const char *name, void *arg)
 	return module_channel_find(daemon->modules, name);
 }
 
+/* The desk API's question whether a channel sends; see api.h. */
+static int
+daemon_channel_sends(const char *name, void *arg)
+{
+	struct daemon *daemon = arg;
+	const struct hub_channel *channel;
+
+	if (daemon->modules == NULL ||
+	    (channel = module_channel_find(daemon->modules, name)) == NULL)
+		return -1;
+	return (channel->module->capabilities & HUB_CHANNEL_OUTBOUND) != 0 &&
+	    channel->module->send != NULL ? 1 : 0;
+}
+
 static void
 daemon_replies_context(struct daemon *daemon, struct replies_context *context)
 {
@@ -284,6 +298,8 @@ daemon_start_http(struct daemon *daemon)
 		.workers = daemon->workers,
 		.readiness = daemon_readiness,
 		.readiness_arg = daemon,
+		.channel_sends = daemon_channel_sends,
+		.channel_sends_arg = daemon,
 	};
 	if (api_ops_mount(&daemon->api, err, sizeof(err)) != 0 ||
 	    api_tickets_mount(&daemon->api, err, sizeof(err)) != 0 ||

@@ -215,6 +215,9 @@ enum hub_error_detail {
 					 * white space */
 	HUB_ERROR_ONE_SEARCH = -9,	/* invalid_field: a second search
 					 * term (phone, email or q) */
+	HUB_ERROR_SILENT_CHANNEL = -10,	/* missing_field: a reply needs a
+					 * contact because the ticket's
+					 * channel cannot send */
 };
 
 void hub_error_set(struct hub_error *error, enum hub_error_code code,

@@ -163,9 +163,10 @@ sip_hub_config() {
 JSON
 }
 
-# sip_hub_start [DATA_DIR]: starts a hub with the web channel and the sip
-# channel on free ports (on DATA_DIR to restart on existing data) and waits
-# until /sip/status responds. Returns 1 when it does not come up.
+# sip_hub_start [DATA_DIR]: starts a hub with the web channel, the sip
+# channel and the sections of SIP_OTHER_CHANNELS on free ports (on DATA_DIR
+# to restart on existing data) and waits until /sip/status responds.
+# Returns 1 when it does not come up.
 # shellcheck disable=SC2120 # the argument is optional
 sip_hub_start() {
 	SIP_PORT=$(sip_free_udp_port)
@@ -174,7 +175,7 @@ sip_hub_start() {
 	SIP_RESOLV_CONF=$TEST_TMP/resolv.conf
 	echo "nameserver 127.0.0.1" >"$SIP_RESOLV_CONF"
 	mkdir -p "$TEST_TMP/recordings"
-	HUB_CHANNELS_EXTRA=$(sip_hub_config)
+	HUB_CHANNELS_EXTRA=$(sip_hub_config)${SIP_OTHER_CHANNELS:+, $SIP_OTHER_CHANNELS}
 	hub_start "$@" || return 1
 	sip_status_get
 	if [ "$API_STATUS" != 200 ]; then

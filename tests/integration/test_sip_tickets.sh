@@ -6,10 +6,9 @@
 # bytes the call record names by hash), the caller as an unverified phone
 # contact and the call in calls[]; the status call is attached to the
 # ticket it asked for; a call that reached no ticket is listed by
-# GET /api/v1/calls only; an agent's reply on a phone ticket fails at
-# once, since the sip channel cannot send, unless it goes to the phone
-# contact by SMS; and a status notice, which would go by SMS, is left out
-# on a hub without the sms channel.
+# GET /api/v1/calls only. The sip channel cannot send: on a hub without
+# the sms channel, an agent's reply without a contact is rejected and a
+# status notice is left out; with it, both go by SMS to the caller.
 #
 # The prompts are replaced by 60 ms of silence so that a call takes a few
 # seconds; the menu is ivr/menu.json.
@@ -92,6 +91,7 @@ SIP_PROMPTS_OVERRIDE_DIR=$TEST_TMP/prompts
 # The INFO caller sends no RTP, which the default media timeout would end.
 SIP_MEDIA_TIMEOUT_SECONDS=20
 sip_hub_start || exit 1
+FIRST_DATA=$HUB_DATA
 
 # --- A voice report ----------------------------------------------------------------
 
@@ -236,23 +236,22 @@ case_end
 
 # --- Replies on a phone ticket ---------------------------------------------------------
 
-case_begin "reply to sip channel fails at once"
+case_begin "reply without contact on sip is rejected"
+sip_ticket_get "$REPORT_CODE"
+MESSAGES_BEFORE=$(tickets_json "len(v['ticket']['messages'])" "$API_BODY")
 api POST "/api/v1/tickets/$REPORT_CODE/replies" \
 	'{"body": "Chúng tôi đã chuyển phản ánh cho đội chiếu sáng."}' \
-	-H "Authorization: Bearer $HUB_TOKEN"
-check_status 202
-MESSAGE_ID=$(json_get "$API_BODY" message.id || true)
-tickets_reply_wait "$REPORT_CODE" "$MESSAGE_ID"
-check_equal "channel" sip "$(tickets_json "v['channel']" "$REPLY")"
-check_equal "status" failed "$(tickets_json "v['delivery_status']" "$REPLY")"
-check_equal "detail" "channel sip cannot send messages" \
-	"$(tickets_json "v['delivery_detail']" "$REPLY")"
-sip_log_check_clean
-# Failed is final: no retry brings it back to the queue.
-sleep 2
+	-H "Authorization: Bearer $HUB_TOKEN" -H "Accept-Language: vi"
+# The sip channel cannot send and this hub has no sms channel: the reply
+# could never leave, so it is not stored.
+check_status 422
+check_equal "code" missing_field "$(json_get "$API_BODY" error.code)"
+check_equal "field" contact_id "$(json_get "$API_BODY" error.field)"
+check_contains "message" "$API_BODY" "gọi lại cho người dân"
 sip_ticket_get "$REPORT_CODE"
-check_equal "still failed" failed \
-	"$(tickets_json "[m['delivery_status'] for m in v['ticket']['messages'] if m['id'] == $MESSAGE_ID][0]" "$API_BODY")"
+check_equal "messages" "$MESSAGES_BEFORE" \
+	"$(tickets_json "len(v['ticket']['messages'])" "$API_BODY")"
+sip_log_check_clean
 case_end
 
 case_begin "reply to phone contact goes by sms"
@@ -317,6 +316,41 @@ check_equal "attachment type" audio/wav \
 	"$(json_get "$API_BODY" ticket.messages.0.attachments.0.content_type)"
 hub_stop
 check_equal "no recording left behind" "" "$(ls "$TEST_TMP/recordings")"
+case_end
+
+# The same data with an sms channel whose gateway does not answer: the
+# reply and the status notice of the phone ticket go by SMS to the caller
+# and wait in the queue for the gateway.
+case_begin "with sms a phone ticket is answered by sms"
+printf 'sms-secret-of-the-test\n' >"$TEST_TMP/sms-secret"
+printf 'kannel-password\n' >"$TEST_TMP/kannel-password"
+SIP_OTHER_CHANNELS=$(cat <<JSON
+"sms": {
+	"inbound": { "secret_file": "$TEST_TMP/sms-secret" },
+	"gateways": [ { "name": "kannel", "type": "kannel",
+		"sendsms_url": "http://127.0.0.1:$(lib_free_port)/cgi-bin/sendsms",
+		"username": "hub", "password_file": "$TEST_TMP/kannel-password",
+		"from": "1022", "callback_url": "http://127.0.0.1:9",
+		"timeout_seconds": 2 } ]
+}
+JSON
+)
+if sip_hub_start "$FIRST_DATA"; then
+	api POST "/api/v1/tickets/$REPORT_CODE/replies" \
+		'{"body": "Đội chiếu sáng sẽ thay bóng đèn trong sáng mai."}' \
+		-H "Authorization: Bearer $HUB_TOKEN"
+	check_status 202
+	check_equal "reply channel" sms "$(json_get "$API_BODY" message.channel)"
+	api POST "/api/v1/tickets/$REPORT_CODE/status" '{"status": "resolved"}' \
+		-H "Authorization: Bearer $HUB_TOKEN"
+	check_status 200
+	hub_log_wait "notice queued ticket=" 5
+	sip_ticket_get "$REPORT_CODE"
+	check_equal "notice channel" sms \
+		"$(tickets_json "[m['channel'] for m in v['ticket']['messages'] if m['kind'] == 'ack'][-1]" "$API_BODY")"
+	hub_stop
+fi
+SIP_OTHER_CHANNELS=""
 case_end
 
 tests_done
