@@ -176,6 +176,16 @@ sms_intake_keyword_done(int http_status, const char *body, void *arg)
 /* The sender in E.164. smsbox writes a foreign number in the international
  * form without "+" ("12025550123"), which is taken as such when it is no
  * Vietnamese number. Returns 0, or -1 for a sender that is not a number. */
+/* Tells whether text has an ASCII letter, as a brand name sender has. */
+static bool
+sms_intake_has_letter(const char *text)
+{
+	for (; *text != '\0'; text++)
+		if ((*text >= 'a' && *text <= 'z') || (*text >= 'A' && *text <= 'Z'))
+			return true;
+	return false;
+}
+
 static int
 sms_intake_sender(const char *from, char number[CONTACT_E164_MAX])
 {
@@ -259,8 +269,10 @@ sms_intake(struct sms_module *module, const struct sms_inbound *inbound,
 	 * text again and again, so a text the hub will never take is answered
 	 * 200 and dropped, with the reason in the log. */
 	if (sms_intake_sender(inbound->from, in.number) != 0)
-		return sms_intake_drop(done, arg, "the sender is not a phone "
-		    "number (an alphanumeric sender)");
+		return sms_intake_drop(done, arg, sms_intake_has_letter(
+		    inbound->from) ? "the sender is not a phone number (an "
+		    "alphanumeric sender)" : "the sender is not a valid phone "
+		    "number");
 	switch (hub_contact_blocked(module->channel, CONTACT_PHONE,
 	    in.number)) {
 	case 1:

@@ -226,9 +226,14 @@ case_end
 case_begin "unusable texts answered 200 and dropped"
 TICKETS_BEFORE=$(admin_ticket_count)
 # smsbox sends again whatever is not answered 200, so these are taken and
-# dropped: an alphanumeric sender, a blank text, 8-bit data.
+# dropped: an alphanumeric sender, a number too short, a blank text, 8-bit
+# data. The log names why each sender was dropped.
 mo_get "$SECRET_Q&from=VIETTEL&text=Khuyen+mai&coding=0&id=drop-1"
 check_status 200
+hub_log_wait "not a phone number (an alphanumeric sender)" 5
+mo_get "$SECRET_Q&from=091234567&text=Xin+chao&coding=0&id=drop-5"
+check_status 200
+hub_log_wait "the sender is not a valid phone number" 5
 mo_get "$SECRET_Q&from=12ab&text=Xin+chao&coding=0&id=drop-2"
 check_status 200
 mo_get "$SECRET_Q&from=0912345600&text=+++&coding=0&id=drop-3"
