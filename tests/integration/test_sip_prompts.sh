@@ -52,7 +52,8 @@ prompts_add() {
 # prompts_code_spoken: prints the digits heard in HEARD between status_intro
 # and the status phrase. date_year and num_5 are the same word in
 # Vietnamese, "năm", so the decoder may give either or both
-# ("date_year|num_5") for a 5.
+# ("date_year|num_5") for a 5. In English num_1_after_tens is "one" like
+# num_1, and the decoder may name either.
 prompts_code_spoken() {
 	printf '%s\n' "$HEARD" | awk '
 	$3 ~ /^status_intro/ { on = 1; next }
@@ -61,8 +62,8 @@ prompts_code_spoken() {
 		digit = ""
 		count = split($3, names, "|")
 		for (i = 1; i <= count; i++) {
-			if (names[i] ~ /^num_[0-9]$/)
-				digit = substr(names[i], 5)
+			if (names[i] ~ /^num_[0-9](_after_tens)?$/)
+				digit = substr(names[i], 5, 1)
 			else if (names[i] == "date_year")
 				digit = 5
 		}
