@@ -6,10 +6,11 @@
 # its log). It reports that call's outcome to the hub in NOTIFY requests
 # with a message/sipfrag body.
 #
-# Three outcomes: the operator answers the call (the hub ends its leg as
+# The outcomes: the operator answers the call (the hub ends its leg as
 # transferred and the caller stays with the operator), the operator
 # rejects it with 486 (voicemail at once), and the operator lets it ring
-# (voicemail after transfer_timeout_seconds).
+# (voicemail after transfer_timeout_seconds) and picks up later (the hub
+# leaves the voicemail as transferred).
 #
 # The menu is the repository's ivr/menu.json with its prompts shortened.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -233,22 +234,16 @@ sip_idle_wait 10 || true
 sip_log_check_clean
 case_end
 
-# --- The operator lets it ring ------------------------------------------------
+# --- The operator lets it ring, then picks up -----------------------------------
 
 case_begin "unanswered transfer times out"
 operator_begin manual || true
-if caller_dial unanswered; then
+if caller_dial late; then
 	baresip_select operator
 	baresip_event_wait CALL_INCOMING 10 || true
 	if hub_log_wait "no final NOTIFY for the REFER" $((TRANSFER_TIMEOUT_SECONDS + 5)); then
 		sleep "$(python3 -c "print($(sip_prompt_seconds voicemail beep) + 0.8)")"
 	fi
-	# Quitting ends both calls of the caller: CANCEL to the operator, BYE
-	# to the hub.
-	baresip_select unanswered
-	baresip_stop
-	baresip_select operator
-	baresip_event_wait CALL_CLOSED 10 || true
 fi
 CASE_LOG=$(hub_case_log)
 check_equal "the operator's caller" "$CALLER_URI" "$(operator_event peeruri CALL_INCOMING)"
@@ -259,10 +254,38 @@ WAITED_MS=$(transfer_ms)
 echo "# REFER to voicemail: ${WAITED_MS:-?} ms"
 check_between "REFER to voicemail (ms)" $((TRANSFER_TIMEOUT_SECONDS * 1000)) \
 	$((TRANSFER_TIMEOUT_SECONDS * 1000 + 500)) "$WAITED_MS"
+# The caller is in voicemail, and the operator's phone still rings.
+check_equal "call to the hub closed" "" \
+	"$(caller_event param CALL_CLOSED "sip:ivr@127.0.0.1:$SIP_PORT")"
+check_equal "call to the operator closed" "" "$(caller_event param CALL_CLOSED "$OPERATOR_URI")"
+case_end
+
+# The same call goes on: a final 2xx after the timeout means that the
+# caller now talks to the operator, so the hub leaves the voicemail.
+case_begin "late pickup ends hub leg"
+baresip_select operator
+baresip_command accept || true
+baresip_event_wait CALL_ESTABLISHED 10 || true
+baresip_select late
+baresip_event_wait CALL_CLOSED 10 || true
+CASE_LOG=$(hub_case_log)
+check_contains "daemon log" "$CASE_LOG" "NOTIFY refer status=200"
+check_contains "daemon log" "$CASE_LOG" "transfer status=200 after the timeout"
+check_hub_dialled_nobody
+check_equal "who closed the call to the hub" "Connection reset by peer" \
+	"$(caller_event param CALL_CLOSED "sip:ivr@127.0.0.1:$SIP_PORT")"
+check_equal "the operator's peer" "$CALLER_URI" "$(operator_event peeruri CALL_ESTABLISHED)"
+check_equal "operator call closed" "" "$(operator_event param CALL_CLOSED)"
 if [ -n "$CALL_ID" ] && sip_call_wait "$CALL_ID"; then
-	check_equal "end reason" caller "$(sip_call_field end_reason)"
+	check_equal "end reason" transferred "$(sip_call_field end_reason)"
 	check_equal "menu path" "main:0 transfer voicemail" "$(sip_call_field path)"
 fi
+baresip_select late
+baresip_command hangup || true
+baresip_select operator
+baresip_event_wait CALL_CLOSED 10 || true
+baresip_select late
+baresip_stop
 caller_heard
 check_heard "prompts heard" \
 	"welcome recording_notice for_english main_menu transfer voicemail beep" \
