@@ -6,11 +6,11 @@
 # its log). It reports that call's outcome to the hub in NOTIFY requests
 # with a message/sipfrag body.
 #
-# The outcomes: the operator answers the call (the hub ends its leg as
-# transferred and the caller stays with the operator), the operator
-# rejects it with 486 (voicemail at once), and the operator lets it ring
-# (voicemail after transfer_timeout_seconds) and picks up later (the hub
-# leaves the voicemail as transferred).
+# The operator picks up at once: the hub ends its leg as transferred and
+# the caller stays with the operator. It rejects the call with 486:
+# voicemail at once. It lets the call ring: voicemail after
+# transfer_timeout_seconds, and when it picks up later the hub leaves the
+# voicemail as transferred.
 #
 # The menu is the repository's ivr/menu.json with its prompts shortened.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -203,7 +203,7 @@ operator_begin manual || true
 if caller_dial busy; then
 	baresip_select operator
 	if baresip_event_wait CALL_INCOMING 10; then
-		# Rejects the ringing call: baresip 1.0.0 answers 486 Rejected.
+		# Rejects the ringing call: baresip 1.0.0 responds 486 Rejected.
 		baresip_command hangup || true
 	fi
 	if hub_log_wait "NOTIFY refer status=486" 10; then
