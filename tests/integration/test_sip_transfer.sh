@@ -37,8 +37,10 @@ sip_hub_start || exit 1
 # Until the end of main_menu: the caller presses 0 after the whole menu.
 MENU_END=$(sip_prompt_seconds welcome recording_notice for_english main_menu)
 
-# The caller of the current case: its URI, the Call-ID of its call to the
-# hub, and the Unix time at which that call was established.
+# The caller of the current case: its baresip name, its URI, the Call-ID
+# of its call to the hub, and the Unix time at which that call was
+# established.
+CALLER_NAME=""
 CALLER_URI=""
 CALL_ID=""
 CALL_START=0
