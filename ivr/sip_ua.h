@@ -94,6 +94,8 @@ struct sip_leg {
 
 	/* REFER in progress: no final NOTIFY yet. */
 	bool refer_pending;
+	/* The wait for the last REFER's final NOTIFY timed out. */
+	bool refer_expired;
 	su_timer_t *refer_timer;
 };
 

@@ -1,8 +1,8 @@
 /*
  * Transfer of a call with REFER (RFC 3515): the caller's phone calls the
  * target and reports the outcome in NOTIFY requests whose message/sipfrag
- * body is the status line of that call. Only channels.sip.transfer_uri is
- * ever referred to.
+ * body is the status line of that call (sip_refer.h reads them). Only
+ * channels.sip.transfer_uri is ever referred to.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "sip_ua.h"
 
 #include "media_thread.h"
+#include "sip_refer.h"
 
 /* Posts the transfer's outcome to the media thread and stops waiting. */
 static void
@@ -44,6 +45,7 @@ sip_ua_refer_expired(struct sip_thread *sip, su_timer_t *timer,
 	    "%d s", (unsigned long long)leg->call,
 	    leg->sip->config->transfer_timeout_seconds);
 	sip_ua_transfer_result(leg, 408);
+	leg->refer_expired = true;
 }
 
 void
@@ -79,6 +81,7 @@ sip_ua_refer(struct sip_leg *leg, const char *target)
 		return;
 	}
 	leg->refer_pending = true;
+	leg->refer_expired = false;
 	log_info(SIP_LOG, "call=%llu REFER", (unsigned long long)leg->call);
 	nua_refer(leg->handle, SIPTAG_REFER_TO_STR(target), TAG_END());
 }
@@ -92,26 +95,17 @@ sip_ua_refer_response(struct sip_leg *leg, int status)
 		sip_ua_transfer_result(leg, status);
 }
 
-/* The status code of a message/sipfrag status line ("SIP/2.0 200 OK"), or
- * 0 when body is none. */
-static int
-sip_ua_sipfrag_status(const sip_payload_t *payload)
+/* A final 2xx after the timeout: the caller's side is in a call with the
+ * target, so the hub leaves as after a transfer in time. The voicemail in
+ * progress ends as at any hang-up (ivr_session_end). */
+static void
+sip_ua_refer_done_late(struct sip_leg *leg, int status)
 {
-	char line[64];
-	size_t length;
-	int status;
-
-	if (payload == NULL || payload->pl_data == NULL)
-		return 0;
-	length = payload->pl_len < sizeof line - 1 ? payload->pl_len :
-	    sizeof line - 1;
-	memcpy(line, payload->pl_data, length);
-	line[length] = '\0';
-	if (strncasecmp(line, "SIP/2.0 ", 8) != 0 ||
-	    sscanf(line + 8, "%3d", &status) != 1 || status < 100 ||
-	    status > 699)
-		return 0;
-	return status;
+	log_info(SIP_LOG, "call=%llu transfer status=%d after the timeout",
+	    (unsigned long long)leg->call, status);
+	leg->refer_expired = false;
+	sip_ua_media_end(leg, "transferred");
+	sip_ua_hangup(leg, "transferred");
 }
 
 void
@@ -119,23 +113,35 @@ sip_ua_notify(struct sip_leg *leg, sip_t const *message)
 {
 	const sip_subscription_state_t *state =
 	    message->sip_subscription_state;
+	const sip_payload_t *payload = message->sip_payload;
+	bool terminated;
 	int status;
 
-	if (!leg->refer_pending || message->sip_event == NULL ||
+	if (message->sip_event == NULL ||
 	    strcasecmp(message->sip_event->o_type, "refer") != 0)
 		return;
-	status = sip_ua_sipfrag_status(message->sip_payload);
+	status = payload != NULL ? sip_refer_sipfrag_status(payload->pl_data,
+	    payload->pl_len) : 0;
+	terminated = state != NULL && state->ss_substate != NULL &&
+	    strcasecmp(state->ss_substate, "terminated") == 0;
 	log_debug(SIP_LOG, "call=%llu NOTIFY refer status=%d",
 	    (unsigned long long)leg->call, status);
-	if (status >= 200) {
+	switch (sip_refer_notify_step(leg->refer_pending, leg->refer_expired,
+	    status, terminated)) {
+	case SIP_REFER_DONE:
 		sip_ua_transfer_result(leg, status);
-		if (status < 300) {
-			/* The media thread ends the call as transferred. */
-			leg->media_running = false;
-			sip_ua_hangup(leg, "transferred");
-		}
-	} else if (state != NULL && state->ss_substate != NULL &&
-	    strcasecmp(state->ss_substate, "terminated") == 0) {
-		sip_ua_transfer_result(leg, 500);
+		/* The media thread ends the call as transferred. */
+		leg->media_running = false;
+		sip_ua_hangup(leg, "transferred");
+		break;
+	case SIP_REFER_FAILED:
+		sip_ua_transfer_result(leg, status >= 300 ? status : 500);
+		break;
+	case SIP_REFER_DONE_LATE:
+		sip_ua_refer_done_late(leg, status);
+		break;
+	case SIP_REFER_PROGRESS:
+	case SIP_REFER_IGNORE:
+		break;
 	}
 }

@@ -440,22 +440,46 @@ BARESIP_COUNT=0
 # answermode of the next baresip_start: "manual" for a caller, "auto" for
 # a baresip that answers calls.
 BARESIP_ANSWERMODE=manual
+# The user part of the next baresip_start's own URI.
+BARESIP_USER=caller
+# The name of the baresip that the functions below drive (see
+# baresip_select), and the saved state of the others.
+BARESIP_NAME=""
+declare -A BARESIP_SAVED=()
+# The state that each baresip has of its own.
+BARESIP_STATE="BARESIP_DIR BARESIP_PID BARESIP_CTRL_PORT BARESIP_SIP_PORT
+	BARESIP_EVENTS BARESIP_EVENTS_PID BARESIP_RESPONSE BARESIP_FIFO"
+
+# baresip_select NAME: makes the baresip started as NAME the one that the
+# baresip_* functions drive, so that a suite can run several at once. The
+# state of the one driven until now is kept for a later baresip_select.
+baresip_select() {
+	local var
+	[ "$1" = "$BARESIP_NAME" ] && return 0
+	for var in $BARESIP_STATE; do
+		[ -n "$BARESIP_NAME" ] && BARESIP_SAVED[$BARESIP_NAME.$var]=${!var}
+		printf -v "$var" '%s' "${BARESIP_SAVED[$1.$var]-}"
+	done
+	BARESIP_NAME=$1
+}
 
 # baresip_start NAME SOURCE_WAV: starts baresip as a headless caller in
-# $TEST_TMP/baresip-NAME. SOURCE_WAV (8 kHz mono 16-bit) is its microphone;
-# baresip ends a call when the file ends, so make it longer than the call.
-# sndfile writes what it sends (*-enc.wav) and hears (*-dec.wav) to
-# $BARESIP_DIR/rec. Events of ctrl_tcp are logged to $BARESIP_EVENTS, one
-# JSON object a line.
+# $TEST_TMP/baresip-NAME, as sip:BARESIP_USER@127.0.0.1:BARESIP_SIP_PORT,
+# and selects it (baresip_select NAME). SOURCE_WAV (8 kHz mono 16-bit) is
+# its microphone; baresip ends a call when the file ends, so make it longer
+# than the call. sndfile writes what it sends (*-enc.wav) and hears
+# (*-dec.wav) to $BARESIP_DIR/rec. Events of ctrl_tcp are logged to
+# $BARESIP_EVENTS, one JSON object a line.
 baresip_start() {
 	local name=$1 source=$2 rtp_base
+	baresip_select "$name"
 	BARESIP_DIR=$TEST_TMP/baresip-$name
 	mkdir -p "$BARESIP_DIR/rec"
 	BARESIP_SIP_PORT=$(sip_free_udp_port)
 	BARESIP_CTRL_PORT=$(lib_free_port)
 	rtp_base=$(sip_free_udp_range 20)
 	cat >"$BARESIP_DIR/accounts" <<CONF
-<sip:caller@127.0.0.1:$BARESIP_SIP_PORT>;regint=0;answermode=$BARESIP_ANSWERMODE;audio_codecs=pcmu,pcma;ptime=20
+<sip:$BARESIP_USER@127.0.0.1:$BARESIP_SIP_PORT>;regint=0;answermode=$BARESIP_ANSWERMODE;audio_codecs=pcmu,pcma;ptime=20
 CONF
 	# The whole config is written: a folder without one makes baresip
 	# write a template that listens on every address.

@@ -1,11 +1,13 @@
-/* The SIP thread's pure parts: keys of INFO requests and the admission of
- * INVITEs by the call cap and the rate per source. */
+/* The SIP thread's pure parts: keys of INFO requests, the admission of
+ * INVITEs by the call cap and the rate per source, and the outcome of a
+ * REFER transfer from its NOTIFY requests. */
 #include <stdio.h>
 #include <string.h>
 
 #include "check_suites.h"
 #include "sip_info.h"
 #include "sip_limit.h"
+#include "sip_refer.h"
 
 static char
 check_ua_relay(const char *body)
@@ -127,12 +129,79 @@ START_TEST(limit_table_bounded)
 }
 END_TEST
 
+static int
+check_ua_sipfrag(const char *body)
+{
+	return sip_refer_sipfrag_status(body, strlen(body));
+}
+
+START_TEST(refer_sipfrag_status)
+{
+	ck_assert_int_eq(check_ua_sipfrag("SIP/2.0 200 OK\r\n"), 200);
+	ck_assert_int_eq(check_ua_sipfrag("SIP/2.0 100 Trying"), 100);
+	ck_assert_int_eq(check_ua_sipfrag("sip/2.0 486 Busy Here\r\n"), 486);
+	ck_assert_int_eq(check_ua_sipfrag("SIP/2.0 603 Decline"), 603);
+	ck_assert_int_eq(check_ua_sipfrag(""), 0);
+	ck_assert_int_eq(check_ua_sipfrag("SIP/2.0 99 Low"), 0);
+	ck_assert_int_eq(check_ua_sipfrag("SIP/2.0 700 High"), 0);
+	ck_assert_int_eq(check_ua_sipfrag("SIP/1.0 200 OK"), 0);
+	ck_assert_int_eq(check_ua_sipfrag("INVITE sip:a@b SIP/2.0"), 0);
+	ck_assert_int_eq(sip_refer_sipfrag_status(NULL, 0), 0);
+	/* The length bounds the body: it need not end with a NUL. */
+	ck_assert_int_eq(sip_refer_sipfrag_status("SIP/2.0 200 OK", 9), 0);
+}
+END_TEST
+
+START_TEST(refer_notify_while_waiting)
+{
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 100, false),
+	    SIP_REFER_PROGRESS);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 180, false),
+	    SIP_REFER_PROGRESS);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 200, true),
+	    SIP_REFER_DONE);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 202, false),
+	    SIP_REFER_DONE);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 302, true),
+	    SIP_REFER_FAILED);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 486, true),
+	    SIP_REFER_FAILED);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 603, false),
+	    SIP_REFER_FAILED);
+	/* A subscription ended without a final status line. */
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 0, true),
+	    SIP_REFER_FAILED);
+	ck_assert_int_eq(sip_refer_notify_step(true, false, 0, false),
+	    SIP_REFER_PROGRESS);
+}
+END_TEST
+
+START_TEST(refer_notify_after_timeout)
+{
+	/* The operator picked up after transfer_timeout_seconds. */
+	ck_assert_int_eq(sip_refer_notify_step(false, true, 200, true),
+	    SIP_REFER_DONE_LATE);
+	ck_assert_int_eq(sip_refer_notify_step(false, true, 100, false),
+	    SIP_REFER_IGNORE);
+	ck_assert_int_eq(sip_refer_notify_step(false, true, 486, true),
+	    SIP_REFER_IGNORE);
+	ck_assert_int_eq(sip_refer_notify_step(false, true, 0, true),
+	    SIP_REFER_IGNORE);
+	/* No REFER sent, or its outcome already taken. */
+	ck_assert_int_eq(sip_refer_notify_step(false, false, 200, true),
+	    SIP_REFER_IGNORE);
+	ck_assert_int_eq(sip_refer_notify_step(false, false, 486, true),
+	    SIP_REFER_IGNORE);
+}
+END_TEST
+
 Suite *
 sip_ua_suite(void)
 {
 	Suite *suite = suite_create("sip_ua");
 	TCase *info = tcase_create("info");
 	TCase *limit = tcase_create("limit");
+	TCase *refer = tcase_create("refer");
 
 	tcase_add_test(info, info_dtmf_relay_keys);
 	tcase_add_test(info, info_dtmf_relay_invalid);
@@ -142,6 +211,10 @@ sip_ua_suite(void)
 	tcase_add_test(limit, limit_table_bounded);
 	tcase_add_test(limit, limit_log_once_per_minute);
 	suite_add_tcase(suite, info);
+	tcase_add_test(refer, refer_sipfrag_status);
+	tcase_add_test(refer, refer_notify_while_waiting);
+	tcase_add_test(refer, refer_notify_after_timeout);
 	suite_add_tcase(suite, limit);
+	suite_add_tcase(suite, refer);
 	return suite;
 }
