@@ -101,15 +101,20 @@
  *   {"action": "language"}     switch between Vietnamese and English, or
  *                              to "language": "vi" or "en"; replay the
  *                              node, after "recording_notice" when it
- *                              has not been heard in the new language
+ *                              has not been heard in the new language.
+ *                              The notice counts as heard once it has
+ *                              played to its end, even when a key then
+ *                              stops the node's prompt
  *   {"action": "repeat"}       replay the node
  *   {"action": "back"}         the node the caller came from by a key;
  *                              with none, replay the node
  *   {"action": "transfer"}     "transfer", then REFER the caller to the
- *                              channel's transfer_uri. Without one, or
- *                              when the transfer fails: "voicemail",
- *                              "beep" and a recording as above, with no
- *                              category
+ *                              channel's transfer_uri. When the transfer
+ *                              fails: "voicemail", "beep" and a
+ *                              recording as above, with no category.
+ *                              Without a transfer_uri: the same with
+ *                              "voicemail_direct", which does not speak
+ *                              of busy operators
  *   {"action": "hangup"}       "goodbye", then hang up
  *
  * Every prompt name must exist in both languages, every category in the
@@ -118,9 +123,10 @@
  * value ("nodes.main.choices.1.goto").
  *
  * The call's record keeps the way through the menu: "node:key" for each
- * key pressed at a node, and "record", "status", "transfer" or
- * "voicemail" when one starts ("main:1 category:3 record"), at most 1000
- * bytes.
+ * key pressed at a node, and "record", "status", "transfer" (a REFER is
+ * sent) or "voicemail" when one starts ("main:1 category:3 record"). It
+ * keeps at most 1000 bytes: past that the oldest steps are dropped and
+ * the path starts with "...".
  */
 #include "ivr_menu_internal.h"
 

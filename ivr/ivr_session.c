@@ -113,6 +113,8 @@ ivr_session_played(struct ivr_session *session)
 	}
 	switch (session->state) {
 	case IVR_SESSION_MENU_PROMPT:
+		if (ivr_session_play_rest(session))
+			break;
 		if (ivr_session_node(session)->has_next) {
 			ivr_session_enter(session, ivr_session_node(session)->next,
 			    false);

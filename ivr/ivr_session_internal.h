@@ -20,8 +20,10 @@
 #define IVR_SESSION_VALUE_SIZE 40
 #define IVR_SESSION_HISTORY_MAX 16
 #define IVR_SESSION_CODE_KEYS_MAX 12	/* keys of a code before it is checked */
-/* The call record keeps at most 1000 bytes of path. */
+/* The call record keeps at most 1000 bytes of path: the last steps, after
+ * IVR_SESSION_PATH_CUT when older ones were dropped. */
 #define IVR_SESSION_PATH_MAX 1000
+#define IVR_SESSION_PATH_CUT "..."
 /* A recording with less of the caller's voice is no report: it is
  * dropped, and on hang-up no ticket is opened. */
 #define IVR_SESSION_RECORDING_MIN_MS 1000
@@ -36,7 +38,8 @@ enum ivr_session_state {
 	IVR_SESSION_CODE_WAIT,		/* the code's keys */
 	IVR_SESSION_LOOKUP,		/* the lookup's result */
 	IVR_SESSION_STATUS_RESULT,	/* the ticket's status */
-	IVR_SESSION_RECORD_PROMPT,	/* "record_intro" or "voicemail", beep */
+	IVR_SESSION_RECORD_PROMPT,	/* "record_intro" or a voicemail
+					 * prompt, beep */
 	IVR_SESSION_RECORDING,		/* '#' or the recording limit */
 	IVR_SESSION_REPORTING,		/* the report's result */
 	IVR_SESSION_TRANSFER_PROMPT,	/* "transfer" */
@@ -68,6 +71,10 @@ struct ivr_session {
 	bool playing;
 	bool interruptible;		/* a key stops what is playing */
 	bool playing_notice;		/* the list playing holds the notice */
+	/* MENU_PROMPT: the prompt names that follow the list playing, which
+	 * ends with the notice; see ivr_session_play_node. */
+	const char *rest[IVR_SESSION_ITEMS_MAX];
+	size_t rest_count;
 	unsigned notice_heard;		/* languages the notice was heard in,
 					 * by ivr_session_language_bit */
 	bool timer_armed;
@@ -105,8 +112,9 @@ void ivr_session_list_add_value(struct ivr_session_list *list,
 const struct ivr_menu_node *ivr_session_node(
     const struct ivr_session *session);
 
-/* Appends a step to the path, space separated. A step that does not fit
- * is dropped, and so are all after it. */
+/* Appends a step to the path, space separated. When the path would
+ * exceed IVR_SESSION_PATH_MAX, its oldest steps give way to
+ * IVR_SESSION_PATH_CUT. */
 void ivr_session_path_add(struct ivr_session *session, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -140,9 +148,17 @@ void ivr_session_close_with(struct ivr_session *session, const char *first,
  * when the node's retries are used up. */
 bool ivr_session_fail(struct ivr_session *session);
 
-/* Plays the current node's prompt after prefix (NULL for none). */
+/* Plays the current node's prompt after prefix (NULL for none). When
+ * that list holds the recording notice, not yet heard in the current
+ * language, before other prompts, it is played in two lists: up to the
+ * notice, then the rest. A key during the rest then leaves the notice
+ * marked heard. */
 void ivr_session_play_node(struct ivr_session *session,
     const struct ivr_menu_prompts *prefix);
+
+/* Plays the prompts that ivr_session_play_node held back. Returns false
+ * when there are none. */
+bool ivr_session_play_rest(struct ivr_session *session);
 
 /* Enters node index; with push, "back" returns to the current node. */
 void ivr_session_enter(struct ivr_session *session, size_t index, bool push);
@@ -153,8 +169,9 @@ void ivr_session_menu_key(struct ivr_session *session, char key);
 /* --- ivr_session_record.c ------------------------------------------------ */
 
 /* Plays the recording notice when it has not been heard in the current
- * language, then the record intro (or "voicemail" without a category)
- * and the beep, then records. */
+ * language, then the record intro (without a category "voicemail", or
+ * "voicemail_direct" on a channel without a transfer target) and the
+ * beep, then records. */
 void ivr_session_record_prompt(struct ivr_session *session);
 
 /* Starts recording after the intro, or closes the call when it cannot. */
@@ -176,8 +193,8 @@ void ivr_session_notice_mark(struct ivr_session *session);
  * voice is still submitted. */
 void ivr_session_interrupt(struct ivr_session *session);
 
-/* Plays "voicemail" and the beep, then records a report with no
- * category. */
+/* Plays "voicemail" (or "voicemail_direct") and the beep, then records
+ * a report with no category. */
 void ivr_session_voicemail(struct ivr_session *session);
 
 /* --- ivr_session_status.c ------------------------------------------------ */

@@ -45,22 +45,49 @@ ivr_session_node(const struct ivr_session *session)
 	return ivr_menu_node(session->menu, session->node);
 }
 
-/* Appends a step to the path, space separated. A step that does not fit
- * is dropped, and so are all after it. */
+/* Drops the oldest steps of the path until need more bytes fit, and
+ * puts IVR_SESSION_PATH_CUT in their place, so that the record keeps
+ * what the caller did last. */
+static void
+ivr_session_path_trim(struct ivr_session *session, size_t need)
+{
+	const size_t cut_length = strlen(IVR_SESSION_PATH_CUT);
+	const char *keep = session->path;
+	size_t rest;
+
+	if (strncmp(keep, IVR_SESSION_PATH_CUT " ", cut_length + 1) == 0)
+		keep += cut_length + 1;
+	while (*keep != '\0' &&
+	    cut_length + 1 + strlen(keep) + need > IVR_SESSION_PATH_MAX) {
+		const char *space = strchr(keep, ' ');
+
+		keep = space != NULL ? space + 1 : keep + strlen(keep);
+	}
+	/* The loop dropped at least one step, so the marker and the steps
+	 * kept fit where the path was. */
+	rest = strlen(keep);
+	memmove(session->path + cut_length + 1, keep, rest + 1);
+	memcpy(session->path, IVR_SESSION_PATH_CUT " ", cut_length + 1);
+	if (rest == 0)
+		session->path[cut_length] = '\0';
+}
+
+/* Appends a step to the path, space separated. When the path would
+ * exceed IVR_SESSION_PATH_MAX, its oldest steps are dropped. */
 void
 ivr_session_path_add(struct ivr_session *session, const char *fmt, ...)
 {
 	char step[IVR_MENU_NAME_MAX + 16];
 	size_t used = strlen(session->path);
-	size_t need;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(step, sizeof(step), fmt, ap);
 	va_end(ap);
-	need = strlen(step) + (used > 0 ? 1 : 0);
-	if (used + need > IVR_SESSION_PATH_MAX)
-		return;
+	if (used > 0 && used + 1 + strlen(step) > IVR_SESSION_PATH_MAX) {
+		ivr_session_path_trim(session, 1 + strlen(step));
+		used = strlen(session->path);
+	}
 	snprintf(session->path + used, sizeof(session->path) - used, "%s%s",
 	    used > 0 ? " " : "", step);
 }
@@ -71,6 +98,7 @@ ivr_session_play(struct ivr_session *session, struct ivr_session_list *list,
 {
 	session->state = state;
 	session->playing = true;
+	session->rest_count = 0;
 	session->interruptible = interruptible;
 	session->playing_notice = false;
 	for (size_t i = 0; i < list->count; i++)
@@ -86,6 +114,7 @@ ivr_session_stop_playing(struct ivr_session *session)
 		return;
 	session->playing = false;
 	session->playing_notice = false;
+	session->rest_count = 0;
 	session->actions->stop_playing(session->arg);
 }
 
@@ -167,7 +196,20 @@ ivr_session_fail(struct ivr_session *session)
 	return true;
 }
 
-/* Plays the current node's prompt after prefix (NULL for none). */
+/* Index of the last recording notice in list that other items follow,
+ * or -1. */
+static long
+ivr_session_notice_split(const struct ivr_session_list *list)
+{
+	for (size_t i = list->count; i-- > 0;)
+		if (strcmp(list->items[i], IVR_SESSION_NOTICE) == 0)
+			return i + 1 < list->count ? (long)i : -1;
+	return -1;
+}
+
+/* Plays the current node's prompt after prefix (NULL for none). The
+ * notice is split off so that it is marked heard when it ends, not when
+ * the whole list does. */
 void
 ivr_session_play_node(struct ivr_session *session,
     const struct ivr_menu_prompts *prefix)
@@ -176,13 +218,44 @@ ivr_session_play_node(struct ivr_session *session,
 	struct ivr_session_list list = { .count = 0 };
 	bool offers_operator = session->params.transfer ||
 	    node->prompt_no_transfer.count == 0;
+	size_t first;
+	size_t count;
+	long split;
 
 	if (prefix != NULL)
 		ivr_session_list_add_prompts(&list, prefix);
 	ivr_session_list_add_prompts(&list, offers_operator ? &node->prompt :
 	    &node->prompt_no_transfer);
+	split = ivr_session_notice_heard(session) ? -1 :
+	    ivr_session_notice_split(&list);
+	if (split < 0) {
+		ivr_session_play(session, &list, IVR_SESSION_MENU_PROMPT,
+		    node->interruptible);
+		return;
+	}
+	/* The items are prompt names that live as long as the menu, so the
+	 * rest can wait in the session. */
+	first = (size_t)split + 1;
+	count = list.count;
+	list.count = first;
 	ivr_session_play(session, &list, IVR_SESSION_MENU_PROMPT,
 	    node->interruptible);
+	for (size_t i = first; i < count; i++)
+		session->rest[session->rest_count++] = list.items[i];
+}
+
+bool
+ivr_session_play_rest(struct ivr_session *session)
+{
+	struct ivr_session_list list = { .count = 0 };
+
+	if (session->rest_count == 0)
+		return false;
+	for (size_t i = 0; i < session->rest_count; i++)
+		ivr_session_list_add(&list, session->rest[i]);
+	ivr_session_play(session, &list, IVR_SESSION_MENU_PROMPT,
+	    ivr_session_node(session)->interruptible);
+	return true;
 }
 
 /* Enters node index; with push, "back" returns to the current node. */
@@ -239,11 +312,13 @@ ivr_session_transfer(struct ivr_session *session)
 {
 	struct ivr_session_list list = { .count = 0 };
 
-	ivr_session_path_add(session, "transfer");
+	/* Without a transfer target no REFER is sent, so the path shows
+	 * voicemail only. */
 	if (!session->params.transfer) {
 		ivr_session_voicemail(session);
 		return;
 	}
+	ivr_session_path_add(session, "transfer");
 	ivr_session_list_add(&list, "transfer");
 	ivr_session_play(session, &list, IVR_SESSION_TRANSFER_PROMPT, false);
 }

@@ -29,8 +29,20 @@ ivr_session_notice_mark(struct ivr_session *session)
 	session->notice_heard |= ivr_session_language_bit(session->language);
 }
 
-/* Plays the recording notice, or the intro (or "voicemail") and the beep
- * once the notice has been heard in the current language. */
+/* The prompt before the beep: "record_intro" for a report under a
+ * category; for a voicemail, "voicemail" (the operators did not answer)
+ * or, on a channel without a transfer target, "voicemail_direct", which
+ * does not speak of operators. */
+static const char *
+ivr_session_record_intro(const struct ivr_session *session)
+{
+	if (session->category[0] != '\0')
+		return "record_intro";
+	return session->params.transfer ? "voicemail" : "voicemail_direct";
+}
+
+/* Plays the recording notice, or the intro and the beep once the notice
+ * has been heard in the current language. */
 void
 ivr_session_record_prompt(struct ivr_session *session)
 {
@@ -42,8 +54,7 @@ ivr_session_record_prompt(struct ivr_session *session)
 		    false);
 		return;
 	}
-	ivr_session_list_add(&list, session->category[0] != '\0' ?
-	    "record_intro" : "voicemail");
+	ivr_session_list_add(&list, ivr_session_record_intro(session));
 	ivr_session_list_add(&list, "beep");
 	ivr_session_play(session, &list, IVR_SESSION_RECORD_PROMPT, true);
 }

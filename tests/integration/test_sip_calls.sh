@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The IVR with SIPp as the caller: a voice report (RFC 4733 keys from
-# pcaps, speech streamed as PCMU) and a voicemail, ticket status requests
+# pcaps, speech streamed as PCMU), a voicemail and a report in English
+# right after the language switch, ticket status requests
 # with RFC 4733 keys, SIP INFO and in-band tones, a caller who hangs up
 # during a prompt, one who holds and resumes, one who never presses a
 # key, and a CANCEL while the hub rings. Each call must end with its record stored, no call left on
@@ -23,7 +24,8 @@ SPEECH="Đèn đường trước nhà số mười hai đường Lê Lợi bị 
 
 sip_prompts_shorten welcome recording_notice for_english main_menu \
 	main_menu_voicemail category_menu record_intro enter_code report_saved \
-	code_again goodbye no_input invalid_choice code_invalid voicemail
+	code_again goodbye no_input invalid_choice code_invalid voicemail \
+	voicemail_direct
 HUB_CONFIG_EXTRA=$(sip_desk_config)
 sip_hub_start || exit 1
 
@@ -88,15 +90,15 @@ SIPP_CALLER=$CALLER sipp_start calls_report \
 	-set wait3 "$(ms "($SPEECH_SECONDS + 0.4) * 1000")"
 REPORT_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
 
-# 0 (an operator): without a transfer_uri the caller leaves a voicemail
-# after the voicemail prompt and the beep.
+# 0: without a transfer_uri the caller leaves a voicemail after the
+# voicemail_direct prompt (no word of busy operators) and the beep.
 sip_pcap 0 "$TEST_TMP/voicemail-menu.pcap"
 SIPP_CALLER=$VOICEMAIL_CALLER sipp_start calls_report \
 	@keys1.pcap="$TEST_TMP/voicemail-menu.pcap" \
 	@stream.wav="$TEST_TMP/speech-ulaw.wav" \
 	@keys2.pcap="$TEST_TMP/report-end.pcap" \
 	-set wait1 "$(ms "($GREETING + 0.4) * 1000")" \
-	-set wait2 "$(ms "(0.5 + $(sip_prompt_seconds voicemail beep) + 0.3) * 1000")" \
+	-set wait2 "$(ms "(0.5 + $(sip_prompt_seconds voicemail_direct beep) + 0.3) * 1000")" \
 	-set wait3 "$(ms "($SPEECH_SECONDS + 0.4) * 1000")"
 VOICEMAIL_CALL=("$SIPP_PID" "$SIPP_DIR" "$SIPP_CALL_ID")
 
@@ -166,7 +168,8 @@ sipp_wait_for "${VOICEMAIL_CALL[@]}"
 sip_call_wait "$SIPP_CALL_ID" 15
 check_equal "end reason" completed "$(sip_call_field end_reason)"
 check_equal "caller" "$VOICEMAIL_CALLER_E164" "$(sip_call_field caller)"
-check_contains "path" "$(sip_call_field path)" voicemail
+# No REFER was sent, so the path has no transfer step.
+check_equal "path" "main:0 voicemail" "$(sip_call_field path)"
 VOICEMAIL_CODE=$(sip_call_field ticket_code)
 check_match "ticket code of the call" "$VOICEMAIL_CODE" '^[0-9]{10}$'
 check_not_equal "ticket of the voicemail" "$REPORT_CODE" "$VOICEMAIL_CODE"
@@ -175,6 +178,41 @@ check_status 200
 check_equal "category" null "$(ticket_view "$API_BODY" 't["category"]')"
 check_contains "contacts" "$(ticket_view "$API_BODY" '[c["value"] for c in t["contacts"]]')" \
 	"\"$VOICEMAIL_CALLER_E164\""
+check_equal "recording attachments" 1 "$(ticket_view "$API_BODY" 'len(attachments)')"
+case_end_clean
+
+# 9 (English): the English recording notice plays to its end, and 1 stops
+# the main menu that follows it. 1 then picks the category, and the record
+# action goes straight to record_intro: the notice does not play again,
+# so the speech and # that come right after the beep file the report.
+case_begin "english report right after switch"
+NOTICE_GAP_MS=$(ms "($(sip_prompt_seconds recording_notice) + 0.6) * 1000")
+sip_pcap 9,1,1 "$TEST_TMP/english-menu.pcap" --pause-ms "$NOTICE_GAP_MS"
+SIPP_CALLER=$CALLER sipp_run calls_report \
+	@keys1.pcap="$TEST_TMP/english-menu.pcap" \
+	@stream.wav="$TEST_TMP/speech-ulaw.wav" \
+	@keys2.pcap="$TEST_TMP/report-end.pcap" \
+	-set wait1 "$(ms "($GREETING + 0.4) * 1000")" \
+	-set wait2 "$(ms "0.7 + 2 * $NOTICE_GAP_MS + \
+		($(sip_prompt_seconds record_intro beep) + 0.3) * 1000")" \
+	-set wait3 "$(ms "($SPEECH_SECONDS + 0.4) * 1000")"
+sip_call_wait "$SIPP_CALL_ID" 15
+check_equal "end reason" completed "$(sip_call_field end_reason)"
+check_equal "language" en "$(sip_call_field language)"
+check_equal "path" "main:9 main:1 category:1 record" "$(sip_call_field path)"
+ENGLISH_CALL=$(sed -n "s/.*sip: call=\([0-9]*\) INVITE call_id=$SIPP_CALL_ID .*/\1/p" \
+	"$HUB_LOG" | tail -n 1)
+ENGLISH_PLAYS=$(grep "play call=${ENGLISH_CALL:-x} language=en " "$HUB_LOG" |
+	sed 's/.*items="\(.*\)"/\1/')
+echo "# english plays: $(printf '%s' "$ENGLISH_PLAYS" | tr '\n' '|')"
+check_equal "english plays with the notice" 1 \
+	"$(printf '%s\n' "$ENGLISH_PLAYS" | grep -c recording_notice)"
+check_contains "english plays" "$ENGLISH_PLAYS" "record_intro beep"
+ENGLISH_CODE=$(sip_call_field ticket_code)
+check_match "ticket code of the call" "$ENGLISH_CODE" '^[0-9]{10}$'
+sip_ticket_get "$ENGLISH_CODE"
+check_status 200
+check_equal "ticket language" en "$(ticket_view "$API_BODY" 't["language"]')"
 check_equal "recording attachments" 1 "$(ticket_view "$API_BODY" 'len(attachments)')"
 case_end_clean
 

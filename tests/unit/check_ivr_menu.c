@@ -48,6 +48,7 @@ static const char *const check_ivr_menu_prompt_names[] = {
 	"no_input", "invalid_choice", "transfer", "voicemail", "goodbye",
 	"max_duration", "silence_300", "recording_notice", "code_length",
 	"nothing_recorded", "main_menu_voicemail", "lookup_failed",
+	"voicemail_direct",
 };
 
 /* The prompt check: the agreed names, plus "only_vi" in Vietnamese and
@@ -732,8 +733,10 @@ START_TEST(session_language_switch)
 	struct ivr_session *session = check_ivr_menu_at_main(false);
 
 	ivr_session_key(session, '9');
-	check_ivr_menu_expect("play recording_notice for_english main_menu");
+	check_ivr_menu_expect("play recording_notice");
 	ck_assert_str_eq(ivr_session_language(session), "en");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play for_english main_menu");
 	ivr_session_played(session);
 	/* The notice has been heard in both languages now. */
 	ivr_session_key(session, '9');
@@ -796,9 +799,14 @@ START_TEST(session_transfer_unconfigured)
 {
 	struct ivr_session *session = check_ivr_menu_at_main(false);
 
+	/* No REFER is sent, and the prompt speaks of no operator. */
 	ivr_session_key(session, '0');
-	check_ivr_menu_expect("play voicemail beep");
-	ck_assert_str_eq(ivr_session_path(session), "main:0 transfer voicemail");
+	check_ivr_menu_expect("play voicemail_direct beep");
+	ck_assert_str_eq(ivr_session_path(session), "main:0 voicemail");
+	ivr_session_played(session);
+	check_ivr_menu_expect("record");
+	ivr_session_key(session, '#');
+	check_ivr_menu_expect("record_stop; submit ''");
 }
 END_TEST
 
@@ -1044,11 +1052,34 @@ START_TEST(session_path_bounded)
 		ivr_session_played(session);
 		check_ivr_menu_expect("play for_english main_menu");
 	}
+	/* The last steps are kept, after a marker for those dropped. */
+	ivr_session_key(session, '2');
+	check_ivr_menu_expect("play enter_code");
 	path = ivr_session_path(session);
 	ck_assert_uint_le(strlen(path), 1000);
 	ck_assert_uint_ge(strlen(path), 990);
-	ck_assert_int_eq(strncmp(path, "main:* main:*", 13), 0);
-	ck_assert_int_eq(path[strlen(path) - 1], '*');
+	ck_assert_int_eq(strncmp(path, "... main:* main:*", 17), 0);
+	ck_assert_str_eq(path + strlen(path) - 20, "main:* main:2 status");
+	ck_assert_ptr_null(strstr(path, "  "));
+}
+END_TEST
+
+START_TEST(session_path_keeps_end_once_cut)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+	const char *path;
+
+	/* Each cut keeps one marker at the start. */
+	for (int i = 0; i < 1000; i++) {
+		ivr_session_key(session, i % 2 == 0 ? '1' : '#');
+		ivr_session_played(session);
+		check_ivr_menu_fake.log[0] = '\0';
+	}
+	path = ivr_session_path(session);
+	ck_assert_uint_le(strlen(path), 1000);
+	ck_assert_int_eq(strncmp(path, "... ", 4), 0);
+	ck_assert_ptr_null(strstr(path + 4, "..."));
+	ck_assert_str_eq(path + strlen(path) - 17, "main:1 category:#");
 }
 END_TEST
 
@@ -1179,7 +1210,7 @@ START_TEST(session_notice_before_recording)
 
 	/* The English notice is cut short by the caller's key. */
 	ivr_session_key(session, '9');
-	check_ivr_menu_expect("play recording_notice for_english main_menu");
+	check_ivr_menu_expect("play recording_notice");
 	ivr_session_key(session, '1');
 	check_ivr_menu_expect("stop; play category_menu");
 	ivr_session_key(session, '2');
@@ -1201,13 +1232,73 @@ START_TEST(session_notice_before_voicemail)
 
 	ivr_session_key(session, '9');
 	ivr_session_key(session, '0');
-	check_ivr_menu_expect("play recording_notice for_english main_menu; "
-	    "stop; play recording_notice");
+	check_ivr_menu_expect("play recording_notice; stop; "
+	    "play recording_notice");
 	ivr_session_played(session);
-	check_ivr_menu_expect("play voicemail beep");
+	check_ivr_menu_expect("play voicemail_direct beep");
 	/* The intro after the notice may be skipped. */
 	ivr_session_key(session, '1');
 	check_ivr_menu_expect("stop; record");
+}
+END_TEST
+
+START_TEST(session_notice_heard_after_language_switch)
+{
+	struct ivr_session *session = check_ivr_menu_at_main(false);
+
+	/* The English notice plays to its end, and a key then stops the menu
+	 * that follows it. */
+	ivr_session_key(session, '9');
+	check_ivr_menu_expect("play recording_notice");
+	ivr_session_key(session, '5');
+	check_ivr_menu_expect("stop; play invalid_choice for_english main_menu");
+	ivr_session_key(session, '9');
+	ivr_session_key(session, '9');
+	check_ivr_menu_expect("stop; play for_english main_menu; stop; "
+	    "play recording_notice");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play for_english main_menu");
+	ivr_session_key(session, '1');
+	check_ivr_menu_expect("stop; play category_menu");
+	/* The report starts with its intro, which a key may skip. */
+	ivr_session_key(session, '1');
+	check_ivr_menu_expect("stop; play record_intro beep");
+	ivr_session_played(session);
+	check_ivr_menu_expect("record");
+	ivr_session_key(session, '#');
+	check_ivr_menu_expect("record_stop; submit 'traffic'");
+	ck_assert_str_eq(ivr_session_language(session), "en");
+	ck_assert_str_eq(ivr_session_path(session),
+	    "main:9 main:5 main:9 main:9 main:1 category:1 record");
+}
+END_TEST
+
+START_TEST(session_notice_in_node_prompt_split)
+{
+	struct config_error err;
+	struct ivr_session_params params = { .no_input_seconds = 7 };
+	struct ivr_menu *menu = check_ivr_menu_load(
+	    "{\"start\": \"main\", \"nodes\": {\"main\": {\"prompt\":\n"
+	    " [\"welcome\", \"recording_notice\", \"main_menu\"],\n"
+	    " \"choices\": {\"*\": {\"action\": \"repeat\"},\n"
+	    " \"1\": {\"action\": \"record\", \"category\": \"traffic\"}}}}}\n",
+	    &err, NULL, 0);
+	struct ivr_session *session;
+
+	ck_assert_msg(menu != NULL, "menu rejected: %s", err.message);
+	session = ivr_session_new(menu, &params, &check_ivr_menu_actions, NULL);
+	ck_assert_ptr_nonnull(session);
+	ivr_session_start(session);
+	check_ivr_menu_expect("play welcome recording_notice");
+	ivr_session_played(session);
+	check_ivr_menu_expect("play main_menu");
+	/* Heard once, the notice is no longer split off. */
+	ivr_session_key(session, '*');
+	check_ivr_menu_expect("stop; play welcome recording_notice main_menu");
+	ivr_session_key(session, '1');
+	check_ivr_menu_expect("stop; play record_intro beep");
+	ivr_session_free(session);
+	ivr_menu_free(menu);
 }
 END_TEST
 
@@ -1290,6 +1381,7 @@ ivr_menu_suite(void)
 	tcase_add_test(session, session_shutdown_with_report_pending);
 	tcase_add_test(session, session_hangup_action);
 	tcase_add_test(session, session_path_bounded);
+	tcase_add_test(session, session_path_keeps_end_once_cut);
 	tcase_add_test(session, session_code_keys_after_too_many_dropped);
 	tcase_add_test(session, session_code_keys_dropped_until_played);
 	tcase_add_test(session, session_code_star_restarts);
@@ -1298,6 +1390,8 @@ ivr_menu_suite(void)
 	tcase_add_test(session, session_silent_recording_on_hangup);
 	tcase_add_test(session, session_notice_before_recording);
 	tcase_add_test(session, session_notice_before_voicemail);
+	tcase_add_test(session, session_notice_heard_after_language_switch);
+	tcase_add_test(session, session_notice_in_node_prompt_split);
 	tcase_add_test(session, session_menu_without_transfer);
 	suite_add_tcase(suite, session);
 	return suite;

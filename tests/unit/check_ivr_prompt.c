@@ -474,7 +474,8 @@ static const char *const check_prompt_names[] = {
 	"status_intro", "due_intro", "status_new", "status_assigned",
 	"status_in_progress", "status_waiting", "status_resolved",
 	"status_closed", "status_merged", "no_input", "invalid_choice",
-	"transfer", "voicemail", "goodbye", "max_duration", "silence_300",
+	"transfer", "voicemail", "voicemail_direct", "goodbye", "max_duration",
+	"silence_300",
 };
 
 static void
