@@ -26,6 +26,8 @@
 
 #include "channel.h"
 
+struct media_net;
+
 /* The channels.sip section. Strings are owned by the config. */
 struct ivr_config {
 	char *listen;			/* "127.0.0.1:5060": UDP and TCP */
@@ -38,6 +40,10 @@ struct ivr_config {
 	int rtp_port_max;
 	char *user_agent;		/* User-Agent and Server header */
 	char *resolv_conf;		/* resolver file for sofia-sip (sres) */
+	/* Networks RTP may go to besides the SIP request's source address
+	 * (media_net.h); none by default. */
+	struct media_net *media_networks;
+	int media_network_count;
 
 	int max_calls;			/* beyond: 503 with Retry-After */
 	int retry_after_seconds;

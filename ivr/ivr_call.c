@@ -334,6 +334,10 @@ ivr_call_open_media(struct ivr_call *call, const struct ivr_media_msg *start)
 		.fd = start->rtp_fd,
 		.remote = (const struct sockaddr *)&start->remote,
 		.remote_len = start->remote_len,
+		.signal_source = start->source.ss_family != AF_UNSPEC ?
+		    (const struct sockaddr *)&start->source : NULL,
+		.networks = call->ivr->config.media_networks,
+		.network_count = call->ivr->config.media_network_count,
 		.payload_type = start->payload_type,
 		.event_payload_type = start->event_payload_type,
 		.media_timeout_ms =

@@ -13,6 +13,7 @@
 
 #include "ivr.h"
 #include "ivr_msg.h"
+#include "media_net.h"
 
 #ifndef IVR_MENU_FILE
 #define IVR_MENU_FILE "/usr/local/share/citizenhub/ivr/menu.json"
@@ -55,6 +56,16 @@ ivr_config_check_number(const json_t *value)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != length)
 		return "numbers of up to 63 digits, letters and + * # . - _";
 	return NULL;
+}
+
+static const char *
+ivr_config_check_network(const json_t *value)
+{
+	struct media_net net;
+
+	return media_net_parse(json_string_value(value), &net) == 0 ? NULL :
+	    "networks as ADDRESS/PREFIX with no bits set past the prefix, "
+	    "such as \"10.20.0.0/16\", or single addresses";
 }
 
 static const char *
@@ -101,6 +112,8 @@ static const struct config_field ivr_config_fields[] = {
 	    NULL },
 	{ "rtp_address", CONFIG_STRING, 1, 45, ivr_config_check_address,
 	    NULL },
+	{ "media_networks", CONFIG_STRING_ARRAY, 0, 64,
+	    ivr_config_check_network, NULL },
 	{ "rtp_port_min", CONFIG_INTEGER, 1024, 65534, ivr_config_check_even,
 	    NULL },
 	{ "rtp_port_max", CONFIG_INTEGER, 1024, 65535, NULL, NULL },
@@ -228,6 +241,29 @@ ivr_config_numbers(const json_t *section, struct ivr_config *config)
 	return 0;
 }
 
+/* Parses media_networks, which config_check_section has checked. */
+static int
+ivr_config_networks(const json_t *section, struct ivr_config *config)
+{
+	const json_t *networks = json_object_get(section, "media_networks");
+	size_t index;
+	json_t *item;
+
+	if (networks == NULL || json_array_size(networks) == 0)
+		return 0;
+	config->media_networks = calloc(json_array_size(networks),
+	    sizeof *config->media_networks);
+	if (config->media_networks == NULL)
+		return -1;
+	json_array_foreach(networks, index, item) {
+		if (media_net_parse(json_string_value(item),
+		    &config->media_networks[index]) != 0)
+			return -1;
+		config->media_network_count++;
+	}
+	return 0;
+}
+
 /* Creates path and its missing parents with mode 0700, as mkdir -p. */
 static int
 ivr_config_mkdir(const char *path)
@@ -268,7 +304,8 @@ ivr_config_strings(const struct hub_channel *channel, const json_t *section,
 	    &config->user_agent) != 0 ||
 	    ivr_config_string(section, "transfer_uri", NULL,
 	    &config->transfer_uri) != 0 ||
-	    ivr_config_numbers(section, config) != 0)
+	    ivr_config_numbers(section, config) != 0 ||
+	    ivr_config_networks(section, config) != 0)
 		return -1;
 	if (ivr_config_path(hub, section, "resolv_conf",
 	    IVR_CONFIG_RESOLV_CONF, &config->resolv_conf) != 0 ||
@@ -384,6 +421,7 @@ ivr_config_free(struct ivr_config *config)
 	for (int i = 0; i < config->number_count; i++)
 		free(config->numbers[i]);
 	free(config->numbers);
+	free(config->media_networks);
 	free(config->listen);
 	free(config->domain);
 	free(config->rtp_address);

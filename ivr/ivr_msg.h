@@ -67,6 +67,9 @@ struct ivr_media_msg {
 	uint16_t rtp_port;		/* START: its local port */
 	struct sockaddr_storage remote;	/* the caller's RTP address */
 	socklen_t remote_len;
+	struct sockaddr_storage source;	/* START: the INVITE's source
+					 * address; ss_family AF_UNSPEC when
+					 * unknown */
 	int payload_type;		/* 0 (PCMU) or 8 (PCMA) */
 	int event_payload_type;		/* telephone-event, -1 when not offered */
 	enum ivr_direction direction;

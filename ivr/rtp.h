@@ -14,6 +14,7 @@
 #include "ivr_prompt.h"
 
 struct event_base;
+struct media_net;
 struct media_stats;
 struct rtp_session;
 
@@ -41,6 +42,13 @@ struct rtp_session_params {
 	const struct sockaddr *remote;	/* from SDP; replaced by the source of
 					 * the caller's packets (symmetric RTP) */
 	socklen_t remote_len;
+	/* The sources symmetric RTP may latch on: the host of remote or of
+	 * signal_source (the INVITE's source, NULL when unknown), or one of
+	 * the networks (media_net.h). Packets from elsewhere are dropped, so
+	 * that a forged packet cannot turn the stream to a third party. */
+	const struct sockaddr *signal_source;
+	const struct media_net *networks;
+	int network_count;
 	int payload_type;		/* 0 or 8 */
 	int event_payload_type;		/* -1 for none */
 	int64_t media_timeout_ms;

@@ -4,6 +4,8 @@
  * and the media timeout.
  */
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -11,6 +13,7 @@
 #include <spandsp.h>
 
 #include "log.h"
+#include "media_net.h"
 #include "media_thread.h"
 #include "rtp_dtmf.h"
 #include "rtp_session_internal.h"
@@ -36,6 +39,37 @@ rtp_receive_digit(struct rtp_session *session, char digit,
 	    method == IVR_DTMF_RFC4733 ? "rfc4733" : "inband");
 	if (session->events.digit != NULL)
 		session->events.digit(session->arg, digit, method);
+}
+
+/* Whether a packet from from may come from the caller: its host is the
+ * SDP address's, the INVITE's source or inside channels.sip.media_networks.
+ * Symmetric RTP latches on such a source only, so a packet with a forged
+ * source cannot turn the stream to a third party. */
+static bool
+rtp_receive_source_allowed(struct rtp_session *session,
+    const struct sockaddr_storage *from)
+{
+	const struct sockaddr *address = (const struct sockaddr *)from;
+	char host[INET6_ADDRSTRLEN];
+
+	if (media_net_same_host(address,
+	    (const struct sockaddr *)&session->sdp_remote) ||
+	    (session->signal_source.ss_family != AF_UNSPEC &&
+	    media_net_same_host(address,
+	    (const struct sockaddr *)&session->signal_source)) ||
+	    media_net_contains(session->networks, session->network_count,
+	    address))
+		return true;
+	if (!session->foreign_logged) {
+		session->foreign_logged = true;
+		if (getnameinfo(address, sizeof *from, host, sizeof host, NULL,
+		    0, NI_NUMERICHOST) != 0)
+			snprintf(host, sizeof host, "unknown");
+		log_info(RTP_LOG, "RTP from an address outside the call and "
+		    "channels.sip.media_networks dropped call=%llu address=%s",
+		    (unsigned long long)session->call, host);
+	}
+	return false;
 }
 
 /* Sends to the source of the caller's first valid packet from now on. */
@@ -148,6 +182,8 @@ rtp_receive_packet(struct rtp_session *session, const uint8_t *data, size_t len,
 	 * re-INVITE clears the latch. */
 	if (session->latched && (from_len != session->remote_len ||
 	    memcmp(from, &session->remote, from_len) != 0))
+		return;
+	if (!session->latched && !rtp_receive_source_allowed(session, from))
 		return;
 	rtp_session_count(&session->stats->packets_received, 1);
 	session->last_receive_us = now;

@@ -363,6 +363,14 @@ rtp_session_init(struct rtp_session *session, struct event_base *base,
 	memcpy(&session->remote, params->remote, params->remote_len);
 	session->remote_len = params->remote_len;
 	session->remote_usable = rtp_session_address_usable(&session->remote);
+	if (params->signal_source != NULL &&
+	    (params->signal_source->sa_family == AF_INET ||
+	    params->signal_source->sa_family == AF_INET6))
+		memcpy(&session->signal_source, params->signal_source,
+		    params->signal_source->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	session->networks = params->networks;
+	session->network_count = params->network_count;
 	session->payload_type = params->payload_type;
 	session->event_payload_type = params->event_payload_type;
 	session->silence = params->payload_type == RTP_PT_PCMA ? 0xD5 : 0xFF;

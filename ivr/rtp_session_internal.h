@@ -49,6 +49,12 @@ struct rtp_session {
 	socklen_t remote_len;
 	bool remote_usable;		/* not 0.0.0.0, :: or port 0 */
 	bool latched;
+	/* Where the caller's packets may come from besides the SDP address
+	 * (rtp_session_params); a packet from elsewhere is dropped. */
+	struct sockaddr_storage signal_source;	/* AF_UNSPEC: none */
+	const struct media_net *networks;
+	int network_count;
+	bool foreign_logged;		/* one log line per call */
 
 	int payload_type;
 	int event_payload_type;

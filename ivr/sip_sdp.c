@@ -10,6 +10,7 @@
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/su_alloc.h>
 
+#include "media_net.h"
 #include "sip_sdp.h"
 
 /* Maximum offer length in bytes: a few streams with their attributes. */
@@ -130,6 +131,49 @@ sip_sdp_pick_codec(const sdp_media_t *media, struct sip_sdp_offer *offer)
 	return offer->payload_type >= 0;
 }
 
+/* Whether media offers PCMU or PCMA under a dynamic payload type. */
+static bool
+sip_sdp_dynamic_g711(const sdp_media_t *media)
+{
+	for (const sdp_rtpmap_t *map = media->m_rtpmaps; map != NULL;
+	    map = map->rm_next)
+		if (map->rm_encoding != NULL && map->rm_rate == 8000 &&
+		    map->rm_pt >= 96 &&
+		    (strcasecmp(map->rm_encoding, "PCMU") == 0 ||
+		    strcasecmp(map->rm_encoding, "PCMA") == 0))
+			return true;
+	return false;
+}
+
+/* Why the audio stream media cannot be answered, once its codec is known
+ * to be usable or not; sets *result to SIP_SDP_NO_CODEC or
+ * SIP_SDP_UNUSABLE. */
+static const char *
+sip_sdp_stream_problem(const sdp_session_t *session, const sdp_media_t *media,
+    bool codec, int *result)
+{
+	const sdp_connection_t *connection = media->m_connections != NULL ?
+	    media->m_connections : session->sdp_connection;
+	unsigned char binary[sizeof(struct in6_addr)];
+
+	*result = SIP_SDP_NO_CODEC;
+	if (media->m_proto != sdp_proto_rtp)
+		return SIP_SDP_NO_CODEC_TEXT;
+	if (!codec)
+		return sip_sdp_dynamic_g711(media) ? "PCMU and PCMA only under "
+		    "the static payload types 0 and 8" : SIP_SDP_NO_CODEC_TEXT;
+	*result = SIP_SDP_UNUSABLE;
+	if (media->m_port > 65535)
+		return "an audio port above 65535";
+	if (connection == NULL || connection->c_address == NULL)
+		return "no c= line for the audio stream";
+	if (inet_pton(connection->c_addrtype == sdp_addr_ip6 ? AF_INET6 :
+	    AF_INET, connection->c_address, binary) != 1)
+		return "a host name or an invalid address in c=, where a "
+		    "numeric address is needed";
+	return "an audio stream that cannot be answered";
+}
+
 /* Takes the stream's address, port and direction into offer. */
 static bool
 sip_sdp_take_stream(const sdp_session_t *session, const sdp_media_t *media,
@@ -182,37 +226,45 @@ static int
 sip_sdp_read_session(const sdp_session_t *session,
     struct sip_sdp_offer *offer, char *error, size_t error_size)
 {
+	const char *problem = NULL;
+	int result = SIP_SDP_NO_CODEC;
 	bool refused = false;
 
 	offer->chosen = -1;
 	for (const sdp_media_t *media = session->sdp_media; media != NULL;
 	    media = media->m_next) {
+		bool codec;
+
 		if (offer->media_count == SIP_SDP_MEDIA_MAX) {
 			sip_sdp_error(error, error_size, "too many m= lines");
 			return SIP_SDP_INVALID;
 		}
 		sip_sdp_keep_media(media, &offer->media[offer->media_count]);
 		if (offer->chosen < 0 && media->m_type == sdp_media_audio &&
-		    media->m_proto == sdp_proto_rtp && media->m_port != 0 &&
-		    media->m_port <= 65535 &&
-		    sip_sdp_pick_codec(media, offer) &&
-		    sip_sdp_take_stream(session, media, offer))
-			offer->chosen = offer->media_count;
+		    media->m_port != 0) {
+			codec = media->m_proto == sdp_proto_rtp &&
+			    sip_sdp_pick_codec(media, offer);
+			if (codec && media->m_port <= 65535 &&
+			    sip_sdp_take_stream(session, media, offer))
+				offer->chosen = offer->media_count;
+			else if (problem == NULL)
+				problem = sip_sdp_stream_problem(session, media,
+				    codec, &result);
+		}
 		if (media->m_type == sdp_media_audio && media->m_port == 0)
 			refused = true;
 		offer->media_count++;
 	}
-	if (offer->chosen < 0 && refused) {
+	if (offer->chosen >= 0)
+		return SIP_SDP_OK;
+	if (refused) {
 		sip_sdp_error(error, error_size, "the audio stream was "
 		    "refused with port 0");
 		return SIP_SDP_REFUSED;
 	}
-	if (offer->chosen < 0) {
-		sip_sdp_error(error, error_size, "no audio stream over RTP/AVP "
-		    "with PCMU or PCMA and a numeric address");
-		return SIP_SDP_NO_CODEC;
-	}
-	return SIP_SDP_OK;
+	sip_sdp_error(error, error_size, problem != NULL ? problem :
+	    SIP_SDP_NO_CODEC_TEXT);
+	return result;
 }
 
 int
@@ -326,6 +378,38 @@ sip_sdp_check_target(const struct sip_sdp_offer *offer, int local_family,
 		return 399;
 	}
 	return 0;
+}
+
+int
+sip_sdp_check_source(const struct sip_sdp_offer *offer,
+    const struct sockaddr *source, const struct media_net *nets, int count,
+    bool initial, char *error, size_t error_size)
+{
+	struct sockaddr_storage target;
+	socklen_t length;
+	char host[INET6_ADDRSTRLEN] = "unknown";
+
+	if (offer->hold_address && !initial)
+		return 0;
+	if (sip_sdp_remote(offer, &target, &length) != 0) {
+		sip_sdp_error(error, error_size, "an invalid address");
+		return 399;
+	}
+	if ((source != NULL && media_net_same_host(source,
+	    (const struct sockaddr *)&target)) ||
+	    media_net_contains(nets, count, (const struct sockaddr *)&target))
+		return 0;
+	if (source != NULL && source->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)source)->sin_addr,
+		    host, sizeof host);
+	else if (source != NULL && source->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)source)->sin6_addr, host,
+		    sizeof host);
+	snprintf(error, error_size, "RTP to %s is not sent: the address is "
+	    "neither the SIP source %s nor in channels.sip.media_networks",
+	    offer->address, host);
+	return 399;
 }
 
 const char *

@@ -25,7 +25,15 @@ enum sip_sdp_result {
 	SIP_SDP_INVALID = -1,	/* not SDP, even with bad lines dropped */
 	SIP_SDP_NO_CODEC = -2,	/* no audio stream with PCMU or PCMA */
 	SIP_SDP_REFUSED = -3,	/* the only audio streams have port 0 */
+	SIP_SDP_UNUSABLE = -4,	/* PCMU or PCMA, but no c= line, a host
+				 * name in c= or a port above 65535 */
 };
+
+/* The reason in error for SIP_SDP_NO_CODEC when no stream offers PCMU or
+ * PCMA at all. PCMU and PCMA are taken only under their static payload
+ * types 0 and 8 (RFC 3551); the same codec under a dynamic type gets its
+ * own reason. */
+#define SIP_SDP_NO_CODEC_TEXT "PCMU or PCMA over RTP/AVP only"
 
 /* One m= line of an offer, kept so that the answer can reject it with
  * port 0 in the same place. */
@@ -58,7 +66,9 @@ struct sip_sdp_offer {
  * the rest parsed again; offer->dropped_lines counts them. The first audio
  * stream over RTP/AVP with a port and PCMU or PCMA is chosen, the codec
  * that comes first in its format list. Returns SIP_SDP_OK, or
- * SIP_SDP_INVALID or SIP_SDP_NO_CODEC with a reason in error. */
+ * SIP_SDP_INVALID, SIP_SDP_NO_CODEC, SIP_SDP_REFUSED or SIP_SDP_UNUSABLE
+ * with a reason in error; for the last three, the reason is the first
+ * audio stream's, written for the Warning header (no quotes). */
 int sip_sdp_parse_offer(const char *body, size_t length,
     struct sip_sdp_offer *offer, char *error, size_t error_size);
 
@@ -112,6 +122,20 @@ int sip_sdp_remote(const struct sip_sdp_offer *offer,
  * error. */
 int sip_sdp_check_target(const struct sip_sdp_offer *offer,
     int local_family, bool initial, char *error, size_t error_size);
+
+struct media_net;
+
+/* Checks that the chosen stream of offer sends RTP to the host that sent
+ * the SIP request (source; NULL when unknown) or into one of the count
+ * networks of channels.sip.media_networks. A request's source over UDP
+ * can be forged, but a forger never sees the responses, so media to the
+ * source reaches at worst the forged address, and only after the ACK
+ * (sip_ua.h). As in sip_sdp_check_target, the unspecified address of a
+ * re-INVITE (initial false) passes. Returns 0, or 399 (RFC 3261 section
+ * 20.43) with the reason in error. */
+int sip_sdp_check_source(const struct sip_sdp_offer *offer,
+    const struct sockaddr *source, const struct media_net *nets, int count,
+    bool initial, char *error, size_t error_size);
 
 /* The a= direction attribute of the answer to direction. */
 const char *sip_sdp_answer_direction(enum ivr_direction direction);

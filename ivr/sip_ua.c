@@ -231,7 +231,7 @@ sip_ua_ack_timeout(struct sip_leg *leg)
 	log_warn(SIP_LOG, "call=%llu call_id=%s no ACK for the 200; nua sends "
 	    "BYE", (unsigned long long)leg->call, leg->call_id);
 	sip_ua_refer_cancel(leg);
-	leg->answer_pending = false;
+	leg->ack_pending = false;
 	leg->state = SIP_LEG_ENDING;
 	snprintf(leg->end_reason, sizeof leg->end_reason, "ack_timeout");
 	sip_ua_media_end(leg, "ack_timeout");
@@ -285,8 +285,8 @@ sip_ua_callback(nua_event_t event, int status, char const *phrase,
 		break;
 	case nua_i_ack:
 		if (leg != NULL && leg->state == SIP_LEG_ANSWERED &&
-		    leg->answer_pending)
-			sip_ua_offer_ack(leg, message);
+		    leg->ack_pending)
+			sip_ua_ack(leg, message);
 		break;
 	case nua_i_bye:
 		if (leg != NULL)

@@ -5,8 +5,11 @@
  *
  * A leg exists from an admitted INVITE until nua reports the call
  * terminated. While it rings (ring_ms) only the SIP thread tracks it. Once
- * answered, the media thread runs the call under the leg's id; after an
- * INVITE without SDP, only once the ACK brings the caller's answer. Whoever
+ * answered and acknowledged, the media thread runs the call under the
+ * leg's id: no RTP leaves before the ACK of the 200, because only a caller
+ * that received the 200 knows its To tag, and an INVITE with a forged UDP
+ * source never gets its 200 to the forger. After an INVITE without SDP
+ * the ACK also brings the caller's answer. Whoever
  * learns first that the call ended tells the other side: the SIP thread
  * posts IVR_MEDIA_END for a BYE from the caller, the media thread posts
  * IVR_SIP_HANGUP when its menu ends the call.
@@ -70,15 +73,18 @@ struct sip_leg {
 	char caller[IVR_PARTY_SIZE];
 	char callee[IVR_PARTY_SIZE];
 	char source[48];		/* the INVITE's source address */
+	struct sockaddr_storage source_address;	/* the same, ss_family
+						 * AF_UNSPEC when unknown */
 	int64_t started_at_ms;
 	int64_t answered_at_ms;
 
 	/* The INVITE had no SDP (RFC 3264 delayed offer): the 200 carries the
 	 * hub's offer and the ACK the caller's answer. */
 	bool delayed_offer;
-	/* The 200 with the hub's offer is sent and no ACK has come yet; the
-	 * media thread starts the call once the ACK's answer is read. */
-	bool answer_pending;
+	/* The 200 is sent and no ACK has come yet; the media thread starts
+	 * the call on the ACK (once its answer is read, for a delayed
+	 * offer). */
+	bool ack_pending;
 
 	/* The media thread took the call (IVR_MEDIA_START), so it stores
 	 * the call record. */
@@ -176,10 +182,14 @@ void sip_ua_invite(struct sip_thread *sip, nua_handle_t *handle,
  * thread the new address and direction. */
 void sip_ua_reinvite(struct sip_leg *leg, sip_t const *message);
 
-/* Answers a ringing leg with 200 and hands the call to the media thread;
- * for a delayed offer, sends the hub's offer in the 200 instead
- * (sip_ua_offer_send). */
+/* Answers a ringing leg with 200 carrying the SDP answer, or for a
+ * delayed offer the hub's offer (sip_ua_offer_send); the media starts on
+ * the ACK (sip_ua_ack). */
 void sip_ua_answer(struct sip_leg *leg);
+
+/* The ACK of the 200 in leg's dialog (nua matched it by its tags):
+ * starts the media, after reading the answer in it for a delayed offer. */
+void sip_ua_ack(struct sip_leg *leg, sip_t const *message);
 
 /* Hands the answered call to the media thread with leg's RTP socket and
  * the caller's SDP in leg->offer. Returns 0, or -1 when the media thread

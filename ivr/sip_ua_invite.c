@@ -32,18 +32,25 @@ sip_ua_number_served(const struct ivr_config *config, const char *user)
 	return false;
 }
 
-/* The numeric source address of the request being handled. */
+/* The source address of the request being handled, numeric in out and
+ * as a socket address in address (ss_family AF_UNSPEC when unknown). */
 static void
-sip_ua_source(struct sip_thread *sip, char *out, size_t size)
+sip_ua_source(struct sip_thread *sip, char *out, size_t size,
+    struct sockaddr_storage *address)
 {
 	msg_t *request = nua_current_request(sip->nua);
 	su_addrinfo_t *info = request != NULL ? msg_addrinfo(request) : NULL;
 
+	memset(address, 0, sizeof *address);
 	snprintf(out, size, "unknown");
 	if (info == NULL || info->ai_addr == NULL ||
 	    getnameinfo(info->ai_addr, (socklen_t)info->ai_addrlen, out,
-	    (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0)
+	    (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0) {
 		snprintf(out, size, "unknown");
+		return;
+	}
+	if (info->ai_addrlen <= sizeof *address)
+		memcpy(address, info->ai_addr, info->ai_addrlen);
 }
 
 /* Whether the INVITE's Accept, if any, takes application/sdp. */
@@ -80,12 +87,42 @@ sip_ua_reject(struct sip_thread *sip, nua_handle_t *handle, int status,
 	    TAG_END());
 }
 
-/* Checks the body of an INVITE and parses its offer. Returns 0, 1 for an
- * initial INVITE without a body (the hub then makes the offer), or -1
- * after answering the request with an error. */
+/* Checks where the offer would send RTP: sip_sdp_check_target, then
+ * sip_sdp_check_source against source, the initial INVITE's source
+ * address. Returns 0, or -1 after answering 488 with a Warning. */
+static int
+sip_ua_check_media(struct sip_thread *sip, nua_handle_t *handle,
+    const struct sip_sdp_offer *offer, const struct sockaddr_storage *source,
+    bool initial)
+{
+	const struct ivr_config *config = sip->config;
+	char error[256];
+	int result;
+
+	result = sip_sdp_check_target(offer, strchr(config->rtp_address,
+	    ':') != NULL ? AF_INET6 : AF_INET, initial, error, sizeof error);
+	if (result == 0)
+		result = sip_sdp_check_source(offer,
+		    source->ss_family != AF_UNSPEC ?
+		    (const struct sockaddr *)source : NULL,
+		    config->media_networks, config->media_network_count,
+		    initial, error, sizeof error);
+	if (result == 0)
+		return 0;
+	log_info(SIP_LOG, "SDP offer rejected: %s address=%s port=%u", error,
+	    offer->address, offer->port);
+	sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, result, error);
+	return -1;
+}
+
+/* Checks the body of an INVITE and parses its offer; source is the
+ * initial INVITE's source address. Returns 0, 1 for an initial INVITE
+ * without a body (the hub then makes the offer), or -1 after answering
+ * the request with an error. */
 static int
 sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
-    sip_t const *message, struct sip_sdp_offer *offer, bool initial)
+    sip_t const *message, struct sip_sdp_offer *offer,
+    const struct sockaddr_storage *source, bool initial)
 {
 	const sip_payload_t *payload = message->sip_payload;
 	const char *type = message->sip_content_type != NULL ?
@@ -109,11 +146,10 @@ sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
 	result = sip_sdp_parse_offer(payload->pl_data, payload->pl_len, offer,
 	    error, sizeof error);
 	if (result == SIP_SDP_NO_CODEC) {
-		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 305,
-		    "PCMU or PCMA over RTP/AVP only");
+		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 305, error);
 		return -1;
 	}
-	if (result == SIP_SDP_REFUSED) {
+	if (result == SIP_SDP_REFUSED || result == SIP_SDP_UNUSABLE) {
 		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, 399, error);
 		return -1;
 	}
@@ -123,16 +159,7 @@ sip_ua_read_offer(struct sip_thread *sip, nua_handle_t *handle,
 		    "invalid SDP offer");
 		return -1;
 	}
-	result = sip_sdp_check_target(offer, strchr(sip->config->rtp_address,
-	    ':') != NULL ? AF_INET6 : AF_INET, initial, error, sizeof error);
-	if (result != 0) {
-		log_info(SIP_LOG, "SDP offer rejected: %s address=%s port=%u",
-		    error, offer->address, offer->port);
-		sip_ua_reject(sip, handle, SIP_488_NOT_ACCEPTABLE, result,
-		    error);
-		return -1;
-	}
-	return 0;
+	return sip_ua_check_media(sip, handle, offer, source, initial);
 }
 
 /* Opens a non-blocking UDP socket on a free even port of the range on
@@ -196,8 +223,10 @@ sip_ua_user(const url_t *url, char *out, size_t size)
 /* Fills leg from the INVITE; offer is NULL when it had no SDP. */
 static void
 sip_ua_leg_fill(struct sip_leg *leg, sip_t const *message,
-    const struct sip_sdp_offer *offer, const char *source)
+    const struct sip_sdp_offer *offer, const char *source,
+    const struct sockaddr_storage *source_address)
 {
+	leg->source_address = *source_address;
 	if (offer != NULL)
 		leg->offer = *offer;
 	leg->delayed_offer = offer == NULL;
@@ -290,6 +319,7 @@ sip_ua_invite(struct sip_thread *sip, nua_handle_t *handle,
     sip_t const *message)
 {
 	struct sip_sdp_offer offer;
+	struct sockaddr_storage source_address;
 	char source[48];
 	struct sip_leg *leg;
 	int has_offer;
@@ -299,17 +329,18 @@ sip_ua_invite(struct sip_thread *sip, nua_handle_t *handle,
 		nua_respond(handle, SIP_404_NOT_FOUND, TAG_END());
 		return;
 	}
-	sip_ua_source(sip, source, sizeof source);
+	sip_ua_source(sip, source, sizeof source, &source_address);
 	if (sip_ua_admit(sip, handle, source) != 0 ||
 	    (has_offer = sip_ua_read_offer(sip, handle, message, &offer,
-	    true)) < 0)
+	    &source_address, true)) < 0)
 		return;
 	if ((leg = sip_thread_leg_new(sip, handle)) == NULL) {
 		log_error(SIP_LOG, "out of memory for a call source=%s", source);
 		nua_respond(handle, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
 		return;
 	}
-	sip_ua_leg_fill(leg, message, has_offer == 0 ? &offer : NULL, source);
+	sip_ua_leg_fill(leg, message, has_offer == 0 ? &offer : NULL, source,
+	    &source_address);
 	if (leg->delayed_offer)
 		log_info(SIP_LOG, "call=%llu INVITE call_id=%s source=%s "
 		    "without SDP: the 200 carries the offer",
@@ -370,6 +401,7 @@ sip_ua_media_start(struct sip_leg *leg)
 		return -1;
 	message->rtp_fd = leg->rtp_fd;
 	message->rtp_port = leg->rtp_port;
+	message->source = leg->source_address;
 	snprintf(message->call_id, sizeof message->call_id, "%s",
 	    leg->call_id);
 	snprintf(message->caller, sizeof message->caller, "%s", leg->caller);
@@ -402,6 +434,19 @@ sip_ua_answer(struct sip_leg *leg)
 	    SIPTAG_PAYLOAD_STR(answer), TAG_END());
 	leg->state = SIP_LEG_ANSWERED;
 	leg->answered_at_ms = sip_thread_now_ms();
+	leg->ack_pending = true;
+	log_info(SIP_LOG, "call=%llu answered port=%u, waiting for the ACK",
+	    (unsigned long long)leg->call, leg->rtp_port);
+}
+
+void
+sip_ua_ack(struct sip_leg *leg, sip_t const *message)
+{
+	leg->ack_pending = false;
+	if (leg->delayed_offer) {
+		sip_ua_offer_ack(leg, message);
+		return;
+	}
 	if (sip_ua_media_start(leg) != 0) {
 		log_error(SIP_LOG, "call=%llu media thread rejected the call",
 		    (unsigned long long)leg->call);
@@ -410,8 +455,8 @@ sip_ua_answer(struct sip_leg *leg)
 	}
 	leg->media_owned = true;
 	leg->media_running = true;
-	log_info(SIP_LOG, "call=%llu answered port=%u",
-	    (unsigned long long)leg->call, leg->rtp_port);
+	log_info(SIP_LOG, "call=%llu ACK, media started",
+	    (unsigned long long)leg->call);
 }
 
 void
@@ -424,7 +469,7 @@ sip_ua_reinvite(struct sip_leg *leg, sip_t const *message)
 
 	/* Until the ACK brings the answer to the hub's offer, that offer is
 	 * still open (RFC 3264 section 4). */
-	if (leg->state != SIP_LEG_ANSWERED || leg->answer_pending) {
+	if (leg->state != SIP_LEG_ANSWERED || leg->ack_pending) {
 		nua_respond(leg->handle, SIP_491_REQUEST_PENDING, TAG_END());
 		return;
 	}
@@ -433,7 +478,7 @@ sip_ua_reinvite(struct sip_leg *leg, sip_t const *message)
 	if (message->sip_payload == NULL || message->sip_payload->pl_len == 0)
 		offer = leg->offer;
 	else if (sip_ua_read_offer(sip, leg->handle, message, &offer,
-	    false) != 0)
+	    &leg->source_address, false) != 0)
 		return;
 	leg->offer = offer;
 	if (sip_ua_build_answer(leg, answer, sizeof answer) < 0) {

@@ -33,7 +33,7 @@ sip_ua_offer_send(struct sip_leg *leg)
 	    SIPTAG_PAYLOAD_STR(offer), TAG_END());
 	leg->state = SIP_LEG_ANSWERED;
 	leg->answered_at_ms = sip_thread_now_ms();
-	leg->answer_pending = true;
+	leg->ack_pending = true;
 	log_info(SIP_LOG, "call=%llu answered with an SDP offer port=%u, "
 	    "waiting for the answer in the ACK", (unsigned long long)leg->call,
 	    leg->rtp_port);
@@ -73,10 +73,9 @@ sip_ua_offer_read_answer(struct sip_leg *leg, sip_t const *message,
 		return "the ACK's body is not application/sdp";
 	result = sip_sdp_parse_answer(payload->pl_data, payload->pl_len,
 	    answer, detail, detail_size);
-	if (result == SIP_SDP_NO_CODEC)
-		return "PCMU or PCMA over RTP/AVP only";
-	if (result == SIP_SDP_REFUSED)
-		return "the audio stream was refused with port 0";
+	if (result == SIP_SDP_NO_CODEC || result == SIP_SDP_REFUSED ||
+	    result == SIP_SDP_UNUSABLE)
+		return detail;
 	if (result != SIP_SDP_OK) {
 		log_info(SIP_LOG, "call=%llu invalid SDP answer: %s",
 		    (unsigned long long)leg->call, detail);
@@ -85,6 +84,13 @@ sip_ua_offer_read_answer(struct sip_leg *leg, sip_t const *message,
 	result = sip_sdp_check_target(answer, strchr(
 	    leg->sip->config->rtp_address, ':') != NULL ? AF_INET6 : AF_INET,
 	    true, detail, detail_size);
+	if (result == 0)
+		result = sip_sdp_check_source(answer,
+		    leg->source_address.ss_family != AF_UNSPEC ?
+		    (const struct sockaddr *)&leg->source_address : NULL,
+		    leg->sip->config->media_networks,
+		    leg->sip->config->media_network_count, true, detail,
+		    detail_size);
 	if (result != 0) {
 		log_info(SIP_LOG, "call=%llu SDP answer rejected: %s "
 		    "address=%s port=%u", (unsigned long long)leg->call,
@@ -101,7 +107,6 @@ sip_ua_offer_ack(struct sip_leg *leg, sip_t const *message)
 	char detail[256] = "";
 	const char *problem;
 
-	leg->answer_pending = false;
 	problem = sip_ua_offer_read_answer(leg, message, &answer, detail,
 	    sizeof detail);
 	if (problem != NULL) {

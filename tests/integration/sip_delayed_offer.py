@@ -8,6 +8,7 @@ MODE is the caller's move after the hub's 200 (after its 180 for cancel):
   text       ACK with a text/plain body
   g722       ACK with an answer that takes only G.722
   multicast  ACK with an answer naming 224.0.0.1
+  other      ACK with an answer naming 127.0.0.2, not the caller's address
   two        ACK with an answer of two m= lines
   bye        BYE, no ACK
   cancel     CANCEL after the 180, ACK for the 487
@@ -27,6 +28,8 @@ ANSWERS = {
              "127.0.0.1"),
     "multicast": ("m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
                   "224.0.0.1"),
+    "other": ("m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
+              "127.0.0.2"),
     "two": ("m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
             "m=video 7002 RTP/AVP 31\r\n", "127.0.0.1"),
 }

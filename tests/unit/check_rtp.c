@@ -21,6 +21,7 @@
 
 #include "check_loop.h"
 #include "check_suites.h"
+#include "media_net.h"
 #include "media_thread.h"
 #include "rtp.h"
 #include "rtp_dtmf.h"
@@ -373,7 +374,7 @@ static int check_rtp_session_fd;
 static struct sockaddr_in check_rtp_session_addr;
 
 static int
-check_rtp_socket(struct sockaddr_in *addr)
+check_rtp_socket_at(struct sockaddr_in *addr, uint32_t host)
 {
 	socklen_t len = sizeof(*addr);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -381,10 +382,16 @@ check_rtp_socket(struct sockaddr_in *addr)
 	ck_assert_int_ge(fd, 0);
 	memset(addr, 0, sizeof(*addr));
 	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr->sin_addr.s_addr = htonl(host);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)addr, &len), 0);
 	return fd;
+}
+
+static int
+check_rtp_socket(struct sockaddr_in *addr)
+{
+	return check_rtp_socket_at(addr, INADDR_LOOPBACK);
 }
 
 static void
@@ -410,14 +417,20 @@ check_rtp_sink_read(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-check_rtp_sink_open(struct check_rtp_sink *sink)
+check_rtp_sink_open_at(struct check_rtp_sink *sink, uint32_t host)
 {
 	memset(sink, 0, sizeof(*sink));
-	sink->fd = check_rtp_socket(&sink->addr);
+	sink->fd = check_rtp_socket_at(&sink->addr, host);
 	sink->event = event_new(check_rtp_base, sink->fd, EV_READ | EV_PERSIST,
 	    check_rtp_sink_read, sink);
 	ck_assert_ptr_nonnull(sink->event);
 	event_add(sink->event, NULL);
+}
+
+static void
+check_rtp_sink_open(struct check_rtp_sink *sink)
+{
+	check_rtp_sink_open_at(sink, INADDR_LOOPBACK);
 }
 
 static void
@@ -525,9 +538,14 @@ check_rtp_new_base(void)
 	return base;
 }
 
+/* channels.sip.media_networks of the next check_rtp_open. */
+static struct media_net check_rtp_networks[1];
+static int check_rtp_network_count;
+
 static void
 check_rtp_setup(void)
 {
+	check_rtp_network_count = 0;
 	check_rtp_base = check_rtp_new_base();
 	memset(&check_rtp_stats, 0, sizeof(check_rtp_stats));
 	memset(&check_rtp_call, 0, sizeof(check_rtp_call));
@@ -559,6 +577,8 @@ check_rtp_open(int payload_type, int event_payload_type, int64_t timeout_ms)
 		.event_payload_type = event_payload_type,
 		.media_timeout_ms = timeout_ms,
 		.stats = &check_rtp_stats,
+		.networks = check_rtp_networks,
+		.network_count = check_rtp_network_count,
 	};
 
 	check_rtp_session = rtp_session_new(check_rtp_base, &params,
@@ -905,6 +925,50 @@ START_TEST(rtp_session_ignores_other_sources_once_latched)
 }
 END_TEST
 
+/* 127.0.0.2 is neither the SDP address (127.0.0.1) nor the INVITE's source
+ * (none here), so its packets neither move the stream nor give keys. */
+START_TEST(rtp_session_no_latch_outside_call)
+{
+	struct check_rtp_sink other;
+	struct rtp_header key = {
+		.payload_type = CHECK_RTP_EVENT_PT,
+		.sequence = 2,
+		.timestamp = 4000,
+		.ssrc = 0x23,
+	};
+	uint8_t payload[4] = { 9, 0x80 | 10, 0, 160 };
+	size_t before;
+
+	check_rtp_open(RTP_PT_PCMU, CHECK_RTP_EVENT_PT, 0);
+	check_rtp_sink_open_at(&other, INADDR_LOOPBACK + 1);
+	ck_assert(check_rtp_wait_packets(&check_rtp_caller, 2, 1000));
+	check_rtp_send_audio(other.fd, 0x22, 1, 160, NULL);
+	check_rtp_send(other.fd, &key, payload, sizeof(payload));
+	before = check_rtp_caller.count;
+	check_rtp_run_for(100);
+	ck_assert_uint_eq(other.count, 0);
+	ck_assert_uint_gt(check_rtp_caller.count, before);
+	ck_assert_str_eq(check_rtp_call.digits, "");
+	check_rtp_sink_close(&other);
+}
+END_TEST
+
+START_TEST(rtp_session_latches_inside_networks)
+{
+	struct check_rtp_sink other;
+
+	ck_assert_int_eq(media_net_parse("127.0.0.2/32",
+	    &check_rtp_networks[0]), 0);
+	check_rtp_network_count = 1;
+	check_rtp_open(RTP_PT_PCMU, CHECK_RTP_EVENT_PT, 0);
+	check_rtp_sink_open_at(&other, INADDR_LOOPBACK + 1);
+	ck_assert(check_rtp_wait_packets(&check_rtp_caller, 2, 1000));
+	check_rtp_send_audio(other.fd, 0x22, 1, 160, NULL);
+	ck_assert(check_rtp_wait_packets(&other, 3, 1000));
+	check_rtp_sink_close(&other);
+}
+END_TEST
+
 START_TEST(rtp_session_update_moves_remote)
 {
 	struct check_rtp_sink moved;
@@ -1233,6 +1297,8 @@ rtp_suite(void)
 	tcase_add_test(session, rtp_session_inband_off_after_event);
 	tcase_add_test(session, rtp_session_latches_on_caller);
 	tcase_add_test(session, rtp_session_ignores_other_sources_once_latched);
+	tcase_add_test(session, rtp_session_no_latch_outside_call);
+	tcase_add_test(session, rtp_session_latches_inside_networks);
 	tcase_add_test(session, rtp_session_update_moves_remote);
 	tcase_add_test(session, rtp_session_hold_stops_sending);
 	tcase_add_test(session, rtp_session_unspecified_remote);

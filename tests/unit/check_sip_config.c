@@ -8,6 +8,7 @@
 
 #include "check_suites.h"
 #include "ivr.h"
+#include "media_net.h"
 #include "module.h"
 
 static char check_sip_dir[64];
@@ -156,7 +157,12 @@ START_TEST(config_all_keys)
 	    "\"prompts_override_dir\": \"o\", "
 	    "\"transfer_uri\": \"sip:desk@127.0.0.1:5090\", "
 	    "\"transfer_timeout_seconds\": 7, \"recordings_dir\": \"rec\", "
-	    "\"trace\": true}", &err) == 0, "%s", err.message);
+	    "\"trace\": true, \"media_networks\": [\"10.20.0.0/16\", "
+	    "\"2001:db8::/32\", \"192.0.2.7\"]}", &err) == 0, "%s",
+	    err.message);
+	ck_assert_int_eq(check_sip_parsed.media_network_count, 3);
+	ck_assert_uint_eq(check_sip_parsed.media_networks[0].prefix, 16);
+	ck_assert_uint_eq(check_sip_parsed.media_networks[2].prefix, 32);
 	ck_assert_str_eq(check_sip_parsed.domain, "hotline.example.org");
 	ck_assert_int_eq(check_sip_parsed.number_count, 2);
 	ck_assert_str_eq(check_sip_parsed.numbers[1], "+842838221022");
@@ -234,6 +240,18 @@ START_TEST(config_errors_name_key)
 	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
 	    "\"resolv_conf\": \"resolv.conf\", \"ring_ms\": -1}",
 	    "channels.sip.ring_ms");
+	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
+	    "\"resolv_conf\": \"resolv.conf\", "
+	    "\"media_networks\": [\"10.20.1.0/16\"]}",
+	    "channels.sip.media_networks");
+	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
+	    "\"resolv_conf\": \"resolv.conf\", "
+	    "\"media_networks\": [\"pbx.example.org\"]}",
+	    "channels.sip.media_networks");
+	check_sip_rejected("{\"listen\": \"127.0.0.1:5060\", "
+	    "\"resolv_conf\": \"resolv.conf\", "
+	    "\"media_networks\": \"10.20.0.0/16\"}",
+	    "channels.sip.media_networks");
 	check_sip_dir_remove();
 }
 END_TEST

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "check_suites.h"
+#include "media_net.h"
 #include "sip_sdp.h"
 
 #define CHECK_SDP_RFC4475 TEST_CASES_DIR "/sip/rfc4475"
@@ -633,6 +636,199 @@ START_TEST(sdp_answer_rejections)
 }
 END_TEST
 
+/* Parses a one-stream offer whose c= and m= lines are given, expecting
+ * result, and asserts the reason written for the Warning. */
+static void
+check_sdp_reason(const char *connection, const char *media, int expected,
+    const char *reason)
+{
+	char text[512], error[256] = "";
+	struct sip_sdp_offer offer;
+
+	snprintf(text, sizeof text, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\n%st=0 0\r\n%s", connection, media);
+	ck_assert_int_eq(sip_sdp_parse_offer(text, strlen(text), &offer, error,
+	    sizeof error), expected);
+	ck_assert_str_eq(error, reason);
+}
+
+START_TEST(sdp_rejection_reasons)
+{
+	check_sdp_reason("c=IN IP4 localhost\r\n",
+	    "m=audio 19300 RTP/AVP 0\r\n", SIP_SDP_UNUSABLE,
+	    "a host name or an invalid address in c=, where a numeric "
+	    "address is needed");
+	check_sdp_reason("c=IN IP4 example.com\r\n",
+	    "m=audio 19300 RTP/AVP 0\r\n", SIP_SDP_UNUSABLE,
+	    "a host name or an invalid address in c=, where a numeric "
+	    "address is needed");
+	check_sdp_reason("c=IN IP4 127.0.0.1\r\n",
+	    "m=audio 70000 RTP/AVP 0\r\n", SIP_SDP_UNUSABLE,
+	    "an audio port above 65535");
+	check_sdp_reason("c=IN IP4 127.0.0.1\r\n",
+	    "m=audio 19300 RTP/AVP 96\r\na=rtpmap:96 PCMU/8000\r\n",
+	    SIP_SDP_NO_CODEC,
+	    "PCMU and PCMA only under the static payload types 0 and 8");
+	check_sdp_reason("c=IN IP4 127.0.0.1\r\n",
+	    "m=audio 19300 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n",
+	    SIP_SDP_NO_CODEC, SIP_SDP_NO_CODEC_TEXT);
+	check_sdp_reason("c=IN IP4 127.0.0.1\r\n",
+	    "m=audio 19300 RTP/SAVP 0\r\n", SIP_SDP_NO_CODEC,
+	    SIP_SDP_NO_CODEC_TEXT);
+	/* A usable second stream is still chosen after an unusable one. */
+	check_sdp_reason("c=IN IP4 127.0.0.1\r\n",
+	    "m=audio 70000 RTP/AVP 0\r\nm=audio 19300 RTP/AVP 8\r\n",
+	    SIP_SDP_OK, "");
+}
+END_TEST
+
+static struct sockaddr_storage check_sdp_address;
+
+/* check_sdp_address set to address (IPv4 or IPv6) and port 5060. */
+static const struct sockaddr *
+check_sdp_sockaddr(const char *address)
+{
+	memset(&check_sdp_address, 0, sizeof check_sdp_address);
+	if (strchr(address, ':') != NULL) {
+		struct sockaddr_in6 *in6 =
+		    (struct sockaddr_in6 *)&check_sdp_address;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(5060);
+		ck_assert_int_eq(inet_pton(AF_INET6, address, &in6->sin6_addr),
+		    1);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&check_sdp_address;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(5060);
+		ck_assert_int_eq(inet_pton(AF_INET, address, &in->sin_addr), 1);
+	}
+	return (const struct sockaddr *)&check_sdp_address;
+}
+
+START_TEST(media_net_parse_forms)
+{
+	static const char *valid[] = { "10.20.0.0/16", "127.0.0.2",
+	    "0.0.0.0/0", "192.0.2.128/25", "2001:db8::/32", "::1",
+	    "fd00::/8", "10.0.0.1/32" };
+	static const char *invalid[] = { "", "/16", "10.20.0.0/", "10.20.1.0/16",
+	    "10.20.0.0/33", "10.20.0.0/-1", "10.20.0.0/16x", "10.20.0/16",
+	    "example.com", "2001:db8::1/32", "::/129", "10.20.0.0/ 16",
+	    "10.20.0.0/16/8" };
+	struct media_net net;
+
+	for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
+		ck_assert_msg(media_net_parse(valid[i], &net) == 0,
+		    "\"%s\" refused", valid[i]);
+	for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+		ck_assert_msg(media_net_parse(invalid[i], &net) != 0,
+		    "\"%s\" taken", invalid[i]);
+	ck_assert_int_eq(media_net_parse("192.0.2.128/25", &net), 0);
+	ck_assert_int_eq(net.family, AF_INET);
+	ck_assert_uint_eq(net.prefix, 25);
+	ck_assert_int_eq(media_net_parse("127.0.0.2", &net), 0);
+	ck_assert_uint_eq(net.prefix, 32);
+}
+END_TEST
+
+START_TEST(media_net_matching)
+{
+	struct media_net nets[3];
+
+	ck_assert_int_eq(media_net_parse("10.20.0.0/16", &nets[0]), 0);
+	ck_assert_int_eq(media_net_parse("192.0.2.128/25", &nets[1]), 0);
+	ck_assert_int_eq(media_net_parse("2001:db8::/32", &nets[2]), 0);
+	ck_assert(media_net_contains(nets, 3, check_sdp_sockaddr("10.20.0.0")));
+	ck_assert(media_net_contains(nets, 3,
+	    check_sdp_sockaddr("10.20.255.255")));
+	ck_assert(!media_net_contains(nets, 3, check_sdp_sockaddr("10.21.0.1")));
+	ck_assert(media_net_contains(nets, 3,
+	    check_sdp_sockaddr("192.0.2.200")));
+	ck_assert(!media_net_contains(nets, 3,
+	    check_sdp_sockaddr("192.0.2.127")));
+	ck_assert(media_net_contains(nets, 3,
+	    check_sdp_sockaddr("2001:db8:ffff::1")));
+	ck_assert(!media_net_contains(nets, 3,
+	    check_sdp_sockaddr("2001:db9::1")));
+	/* An IPv4-mapped IPv6 address is its IPv4 address. */
+	ck_assert(media_net_contains(nets, 3,
+	    check_sdp_sockaddr("::ffff:10.20.3.4")));
+	ck_assert(!media_net_contains(nets, 0, check_sdp_sockaddr("10.20.0.1")));
+	ck_assert_int_eq(media_net_parse("0.0.0.0/0", &nets[0]), 0);
+	ck_assert(media_net_contains(nets, 1, check_sdp_sockaddr("8.8.8.8")));
+	ck_assert(!media_net_contains(nets, 1, check_sdp_sockaddr("::1")));
+}
+END_TEST
+
+START_TEST(media_net_same_hosts)
+{
+	struct sockaddr_storage a;
+
+	memcpy(&a, check_sdp_sockaddr("127.0.0.1"), sizeof a);
+	((struct sockaddr_in *)&a)->sin_port = htons(40000);
+	ck_assert(media_net_same_host((const struct sockaddr *)&a,
+	    check_sdp_sockaddr("127.0.0.1")));
+	ck_assert(!media_net_same_host((const struct sockaddr *)&a,
+	    check_sdp_sockaddr("127.0.0.2")));
+	ck_assert(media_net_same_host((const struct sockaddr *)&a,
+	    check_sdp_sockaddr("::ffff:127.0.0.1")));
+	ck_assert(!media_net_same_host((const struct sockaddr *)&a,
+	    check_sdp_sockaddr("::1")));
+}
+END_TEST
+
+/* sip_sdp_check_source on an offer to address:19300 from source. */
+static int
+check_sdp_source(const char *address, const char *source,
+    const struct media_net *nets, int count, bool initial, char *error)
+{
+	char text[512];
+	struct sip_sdp_offer offer;
+	const char *family = strchr(address, ':') != NULL ? "IP6" : "IP4";
+
+	snprintf(text, sizeof text, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\n"
+	    "c=IN %s %s\r\nt=0 0\r\nm=audio 19300 RTP/AVP 0\r\n", family,
+	    address, family, address);
+	check_sdp_parse(text, strlen(text), &offer, SIP_SDP_OK);
+	error[0] = '\0';
+	return sip_sdp_check_source(&offer, source != NULL ?
+	    check_sdp_sockaddr(source) : NULL, nets, count, initial, error,
+	    256);
+}
+
+START_TEST(sdp_source_rules)
+{
+	struct media_net nets[1];
+	char error[256];
+
+	ck_assert_int_eq(check_sdp_source("127.0.0.1", "127.0.0.1", NULL, 0,
+	    true, error), 0);
+	ck_assert_int_eq(check_sdp_source("127.0.0.2", "127.0.0.1", NULL, 0,
+	    true, error), 399);
+	ck_assert_str_eq(error, "RTP to 127.0.0.2 is not sent: the address is "
+	    "neither the SIP source 127.0.0.1 nor in "
+	    "channels.sip.media_networks");
+	ck_assert_int_eq(check_sdp_source("10.1.2.3", NULL, NULL, 0, true,
+	    error), 399);
+	ck_assert_ptr_nonnull(strstr(error, "SIP source unknown"));
+	ck_assert_int_eq(media_net_parse("127.0.0.0/30", &nets[0]), 0);
+	ck_assert_int_eq(check_sdp_source("127.0.0.2", "127.0.0.1", nets, 1,
+	    true, error), 0);
+	ck_assert_int_eq(check_sdp_source("127.0.0.4", "127.0.0.1", nets, 1,
+	    true, error), 399);
+	ck_assert_int_eq(check_sdp_source("::1", "::1", NULL, 0, true,
+	    error), 0);
+	ck_assert_int_eq(check_sdp_source("::1", "127.0.0.1", NULL, 0, true,
+	    error), 399);
+	/* 0.0.0.0 in a re-INVITE is a hold, not a destination. */
+	ck_assert_int_eq(check_sdp_source("0.0.0.0", "127.0.0.1", NULL, 0,
+	    false, error), 0);
+	ck_assert_int_eq(check_sdp_source("0.0.0.0", "127.0.0.1", NULL, 0,
+	    true, error), 399);
+}
+END_TEST
+
 Suite *
 sip_sdp_suite(void)
 {
@@ -668,6 +864,11 @@ sip_sdp_suite(void)
 	tcase_add_test(tc, sdp_answer_event_type_of_offer);
 	tcase_add_test(tc, sdp_answer_recvonly_kept);
 	tcase_add_test(tc, sdp_answer_rejections);
+	tcase_add_test(tc, sdp_rejection_reasons);
+	tcase_add_test(tc, sdp_source_rules);
+	tcase_add_test(tc, media_net_parse_forms);
+	tcase_add_test(tc, media_net_matching);
+	tcase_add_test(tc, media_net_same_hosts);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
