@@ -187,6 +187,10 @@ void sip_ua_reinvite(struct sip_leg *leg, sip_t const *message);
  * the ACK (sip_ua_ack). */
 void sip_ua_answer(struct sip_leg *leg);
 
+/* Sends 200 with sdp as its body on a ringing leg, marks it answered and
+ * waiting for the ACK. */
+void sip_ua_respond_answered(struct sip_leg *leg, const char *sdp);
+
 /* The ACK of the 200 in leg's dialog (nua matched it by its tags):
  * starts the media, after reading the answer in it for a delayed offer. */
 void sip_ua_ack(struct sip_leg *leg, sip_t const *message);

@@ -429,14 +429,20 @@ sip_ua_answer(struct sip_leg *leg)
 		sip_ua_hangup(leg, "error");
 		return;
 	}
+	sip_ua_respond_answered(leg, answer);
+	log_info(SIP_LOG, "call=%llu answered port=%u, waiting for the ACK",
+	    (unsigned long long)leg->call, leg->rtp_port);
+}
+
+void
+sip_ua_respond_answered(struct sip_leg *leg, const char *sdp)
+{
 	nua_respond(leg->handle, SIP_200_OK,
 	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-	    SIPTAG_PAYLOAD_STR(answer), TAG_END());
+	    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	leg->state = SIP_LEG_ANSWERED;
 	leg->answered_at_ms = sip_thread_now_ms();
 	leg->ack_pending = true;
-	log_info(SIP_LOG, "call=%llu answered port=%u, waiting for the ACK",
-	    (unsigned long long)leg->call, leg->rtp_port);
 }
 
 void

@@ -28,12 +28,7 @@ sip_ua_offer_send(struct sip_leg *leg)
 		sip_ua_hangup(leg, "error");
 		return;
 	}
-	nua_respond(leg->handle, SIP_200_OK,
-	    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-	    SIPTAG_PAYLOAD_STR(offer), TAG_END());
-	leg->state = SIP_LEG_ANSWERED;
-	leg->answered_at_ms = sip_thread_now_ms();
-	leg->ack_pending = true;
+	sip_ua_respond_answered(leg, offer);
 	log_info(SIP_LOG, "call=%llu answered with an SDP offer port=%u, "
 	    "waiting for the answer in the ACK", (unsigned long long)leg->call,
 	    leg->rtp_port);

@@ -23,7 +23,8 @@ import socket
 import struct
 import sys
 import time
-import uuid
+
+from sip_udp_caller import Call
 
 SDP = ("v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 %s\r\n"
        "t=0 0\r\nm=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
@@ -58,57 +59,6 @@ def listen(listeners, seconds):
         for listener in listeners:
             listener.drain()
         time.sleep(0.005)
-
-
-class Call:
-    def __init__(self, hub_port, user):
-        self.hub = ("127.0.0.1", hub_port)
-        self.uri = "sip:%s@127.0.0.1:%d" % (user, hub_port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.call_id = uuid.uuid4().hex + "@127.0.0.1"
-        self.tag = uuid.uuid4().hex[:8]
-        self.to = "<sip:%s@127.0.0.1>" % user
-
-    def request(self, method, uri, cseq, headers="", body="", branch=None):
-        """Sends a request; an ACK of an error passes the INVITE's
-        branch."""
-        branch = branch or "z9hG4bK" + uuid.uuid4().hex
-        if method == "INVITE":
-            self.invite_branch = branch
-        text = ("%s %s SIP/2.0\r\n"
-                "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
-                "From: <sip:0912345678@127.0.0.1>;tag=%s\r\nTo: %s\r\n"
-                "Call-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n"
-                "Contact: <sip:caller@127.0.0.1:%d>\r\n%s"
-                "Content-Length: %d\r\n\r\n%s"
-                % (method, uri, self.port, branch, self.tag, self.to,
-                   self.call_id, cseq, method, self.port, headers,
-                   len(body.encode()), body))
-        self.sock.sendto(text.encode(), self.hub)
-
-    def response(self, method, seconds=10):
-        """The next final response to method as (first line, headers,
-        body); 1xx are skipped, and a request from the hub is answered."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                data = self.sock.recv(65536).decode("latin-1")
-            except socket.timeout:
-                return None
-            head, _, body = data.partition("\r\n\r\n")
-            lines = head.split("\r\n")
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers.setdefault(name.strip().lower(), value.strip())
-            if (lines[0].startswith("SIP/2.0 ") and
-                    headers.get("cseq", "").endswith(method) and
-                    int(lines[0].split()[1]) >= 200):
-                return lines[0], headers, body
-        return None
 
 
 def rtp_port_of(body):
