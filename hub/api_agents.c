@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "api_auth.h"
+#include "api_desk_internal.h"
 #include "auth_internal.h"
 #include "clock.h"
 #include "config.h"
@@ -165,6 +166,7 @@ api_agents_parse_departments(struct api_agent_change *change, json_t *value)
 		bool repeated = false;
 
 		if (id == NULL || desk_department_find(desk, id) == NULL ||
+		    api_desk_department_deleting(id) ||
 		    strlen(id) > AUTH_DEPARTMENT_ID_MAX)
 			return false;
 		for (size_t i = 0; i < agent->department_count; i++)

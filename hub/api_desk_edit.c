@@ -48,7 +48,7 @@ struct api_desk_edit {
 static struct {
 	struct api_desk_edit *head;
 	struct api_desk_edit *tail;
-	bool storing;
+	struct api_desk_edit *storing;	/* NULL when none is */
 } api_desk_queue;
 
 static void api_desk_edit_next(void);
@@ -264,7 +264,7 @@ api_desk_edit_done(int result, void *arg)
 		api_desk_edit_reply(edit);
 	}
 	api_desk_edit_free(edit);
-	api_desk_queue.storing = false;
+	api_desk_queue.storing = NULL;
 	api_desk_edit_next();
 }
 
@@ -305,13 +305,13 @@ api_desk_edit_next(void)
 {
 	struct api_desk_edit *edit;
 
-	while (!api_desk_queue.storing && api_desk_queue.head != NULL) {
+	while (api_desk_queue.storing == NULL && api_desk_queue.head != NULL) {
 		edit = api_desk_queue.head;
 		api_desk_queue.head = edit->next;
 		if (api_desk_queue.head == NULL)
 			api_desk_queue.tail = NULL;
 		if (api_desk_edit_start(edit) == 0)
-			api_desk_queue.storing = true;
+			api_desk_queue.storing = edit;
 		else
 			api_desk_edit_free(edit);
 	}
@@ -344,4 +344,26 @@ api_desk_edit_submit(struct api_context *api, struct evhttp_request *req,
 		api_desk_queue.head = edit;
 	api_desk_queue.tail = edit;
 	api_desk_edit_next();
+}
+
+static bool
+api_desk_edit_deletes(const struct api_desk_edit *edit, const char *id)
+{
+	return edit->body == NULL &&
+	    edit->target.section == DESK_SECTION_DEPARTMENTS &&
+	    strcmp(edit->target.id, id) == 0;
+}
+
+bool
+api_desk_department_deleting(const char *id)
+{
+	const struct api_desk_edit *edit;
+
+	if (api_desk_queue.storing != NULL &&
+	    api_desk_edit_deletes(api_desk_queue.storing, id))
+		return true;
+	for (edit = api_desk_queue.head; edit != NULL; edit = edit->next)
+		if (api_desk_edit_deletes(edit, id))
+			return true;
+	return false;
 }

@@ -45,4 +45,8 @@ void api_desk_edit_submit(struct api_context *api,
     struct evhttp_request *req, const struct api_desk_target *target,
     json_t *body, const struct auth_agent *agent);
 
+/* Tells whether a delete of department id is queued or being stored, so
+ * that an agent's change does not add the department meanwhile. */
+bool api_desk_department_deleting(const char *id);
+
 #endif

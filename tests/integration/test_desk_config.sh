@@ -277,6 +277,44 @@ admin GET /api/v1/desk/departments/tam-thoi
 check_status 200
 case_end
 
+# The other way round: while the delete of a department waits for the
+# database, an agent's change that adds the department gets 422, so no
+# agent is left in it once the delete is stored.
+case_begin "desk config agent change during delete 422"
+admin PUT /api/v1/desk/departments/tam-hai '{"name_vi": "Tạm hai", "name_en": "Temporary two"}'
+check_status 201
+admin GET /api/v1/agents
+STAFF_ID=$(python3 -c '
+import json, sys
+print([a["id"] for a in json.loads(sys.argv[1])["agents"] if a["username"] == "nhanvien"][0])
+' "$API_BODY" 2>/dev/null || echo 0)
+rm -f "$TEST_TMP/lock.ready"
+python3 - "$HUB_DATA/citizenhub.db" "$TEST_TMP/lock.ready" <<'PYTHON' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(1.0)
+db.execute("COMMIT")
+PYTHON
+LOCK_PID=$!
+for _ in $(seq 50); do [ -e "$TEST_TMP/lock.ready" ] && break; sleep 0.05; done
+curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE \
+	-H "Authorization: Bearer $HUB_TOKEN" \
+	"$HUB_URL/api/v1/desk/departments/tam-hai" >"$TEST_TMP/delete.status" &
+DELETE_PID=$!
+sleep 0.3
+admin PATCH "/api/v1/agents/$STAFF_ID" '{"departments": ["tiep-nhan", "tam-hai"]}'
+check_status 422
+check_equal "field" departments "$(json_get "$API_BODY" error.field)"
+wait "$DELETE_PID" || fail "curl of the delete failed"
+wait "$LOCK_PID" || fail "the lock holder failed"
+check_equal "delete" 204 "$(cat "$TEST_TMP/delete.status")"
+admin GET "/api/v1/agents/$STAFF_ID"
+check_equal "agent in the deleted department" False \
+	"$(python3 -c 'import json, sys; print("tam-hai" in json.loads(sys.argv[1])["agent"]["departments"])' "$API_BODY")"
+case_end
+
 case_begin "desk config deleted category kept on tickets"
 report "Tiếng karaoke ồn ào"
 NOISE_CODE=$CODE
@@ -333,7 +371,7 @@ DB=$HUB_DATA/citizenhub.db
 if command -v sqlite3 >/dev/null; then
 	check_equal "stored by" "" \
 		"$(sqlite3 "$DB" "SELECT updated_by FROM desk_settings WHERE key = 'desk'")"
-	check_equal "audit events" 16 \
+	check_equal "audit events" 18 \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM audit_events WHERE action LIKE 'desk.%' AND actor = 'admin-token'")"
 	check_equal "audit of the category put" \
 		'{"section":"categories","id":"noise","created":true}' \
